@@ -1,0 +1,45 @@
+//! Application state, the router, and serving on a listener.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::store::Store;
+
+/// Settings the running server needs (the CLI builds it from flags and env).
+#[derive(Clone, Debug, Default)]
+pub struct AppConfig {
+    /// Mark cookies `Secure` (set when Rally is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// Shared by every request. Holds nothing that must agree across server
+/// instances: that lives in the database.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<AppConfig>,
+}
+
+/// Largest request body accepted (spreadsheet uploads included).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    crate::web::routes()
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,386 @@
+//! The demo data set: the team from PRODUCT.md and about 2,000 customers with
+//! six months of history, generated from a fixed seed (same input, same data).
+//! Pure generation; `ops::demo` stores it.
+
+use chrono::{Days, NaiveDate};
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::domain::credit_code;
+use crate::domain::customer::{Channel, InteractionKind};
+use crate::domain::team::Role;
+use crate::store::customers::{NewContact, NewCustomer, NewInteraction};
+
+/// Every demo account signs in with this password.
+pub const DEMO_PASSWORD: &str = "rally-demo-2026";
+pub const DEMO_SEED: u64 = 20_251_010;
+pub const DEMO_CUSTOMERS: usize = 2_000;
+
+pub struct DemoMember {
+    pub email: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+    pub region: Option<&'static str>,
+    /// What the account is for, shown when the demo starts.
+    pub duty: &'static str,
+}
+
+/// The team of PRODUCT.md: reps 明 (华南), 芳 (华北), 刚 (华东) and colleagues.
+pub const TEAM: &[DemoMember] = &[
+    DemoMember {
+        email: "admin@rally.example",
+        name: "系统管理员",
+        role: Role::Admin,
+        region: None,
+        duty: "管理员 admin",
+    },
+    DemoMember {
+        email: "lead@rally.example",
+        name: "周强",
+        role: Role::Lead,
+        region: None,
+        duty: "销售负责人 sales lead",
+    },
+    DemoMember {
+        email: "ming@rally.example",
+        name: "明",
+        role: Role::Rep,
+        region: Some("华南"),
+        duty: "销售代表 rep · 华南",
+    },
+    DemoMember {
+        email: "fang@rally.example",
+        name: "芳",
+        role: Role::Rep,
+        region: Some("华北"),
+        duty: "销售代表 rep · 华北",
+    },
+    DemoMember {
+        email: "gang@rally.example",
+        name: "刚",
+        role: Role::Rep,
+        region: Some("华东"),
+        duty: "销售代表 rep · 华东",
+    },
+    DemoMember {
+        email: "wei@rally.example",
+        name: "伟",
+        role: Role::Rep,
+        region: Some("华中"),
+        duty: "销售代表 rep · 华中",
+    },
+    DemoMember {
+        email: "na@rally.example",
+        name: "娜",
+        role: Role::Rep,
+        region: Some("西南"),
+        duty: "销售代表 rep · 西南",
+    },
+    DemoMember {
+        email: "jie@rally.example",
+        name: "杰",
+        role: Role::Rep,
+        region: Some("西北"),
+        duty: "销售代表 rep · 西北",
+    },
+    DemoMember {
+        email: "min@rally.example",
+        name: "敏",
+        role: Role::Rep,
+        region: Some("东北"),
+        duty: "销售代表 rep · 东北",
+    },
+    DemoMember {
+        email: "marketing@rally.example",
+        name: "陈静",
+        role: Role::Marketing,
+        region: None,
+        duty: "市场部 marketing",
+    },
+    DemoMember {
+        email: "service@rally.example",
+        name: "刘洋",
+        role: Role::Service,
+        region: None,
+        duty: "客服部 customer service",
+    },
+    DemoMember {
+        email: "demo@rally.example",
+        name: "赵军",
+        role: Role::Support,
+        region: None,
+        duty: "技术部 tech demos",
+    },
+    DemoMember {
+        email: "logistics@rally.example",
+        name: "孙丽",
+        role: Role::Support,
+        region: None,
+        duty: "物流 logistics",
+    },
+    DemoMember {
+        email: "boss@rally.example",
+        name: "王总",
+        role: Role::Viewer,
+        region: None,
+        duty: "上级 management (read-only)",
+    },
+];
+
+/// A city and its administrative division code (the credit code's digits 3–8).
+type City = (&'static str, &'static str);
+
+/// Region, its rep's email, and its cities.
+const REGIONS: &[(&str, &str, &[City])] = &[
+    (
+        "华东",
+        "gang@rally.example",
+        &[
+            ("上海", "310000"),
+            ("杭州", "330100"),
+            ("南京", "320100"),
+            ("苏州", "320500"),
+            ("宁波", "330200"),
+            ("合肥", "340100"),
+        ],
+    ),
+    (
+        "华南",
+        "ming@rally.example",
+        &[("广州", "440100"), ("深圳", "440300"), ("东莞", "441900"), ("佛山", "440600"), ("厦门", "350200")],
+    ),
+    ("华北", "fang@rally.example", &[("北京", "110000"), ("天津", "120000"), ("石家庄", "130100"), ("太原", "140100")]),
+    ("华中", "wei@rally.example", &[("武汉", "420100"), ("长沙", "430100"), ("郑州", "410100")]),
+    ("西南", "na@rally.example", &[("成都", "510100"), ("重庆", "500000"), ("昆明", "530100")]),
+    ("西北", "jie@rally.example", &[("西安", "610100"), ("兰州", "620100")]),
+    ("东北", "min@rally.example", &[("沈阳", "210100"), ("大连", "210200"), ("哈尔滨", "230100")]),
+];
+
+/// Industry, the words a company of it puts in its name, and typical pain points.
+const INDUSTRIES: &[(&str, &[&str])] = &[
+    ("制造业", &["精密制造", "机械", "智能装备", "模具", "五金"]),
+    ("零售", &["贸易", "商贸", "百货", "优选"]),
+    ("建筑", &["建设工程", "建工", "装饰工程", "建材"]),
+    ("电子", &["电子科技", "半导体", "光电", "智能科技"]),
+    ("连锁", &["连锁", "便利", "餐饮管理"]),
+    ("医疗器械", &["医疗器械", "医疗科技", "生物科技"]),
+    ("物流", &["物流", "供应链管理", "国际货运"]),
+    ("化工", &["化工", "新材料", "涂料"]),
+    ("食品", &["食品", "饮品", "农业发展"]),
+    ("汽车零部件", &["汽车部件", "汽配", "动力科技"]),
+];
+
+const BRAND_WORDS: &[&str] = &[
+    "恒达", "华信", "金鹏", "瑞丰", "嘉禾", "鼎盛", "宏远", "新创", "永泰", "盛世", "天成", "博远", "中联", "立信",
+    "宝龙", "振华", "海川", "东方", "正泰", "远航", "聚力", "卓越", "润德", "安泰", "鸿运", "锦程", "星辰", "凯达",
+    "同创", "富源", "广源", "鑫源", "华美", "万通", "德邦", "诚信", "明德", "佳和", "汇丰", "开元",
+];
+const LEGAL_FORMS: &[&str] = &["有限公司", "有限公司", "有限公司", "股份有限公司", "集团有限公司"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗",
+    "高",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "建华", "志强",
+    "海燕", "晓东",
+];
+const TITLES: &[&str] = &["采购经理", "总经理", "采购总监", "技术总监", "运营主管", "副总经理", "行政经理"];
+const PAIN_POINTS: &[&str] = &["成本高", "效率低", "质量不稳定", "交期长", "售后响应慢", "库存积压"];
+const TAGS: &[&str] = &["老客户", "重点客户", "渠道推荐", "竞品客户", "展会线索"];
+
+const NOTES: &[(InteractionKind, &str)] = &[
+    (InteractionKind::Inquiry, "来电咨询新品A价格与交期"),
+    (InteractionKind::Inquiry, "官网留言询问批量采购折扣"),
+    (InteractionKind::Inquiry, "展会上留下名片，想了解质保政策"),
+    (InteractionKind::Call, "电话回访，客户对价格有异议，需提供竞品对比方案"),
+    (InteractionKind::Call, "确认采购计划，预计下季度有新需求"),
+    (InteractionKind::Visit, "上门拜访，介绍新品A折扣与质保政策"),
+    (InteractionKind::Visit, "现场演示设备，客户技术负责人参与"),
+    (InteractionKind::Email, "发送产品手册与报价单"),
+    (InteractionKind::Email, "发送竞品分析报告并预约二次沟通"),
+    (InteractionKind::Message, "微信沟通样品寄送地址"),
+    (InteractionKind::Message, "客户反馈价格比预期低5%，需确认交期"),
+    (InteractionKind::Order, "签订采购合同"),
+];
+
+pub struct DemoCustomerSeed {
+    pub customer: NewCustomer,
+    pub owner_email: Option<&'static str>,
+}
+
+/// Generates the customers as of `today` (history runs back six months from it).
+pub fn customers(today: NaiveDate, count: usize) -> Vec<DemoCustomerSeed> {
+    let mut rng = ChaCha8Rng::seed_from_u64(DEMO_SEED);
+    let mut names = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(count);
+    let mut serial = 0u32;
+    while out.len() < count {
+        serial += 1;
+        // Regions weighted like a team with the East and South strongest.
+        let region_index = *[0usize, 0, 0, 1, 1, 1, 2, 2, 3, 4, 5, 6].choose(&mut rng).unwrap_or(&0);
+        let (region, rep, cities) = REGIONS[region_index];
+        let &(city, division) = cities.choose(&mut rng).unwrap_or(&cities[0]);
+        let &(industry, words) = INDUSTRIES.choose(&mut rng).unwrap_or(&INDUSTRIES[0]);
+        let brand = BRAND_WORDS.choose(&mut rng).copied().unwrap_or("恒达");
+        let word = words.choose(&mut rng).copied().unwrap_or("科技");
+        let form = LEGAL_FORMS.choose(&mut rng).copied().unwrap_or("有限公司");
+        let name = format!("{city}{brand}{word}{form}");
+        if !names.insert(name.clone()) {
+            continue;
+        }
+
+        // Annual purchases from 20万 to about 8000万, most in the low millions.
+        let exponent: f64 = rng.random_range(5.3..7.9);
+        let annual_yuan = (10f64.powf(exponent) / 10_000.0).round() * 10_000.0;
+        let credit = (rng.random_bool(0.9)).then(|| {
+            let body: String = format!("91{division}")
+                .chars()
+                .chain((0..9).map(|_| char::from(b"0123456789ABCDEFGHJKLMNPQRTUWXY"[rng.random_range(0..31)])))
+                .collect();
+            let check = credit_code::check_char(&body).unwrap_or('0');
+            format!("{body}{check}")
+        });
+        let owner_email = rng.random_bool(0.85).then_some(rep);
+        let contacts = (0..rng.random_range(1..=3))
+            .map(|n| {
+                let surname = SURNAMES.choose(&mut rng).copied().unwrap_or("王");
+                let given = GIVEN.choose(&mut rng).copied().unwrap_or("伟");
+                NewContact {
+                    name: format!("{surname}{given}"),
+                    title: TITLES.choose(&mut rng).copied().unwrap_or("采购经理").to_owned(),
+                    phone: format!(
+                        "1{}{:09}",
+                        [3, 5, 7, 8, 9][rng.random_range(0..5)],
+                        rng.random_range(0..1_000_000_000u32)
+                    ),
+                    email: format!("contact{serial}.{n}@customer{serial}.example.cn"),
+                    im_id: format!("wx_{serial}_{n}"),
+                }
+            })
+            .collect();
+        let pain_count = rng.random_range(0..=2);
+        let pain_points = PAIN_POINTS.choose_multiple(&mut rng, pain_count).map(|s| (*s).to_owned()).collect();
+        let tags = if rng.random_bool(0.35) {
+            vec![TAGS.choose(&mut rng).copied().unwrap_or("老客户").to_owned()]
+        } else {
+            Vec::new()
+        };
+        let interactions = history(&mut rng, today);
+        out.push(DemoCustomerSeed {
+            customer: NewCustomer {
+                name_key: name.clone(),
+                name,
+                credit_code: credit,
+                industry: industry.to_owned(),
+                region: region.to_owned(),
+                city: city.to_owned(),
+                annual_purchase_fen: (annual_yuan as i64) * 100,
+                owner_id: None,
+                source: if rng.random_bool(0.1) { "渠道商·华贸".to_owned() } else { "import".to_owned() },
+                tags,
+                pain_points,
+                contacts,
+                interactions,
+            },
+            owner_email,
+        });
+    }
+    out
+}
+
+/// Six months of interactions: most customers quiet, some busy, a few buying.
+fn history(rng: &mut ChaCha8Rng, today: NaiveDate) -> Vec<NewInteraction> {
+    let activity: f64 = rng.random();
+    let count = match activity {
+        a if a < 0.30 => 0,
+        a if a < 0.70 => rng.random_range(1..=4),
+        a if a < 0.92 => rng.random_range(5..=12),
+        _ => rng.random_range(13..=30),
+    };
+    // Busy customers cluster their contacts in recent weeks.
+    let span_days = if count > 12 { 60 } else { 182 };
+    let mut list: Vec<NewInteraction> = (0..count)
+        .map(|_| {
+            let back = rng.random_range(0..span_days);
+            let &(kind, note) = NOTES.choose(rng).unwrap_or(&NOTES[0]);
+            let channel = match kind {
+                InteractionKind::Visit => Channel::Visit,
+                InteractionKind::Email => Channel::Email,
+                InteractionKind::Message => Channel::Im,
+                InteractionKind::Call => Channel::Phone,
+                InteractionKind::Inquiry => {
+                    *[Channel::Phone, Channel::Im, Channel::Event].choose(rng).unwrap_or(&Channel::Phone)
+                }
+                InteractionKind::Order => *[Channel::Visit, Channel::Email].choose(rng).unwrap_or(&Channel::Visit),
+            };
+            let amount_fen = (kind == InteractionKind::Order).then(|| rng.random_range(2..=60) * 10_000 * 100);
+            NewInteraction {
+                occurred_on: today.checked_sub_days(Days::new(back)).unwrap_or(today),
+                occurred_at: Some(format!(
+                    "{:02}:{:02}",
+                    rng.random_range(9..18),
+                    [0, 15, 30, 45][rng.random_range(0..4)]
+                )),
+                channel,
+                kind,
+                note: note.to_owned(),
+                amount_fen,
+                created_by: None,
+            }
+        })
+        .collect();
+    list.sort_by_key(|i| i.occurred_on);
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn same_seed_same_data() {
+        let a = customers(day("2026-11-28"), 50);
+        let b = customers(day("2026-11-28"), 50);
+        let names = |v: &[DemoCustomerSeed]| v.iter().map(|c| c.customer.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&a), names(&b));
+        assert_eq!(a[7].customer.credit_code, b[7].customer.credit_code);
+    }
+
+    #[test]
+    fn customers_look_real() {
+        let today = day("2026-11-28");
+        let all = customers(today, DEMO_CUSTOMERS);
+        assert_eq!(all.len(), DEMO_CUSTOMERS);
+        let unique: std::collections::HashSet<_> = all.iter().map(|c| &c.customer.name).collect();
+        assert_eq!(unique.len(), DEMO_CUSTOMERS);
+        for c in &all {
+            if let Some(code) = &c.customer.credit_code {
+                credit_code::parse(code).unwrap();
+            }
+            assert!(c.customer.annual_purchase_fen >= 0);
+            for i in &c.customer.interactions {
+                assert!(i.occurred_on <= today && i.occurred_on > day("2026-05-28"));
+                assert_eq!(i.amount_fen.is_some(), i.kind == InteractionKind::Order);
+            }
+        }
+        let interactions: usize = all.iter().map(|c| c.customer.interactions.len()).sum();
+        assert!(interactions > 8_000, "{interactions}");
+        // The PRODUCT.md segment exists in the demo: East China manufacturers over 5,000,000.
+        assert!(all.iter().any(|c| c.customer.region == "华东"
+            && c.customer.industry == "制造业"
+            && c.customer.annual_purchase_fen > 500_000_000));
+    }
+
+    #[test]
+    fn every_rep_has_a_region_with_customers() {
+        for member in TEAM.iter().filter(|m| m.role == Role::Rep) {
+            let region = member.region.unwrap();
+            assert!(REGIONS.iter().any(|(r, rep, _)| *r == region && *rep == member.email));
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Plain business rules: no I/O, no axum, no sqlx. Storage, HTTP and the CLI
+//! are thin layers around what lives here.
+
+pub mod credit_code;
+pub mod customer;
+pub mod team;

@@ -1,0 +1,74 @@
+//! Loading the generated demo data set in one transaction, exactly once.
+
+use chrono::Utc;
+
+use super::customers::{DEFAULT_S_MIN_INTERACTIONS, NewCustomer, insert_customers, refresh_activity};
+use super::users::NewUser;
+use super::{Store, StoreResult, on_tx};
+
+/// A demo customer whose owner is named by email (ids are not known yet).
+pub struct DemoCustomer {
+    pub customer: NewCustomer,
+    pub owner_email: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoOutcome {
+    Loaded { users: usize, customers: usize, interactions: usize },
+    AlreadyLoaded,
+}
+
+impl Store {
+    /// Loads one part of the demo. The marker row is written first in the same
+    /// transaction, so a second run (or a second server racing the first)
+    /// changes nothing.
+    pub async fn load_demo_part(
+        &self,
+        marker: &str,
+        users: &[NewUser],
+        customers: Vec<DemoCustomer>,
+    ) -> StoreResult<DemoOutcome> {
+        let mut tx = self.begin().await?;
+        let sql = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+        let claimed = on_tx!(&mut tx, conn => sqlx::query(sql)
+            .bind(marker)
+            .bind(Utc::now().to_rfc3339())
+            .execute(&mut **conn)
+            .await?
+            .rows_affected());
+        if claimed == 0 {
+            return Ok(DemoOutcome::AlreadyLoaded);
+        }
+
+        let mut created_users = 0;
+        let insert_user = "INSERT INTO users (email, name, role, region, password_hash, created_at, updated_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (email) DO NOTHING";
+        let now = Utc::now();
+        for u in users {
+            created_users += on_tx!(&mut tx, conn => sqlx::query(insert_user)
+                .bind(u.email.as_str())
+                .bind(&u.name)
+                .bind(u.role.as_str())
+                .bind(&u.region)
+                .bind(&u.password_hash)
+                .bind(now)
+                .execute(&mut **conn)
+                .await?
+                .rows_affected());
+        }
+        let ids: Vec<(i64, String)> = on_tx!(&mut tx, conn =>
+            sqlx::query_as("SELECT id, email FROM users").fetch_all(&mut **conn).await?);
+        let owner_ids: std::collections::HashMap<String, i64> = ids.into_iter().map(|(id, e)| (e, id)).collect();
+
+        let interactions = customers.iter().map(|c| c.customer.interactions.len()).sum();
+        let count = customers.len();
+        let rows: Vec<NewCustomer> = customers
+            .into_iter()
+            .map(|c| NewCustomer { owner_id: c.owner_email.and_then(|e| owner_ids.get(&e).copied()), ..c.customer })
+            .collect();
+        let ids = insert_customers(&mut tx, &rows).await?;
+        refresh_activity(&mut tx, Some(&ids), DEFAULT_S_MIN_INTERACTIONS).await?;
+        tx.commit().await?;
+        Ok(DemoOutcome::Loaded { users: usize::try_from(created_users).unwrap_or(0), customers: count, interactions })
+    }
+}

@@ -1,0 +1,20 @@
+//! Small team-wide settings stored as JSON text under a key.
+
+use super::{Store, StoreResult, on_db};
+
+impl Store {
+    pub async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        let sql = "SELECT value FROM settings WHERE key = $1";
+        Ok(on_db!(self, pool => sqlx::query_scalar::<_, String>(sql)
+            .bind(key)
+            .fetch_optional(pool)
+            .await?))
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        let sql = "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                   ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        on_db!(self, pool => sqlx::query(sql).bind(key).bind(value).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+}

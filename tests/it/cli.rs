@@ -1,0 +1,179 @@
+//! The `rally` binary as a user runs it: exit codes, one-line errors, data
+//! that survives a restart, nothing written on bad input.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use crate::helpers::{Backend, fresh_database};
+
+const RALLY: &str = env!("CARGO_BIN_EXE_rally");
+
+fn rally(args: &[&str], stdin: Option<&str>, cwd: &Path) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(RALLY)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RALLY_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run rally");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+/// Asserts a failure that a person can read: non-zero, one `error:` line, no panic.
+fn assert_clean_failure(out: &Output, mentions: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "should fail: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected: {stderr}");
+    assert!(lines[0].starts_with("error:"), "{stderr}");
+    assert!(lines[0].contains(mentions), "{:?} should mention {mentions:?}", lines[0]);
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn bad_input_gives_one_clear_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    assert_clean_failure(&rally(&["migrate", "--database-url", "mysql://x/y"], None, cwd), "invalid database URL");
+    assert_clean_failure(&rally(&["--database-url", "postgres://h:notaport/db", "migrate"], None, cwd), "port");
+    assert_clean_failure(&rally(&["migrate", "--database-url", "sqlite:///proc/rally.db"], None, cwd), "cannot open");
+    assert_clean_failure(
+        &rally(&["migrate", "--database-url", "sqlite:///no/such/dir/rally.db"], None, cwd),
+        "does not exist",
+    );
+    assert_clean_failure(
+        &rally(&["migrate", "--database-url", "postgres://rally:pw@127.0.0.1:1/rally"], None, cwd),
+        "cannot connect to PostgreSQL",
+    );
+    assert_clean_failure(&rally(&["serve", "--addr", "nowhere"], None, cwd), "--addr");
+    assert_clean_failure(&rally(&["serve", "--frobnicate"], None, cwd), "--frobnicate");
+    assert!(!cwd.join("rally.db").exists(), "no database was created by bad flags");
+
+    let url = format!("sqlite://{}", cwd.join("team.db").display());
+    let add = |email: &str, role: &str, region: Option<&str>| {
+        let mut args = vec!["user", "add", "--database-url", &url, "--email", email, "--name", "芳", "--role", role];
+        if let Some(r) = region {
+            args.extend(["--region", r]);
+        }
+        rally(&args, Some("correct horse battery\n"), cwd)
+    };
+    let ok = add("fang@example.com", "rep", Some("华北"));
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_clean_failure(&add("fang@example.com", "rep", Some("华北")), "already exists");
+    assert_clean_failure(&add("new@example.com", "boss", None), "unknown role");
+    assert_clean_failure(&add("new@example.com", "rep", None), "region");
+    assert_clean_failure(
+        &rally(
+            &["user", "add", "--database-url", &url, "--email", "x@example.com", "--name", "x", "--role", "lead"],
+            Some(""),
+            cwd,
+        ),
+        "password",
+    );
+
+    let token = rally(&["token", "create", "--email", "fang@example.com", "--database-url", &url], None, cwd);
+    assert!(token.status.success());
+    assert!(stdout(&token).trim().starts_with("rly_"));
+    assert_clean_failure(
+        &rally(&["token", "create", "--email", "nobody@example.com", "--database-url", &url], None, cwd),
+        "no user",
+    );
+}
+
+#[test]
+fn help_is_available_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["user", "add", "--help"],
+        &["token", "create", "--help"],
+        &["demo", "--help"],
+    ] {
+        let out = rally(args, None, dir.path());
+        assert!(out.status.success(), "{args:?}");
+        assert!(stdout(&out).contains("Usage"), "{args:?}");
+    }
+}
+
+fn demo_twice(url: &str, cwd: &Path) {
+    let first = rally(&["demo", "--database-url", url], None, cwd);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(stdout(&first).contains("2000 customers"), "{}", stdout(&first));
+    assert!(stdout(&first).contains("ming@rally.example"));
+    let second = rally(&["demo", "--database-url", url], None, cwd);
+    assert!(second.status.success());
+    assert!(stdout(&second).contains("already loaded"), "{}", stdout(&second));
+}
+
+#[test]
+fn demo_twice_changes_nothing_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_twice(&format!("sqlite://{}", dir.path().join("d.db").display()), dir.path());
+}
+
+#[tokio::test]
+async fn demo_twice_changes_nothing_on_postgres() {
+    let Some((url, _)) = fresh_database(Backend::Postgres).await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    demo_twice(&url, dir.path());
+    let migrate = rally(&["migrate", "--database-url", &url], None, dir.path());
+    assert!(stdout(&migrate).contains("0 migration(s) applied now"), "{}", stdout(&migrate));
+}
+
+/// `serve --demo` on the default database, stop, start again: the data is there.
+#[tokio::test]
+async fn data_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    for round in 0..2 {
+        let mut args = vec!["serve", "--addr", &addr];
+        if round == 0 {
+            args.push("--demo");
+        }
+        let mut server = Command::new(RALLY)
+            .args(&args)
+            .current_dir(dir.path())
+            .env_remove("RALLY_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let ready = wait_ready(&addr).await;
+        let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+        let status = server.wait().unwrap();
+        assert!(ready, "server did not become ready (round {round})");
+        assert!(status.success(), "graceful stop on SIGTERM");
+        assert!(dir.path().join("rally.db").exists(), "serve with no flags uses ./rally.db");
+    }
+    let url = format!("sqlite://{}", dir.path().join("rally.db").display());
+    let store = rally::store::Store::open(&rally::config::DatabaseUrl::parse(&url).unwrap()).await.unwrap();
+    assert_eq!(store.count_customers().await.unwrap(), 2_000);
+}
+
+async fn wait_ready(addr: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if let Ok(r) = client.get(format!("http://{addr}/readyz")).send().await
+            && r.status() == 200
+        {
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            return body["status"] == "ready";
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}

@@ -1,0 +1,9 @@
+//! One integration-test binary (each extra binary costs a link on 2 cores).
+//! Tests written with `backend_test!` run once on SQLite and once on
+//! PostgreSQL; see `helpers` for how the databases are made.
+
+mod helpers;
+mod pg;
+
+mod cli;
+mod foundation;
