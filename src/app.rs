@@ -27,12 +27,15 @@ pub struct AppState {
 
 /// Largest request body accepted (spreadsheet uploads included).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// Largest urlencoded form body (forms are small; uploads are multipart).
+pub const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
-    crate::web::routes()
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+    let mut router = crate::web::routes(state.clone()).layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    for layer in crate::web::security::layers() {
+        router = router.layer(layer);
+    }
+    router.layer(TraceLayer::new_for_http()).with_state(state)
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.
@@ -41,5 +44,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -108,7 +108,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = read_password()?;
             let store = Store::open_and_migrate(&url).await?;
             let input = ops::users::AddUser { email, name, role, region, password };
-            ops::users::add_user(&store, input.clone()).await.map_err(cli_error)?;
+            ops::users::add_user(&store, None, input.clone()).await.map_err(cli_error)?;
             println!("added {} ({})", input.email.trim().to_lowercase(), input.role.trim().to_lowercase());
             Ok(())
         }

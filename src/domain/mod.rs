@@ -3,4 +3,5 @@
 
 pub mod credit_code;
 pub mod customer;
+pub mod money;
 pub mod team;

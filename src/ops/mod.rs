@@ -2,7 +2,11 @@
 //! must hold whichever way a request arrives (validation, authorization)
 //! live here, so the entry points cannot drift apart.
 
+pub mod audit;
+pub mod auth;
+pub mod authz;
 pub mod credentials;
+pub mod customers;
 pub mod demo;
 pub mod users;
 
@@ -16,6 +20,16 @@ pub enum OpsError {
     Conflict(String),
     #[error("not found")]
     NotFound,
+    #[error("this role may not do that")]
+    Forbidden,
+    #[error("wrong email or password")]
+    BadCredentials,
+    #[error("too many failed sign-ins; try again in {retry_after_seconds} s")]
+    Throttled { retry_after_seconds: i64 },
+    /// The edit named a version that is no longer current; `current` is the
+    /// object as it is now, so the caller can show what changed meanwhile.
+    #[error("this record was changed by someone else (now version {current_version})")]
+    Stale { current_version: i64, current: serde_json::Value },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]

@@ -196,3 +196,199 @@ pub async fn refresh_activity(tx: &mut Tx, ids: Option<&[i64]>, s_min_interactio
     }
     Ok(())
 }
+
+/// Which customers a reader may see; decided by `ops::authz`, applied here in SQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CustomerScope {
+    All,
+    /// A rep: their own customers plus the unassigned pool.
+    OwnAndUnassigned(i64),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CustomerQuery {
+    /// Substring of the name (case-sensitive on both backends).
+    pub search: Option<String>,
+    pub region: Option<String>,
+    /// Only ids greater than this (keyset pagination).
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// A customer as lists and the API show it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CustomerSummary {
+    pub id: i64,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub industry: String,
+    pub region: String,
+    pub city: String,
+    pub annual_purchase_fen: i64,
+    pub owner_id: Option<i64>,
+    pub owner_email: Option<String>,
+    pub owner_name: Option<String>,
+    pub source: String,
+    pub tier: String,
+    pub last_interaction_on: Option<NaiveDate>,
+    pub last_inquiry_on: Option<NaiveDate>,
+    pub notes: String,
+    pub version: i64,
+}
+
+type SummaryRow = (
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    String,
+    i64,
+);
+
+fn summary_from_row(r: SummaryRow) -> CustomerSummary {
+    CustomerSummary {
+        id: r.0,
+        name: r.1,
+        credit_code: r.2,
+        industry: r.3,
+        region: r.4,
+        city: r.5,
+        annual_purchase_fen: r.6,
+        owner_id: r.7,
+        owner_email: r.8,
+        owner_name: r.9,
+        source: r.10,
+        tier: r.11,
+        last_interaction_on: r.12,
+        last_inquiry_on: r.13,
+        notes: r.14,
+        version: r.15,
+    }
+}
+
+/// Tier cut-off dates as of a day: S needs the anchor on or after `s_from`,
+/// B an inquiry on or after `b_from`.
+#[derive(Clone, Copy, Debug)]
+pub struct TierCutoffs {
+    pub s_from: NaiveDate,
+    pub b_from: NaiveDate,
+}
+
+const SUMMARY_SELECT: &str = "SELECT c.id, c.name, c.credit_code, c.industry, c.region, c.city, c.annual_purchase_fen, \
+    c.owner_id, u.email, u.name, c.source, \
+    CASE WHEN c.s_anchor_on >= $1 THEN 'S' WHEN c.last_inquiry_on >= $2 THEN 'B' ELSE 'C' END, \
+    c.last_interaction_on, c.last_inquiry_on, c.notes, c.version \
+    FROM customers c LEFT JOIN users u ON u.id = c.owner_id";
+
+impl Store {
+    /// One page of customers within the reader's scope, in id order, plus the
+    /// total matching count.
+    pub async fn list_customers(
+        &self,
+        scope: CustomerScope,
+        query: &CustomerQuery,
+        cutoffs: TierCutoffs,
+    ) -> StoreResult<(Vec<CustomerSummary>, i64)> {
+        let mut conditions = vec!["1 = 1".to_owned()];
+        let mut values: Vec<super::Value> = vec![cutoffs.s_from.into(), cutoffs.b_from.into()];
+        let push = |values: &mut Vec<super::Value>, v: super::Value| {
+            values.push(v);
+            format!("${}", values.len())
+        };
+        if let CustomerScope::OwnAndUnassigned(owner) = scope {
+            let p = push(&mut values, owner.into());
+            conditions.push(format!("(c.owner_id = {p} OR c.owner_id IS NULL)"));
+        }
+        if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
+            let p = push(&mut values, search.into());
+            conditions.push(match self.db {
+                super::Db::Sqlite(_) => format!("instr(c.name, {p}) > 0"),
+                super::Db::Postgres(_) => format!("strpos(c.name, {p}) > 0"),
+            });
+        }
+        if let Some(region) = query.region.as_deref().filter(|s| !s.is_empty()) {
+            let p = push(&mut values, region.into());
+            conditions.push(format!("c.region = {p}"));
+        }
+        let filter = conditions.join(" AND ");
+        // The count ignores the cursor; it binds the same values minus the cutoffs.
+        let count_sql = format!("SELECT COUNT(*) FROM customers c WHERE $1 = $1 AND $2 = $2 AND {filter}");
+        let mut page_conditions = filter.clone();
+        if let Some(after) = query.after_id {
+            let p = push(&mut values, after.into());
+            page_conditions.push_str(&format!(" AND c.id > {p}"));
+        }
+        let limit = push(&mut values, query.limit.into());
+        let page_sql = format!("{SUMMARY_SELECT} WHERE {page_conditions} ORDER BY c.id LIMIT {limit}");
+        let count_values = &values[..values.len() - 1 - usize::from(query.after_id.is_some())];
+        let (rows, total) = on_db!(self, pool => {
+            let rows = super::bind_values(sqlx::query(&page_sql), &values).fetch_all(pool).await?;
+            let rows = rows
+                .iter()
+                .map(<SummaryRow as sqlx::FromRow<_>>::from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            let total: i64 = {
+                use sqlx::Row;
+                super::bind_values(sqlx::query(&count_sql), count_values).fetch_one(pool).await?.try_get(0)?
+            };
+            (rows, total)
+        });
+        Ok((rows.into_iter().map(summary_from_row).collect(), total))
+    }
+
+    /// One customer if it is within the reader's scope (else `None`: callers
+    /// answer 404 so that existence is not leaked).
+    pub async fn customer(
+        &self,
+        scope: CustomerScope,
+        id: i64,
+        cutoffs: TierCutoffs,
+    ) -> StoreResult<Option<CustomerSummary>> {
+        let (sql, owner) = match scope {
+            CustomerScope::All => (format!("{SUMMARY_SELECT} WHERE c.id = $3 AND $4 = $4"), 0),
+            CustomerScope::OwnAndUnassigned(owner) => {
+                (format!("{SUMMARY_SELECT} WHERE c.id = $3 AND (c.owner_id = $4 OR c.owner_id IS NULL)"), owner)
+            }
+        };
+        let row = on_db!(self, pool => sqlx::query_as::<_, SummaryRow>(&sql)
+            .bind(cutoffs.s_from)
+            .bind(cutoffs.b_from)
+            .bind(id)
+            .bind(owner)
+            .fetch_optional(pool)
+            .await?);
+        Ok(row.map(summary_from_row))
+    }
+}
+
+impl Store {
+    /// Customers per tier (S, B, C) within a scope, as of the cut-offs' day.
+    pub async fn tier_counts(&self, scope: CustomerScope, cutoffs: TierCutoffs) -> StoreResult<(i64, i64, i64)> {
+        let (filter, owner) = match scope {
+            CustomerScope::All => ("$3 = $3", 0),
+            CustomerScope::OwnAndUnassigned(id) => ("(c.owner_id = $3 OR c.owner_id IS NULL)", id),
+        };
+        let sql = format!(
+            "SELECT COALESCE(SUM(CASE WHEN c.s_anchor_on >= $1 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN (c.s_anchor_on IS NULL OR c.s_anchor_on < $1) AND c.last_inquiry_on >= $2 THEN 1 ELSE 0 END), 0), \
+             COUNT(*) FROM customers c WHERE {filter}"
+        );
+        let (s, b, all): (i64, i64, i64) = on_db!(self, pool => sqlx::query_as(&sql)
+            .bind(cutoffs.s_from)
+            .bind(cutoffs.b_from)
+            .bind(owner)
+            .fetch_one(pool)
+            .await?);
+        Ok((s, b, all - s - b))
+    }
+}

@@ -19,8 +19,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::config::{DatabaseUrl, redact_url};
 
+pub mod audit;
 pub mod customers;
 pub mod demo;
+pub mod sessions;
 pub mod settings;
 pub mod users;
 

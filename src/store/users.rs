@@ -3,6 +3,7 @@
 use chrono::Utc;
 
 use super::{Store, StoreError, StoreResult, on_db};
+
 use crate::domain::team::{Email, Role};
 
 #[derive(Clone, Debug)]
@@ -14,7 +15,7 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -24,14 +25,17 @@ pub struct User {
     pub locale: String,
     pub active: bool,
     pub version: i64,
+    #[serde(skip)]
     pub password_hash: String,
 }
 
-type UserRow = (i64, String, String, String, Option<String>, String, bool, i64, String);
+pub(crate) type UserRow = (i64, String, String, String, Option<String>, String, bool, i64, String);
 
 const USER_COLUMNS: &str = "id, email, name, role, region, locale, active, version, password_hash";
+pub(crate) const USER_COLUMNS_U: &str =
+    "u.id, u.email, u.name, u.role, u.region, u.locale, u.active, u.version, u.password_hash";
 
-fn user_from_row(row: UserRow) -> StoreResult<User> {
+pub(crate) fn user_from_row(row: UserRow) -> StoreResult<User> {
     let (id, email, name, role, region, locale, active, version, password_hash) = row;
     let role = role
         .parse()
@@ -40,22 +44,6 @@ fn user_from_row(row: UserRow) -> StoreResult<User> {
 }
 
 impl Store {
-    /// Adds a team member. A taken email answers [`StoreError::Conflict`].
-    pub async fn insert_user(&self, user: &NewUser) -> StoreResult<i64> {
-        let now = Utc::now();
-        let sql = "INSERT INTO users (email, name, role, region, password_hash, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id";
-        Ok(on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql)
-            .bind(user.email.as_str())
-            .bind(&user.name)
-            .bind(user.role.as_str())
-            .bind(&user.region)
-            .bind(&user.password_hash)
-            .bind(now)
-            .fetch_one(pool)
-            .await?))
-    }
-
     pub async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
         let row = on_db!(self, pool => sqlx::query_as::<_, UserRow>(&sql)
@@ -110,5 +98,124 @@ impl Store {
             .fetch_optional(pool)
             .await?);
         row.map(user_from_row).transpose()
+    }
+}
+
+/// The fields an admin may change on a team member.
+#[derive(Clone, Debug)]
+pub struct UserChanges {
+    pub name: String,
+    pub role: Role,
+    pub region: Option<String>,
+    pub active: bool,
+    pub locale: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the token, to recognise it by.
+    pub prefix: String,
+    pub created_at: chrono::DateTime<Utc>,
+    pub last_used_at: Option<chrono::DateTime<Utc>>,
+    pub revoked_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// Adds a team member. A taken email answers [`StoreError::Conflict`].
+pub async fn insert_user(tx: &mut super::Tx, user: &NewUser) -> StoreResult<i64> {
+    let now = Utc::now();
+    let sql = "INSERT INTO users (email, name, role, region, password_hash, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id";
+    Ok(super::on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
+        .bind(user.email.as_str())
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(&user.region)
+        .bind(&user.password_hash)
+        .bind(now)
+        .fetch_one(&mut **conn)
+        .await?))
+}
+
+/// Reads a user inside a transaction (for before/after audit records).
+pub async fn user_in_tx(tx: &mut super::Tx, id: i64) -> StoreResult<Option<User>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+    let row = super::on_tx!(tx, conn => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(&mut **conn).await?);
+    row.map(user_from_row).transpose()
+}
+
+/// Applies changes if `version` is still current; bumps the version.
+pub async fn update_user(tx: &mut super::Tx, id: i64, version: i64, changes: &UserChanges) -> StoreResult<bool> {
+    let sql = "UPDATE users SET name = $3, role = $4, region = $5, active = $6, locale = $7, \
+               version = version + 1, updated_at = $8 WHERE id = $1 AND version = $2";
+    let n = super::on_tx!(tx, conn => sqlx::query(sql)
+        .bind(id)
+        .bind(version)
+        .bind(&changes.name)
+        .bind(changes.role.as_str())
+        .bind(&changes.region)
+        .bind(changes.active)
+        .bind(&changes.locale)
+        .bind(Utc::now())
+        .execute(&mut **conn)
+        .await?
+        .rows_affected());
+    Ok(n == 1)
+}
+
+/// Sets a password hash (not audited by value: the audit notes only that it changed).
+pub async fn set_password_hash(tx: &mut super::Tx, id: i64, hash: &str) -> StoreResult<()> {
+    let sql = "UPDATE users SET password_hash = $2, version = version + 1, updated_at = $3 WHERE id = $1";
+    super::on_tx!(tx, conn => sqlx::query(sql).bind(id).bind(hash).bind(Utc::now()).execute(&mut **conn).await?.rows_affected());
+    Ok(())
+}
+
+impl Store {
+    pub async fn set_user_locale(&self, id: i64, locale: &str) -> StoreResult<()> {
+        let sql = "UPDATE users SET locale = $2 WHERE id = $1";
+        on_db!(self, pool => sqlx::query(sql).bind(id).bind(locale).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    pub async fn tokens_of(&self, user_id: i64) -> StoreResult<Vec<TokenInfo>> {
+        let sql = "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens \
+                   WHERE user_id = $1 ORDER BY id DESC";
+        type Row =
+            (i64, String, String, chrono::DateTime<Utc>, Option<chrono::DateTime<Utc>>, Option<chrono::DateTime<Utc>>);
+        let rows = on_db!(self, pool => sqlx::query_as::<_, Row>(sql).bind(user_id).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, prefix, created_at, last_used_at, revoked_at)| TokenInfo {
+                id,
+                name,
+                prefix,
+                created_at,
+                last_used_at,
+                revoked_at,
+            })
+            .collect())
+    }
+
+    /// Revokes one of the user's own tokens; `false` if there is no such live token.
+    pub async fn revoke_token(&self, user_id: i64, token_id: i64) -> StoreResult<bool> {
+        let sql = "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
+        let n = on_db!(self, pool => sqlx::query(sql).bind(token_id).bind(user_id).bind(Utc::now()).execute(pool).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Notes token use, at most once a minute per token to spare the database.
+    pub async fn touch_token(&self, token_hash: &str) -> StoreResult<()> {
+        let now = Utc::now();
+        let sql = "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 \
+                   AND (last_used_at IS NULL OR last_used_at < $3)";
+        on_db!(self, pool => sqlx::query(sql)
+            .bind(token_hash)
+            .bind(now)
+            .bind(now - chrono::Duration::minutes(1))
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(())
     }
 }

@@ -80,11 +80,11 @@ fn add(email: &str, role: &str, region: Option<&str>) -> ops::users::AddUser {
 }
 
 backend_test!(adding_users_validates_before_writing, |app| {
-    let id = ops::users::add_user(&app.store, add("Ming@Example.com", "rep", Some("华南"))).await.unwrap();
+    let id = ops::users::add_user(&app.store, None, add("Ming@Example.com", "rep", Some("华南"))).await.unwrap();
     let stored = app.store.user_by_email("ming@example.com").await.unwrap().unwrap();
     assert_eq!(stored.id, id);
 
-    let dup = ops::users::add_user(&app.store, add("ming@example.com", "lead", None)).await;
+    let dup = ops::users::add_user(&app.store, None, add("ming@example.com", "lead", None)).await;
     assert!(matches!(dup, Err(OpsError::Conflict(ref m)) if m.contains("already exists")), "{dup:?}");
     let cases = [
         (add("x@example.com", "boss", None), "role"),
@@ -94,7 +94,7 @@ backend_test!(adding_users_validates_before_writing, |app| {
         (ops::users::AddUser { password: "short".into(), ..add("x@example.com", "lead", None) }, "password"),
     ];
     for (input, field) in cases {
-        match ops::users::add_user(&app.store, input).await {
+        match ops::users::add_user(&app.store, None, input).await {
             Err(OpsError::Invalid { field: f, .. }) => assert_eq!(f, field),
             other => panic!("expected an invalid {field}, got {other:?}"),
         }
@@ -103,7 +103,7 @@ backend_test!(adding_users_validates_before_writing, |app| {
 });
 
 backend_test!(api_tokens_are_stored_hashed, |app| {
-    ops::users::add_user(&app.store, add("lead@example.com", "lead", None)).await.unwrap();
+    ops::users::add_user(&app.store, None, add("lead@example.com", "lead", None)).await.unwrap();
     let token = ops::users::create_token(&app.store, "lead@example.com", "ci").await.unwrap();
     assert!(token.starts_with("rly_"));
     let hash = ops::credentials::hash_token(&token);

@@ -1,0 +1,90 @@
+//! Who may do what. Every page and API handler asks here (through the `ops`
+//! functions), so the UI and the API cannot disagree.
+//!
+//! Answers: no credentials → 401 (web layer); an action the role may not take
+//! → [`OpsError::Forbidden`] (403); an object outside one's visibility →
+//! [`OpsError::NotFound`] (404, so its existence is not leaked).
+
+use super::{OpsError, OpsResult};
+use crate::domain::team::Role;
+use crate::store::customers::CustomerScope;
+use crate::store::users::User;
+
+/// The signed-in person a request acts for.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub region: Option<String>,
+    pub locale: String,
+}
+
+impl From<User> for Actor {
+    fn from(u: User) -> Self {
+        Actor { id: u.id, email: u.email, name: u.name, role: u.role, region: u.region, locale: u.locale }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    ReadCustomers,
+    /// Customers' private notes (marketing and support do not see them).
+    ReadCustomerNotes,
+    WriteCustomers,
+    ReadTeam,
+    ManageTeam,
+    ReadAudit,
+}
+
+pub fn allows(role: Role, permission: Permission) -> bool {
+    use Permission::*;
+    use Role::*;
+    match permission {
+        ReadCustomers | ReadTeam => true,
+        ReadCustomerNotes => matches!(role, Admin | Lead | Rep | Service | Viewer),
+        WriteCustomers => matches!(role, Admin | Lead | Rep),
+        ManageTeam => role == Admin,
+        ReadAudit => matches!(role, Admin | Lead),
+    }
+}
+
+pub fn require(actor: &Actor, permission: Permission) -> OpsResult<()> {
+    if allows(actor.role, permission) { Ok(()) } else { Err(OpsError::Forbidden) }
+}
+
+/// A rep sees their own customers and the unassigned pool; everyone else all.
+pub fn customer_scope(actor: &Actor) -> CustomerScope {
+    match actor.role {
+        Role::Rep => CustomerScope::OwnAndUnassigned(actor.id),
+        _ => CustomerScope::All,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewer_reads_everything_and_changes_nothing() {
+        assert!(allows(Role::Viewer, Permission::ReadCustomers));
+        assert!(allows(Role::Viewer, Permission::ReadCustomerNotes));
+        assert!(!allows(Role::Viewer, Permission::WriteCustomers));
+        assert!(!allows(Role::Viewer, Permission::ManageTeam));
+    }
+
+    #[test]
+    fn marketing_does_not_see_private_notes() {
+        assert!(allows(Role::Marketing, Permission::ReadCustomers));
+        assert!(!allows(Role::Marketing, Permission::ReadCustomerNotes));
+    }
+
+    #[test]
+    fn only_admins_manage_the_team_and_leads_read_the_audit() {
+        for role in Role::ALL {
+            assert_eq!(allows(role, Permission::ManageTeam), role == Role::Admin);
+            assert_eq!(allows(role, Permission::ReadAudit), matches!(role, Role::Admin | Role::Lead));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Customers, within the caller's visibility.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{List, Page, parse_id};
+use crate::app::AppState;
+use crate::domain::money::fen_to_yuan;
+use crate::ops;
+use crate::ops::authz::{self, Actor, Permission};
+use crate::store::customers::{CustomerQuery, CustomerSummary};
+use crate::web::cursor;
+use crate::web::error::ApiError;
+use crate::web::session::ApiAuth;
+
+#[derive(Serialize, ToSchema)]
+pub struct Customer {
+    pub id: i64,
+    pub name: String,
+    /// 统一社会信用代码.
+    pub credit_code: Option<String>,
+    pub industry: String,
+    pub region: String,
+    pub city: String,
+    /// Annual purchases in CNY.
+    pub annual_purchase: f64,
+    pub owner_email: Option<String>,
+    /// S, B or C as of today.
+    pub tier: String,
+    pub last_interaction_on: Option<NaiveDate>,
+    pub last_inquiry_on: Option<NaiveDate>,
+    pub source: String,
+    /// Private notes; absent for roles that may not read them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CustomerList {
+    pub items: Vec<Customer>,
+    pub total: i64,
+    pub next_cursor: Option<String>,
+}
+
+fn to_api(actor: &Actor, c: CustomerSummary) -> Customer {
+    Customer {
+        id: c.id,
+        annual_purchase: fen_to_yuan(c.annual_purchase_fen),
+        name: c.name,
+        credit_code: c.credit_code,
+        industry: c.industry,
+        region: c.region,
+        city: c.city,
+        owner_email: c.owner_email,
+        tier: c.tier,
+        last_interaction_on: c.last_interaction_on,
+        last_inquiry_on: c.last_inquiry_on,
+        source: c.source,
+        notes: authz::allows(actor.role, Permission::ReadCustomerNotes).then_some(c.notes),
+        version: c.version,
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct CustomerFilter {
+    /// Part of the customer's name.
+    pub q: Option<String>,
+    /// Exact region, e.g. 华东.
+    pub region: Option<String>,
+}
+
+/// Customers the caller may see (a rep: their own and the unassigned pool).
+#[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(Page, CustomerFilter),
+    responses((status = 200, body = CustomerList), (status = 401, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    Query(page): Query<Page>,
+    Query(filter): Query<CustomerFilter>,
+) -> Result<Json<List<Customer>>, ApiError> {
+    let limit = page.limit()?;
+    let query = CustomerQuery { search: filter.q, region: filter.region, after_id: page.after_id()?, limit: limit + 1 };
+    let (mut rows, total) = ops::customers::list(&state.store, &actor, &query, crate::clock::today()).await?;
+    let next_cursor = (rows.len() as i64 > limit).then(|| {
+        rows.truncate(usize::try_from(limit).unwrap_or(50));
+        cursor::encode(rows.last().map_or(0, |c| c.id))
+    });
+    Ok(Json(List { items: rows.into_iter().map(|c| to_api(&actor, c)).collect(), total, next_cursor }))
+}
+
+/// One customer; 404 when it does not exist or is not visible to the caller.
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = i64, Path, description = "customer id")),
+    responses((status = 200, body = Customer), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Customer>, ApiError> {
+    let id = parse_id(&id)?;
+    let c = ops::customers::get(&state.store, &actor, id, crate::clock::today()).await?;
+    Ok(Json(to_api(&actor, c)))
+}

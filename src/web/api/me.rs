@@ -1,0 +1,90 @@
+//! The caller's own account.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::parse_body;
+use crate::app::AppState;
+use crate::ops;
+use crate::ops::authz::Actor;
+use crate::web::error::ApiError;
+use crate::web::session::ApiAuth;
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// admin, lead, rep, marketing, service, support or viewer.
+    pub role: String,
+    pub region: Option<String>,
+    /// zh-CN or en.
+    pub locale: String,
+}
+
+impl From<Actor> for Me {
+    fn from(a: Actor) -> Self {
+        Me {
+            id: a.id,
+            email: a.email,
+            name: a.name,
+            role: a.role.as_str().to_owned(),
+            region: a.region,
+            locale: a.locale,
+        }
+    }
+}
+
+/// Who the token or session belongs to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    responses((status = 200, body = Me), (status = 401, body = super::ErrorBody)))]
+pub async fn me(ApiAuth(actor): ApiAuth) -> Json<Me> {
+    Json(actor.into())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    /// zh-CN or en.
+    pub locale: String,
+}
+
+/// Change one's interface language.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "account", request_body = UpdateMe,
+    responses((status = 200, body = Me), (status = 401, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Me>, ApiError> {
+    let input: UpdateMe = parse_body(&headers, &body)?;
+    ops::users::set_own_locale(&state.store, &actor, &input.locale).await?;
+    Ok(Json(Me { locale: input.locale, ..actor.into() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    pub current_password: String,
+    /// At least 8 characters.
+    pub new_password: String,
+}
+
+/// Change one's own password; other sessions end.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "account", request_body = ChangePassword,
+    responses((status = 204, description = "changed"), (status = 401, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let input: ChangePassword = parse_body(&headers, &body)?;
+    ops::auth::change_password(&state.store, &actor, &input.current_password, &input.new_password, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

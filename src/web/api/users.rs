@@ -1,0 +1,188 @@
+//! The team: everyone reads it; admins change it.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{List, if_match, parse_body, parse_id};
+use crate::app::AppState;
+use crate::ops::authz::{self, Permission};
+use crate::ops::users::{AddUser, UserPatch};
+use crate::ops::{self};
+use crate::store::users::User as StoredUser;
+use crate::web::error::ApiError;
+use crate::web::session::ApiAuth;
+
+#[derive(Serialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub region: Option<String>,
+    pub active: bool,
+    pub locale: String,
+    /// Send it back (`If-Match` or `version`) when editing.
+    pub version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserList {
+    pub items: Vec<User>,
+    pub total: i64,
+    pub next_cursor: Option<String>,
+}
+
+impl From<StoredUser> for User {
+    fn from(u: StoredUser) -> Self {
+        User {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            role: u.role.as_str().to_owned(),
+            region: u.region,
+            active: u.active,
+            locale: u.locale,
+            version: u.version,
+        }
+    }
+}
+
+/// The whole team (it is small: one page).
+#[utoipa::path(get, path = "/api/v1/users", tag = "team",
+    responses((status = 200, body = UserList), (status = 401, body = super::ErrorBody)))]
+pub async fn list(State(state): State<AppState>, ApiAuth(actor): ApiAuth) -> Result<Json<List<User>>, ApiError> {
+    let users = ops::users::list_users(&state.store, &actor).await?;
+    let total = users.len() as i64;
+    Ok(Json(List { items: users.into_iter().map(User::from).collect(), total, next_cursor: None }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub email: String,
+    pub name: String,
+    /// admin, lead, rep, marketing, service, support or viewer.
+    pub role: String,
+    /// Required for reps.
+    pub region: Option<String>,
+    /// At least 8 characters.
+    pub password: String,
+}
+
+/// Add a team member (admin).
+#[utoipa::path(post, path = "/api/v1/users", tag = "team", request_body = CreateUser,
+    responses((status = 201, body = User), (status = 403, body = super::ErrorBody), (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    authz::require(&actor, Permission::ManageTeam)?;
+    let input: CreateUser = parse_body(&headers, &body)?;
+    let add = AddUser {
+        email: input.email,
+        name: input.name,
+        role: input.role,
+        region: input.region,
+        password: input.password,
+    };
+    let id = ops::users::add_user(&state.store, Some(&actor), add).await?;
+    let user = ops::users::get_user(&state.store, &actor, id).await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// One team member.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "team", params(("id" = i64, Path, description = "user id")),
+    responses((status = 200, body = User), (status = 404, body = super::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Json<User>, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(Json(ops::users::get_user(&state.store, &actor, id).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    /// A region, or null to clear it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub region: Option<Option<String>>,
+    pub active: Option<bool>,
+    pub locale: Option<String>,
+    /// The version being edited; stale versions answer 409 with the current record.
+    pub version: Option<i64>,
+}
+
+/// Edit a team member (admin). Name the version with `If-Match` or `version`
+/// to be told (409) when someone else changed it meanwhile.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "team", request_body = UpdateUser,
+    params(("id" = i64, Path, description = "user id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
+    responses((status = 200, body = User), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody),
+        (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<User>, ApiError> {
+    authz::require(&actor, Permission::ManageTeam)?;
+    let id = parse_id(&id)?;
+    ops::users::get_user(&state.store, &actor, id).await?;
+    let input: UpdateUser = parse_body(&headers, &body)?;
+    let version = if_match(&headers)?.or(input.version);
+    let patch = UserPatch {
+        name: input.name,
+        role: input.role,
+        region: input.region,
+        active: input.active,
+        locale: input.locale,
+        version,
+    };
+    Ok(Json(ops::users::update_user(&state.store, &actor, id, patch).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    /// At least 8 characters.
+    pub password: String,
+}
+
+/// Set a new password for a team member (admin); their sessions end.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "team", request_body = ResetPassword,
+    params(("id" = i64, Path, description = "user id")),
+    responses((status = 204, description = "reset"), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    authz::require(&actor, Permission::ManageTeam)?;
+    let id = parse_id(&id)?;
+    ops::users::get_user(&state.store, &actor, id).await?;
+    let input: ResetPassword = parse_body(&headers, &body)?;
+    ops::users::reset_password(&state.store, &actor, id, &input.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Tells "field absent" (keep) from "field null" (clear) for optional fields.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,174 @@
+//! Server-rendered pages (askama templates, htmx for partial updates). Pages
+//! call the same `ops` functions as the API; they only render.
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+
+use super::error::ApiError;
+use super::i18n::{Texts, texts};
+use super::session::{page_guard, request_locale, urlencode};
+use crate::app::AppState;
+use crate::domain::team::Role;
+use crate::ops::authz::{self, Actor, Permission};
+
+mod account;
+mod customers;
+mod docs;
+mod home;
+mod team;
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::dashboard))
+        .route("/login", get(account::login_page).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/lang", get(account::anonymous_language))
+        .route("/settings", get(account::settings))
+        .route("/settings/language", post(account::set_language))
+        .route("/settings/password", post(account::change_password))
+        .route("/settings/tokens", get(account::tokens).post(account::create_token))
+        .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/customers", get(customers::list))
+        .route("/customers/{id}", get(customers::detail))
+        .route("/team", get(team::list).post(team::create))
+        .route("/team/{id}", get(team::edit).post(team::update))
+        .route("/team/{id}/password", post(team::reset_password))
+        .route("/audit/{object_type}/{id}", get(team::audit))
+        .route("/api/docs", get(docs::reference))
+        .route_layer(middleware::from_fn_with_state(state, page_guard))
+}
+
+pub struct Flash {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub key: &'static str,
+    pub active: bool,
+}
+
+/// What every page's frame needs: texts, the signed-in person, the CSRF token.
+pub struct Shell {
+    pub t: &'static Texts,
+    pub actor: Option<Actor>,
+    pub csrf: String,
+    pub title: String,
+    pub path: String,
+    pub flash: Option<Flash>,
+}
+
+impl Shell {
+    pub fn new(
+        headers: &HeaderMap,
+        actor: Option<Actor>,
+        csrf: &str,
+        title_key: &str,
+        path: &str,
+        flash: Option<Flash>,
+    ) -> Shell {
+        let t = texts(request_locale(headers, actor.as_ref()));
+        Shell { t, title: t.get(title_key).to_owned(), actor, csrf: csrf.to_owned(), path: path.to_owned(), flash }
+    }
+
+    /// The main navigation; later areas (campaigns, follow-ups, reviews) plug in here.
+    pub fn nav(&self) -> Vec<NavItem> {
+        let mut items = vec![("/", "nav.dashboard"), ("/customers", "nav.customers"), ("/team", "nav.team")];
+        items.extend([
+            ("/settings/tokens", "nav.tokens"),
+            ("/api/docs", "nav.api_docs"),
+            ("/settings", "nav.settings"),
+        ]);
+        // The longest matching prefix is the current section.
+        let current = items
+            .iter()
+            .filter(|(href, _)| self.path == *href || (*href != "/" && self.path.starts_with(&format!("{href}/"))))
+            .max_by_key(|(href, _)| href.len())
+            .map(|(href, _)| *href);
+        items.into_iter().map(|(href, key)| NavItem { href, key, active: Some(href) == current }).collect()
+    }
+
+    pub fn role_key(&self) -> &'static str {
+        self.actor.as_ref().map_or("role.viewer", |a| role_key(a.role))
+    }
+
+    pub fn path_encoded(&self) -> String {
+        urlencode(&self.path)
+    }
+}
+
+pub fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "role.admin",
+        Role::Lead => "role.lead",
+        Role::Rep => "role.rep",
+        Role::Marketing => "role.marketing",
+        Role::Service => "role.service",
+        Role::Support => "role.support",
+        Role::Viewer => "role.viewer",
+    }
+}
+
+pub fn can(actor: &Actor, permission: Permission) -> bool {
+    authz::allows(actor.role, permission)
+}
+
+/// A success message named by a `?ok=` key from a redirect (known keys only).
+pub fn flash_from(t: &Texts, ok: Option<&str>) -> Option<Flash> {
+    let key = ok?;
+    let text = t.get(key);
+    (text != key).then(|| Flash { kind: "ok", text: text.to_owned() })
+}
+
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    shell: Shell,
+    message: String,
+}
+
+/// A friendly error page for a failed page request (never the cause of a 500).
+pub fn error_page(headers: &HeaderMap, session: Option<(&Actor, &str)>, err: ApiError) -> Response {
+    let actor = session.map(|(a, _)| a.clone());
+    let csrf = session.map_or("", |(_, c)| c);
+    let mut shell = Shell::new(headers, actor, csrf, "error.title", "", None);
+    let message = match err.status {
+        StatusCode::NOT_FOUND => shell.t.get("error.not_found").to_owned(),
+        StatusCode::FORBIDDEN => shell.t.get("error.forbidden").to_owned(),
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
+            shell.t.fill("error.invalid", &[("message", &err.message)])
+        }
+        _ => shell.t.get("error.internal").to_owned(),
+    };
+    shell.title = shell.t.get("error.title").to_owned();
+    render(err.status, &ErrorPage { shell, message })
+}
+
+pub fn csrf_rejected(headers: &HeaderMap, actor: Option<&Actor>) -> Response {
+    let shell = Shell::new(headers, actor.cloned(), "", "error.title", "", None);
+    let message = shell.t.get("error.csrf").to_owned();
+    render(StatusCode::FORBIDDEN, &ErrorPage { shell, message })
+}
+
+/// Unknown paths: a JSON 404 under /api, the friendly page elsewhere.
+pub async fn not_found(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    if uri.path().starts_with("/api/v1") {
+        return ApiError::not_found().into_response();
+    }
+    error_page(&headers, None, ApiError::not_found())
+}

@@ -1,0 +1,15 @@
+// Rally's only script besides htmx: confirmations for destructive forms and
+// the CSRF header on htmx requests. No inline scripts (the CSP forbids them).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var message = form.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});
+document.addEventListener("htmx:configRequest", function (event) {
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta) {
+    event.detail.headers["X-CSRF-Token"] = meta.getAttribute("content");
+  }
+});
