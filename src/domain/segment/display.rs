@@ -1,0 +1,132 @@
+//! Canonical text of a filter: what the UI's form builder stores.
+//!
+//! Canonical form: lower-case keywords and field names, single spaces,
+//! ASCII double quotes, `[a, b]` lists, amounts in yuan (`500万` when a whole
+//! number of 万), bare `YYYY-MM-DD` dates, `90d`. Parentheses appear only
+//! where the tree needs them, so `parse(&e.to_string()) == e` for every tree
+//! whose dates lie in years 1–9999 (all that the parser can produce).
+
+use std::fmt::{self, Display, Formatter, Write};
+
+use chrono::NaiveDate;
+
+use super::ast::{Cond, DateTest, Expr, NumberField, NumberTest, TextTest, TierTest};
+
+impl Display for Expr {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Cond(c) => c.fmt(f),
+            Expr::Not(e) => {
+                f.write_str("not ")?;
+                operand(f, e, matches!(**e, Expr::And(..) | Expr::Or(..)))
+            }
+            // Left-associative parsing: a same-operator left child needs no
+            // parentheses, a same-operator right child does.
+            Expr::And(a, b) => {
+                operand(f, a, matches!(**a, Expr::Or(..)))?;
+                f.write_str(" and ")?;
+                operand(f, b, matches!(**b, Expr::And(..) | Expr::Or(..)))
+            }
+            Expr::Or(a, b) => {
+                a.fmt(f)?;
+                f.write_str(" or ")?;
+                operand(f, b, matches!(**b, Expr::Or(..)))
+            }
+        }
+    }
+}
+
+fn operand(f: &mut Formatter<'_>, e: &Expr, parens: bool) -> fmt::Result {
+    if parens { write!(f, "({e})") } else { e.fmt(f) }
+}
+
+impl Display for Cond {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ", self.field())?;
+        match self {
+            Cond::Text { test, .. } => match test {
+                TextTest::Eq(v) => write!(f, "= {}", Quoted(v)),
+                TextTest::Ne(v) => write!(f, "!= {}", Quoted(v)),
+                TextTest::Contains(v) => write!(f, "contains {}", Quoted(v)),
+                TextTest::In(vs) => list(f, vs.iter().map(|v| Quoted(v))),
+            },
+            Cond::Tier(test) => match test {
+                TierTest::Eq(t) => write!(f, "= \"{t}\""),
+                TierTest::Ne(t) => write!(f, "!= \"{t}\""),
+                TierTest::In(ts) => list(f, ts.iter().map(|t| Quoted(t.as_str()))),
+            },
+            Cond::Number { field, test } => {
+                let show = |v: i64| -> String {
+                    match field {
+                        NumberField::AnnualPurchase => yuan(v),
+                        NumberField::Interactions30d => v.to_string(),
+                    }
+                };
+                match test {
+                    NumberTest::Cmp(op, v) => write!(f, "{} {}", op.as_str(), show(*v)),
+                    NumberTest::In(vs) => list(f, vs.iter().map(|v| show(*v))),
+                }
+            }
+            Cond::Date { test, .. } => match test {
+                DateTest::Cmp(op, d) => write!(f, "{} {}", op.as_str(), IsoDate(*d)),
+                DateTest::In(ds) => list(f, ds.iter().map(|d| IsoDate(*d))),
+                DateTest::Within(n) => write!(f, "within {n}d"),
+            },
+        }
+    }
+}
+
+fn list<T: Display>(f: &mut Formatter<'_>, items: impl Iterator<Item = T>) -> fmt::Result {
+    f.write_str("in [")?;
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        item.fmt(f)?;
+    }
+    f.write_char(']')
+}
+
+/// A string literal with `\`, `"` and `＂` escaped (the lexer closes ASCII
+/// strings on both quote forms).
+struct Quoted<'a>(&'a str);
+
+impl Display for Quoted<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            if matches!(c, '\\' | '"' | '＂') {
+                f.write_char('\\')?;
+            }
+            f.write_char(c)?;
+        }
+        f.write_char('"')
+    }
+}
+
+/// `%Y-%m-%d` without chrono's formatting machinery (and without its `+`
+/// sign for years past 9999, which the lexer would not read anyway).
+struct IsoDate(NaiveDate);
+
+impl Display for IsoDate {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        use chrono::Datelike;
+        let d = self.0;
+        write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+    }
+}
+
+/// Fen as yuan text: `500万` for whole multiples of 万元, else `1234.5`.
+pub(crate) fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    if abs != 0 && abs.is_multiple_of(1_000_000) {
+        return format!("{sign}{}万", abs / 1_000_000);
+    }
+    let (whole, cents) = (abs / 100, abs % 100);
+    match cents {
+        0 => format!("{sign}{whole}"),
+        c if c.is_multiple_of(10) => format!("{sign}{whole}.{}", c / 10),
+        c => format!("{sign}{whole}.{c:02}"),
+    }
+}
