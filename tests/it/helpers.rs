@@ -111,3 +111,100 @@ macro_rules! backend_test {
         }
     };
 }
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A team member made for a test, with an API token.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn user(&self, email: &str, role: &str, region: Option<&str>) -> TestUser {
+        self.named_user(email, "测试用户", role, region).await
+    }
+
+    pub async fn named_user(&self, email: &str, name: &str, role: &str, region: Option<&str>) -> TestUser {
+        let input = rally::ops::users::AddUser {
+            email: email.to_owned(),
+            name: name.to_owned(),
+            role: role.to_owned(),
+            region: region.map(str::to_owned),
+            password: PASSWORD.to_owned(),
+        };
+        let id = rally::ops::users::add_user(&self.store, None, input).await.expect("add user");
+        let token = rally::ops::users::create_token(&self.store, email, "test").await.expect("token");
+        TestUser { id, email: email.to_owned(), role: role.to_owned(), token }
+    }
+
+    /// A request with the user's bearer token.
+    pub fn api(&self, user: &TestUser, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(&user.token)
+    }
+
+    /// A fresh cookie-keeping client signed in through the sign-in form.
+    pub async fn browser_session(&self, email: &str) -> reqwest::Client {
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let page = client.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let csrf = hidden_csrf(&page);
+        let response = client
+            .post(self.url("/login"))
+            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "sign-in should redirect");
+        client
+    }
+}
+
+/// The value of the first hidden `csrf` input of a page.
+pub fn hidden_csrf(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default().to_owned()
+}
+
+/// Adds a customer directly (the customer API arrives with the customer base work).
+pub async fn add_customer(app: &TestApp, name: &str, region: &str, owner: Option<i64>) -> i64 {
+    let mut tx = app.store.begin().await.unwrap();
+    let customer = rally::store::customers::NewCustomer {
+        name: name.to_owned(),
+        name_key: name.to_owned(),
+        region: region.to_owned(),
+        industry: "制造业".to_owned(),
+        city: "广州".to_owned(),
+        annual_purchase_fen: 500_000_000,
+        owner_id: owner,
+        source: "manual".to_owned(),
+        ..Default::default()
+    };
+    let ids = rally::store::customers::insert_customers(&mut tx, &[customer]).await.unwrap();
+    tx.commit().await.unwrap();
+    ids[0]
+}
+
+/// Another server on an existing database, as a second instance behind a load balancer.
+pub async fn spawn_on(database_url: &str) -> TestApp {
+    let store = Store::open_and_migrate(&DatabaseUrl::parse(database_url).unwrap()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = AppState { store: store.clone(), config: Arc::new(AppConfig::default()) };
+    let (tx, rx) = oneshot::channel();
+    tokio::spawn(rally::app::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        backend: if database_url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite },
+        addr,
+        store,
+        database_url: database_url.to_owned(),
+        client: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+        shutdown: Some(tx),
+        _dir: None,
+    }
+}

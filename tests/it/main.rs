@@ -5,5 +5,6 @@
 mod helpers;
 mod pg;
 
+mod api;
 mod cli;
 mod foundation;

@@ -20,9 +20,9 @@ pub struct AuditList {
 }
 
 /// Every recorded change of an object, oldest first.
-#[utoipa::path(get, path = "/api/v1/audit/{object_type}/{id}", tag = "audit",
+#[utoipa::path(get, operation_id = "audit_history", path = "/api/v1/audit/{object_type}/{id}", tag = "audit",
     params(("object_type" = String, Path, description = "user, customer, …"), ("id" = i64, Path, description = "object id")),
-    responses((status = 200, body = AuditList), (status = 403, body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = AuditList), (status = 403, description = "Your role may not do this", body = super::ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

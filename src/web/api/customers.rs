@@ -66,6 +66,7 @@ fn to_api(actor: &Actor, c: CustomerSummary) -> Customer {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CustomerFilter {
     /// Part of the customer's name.
     pub q: Option<String>,
@@ -74,8 +75,8 @@ pub struct CustomerFilter {
 }
 
 /// Customers the caller may see (a rep: their own and the unassigned pool).
-#[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(Page, CustomerFilter),
-    responses((status = 200, body = CustomerList), (status = 401, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+#[utoipa::path(get, operation_id = "customers_list", path = "/api/v1/customers", tag = "customers", params(Page, CustomerFilter),
+    responses((status = 200, description = "OK", body = CustomerList), (status = 401, description = "No or invalid credentials", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -93,8 +94,8 @@ pub async fn list(
 }
 
 /// One customer; 404 when it does not exist or is not visible to the caller.
-#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = i64, Path, description = "customer id")),
-    responses((status = 200, body = Customer), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+#[utoipa::path(get, operation_id = "customers_get", path = "/api/v1/customers/{id}", tag = "customers", params(("id" = i64, Path, description = "customer id")),
+    responses((status = 200, description = "OK", body = Customer), (status = 401, description = "No or invalid credentials", body = super::ErrorBody), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

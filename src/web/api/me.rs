@@ -40,8 +40,8 @@ impl From<Actor> for Me {
 }
 
 /// Who the token or session belongs to.
-#[utoipa::path(get, path = "/api/v1/me", tag = "account",
-    responses((status = 200, body = Me), (status = 401, body = super::ErrorBody)))]
+#[utoipa::path(get, operation_id = "me_me", path = "/api/v1/me", tag = "account",
+    responses((status = 200, description = "OK", body = Me), (status = 401, description = "No or invalid credentials", body = super::ErrorBody)))]
 pub async fn me(ApiAuth(actor): ApiAuth) -> Json<Me> {
     Json(actor.into())
 }
@@ -54,8 +54,8 @@ pub struct UpdateMe {
 }
 
 /// Change one's interface language.
-#[utoipa::path(patch, path = "/api/v1/me", tag = "account", request_body = UpdateMe,
-    responses((status = 200, body = Me), (status = 401, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+#[utoipa::path(patch, operation_id = "me_update_me", path = "/api/v1/me", tag = "account", request_body = UpdateMe,
+    responses((status = 200, description = "OK", body = Me), (status = 401, description = "No or invalid credentials", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
 pub async fn update_me(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -76,8 +76,8 @@ pub struct ChangePassword {
 }
 
 /// Change one's own password; other sessions end.
-#[utoipa::path(post, path = "/api/v1/me/password", tag = "account", request_body = ChangePassword,
-    responses((status = 204, description = "changed"), (status = 401, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+#[utoipa::path(post, operation_id = "me_change_password", path = "/api/v1/me/password", tag = "account", request_body = ChangePassword,
+    responses((status = 204, description = "changed"), (status = 401, description = "No or invalid credentials", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

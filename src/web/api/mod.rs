@@ -93,6 +93,7 @@ pub struct ErrorDetail {
 
 /// `limit` and `cursor` of every list endpoint.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
     /// Items per page: default 50; values above 200 are treated as 200.
     pub limit: Option<String>,

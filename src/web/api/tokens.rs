@@ -22,8 +22,8 @@ pub struct TokenList {
 }
 
 /// The caller's tokens (never the tokens themselves, only their prefixes).
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "account",
-    responses((status = 200, body = TokenList), (status = 401, body = super::ErrorBody)))]
+#[utoipa::path(get, operation_id = "tokens_list", path = "/api/v1/tokens", tag = "account",
+    responses((status = 200, description = "OK", body = TokenList), (status = 401, description = "No or invalid credentials", body = super::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, ApiAuth(actor): ApiAuth) -> Result<Json<List<TokenInfo>>, ApiError> {
     let items = ops::users::own_tokens(&state.store, &actor).await?;
     let total = items.len() as i64;
@@ -46,8 +46,8 @@ pub struct CreatedToken {
 }
 
 /// Create a token for the caller.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "account", request_body = CreateToken,
-    responses((status = 201, body = CreatedToken), (status = 401, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+#[utoipa::path(post, operation_id = "tokens_create", path = "/api/v1/tokens", tag = "account", request_body = CreateToken,
+    responses((status = 201, description = "Created", body = CreatedToken), (status = 401, description = "No or invalid credentials", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -60,8 +60,8 @@ pub async fn create(
 }
 
 /// Revoke one of the caller's tokens.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "account", params(("id" = i64, Path, description = "token id")),
-    responses((status = 204, description = "revoked"), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+#[utoipa::path(delete, operation_id = "tokens_revoke", path = "/api/v1/tokens/{id}", tag = "account", params(("id" = i64, Path, description = "token id")),
+    responses((status = 204, description = "revoked"), (status = 401, description = "No or invalid credentials", body = super::ErrorBody), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

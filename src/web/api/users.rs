@@ -52,8 +52,8 @@ impl From<StoredUser> for User {
 }
 
 /// The whole team (it is small: one page).
-#[utoipa::path(get, path = "/api/v1/users", tag = "team",
-    responses((status = 200, body = UserList), (status = 401, body = super::ErrorBody)))]
+#[utoipa::path(get, operation_id = "users_list", path = "/api/v1/users", tag = "team",
+    responses((status = 200, description = "OK", body = UserList), (status = 401, description = "No or invalid credentials", body = super::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, ApiAuth(actor): ApiAuth) -> Result<Json<List<User>>, ApiError> {
     let users = ops::users::list_users(&state.store, &actor).await?;
     let total = users.len() as i64;
@@ -74,8 +74,8 @@ pub struct CreateUser {
 }
 
 /// Add a team member (admin).
-#[utoipa::path(post, path = "/api/v1/users", tag = "team", request_body = CreateUser,
-    responses((status = 201, body = User), (status = 403, body = super::ErrorBody), (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+#[utoipa::path(post, operation_id = "users_create", path = "/api/v1/users", tag = "team", request_body = CreateUser,
+    responses((status = 201, description = "Created", body = User), (status = 403, description = "Your role may not do this", body = super::ErrorBody), (status = 409, description = "Conflict (the error says with what)", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -97,8 +97,8 @@ pub async fn create(
 }
 
 /// One team member.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "team", params(("id" = i64, Path, description = "user id")),
-    responses((status = 200, body = User), (status = 404, body = super::ErrorBody)))]
+#[utoipa::path(get, operation_id = "users_get", path = "/api/v1/users/{id}", tag = "team", params(("id" = i64, Path, description = "user id")),
+    responses((status = 200, description = "OK", body = User), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -125,10 +125,10 @@ pub struct UpdateUser {
 
 /// Edit a team member (admin). Name the version with `If-Match` or `version`
 /// to be told (409) when someone else changed it meanwhile.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "team", request_body = UpdateUser,
+#[utoipa::path(patch, operation_id = "users_update", path = "/api/v1/users/{id}", tag = "team", request_body = UpdateUser,
     params(("id" = i64, Path, description = "user id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, body = User), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody),
-        (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = User), (status = 403, description = "Your role may not do this", body = super::ErrorBody), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody),
+        (status = 409, description = "Conflict (the error says with what)", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -160,9 +160,9 @@ pub struct ResetPassword {
 }
 
 /// Set a new password for a team member (admin); their sessions end.
-#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "team", request_body = ResetPassword,
+#[utoipa::path(post, operation_id = "users_reset_password", path = "/api/v1/users/{id}/password", tag = "team", request_body = ResetPassword,
     params(("id" = i64, Path, description = "user id")),
-    responses((status = 204, description = "reset"), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+    responses((status = 204, description = "reset"), (status = 403, description = "Your role may not do this", body = super::ErrorBody), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
 pub async fn reset_password(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

@@ -1,0 +1,558 @@
+//! The JSON API's contract: authorization for every route and role (built
+//! from the router's own OpenAPI route list), error and list shapes,
+//! visibility, optimistic concurrency, audit, sessions and CSRF.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::backend_test;
+use crate::helpers::{PASSWORD, TestApp, TestUser, add_customer, hidden_csrf};
+
+const ROLES: [&str; 7] = ["admin", "lead", "rep", "marketing", "service", "support", "viewer"];
+
+struct World {
+    users: Vec<TestUser>,
+    target: TestUser,
+    other_rep_customer: i64,
+    spare_admin_token: i64,
+}
+
+async fn world(app: &TestApp) -> World {
+    let mut users = Vec::new();
+    for role in ROLES {
+        let region = (role == "rep").then_some("华南");
+        users.push(app.user(&format!("{role}@example.com"), role, region).await);
+    }
+    let other_rep = app.user("rep-b@example.com", "rep", Some("华北")).await;
+    let other_rep_customer = add_customer(app, "北方重工有限公司", "华北", Some(other_rep.id)).await;
+    let target = app.user("target@example.com", "viewer", None).await;
+    let admin = &users[0];
+    let created: Value = app
+        .api(admin, Method::POST, "/api/v1/tokens")
+        .json(&json!({"name": "spare"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    World { users, target, other_rep_customer, spare_admin_token: created["id"].as_i64().unwrap() }
+}
+
+/// The policy every route must have. A route missing here fails the test.
+fn expected(method: &str, path: &str, role: &str) -> u16 {
+    let admin = role == "admin";
+    match (method, path) {
+        ("get", "/api/v1/me") | ("patch", "/api/v1/me") => 200,
+        ("post", "/api/v1/me/password") => 204,
+        ("get", "/api/v1/customers") => 200,
+        // The rep asks for another rep's customer: not visible, so not found.
+        ("get", "/api/v1/customers/{id}") => {
+            if role == "rep" {
+                404
+            } else {
+                200
+            }
+        }
+        ("get", "/api/v1/users") | ("get", "/api/v1/users/{id}") => 200,
+        ("post", "/api/v1/users") => {
+            if admin {
+                201
+            } else {
+                403
+            }
+        }
+        ("patch", "/api/v1/users/{id}") => {
+            if admin {
+                200
+            } else {
+                403
+            }
+        }
+        ("post", "/api/v1/users/{id}/password") => {
+            if admin {
+                204
+            } else {
+                403
+            }
+        }
+        ("get", "/api/v1/tokens") => 200,
+        ("post", "/api/v1/tokens") => 201,
+        // Only the owner may revoke a token; for anyone else it does not exist.
+        ("delete", "/api/v1/tokens/{id}") => {
+            if admin {
+                204
+            } else {
+                404
+            }
+        }
+        ("get", "/api/v1/audit/{object_type}/{id}") => {
+            if matches!(role, "admin" | "lead") {
+                200
+            } else {
+                403
+            }
+        }
+        _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
+    }
+}
+
+fn concrete(path: &str, w: &World) -> String {
+    let id = if path.starts_with("/api/v1/customers") {
+        w.other_rep_customer
+    } else if path.starts_with("/api/v1/tokens") {
+        w.spare_admin_token
+    } else {
+        w.target.id
+    };
+    path.replace("{object_type}", "user").replace("{id}", &id.to_string())
+}
+
+fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
+    match (method, path) {
+        ("patch", "/api/v1/me") => Some(json!({"locale": "zh-CN"})),
+        ("post", "/api/v1/me/password") => Some(json!({"current_password": PASSWORD, "new_password": PASSWORD})),
+        ("post", "/api/v1/users") => Some(json!({
+            "email": format!("new-{role}@example.com"), "name": "新人", "role": "lead", "password": "long enough pw"
+        })),
+        ("patch", "/api/v1/users/{id}") => Some(json!({"name": "改名"})),
+        ("post", "/api/v1/users/{id}/password") => Some(json!({"password": "another long pw"})),
+        ("post", "/api/v1/tokens") => Some(json!({"name": "matrix"})),
+        _ => None,
+    }
+}
+
+fn routes() -> Vec<(String, String)> {
+    let doc = serde_json::to_value(rally::web::api::openapi()).unwrap();
+    let mut routes = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                routes.push((method.clone(), path.clone()));
+            }
+        }
+    }
+    assert!(routes.len() >= 14, "{routes:?}");
+    routes
+}
+
+backend_test!(every_route_has_a_policy_for_every_role, |app| {
+    let w = world(&app).await;
+    for (method, path) in routes() {
+        let url = concrete(&path, &w);
+        let m: Method = method.to_uppercase().parse().unwrap();
+
+        let anonymous = app.client.request(m.clone(), app.url(&url)).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401, "{method} {path} without credentials");
+        let body: Value = anonymous.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized");
+
+        for user in &w.users {
+            let want = expected(&method, &path, &user.role);
+            let mut request = app.api(user, m.clone(), &url);
+            if let Some(body) = body_for(&method, &path, &user.role) {
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            assert_eq!(status, want, "{} {method} {path}: {text}", user.role);
+            if status >= 400 {
+                let error: Value = serde_json::from_str(&text).unwrap();
+                assert!(error["error"]["code"].is_string() && error["error"]["message"].is_string(), "{text}");
+            }
+            // A forbidden or invisible object answers the same whatever the body.
+            if (want == 403 || want == 404) && body_for(&method, &path, &user.role).is_some() {
+                let garbage = app
+                    .api(user, m.clone(), &url)
+                    .header("content-type", "application/json")
+                    .body("{not json")
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(garbage.status().as_u16(), want, "{} {method} {path} with a malformed body", user.role);
+            }
+        }
+    }
+    let bad = app.client.get(app.url("/api/v1/me")).bearer_auth("rly_nope").send().await.unwrap();
+    assert_eq!(bad.status(), 401);
+    assert_eq!(bad.json::<Value>().await.unwrap()["error"]["code"], "invalid_token");
+});
+
+backend_test!(me_and_list_shapes, |app| {
+    let rep = app.user("ming@example.com", "rep", Some("华南")).await;
+    let me: Value = app.api(&rep, Method::GET, "/api/v1/me").send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["email"], rep.email.as_str());
+    assert_eq!(me["role"], "rep");
+    assert_eq!(me["region"], "华南");
+    assert_eq!(me["name"], "测试用户");
+
+    // 230 own customers, 5 unassigned, 7 of another rep.
+    let other = app.user("fang@example.com", "rep", Some("华北")).await;
+    for n in 0..230 {
+        add_customer(&app, &format!("华南客户{n:03}有限公司"), "华南", Some(rep.id)).await;
+    }
+    for n in 0..5 {
+        add_customer(&app, &format!("公海客户{n}"), "华东", None).await;
+    }
+    for n in 0..7 {
+        add_customer(&app, &format!("华北客户{n}"), "华北", Some(other.id)).await;
+    }
+    let page: Value = app.api(&rep, Method::GET, "/api/v1/customers").send().await.unwrap().json().await.unwrap();
+    assert_eq!(page["total"], 235, "own plus unassigned");
+    assert_eq!(page["items"].as_array().unwrap().len(), 50, "default limit");
+    let first = &page["items"][0];
+    for key in [
+        "id",
+        "name",
+        "credit_code",
+        "industry",
+        "region",
+        "city",
+        "annual_purchase",
+        "owner_email",
+        "tier",
+        "last_interaction_on",
+        "last_inquiry_on",
+    ] {
+        assert!(first.get(key).is_some(), "item lacks {key}: {first}");
+    }
+    assert_eq!(first["annual_purchase"], 5_000_000.0);
+
+    let big: Value =
+        app.api(&rep, Method::GET, "/api/v1/customers?limit=500").send().await.unwrap().json().await.unwrap();
+    assert_eq!(big["items"].as_array().unwrap().len(), 200, "limits above 200 mean 200");
+    assert!(big["next_cursor"].is_string());
+
+    // Walking the cursor visits each visible customer exactly once.
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/customers?limit=60&cursor={c}"),
+            None => "/api/v1/customers?limit=60".to_owned(),
+        };
+        let page: Value = app.api(&rep, Method::GET, &path).send().await.unwrap().json().await.unwrap();
+        for item in page["items"].as_array().unwrap() {
+            assert!(seen.insert(item["id"].as_i64().unwrap()));
+            assert_ne!(item["owner_email"], "fang@example.com");
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 235);
+
+    for (query, field) in [("limit=0", "limit"), ("limit=abc", "limit"), ("cursor=bogus", "cursor")] {
+        let response = app.api(&rep, Method::GET, &format!("/api/v1/customers?{query}")).send().await.unwrap();
+        assert_eq!(response.status(), 422, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["field"], field, "{query}");
+    }
+    let missing = app.api(&rep, Method::GET, "/api/v1/customers/999999").send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.json::<Value>().await.unwrap()["error"]["code"], "not_found");
+});
+
+backend_test!(marketing_does_not_see_private_notes, |app| {
+    let marketing = app.user("mkt@example.com", "marketing", None).await;
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let id = add_customer(&app, "备注客户", "华东", None).await;
+    let as_marketing: Value = app
+        .api(&marketing, Method::GET, &format!("/api/v1/customers/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(as_marketing.get("notes").is_none(), "{as_marketing}");
+    let as_lead: Value =
+        app.api(&lead, Method::GET, &format!("/api/v1/customers/{id}")).send().await.unwrap().json().await.unwrap();
+    assert!(as_lead.get("notes").is_some());
+});
+
+backend_test!(validation_errors_name_the_field, |app| {
+    let admin = app.user("admin@example.com", "admin", None).await;
+    let cases = [
+        (json!({"email": "a@example.com", "name": "A", "role": "lead"}), "password"),
+        (json!({"email": "not-an-email", "name": "A", "role": "lead", "password": "long enough"}), "email"),
+        (json!({"email": "a@example.com", "name": "A", "role": "boss", "password": "long enough"}), "role"),
+        (json!({"email": "a@example.com", "name": "A", "role": "rep", "password": "long enough"}), "region"),
+        (json!({"email": "a@example.com", "name": "A", "role": "lead", "password": "short"}), "password"),
+        (json!({"email": "a@example.com", "name": "A", "role": "lead", "password": "long enough", "x": 1}), "x"),
+    ];
+    for (body, field) in cases {
+        let response = app.api(&admin, Method::POST, "/api/v1/users").json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 422, "{body}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["code"], "invalid");
+        assert_eq!(error["error"]["field"], field, "{body}: {error}");
+    }
+    let syntax = app
+        .api(&admin, Method::POST, "/api/v1/users")
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(syntax.status(), 422);
+    let wrong_type = app
+        .api(&admin, Method::POST, "/api/v1/users")
+        .header("content-type", "text/csv")
+        .body("a,b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), 415);
+    let dup = app
+        .api(&admin, Method::POST, "/api/v1/users")
+        .json(&json!({"email": "ADMIN@example.com", "name": "A", "role": "lead", "password": "long enough"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dup.status(), 409);
+    assert_eq!(app.store.users().await.unwrap().len(), 1, "nothing written");
+});
+
+backend_test!(stale_versions_conflict_and_edits_are_audited, |app| {
+    let admin = app.user("admin@example.com", "admin", None).await;
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let rep = app.user("rep@example.com", "rep", Some("华南")).await;
+    let path = format!("/api/v1/users/{}", rep.id);
+    let before: Value = app.api(&admin, Method::GET, &path).send().await.unwrap().json().await.unwrap();
+    let v1 = before["version"].as_i64().unwrap();
+
+    let first = app
+        .api(&admin, Method::PATCH, &path)
+        .header("If-Match", format!("\"{v1}\""))
+        .json(&json!({"name": "明"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let after: Value = first.json().await.unwrap();
+    assert_eq!(after["version"], v1 + 1);
+
+    // A second edit of the same old version is refused and shows the current record.
+    let stale = app.api(&admin, Method::PATCH, &path).json(&json!({"name": "刚", "version": v1})).send().await.unwrap();
+    assert_eq!(stale.status(), 409);
+    let error: Value = stale.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "version_conflict");
+    assert_eq!(error["error"]["current"]["name"], "明");
+
+    // No version: applies to the current one.
+    let blind = app.api(&admin, Method::PATCH, &path).json(&json!({"region": "华东"})).send().await.unwrap();
+    assert_eq!(blind.status(), 200);
+    let bad_match =
+        app.api(&admin, Method::PATCH, &path).header("If-Match", "abc").json(&json!({})).send().await.unwrap();
+    assert_eq!(bad_match.status(), 422);
+
+    let history: Value = app
+        .api(&lead, Method::GET, &format!("/api/v1/audit/user/{}", rep.id))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = history["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{history}");
+    assert_eq!(items[0]["action"], "create");
+    assert_eq!(items[0]["actor_email"], "cli");
+    assert_eq!(items[1]["action"], "update");
+    assert_eq!(items[1]["actor_email"], "admin@example.com");
+    assert_eq!(items[1]["before"]["name"], "测试用户");
+    assert_eq!(items[1]["after"]["name"], "明");
+    assert_eq!(items[2]["after"]["region"], "华东");
+
+    // The trail is append-only, even for someone with database access.
+    let mut tx = app.store.begin().await.unwrap();
+    let rewrite = rally_sql(&mut tx, "UPDATE audit_log SET actor_email = 'nobody'").await;
+    assert!(rewrite.is_err(), "audit rows must not be updatable");
+    let mut tx = app.store.begin().await.unwrap();
+    assert!(rally_sql(&mut tx, "DELETE FROM audit_log").await.is_err(), "audit rows must not be deletable");
+});
+
+async fn rally_sql(tx: &mut rally::store::Tx, sql: &str) -> Result<u64, sqlx::Error> {
+    match tx {
+        rally::store::Tx::Sqlite(t) => sqlx::query(sql).execute(&mut **t).await.map(|r| r.rows_affected()),
+        rally::store::Tx::Postgres(t) => sqlx::query(sql).execute(&mut **t).await.map(|r| r.rows_affected()),
+    }
+}
+
+backend_test!(sessions_work_across_server_instances, |app| {
+    app.user("lead@example.com", "lead", None).await;
+    let browser = app.browser_session("lead@example.com").await;
+    let dashboard = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(dashboard.status(), 200);
+
+    // A second server on the same database honours the same session.
+    let second = crate::helpers::spawn_on(&app.database_url).await;
+    let there = browser.get(second.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(there.status(), 200);
+    assert_eq!(there.json::<Value>().await.unwrap()["email"], "lead@example.com");
+
+    // Signing out on one ends it everywhere.
+    let page = browser.get(app.url("/settings")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_csrf(&page);
+    let out = browser.post(app.url("/logout")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(out.status(), 303);
+    assert_eq!(browser.get(second.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    let redirected = browser.get(second.url("/")).send().await.unwrap();
+    assert_eq!(redirected.status(), 303);
+    assert!(redirected.headers()["location"].to_str().unwrap().starts_with("/login"));
+});
+
+backend_test!(csrf_is_required_for_state_changes, |app| {
+    app.user("lead@example.com", "lead", None).await;
+    let browser = app.browser_session("lead@example.com").await;
+    // A form without its token is rejected and changes nothing.
+    let rejected =
+        browser.post(app.url("/settings/language")).form(&[("locale", "en"), ("next", "/")]).send().await.unwrap();
+    assert_eq!(rejected.status(), 403);
+    assert_eq!(app.store.user_by_email("lead@example.com").await.unwrap().unwrap().locale, "zh-CN");
+    let forged = browser
+        .post(app.url("/settings/language"))
+        .form(&[("csrf", "forged"), ("locale", "en"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    // With it, the change applies.
+    let page = browser.get(app.url("/settings")).send().await.unwrap().text().await.unwrap();
+    let ok = browser
+        .post(app.url("/settings/language"))
+        .form(&[("csrf", hidden_csrf(&page).as_str()), ("locale", "en"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 303);
+    assert_eq!(app.store.user_by_email("lead@example.com").await.unwrap().unwrap().locale, "en");
+    let english = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(english.contains("Hello, 测试用户"), "{english}");
+
+    // The API with a session cookie needs the header; with a bearer token it does not.
+    let api = browser.post(app.url("/api/v1/tokens")).json(&json!({"name": "x"})).send().await.unwrap();
+    assert_eq!(api.status(), 403);
+    assert_eq!(api.json::<Value>().await.unwrap()["error"]["code"], "csrf");
+
+    // The sign-in form itself needs the pre-session token.
+    let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = anonymous
+        .post(app.url("/login"))
+        .form(&[("email", "lead@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 403);
+});
+
+backend_test!(sign_in_is_throttled_per_account, |app| {
+    app.user("lead@example.com", "lead", None).await;
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_csrf(&page);
+    let attempt = |password: &'static str| {
+        let client = client.clone();
+        let csrf = csrf.clone();
+        let url = app.url("/login");
+        async move {
+            client
+                .post(url)
+                .form(&[("csrf", csrf.as_str()), ("email", "lead@example.com"), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("wrong password").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(attempt(PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "locked even with the right password");
+    assert_eq!(attempt("wrong password").await, StatusCode::TOO_MANY_REQUESTS);
+});
+
+backend_test!(pages_escape_names_and_carry_security_headers, |app| {
+    app.user("admin@example.com", "admin", None).await;
+    app.named_user("x@example.com", "<script>alert(1)</script>明", "viewer", None).await;
+    let browser = app.browser_session("admin@example.com").await;
+    let response = browser.get(app.url("/team")).send().await.unwrap();
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;明"), "escaped");
+    assert!(!html.contains("<script>alert(1)"), "never raw");
+    assert!(!html.contains(" style=\""), "inline styles would break the CSP");
+
+    let api = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert!(api.headers().contains_key("content-security-policy"));
+
+    let too_big = browser
+        .post(app.url("/settings/language"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_big.status(), 413);
+});
+
+backend_test!(every_page_renders_for_every_role, |app| {
+    for role in ROLES {
+        let email = format!("{role}@example.com");
+        let user = app.user(&email, role, (role == "rep").then_some("华南")).await;
+        let customer = add_customer(&app, &format!("{role}的客户"), "华南", Some(user.id)).await;
+        let browser = app.browser_session(&email).await;
+        for path in [
+            "/",
+            "/customers",
+            &format!("/customers/{customer}"),
+            "/team",
+            "/settings",
+            "/settings/tokens",
+            "/api/docs",
+        ] {
+            let response = browser.get(app.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{role} {path}");
+            let html = response.text().await.unwrap();
+            assert!(html.contains("<main"), "{role} {path}");
+        }
+        let admin_only = browser.get(app.url(&format!("/team/{}", user.id))).send().await.unwrap().status();
+        assert_eq!(admin_only, if role == "admin" { 200 } else { 403 }, "{role} edit page");
+        let audit = browser.get(app.url(&format!("/audit/user/{}", user.id))).send().await.unwrap().status();
+        assert_eq!(audit, if matches!(role, "admin" | "lead") { 200 } else { 403 }, "{role} audit page");
+    }
+    let missing = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("页面不存在"));
+    let api_missing = app.client.get(app.url("/api/v1/nothing")).send().await.unwrap();
+    assert_eq!(api_missing.json::<Value>().await.unwrap()["error"]["code"], "not_found");
+});
+
+#[test]
+fn openapi_document_lists_every_route_and_validates() {
+    let doc = serde_json::to_value(rally::web::api::openapi()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths: Vec<_> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    for expected in ["/api/v1/me", "/api/v1/customers", "/api/v1/customers/{id}", "/api/v1/users", "/api/v1/tokens"] {
+        assert!(paths.iter().any(|p| p == expected), "{expected} missing from {paths:?}");
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let probe = std::process::Command::new("python3").args(["-c", "import openapi_spec_validator"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        if std::env::var("RALLY_REQUIRE_VALIDATOR").is_ok_and(|v| v == "1") {
+            panic!("openapi-spec-validator is required (RALLY_REQUIRE_VALIDATOR=1) but not installed");
+        }
+        crate::pg::shout("SKIPPING OpenAPI validation: `pip install openapi-spec-validator` to run it.");
+        return;
+    }
+    let out =
+        std::process::Command::new("python3").args(["-m", "openapi_spec_validator"]).arg(file.path()).output().unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
