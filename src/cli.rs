@@ -76,6 +76,13 @@ pub enum UserCommand {
         #[arg(long)]
         region: Option<String>,
     },
+    /// Set a new password for a user (read from standard input); their sessions end.
+    Password {
+        #[arg(long)]
+        email: String,
+    },
+    /// List the team.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,6 +117,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let input = ops::users::AddUser { email, name, role, region, password };
             ops::users::add_user(&store, None, input.clone()).await.map_err(cli_error)?;
             println!("added {} ({})", input.email.trim().to_lowercase(), input.role.trim().to_lowercase());
+            Ok(())
+        }
+        Command::User(UserCommand::Password { email }) => {
+            let password = read_password()?;
+            let store = Store::open_and_migrate(&url).await?;
+            ops::users::set_password_by_email(&store, &email, &password).await.map_err(cli_error)?;
+            println!("password set for {}; their sessions have ended", email.trim().to_lowercase());
+            Ok(())
+        }
+        Command::User(UserCommand::List) => {
+            let store = Store::open_and_migrate(&url).await?;
+            for u in store.users().await? {
+                let status = if u.active { "" } else { "  (disabled)" };
+                println!("{:<30} {:<10} {:<6} {}{status}", u.email, u.role, u.region.as_deref().unwrap_or("-"), u.name);
+            }
             Ok(())
         }
         Command::Token(TokenCommand::Create { email, name }) => {

@@ -188,6 +188,34 @@ pub async fn reset_password(store: &Store, actor: &Actor, id: i64, password: &st
     Ok(())
 }
 
+/// The command line's password reset (an operator on the server).
+pub async fn set_password_by_email(store: &Store, email: &str, password: &str) -> OpsResult<()> {
+    let user = store
+        .user_by_email(email)
+        .await?
+        .ok_or_else(|| OpsError::invalid("email", format!("no user with email {:?}", email.trim())))?;
+    validate_password(password).map_err(|e| OpsError::invalid("password", e))?;
+    let hash = hash_password(password)?;
+    let mut tx = store.begin().await?;
+    user_store::set_password_hash(&mut tx, user.id, &hash).await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: None,
+            actor_email: "cli",
+            action: AuditAction::Update,
+            object_type: "user",
+            object_id: user.id,
+            before: None,
+            after: Some(json!({ "password": "reset" })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    store.delete_sessions_of(user.id, None).await?;
+    Ok(())
+}
+
 pub async fn set_own_locale(store: &Store, actor: &Actor, locale: &str) -> OpsResult<()> {
     if !LOCALES.contains(&locale) {
         return Err(OpsError::invalid("locale", format!("unknown language {locale:?}: expected zh-CN or en")));

@@ -556,3 +556,12 @@ fn openapi_document_lists_every_route_and_validates() {
         std::process::Command::new("python3").args(["-m", "openapi_spec_validator"]).arg(file.path()).output().unwrap();
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
+
+backend_test!(housekeeping_ends_idle_sessions, |app| {
+    app.user("lead@example.com", "lead", None).await;
+    let browser = app.browser_session("lead@example.com").await;
+    assert_eq!(browser.get(app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    let later = chrono::Utc::now() + rally::ops::auth::SESSION_IDLE + chrono::Duration::minutes(1);
+    rally::jobs::housekeeping::run_once(&app.store, later).await.unwrap();
+    assert_eq!(browser.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+});
