@@ -65,10 +65,22 @@ impl Texts {
     }
 }
 
-fn load(locale: Locale, json: &str) -> Texts {
-    // The files are part of the binary and checked by tests; an unreadable
-    // one would show keys instead of text rather than stop the server.
-    let map = serde_json::from_str(json).unwrap_or_default();
+/// `locales/<language>/<area>.json`: one file per product area, merged.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "locales"]
+struct LocaleFiles;
+
+fn load(locale: Locale) -> Texts {
+    let prefix = format!("{}/", locale.code());
+    let mut map = HashMap::new();
+    for name in LocaleFiles::iter().filter(|n| n.starts_with(&prefix) && n.ends_with(".json")) {
+        // The files are part of the binary and checked by tests; an unreadable
+        // one would show keys instead of text rather than stop the server.
+        if let Some(file) = LocaleFiles::get(&name) {
+            let part: HashMap<String, String> = serde_json::from_slice(&file.data).unwrap_or_default();
+            map.extend(part);
+        }
+    }
     Texts { locale, map }
 }
 
@@ -76,14 +88,29 @@ pub fn texts(locale: Locale) -> &'static Texts {
     static ZH: OnceLock<Texts> = OnceLock::new();
     static EN: OnceLock<Texts> = OnceLock::new();
     match locale {
-        Locale::ZhCn => ZH.get_or_init(|| load(Locale::ZhCn, include_str!("../../locales/zh-CN.json"))),
-        Locale::En => EN.get_or_init(|| load(Locale::En, include_str!("../../locales/en.json"))),
+        Locale::ZhCn => ZH.get_or_init(|| load(Locale::ZhCn)),
+        Locale::En => EN.get_or_init(|| load(Locale::En)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_locale_file_parses_and_has_a_twin() {
+        for name in LocaleFiles::iter() {
+            let file = LocaleFiles::get(&name).unwrap();
+            let parsed: Result<HashMap<String, String>, _> = serde_json::from_slice(&file.data);
+            assert!(parsed.is_ok(), "{name}: {parsed:?}");
+            let twin = if let Some(rest) = name.strip_prefix("zh-CN/") {
+                format!("en/{rest}")
+            } else {
+                name.replacen("en/", "zh-CN/", 1)
+            };
+            assert!(LocaleFiles::get(&twin).is_some(), "{name} has no {twin}");
+        }
+    }
 
     #[test]
     fn both_languages_have_the_same_keys() {
