@@ -3,6 +3,8 @@
 
 use chrono::{NaiveDate, Utc};
 
+use crate::domain::segment::{self, Dialect, SqlContext, SqlParam, TierRules};
+
 use super::{Store, StoreResult, Tx, Value, bind_values, multi_row_inserts, on_db, on_tx};
 use crate::domain::customer::{Channel, InteractionKind};
 
@@ -205,14 +207,29 @@ pub enum CustomerScope {
     OwnAndUnassigned(i64),
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct CustomerQuery {
+/// What narrows a customer list: visibility, then the user's filters.
+#[derive(Clone, Debug)]
+pub struct CustomerFilter {
+    pub scope: CustomerScope,
     /// Substring of the name (case-sensitive on both backends).
     pub search: Option<String>,
     pub region: Option<String>,
-    /// Only ids greater than this (keyset pagination).
-    pub after_id: Option<i64>,
-    pub limit: i64,
+    pub segment: Option<segment::Expr>,
+}
+
+impl CustomerFilter {
+    pub fn scope(scope: CustomerScope) -> Self {
+        CustomerFilter { scope, search: None, region: None, segment: None }
+    }
+}
+
+/// The day and rules tiers are computed for. `anchored` (today, no
+/// interaction dated later) lets tiers use the maintained columns.
+#[derive(Clone, Copy, Debug)]
+pub struct TierBasis {
+    pub as_of: NaiveDate,
+    pub rules: TierRules,
+    pub anchored: bool,
 }
 
 /// A customer as lists and the API show it.
@@ -276,74 +293,114 @@ fn summary_from_row(r: SummaryRow) -> CustomerSummary {
     }
 }
 
-/// Tier cut-off dates as of a day: S needs the anchor on or after `s_from`,
-/// B an inquiry on or after `b_from`.
-#[derive(Clone, Copy, Debug)]
-pub struct TierCutoffs {
-    pub s_from: NaiveDate,
-    pub b_from: NaiveDate,
+fn to_value(p: SqlParam) -> Value {
+    match p {
+        SqlParam::Text(t) => Value::Text(Some(t)),
+        SqlParam::Int(i) => Value::Int(Some(i)),
+        SqlParam::Date(d) => Value::Date(Some(d)),
+    }
 }
 
-const SUMMARY_SELECT: &str = "SELECT c.id, c.name, c.credit_code, c.industry, c.region, c.city, c.annual_purchase_fen, \
-    c.owner_id, u.email, u.name, c.source, \
-    CASE WHEN c.s_anchor_on >= $1 THEN 'S' WHEN c.last_inquiry_on >= $2 THEN 'B' ELSE 'C' END, \
-    c.last_interaction_on, c.last_inquiry_on, c.notes, c.version \
-    FROM customers c LEFT JOIN users u ON u.id = c.owner_id";
+/// Appends `value` and returns its placeholder.
+fn placeholder(values: &mut Vec<Value>, value: Value) -> String {
+    values.push(value);
+    format!("${}", values.len())
+}
 
 impl Store {
-    /// One page of customers within the reader's scope, in id order, plus the
-    /// total matching count.
-    pub async fn list_customers(
-        &self,
-        scope: CustomerScope,
-        query: &CustomerQuery,
-        cutoffs: TierCutoffs,
-    ) -> StoreResult<(Vec<CustomerSummary>, i64)> {
+    pub fn dialect(&self) -> Dialect {
+        match self.db {
+            super::Db::Sqlite(_) => Dialect::Sqlite,
+            super::Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    fn segment_context(&self, basis: &TierBasis, first_param: usize) -> SqlContext {
+        SqlContext { dialect: self.dialect(), as_of: basis.as_of, rules: basis.rules, first_param, anchored: basis.anchored }
+    }
+
+    /// The tier `CASE` expression, numbered from `$1`.
+    fn tier_expression(&self, basis: &TierBasis, values: &mut Vec<Value>) -> String {
+        let (sql, params) = segment::tier_sql(&self.segment_context(basis, values.len() + 1));
+        values.extend(params.into_iter().map(to_value));
+        sql
+    }
+
+    /// The WHERE condition of a filter, numbered after `values`.
+    fn filter_condition(&self, filter: &CustomerFilter, basis: &TierBasis, values: &mut Vec<Value>) -> String {
         let mut conditions = vec!["1 = 1".to_owned()];
-        let mut values: Vec<super::Value> = vec![cutoffs.s_from.into(), cutoffs.b_from.into()];
-        let push = |values: &mut Vec<super::Value>, v: super::Value| {
-            values.push(v);
-            format!("${}", values.len())
-        };
-        if let CustomerScope::OwnAndUnassigned(owner) = scope {
-            let p = push(&mut values, owner.into());
+        if let CustomerScope::OwnAndUnassigned(owner) = filter.scope {
+            let p = placeholder(values, owner.into());
             conditions.push(format!("(c.owner_id = {p} OR c.owner_id IS NULL)"));
         }
-        if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
-            let p = push(&mut values, search.into());
-            conditions.push(match self.db {
-                super::Db::Sqlite(_) => format!("instr(c.name, {p}) > 0"),
-                super::Db::Postgres(_) => format!("strpos(c.name, {p}) > 0"),
+        if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
+            let p = placeholder(values, search.into());
+            conditions.push(match self.dialect() {
+                Dialect::Sqlite => format!("instr(c.name, {p}) > 0"),
+                Dialect::Postgres => format!("strpos(c.name, {p}) > 0"),
             });
         }
-        if let Some(region) = query.region.as_deref().filter(|s| !s.is_empty()) {
-            let p = push(&mut values, region.into());
+        if let Some(region) = filter.region.as_deref().filter(|s| !s.is_empty()) {
+            let p = placeholder(values, region.into());
             conditions.push(format!("c.region = {p}"));
         }
-        let filter = conditions.join(" AND ");
-        // The count ignores the cursor; it binds the same values minus the cutoffs.
-        let count_sql = format!("SELECT COUNT(*) FROM customers c WHERE $1 = $1 AND $2 = $2 AND {filter}");
-        let mut page_conditions = filter.clone();
-        if let Some(after) = query.after_id {
-            let p = push(&mut values, after.into());
-            page_conditions.push_str(&format!(" AND c.id > {p}"));
+        if let Some(expr) = &filter.segment {
+            let compiled = segment::compile(expr, &self.segment_context(basis, values.len() + 1));
+            values.extend(compiled.params.into_iter().map(to_value));
+            conditions.push(compiled.sql);
         }
-        let limit = push(&mut values, query.limit.into());
-        let page_sql = format!("{SUMMARY_SELECT} WHERE {page_conditions} ORDER BY c.id LIMIT {limit}");
-        let count_values = &values[..values.len() - 1 - usize::from(query.after_id.is_some())];
-        let (rows, total) = on_db!(self, pool => {
-            let rows = super::bind_values(sqlx::query(&page_sql), &values).fetch_all(pool).await?;
-            let rows = rows
-                .iter()
-                .map(<SummaryRow as sqlx::FromRow<_>>::from_row)
-                .collect::<Result<Vec<_>, _>>()?;
-            let total: i64 = {
-                use sqlx::Row;
-                super::bind_values(sqlx::query(&count_sql), count_values).fetch_one(pool).await?.try_get(0)?
-            };
-            (rows, total)
+        conditions.join(" AND ")
+    }
+
+    /// One page of customers matching the filter, in id order.
+    pub async fn list_customers(
+        &self,
+        filter: &CustomerFilter,
+        basis: &TierBasis,
+        after_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<CustomerSummary>> {
+        let mut values = Vec::new();
+        let tier = self.tier_expression(basis, &mut values);
+        let condition = self.filter_condition(filter, basis, &mut values);
+        let after = placeholder(&mut values, after_id.unwrap_or(0).into());
+        let limit = placeholder(&mut values, limit.into());
+        let sql = format!(
+            "SELECT c.id, c.name, c.credit_code, c.industry, c.region, c.city, c.annual_purchase_fen, \
+             c.owner_id, u.email, u.name, c.source, {tier}, c.last_interaction_on, c.last_inquiry_on, c.notes, c.version \
+             FROM customers c LEFT JOIN users u ON u.id = c.owner_id \
+             WHERE {condition} AND c.id > {after} ORDER BY c.id LIMIT {limit}"
+        );
+        let rows = on_db!(self, pool => {
+            let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
+            rows.iter().map(<SummaryRow as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?
         });
-        Ok((rows.into_iter().map(summary_from_row).collect(), total))
+        Ok(rows.into_iter().map(summary_from_row).collect())
+    }
+
+    /// How many customers match (the segment builder's live count).
+    pub async fn count_matching(&self, filter: &CustomerFilter, basis: &TierBasis) -> StoreResult<i64> {
+        let mut values = Vec::new();
+        let condition = self.filter_condition(filter, basis, &mut values);
+        let sql = format!("SELECT COUNT(*) FROM customers c WHERE {condition}");
+        Ok(on_db!(self, pool => {
+            use sqlx::Row;
+            bind_values(sqlx::query(&sql), &values).fetch_one(pool).await?.try_get::<i64, _>(0)?
+        }))
+    }
+
+    /// Customers per tier (S, B, C) among those matching the filter.
+    pub async fn tier_counts(&self, filter: &CustomerFilter, basis: &TierBasis) -> StoreResult<(i64, i64, i64)> {
+        let mut values = Vec::new();
+        let tier = self.tier_expression(basis, &mut values);
+        let condition = self.filter_condition(filter, basis, &mut values);
+        let sql = format!("SELECT t, COUNT(*) FROM (SELECT {tier} AS t FROM customers c WHERE {condition}) x GROUP BY t");
+        let rows: Vec<(String, i64)> = on_db!(self, pool => {
+            let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
+            rows.iter().map(<(String, i64) as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?
+        });
+        let get = |t: &str| rows.iter().find(|(k, _)| k == t).map_or(0, |(_, n)| *n);
+        Ok((get("S"), get("B"), get("C")))
     }
 
     /// One customer if it is within the reader's scope (else `None`: callers
@@ -352,43 +409,24 @@ impl Store {
         &self,
         scope: CustomerScope,
         id: i64,
-        cutoffs: TierCutoffs,
+        basis: &TierBasis,
     ) -> StoreResult<Option<CustomerSummary>> {
-        let (sql, owner) = match scope {
-            CustomerScope::All => (format!("{SUMMARY_SELECT} WHERE c.id = $3 AND $4 = $4"), 0),
-            CustomerScope::OwnAndUnassigned(owner) => {
-                (format!("{SUMMARY_SELECT} WHERE c.id = $3 AND (c.owner_id = $4 OR c.owner_id IS NULL)"), owner)
-            }
-        };
-        let row = on_db!(self, pool => sqlx::query_as::<_, SummaryRow>(&sql)
-            .bind(cutoffs.s_from)
-            .bind(cutoffs.b_from)
-            .bind(id)
-            .bind(owner)
-            .fetch_optional(pool)
-            .await?);
-        Ok(row.map(summary_from_row))
-    }
-}
-
-impl Store {
-    /// Customers per tier (S, B, C) within a scope, as of the cut-offs' day.
-    pub async fn tier_counts(&self, scope: CustomerScope, cutoffs: TierCutoffs) -> StoreResult<(i64, i64, i64)> {
-        let (filter, owner) = match scope {
-            CustomerScope::All => ("$3 = $3", 0),
-            CustomerScope::OwnAndUnassigned(id) => ("(c.owner_id = $3 OR c.owner_id IS NULL)", id),
-        };
+        let filter = CustomerFilter::scope(scope);
+        let mut values = Vec::new();
+        let tier = self.tier_expression(basis, &mut values);
+        let condition = self.filter_condition(&filter, basis, &mut values);
+        let id = placeholder(&mut values, id.into());
         let sql = format!(
-            "SELECT COALESCE(SUM(CASE WHEN c.s_anchor_on >= $1 THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN (c.s_anchor_on IS NULL OR c.s_anchor_on < $1) AND c.last_inquiry_on >= $2 THEN 1 ELSE 0 END), 0), \
-             COUNT(*) FROM customers c WHERE {filter}"
+            "SELECT c.id, c.name, c.credit_code, c.industry, c.region, c.city, c.annual_purchase_fen, \
+             c.owner_id, u.email, u.name, c.source, {tier}, c.last_interaction_on, c.last_inquiry_on, c.notes, c.version \
+             FROM customers c LEFT JOIN users u ON u.id = c.owner_id WHERE {condition} AND c.id = {id}"
         );
-        let (s, b, all): (i64, i64, i64) = on_db!(self, pool => sqlx::query_as(&sql)
-            .bind(cutoffs.s_from)
-            .bind(cutoffs.b_from)
-            .bind(owner)
-            .fetch_one(pool)
-            .await?);
-        Ok((s, b, all - s - b))
+        let row = on_db!(self, pool => {
+            match bind_values(sqlx::query(&sql), &values).fetch_optional(pool).await? {
+                Some(row) => Some(<SummaryRow as sqlx::FromRow<_>>::from_row(&row)?),
+                None => None,
+            }
+        });
+        Ok(row.map(summary_from_row))
     }
 }

@@ -11,7 +11,8 @@ use crate::app::AppState;
 use crate::domain::money::fen_to_yuan;
 use crate::ops;
 use crate::ops::authz::{self, Actor, Permission};
-use crate::store::customers::{CustomerQuery, CustomerSummary};
+use crate::ops::customers::ListQuery;
+use crate::store::customers::CustomerSummary;
 use crate::web::cursor;
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
@@ -72,6 +73,8 @@ pub struct CustomerFilter {
     pub q: Option<String>,
     /// Exact region, e.g. 华东.
     pub region: Option<String>,
+    /// A segment in the filter language, e.g. `region = "华东" and annual_purchase > 500万` (see docs/segments.md).
+    pub segment: Option<String>,
 }
 
 /// Customers the caller may see (a rep: their own and the unassigned pool).
@@ -84,7 +87,13 @@ pub async fn list(
     Query(filter): Query<CustomerFilter>,
 ) -> Result<Json<List<Customer>>, ApiError> {
     let limit = page.limit()?;
-    let query = CustomerQuery { search: filter.q, region: filter.region, after_id: page.after_id()?, limit: limit + 1 };
+    let query = ListQuery {
+        search: filter.q,
+        region: filter.region,
+        segment: filter.segment,
+        after_id: page.after_id()?,
+        limit: limit + 1,
+    };
     let (mut rows, total) = ops::customers::list(&state.store, &actor, &query, crate::clock::today()).await?;
     let next_cursor = (rows.len() as i64 > limit).then(|| {
         rows.truncate(usize::try_from(limit).unwrap_or(50));

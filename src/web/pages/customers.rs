@@ -12,7 +12,8 @@ use crate::app::AppState;
 use crate::domain::money::format_cny;
 use crate::ops::authz::Permission;
 use crate::ops::{self};
-use crate::store::customers::{CustomerQuery, CustomerSummary};
+use crate::ops::customers::ListQuery;
+use crate::store::customers::CustomerSummary;
 use crate::web::cursor;
 use crate::web::error::ApiError;
 use crate::web::session::{PageAuth, urlencode};
@@ -71,8 +72,9 @@ struct ListPage {
 }
 
 #[derive(Deserialize)]
-pub struct ListQuery {
+pub struct ListParams {
     q: Option<String>,
+    segment: Option<String>,
     region: Option<String>,
     cursor: Option<String>,
 }
@@ -81,14 +83,20 @@ pub async fn list(
     State(state): State<AppState>,
     PageAuth(session): PageAuth,
     headers: HeaderMap,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<ListParams>,
 ) -> Response {
     let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
     let after_id = match q.cursor.as_deref().filter(|c| !c.is_empty()).map(cursor::decode).transpose() {
         Ok(after) => after,
         Err(e) => return fail(e),
     };
-    let query = CustomerQuery { search: q.q.clone(), region: q.region.clone(), after_id, limit: PAGE_SIZE + 1 };
+    let query = ListQuery {
+        search: q.q.clone(),
+        region: q.region.clone(),
+        segment: q.segment.clone(),
+        after_id,
+        limit: PAGE_SIZE + 1,
+    };
     let (mut rows, total) =
         match ops::customers::list(&state.store, &session.actor, &query, crate::clock::today()).await {
             Ok(found) => found,
