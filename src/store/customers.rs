@@ -316,7 +316,13 @@ impl Store {
     }
 
     fn segment_context(&self, basis: &TierBasis, first_param: usize) -> SqlContext {
-        SqlContext { dialect: self.dialect(), as_of: basis.as_of, rules: basis.rules, first_param, anchored: basis.anchored }
+        SqlContext {
+            dialect: self.dialect(),
+            as_of: basis.as_of,
+            rules: basis.rules,
+            first_param,
+            anchored: basis.anchored,
+        }
     }
 
     /// The tier `CASE` expression, numbered from `$1`.
@@ -394,7 +400,8 @@ impl Store {
         let mut values = Vec::new();
         let tier = self.tier_expression(basis, &mut values);
         let condition = self.filter_condition(filter, basis, &mut values);
-        let sql = format!("SELECT t, COUNT(*) FROM (SELECT {tier} AS t FROM customers c WHERE {condition}) x GROUP BY t");
+        let sql =
+            format!("SELECT t, COUNT(*) FROM (SELECT {tier} AS t FROM customers c WHERE {condition}) x GROUP BY t");
         let rows: Vec<(String, i64)> = on_db!(self, pool => {
             let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
             rows.iter().map(<(String, i64) as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?

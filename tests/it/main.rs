@@ -8,3 +8,4 @@ mod pg;
 mod api;
 mod cli;
 mod foundation;
+mod segments;

@@ -201,7 +201,7 @@ impl Parser {
             let Slot::Text(tf) = Slot::of(field) else {
                 return Err(self.error_at(&op, ParseErrorKind::Type, ops_expected()));
             };
-            let needle = self.text_value()?;
+            let needle = normalize_text(tf, self.text_value()?);
             Cond::Text { field: tf, test: TextTest::Contains(needle) }
         } else if op.is_word("within") {
             let Slot::Date(df) = Slot::of(field) else {
@@ -223,7 +223,7 @@ impl Parser {
     fn compare(&mut self, field: Field, op: CmpOp) -> Result<Cond, ParseError> {
         Ok(match Slot::of(field) {
             Slot::Text(field) => {
-                let v = self.text_value()?;
+                let v = normalize_text(field, self.text_value()?);
                 let test = if op == CmpOp::Ne { TextTest::Ne(v) } else { TextTest::Eq(v) };
                 Cond::Text { field, test }
             }
@@ -272,7 +272,10 @@ impl Parser {
             }
         }
         Ok(match slot {
-            Slot::Text(field) => Cond::Text { field, test: TextTest::In(texts) },
+            Slot::Text(field) => {
+                let texts = texts.into_iter().map(|t| normalize_text(field, t)).collect();
+                Cond::Text { field, test: TextTest::In(texts) }
+            }
             Slot::Tier => Cond::Tier(TierTest::In(tiers)),
             Slot::Number(field) => Cond::Number { field, test: NumberTest::In(numbers) },
             Slot::Date(field) => Cond::Date { field, test: DateTest::In(dates) },
@@ -375,4 +378,9 @@ impl Slot {
             Field::LastInquiry => Slot::Date(DateField::LastInquiry),
         }
     }
+}
+
+/// Owners are named by email, which Rally stores lowercased: match them so.
+fn normalize_text(field: TextField, value: String) -> String {
+    if field == TextField::Owner { value.to_lowercase() } else { value }
 }

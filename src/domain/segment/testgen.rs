@@ -21,7 +21,7 @@ pub const REFERENCE_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2025, 10, 31
 
 /// Owner emails used by [`random_customer`]; tests must create these users.
 /// Filters also mention `nobody@rally.test`, which owns no customer.
-pub const OWNER_EMAILS: [&str; 3] = ["ming@rally.test", "fang@rally.test", "Gang@rally.test"];
+pub const OWNER_EMAILS: [&str; 3] = ["ming@rally.test", "fang@rally.test", "gang@rally.test"];
 
 const NAMES: [&str; 6] = ["A公司", "B贸易", "C工程", "D科技有限公司", "华东精密制造", "E集团\"连锁\""];
 const INDUSTRIES: [&str; 5] = ["制造业", "零售", "建筑", "电子", ""];
