@@ -269,7 +269,7 @@ pub fn customers(today: NaiveDate, count: usize) -> Vec<DemoCustomerSeed> {
         let interactions = history(&mut rng, today);
         out.push(DemoCustomerSeed {
             customer: NewCustomer {
-                name_key: name.clone(),
+                name_key: crate::io::names::normalize_company_name(&name),
                 name,
                 credit_code: credit,
                 industry: industry.to_owned(),

@@ -1,7 +1,8 @@
 //! The unified social credit code (统一社会信用代码, GB 32100-2015): 18
 //! characters whose last one is a checksum, so typos are caught at entry.
 
-const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// The GB 32100-2015 alphabet; a character's value is its index.
+pub const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -81,22 +81,77 @@ pub struct UnknownCode {
     pub value: String,
 }
 
+impl Channel {
+    /// Matches a normalised keyword (lowercase, half-width, no spaces): the
+    /// English codes and the words the team writes in its sheets. SMS counts
+    /// as IM: a written message, not a call.
+    pub fn from_keyword(k: &str) -> Option<Channel> {
+        Some(match k {
+            "phone" | "tel" | "telephone" | "call" | "电话" | "打电话" | "致电" | "手机" | "电话沟通" | "电话拜访" => {
+                Channel::Phone
+            }
+            "im" | "wechat" | "wecom" | "dingtalk" | "qq" | "sms" | "微信" | "企业微信" | "企微" | "钉钉" | "飞书"
+            | "短信" | "即时通讯" | "在线" => Channel::Im,
+            "email" | "mail" | "邮件" | "电子邮件" | "邮箱" => Channel::Email,
+            "visit" | "onsite" | "上门拜访" | "拜访" | "上门" | "面谈" | "面访" | "现场拜访" | "实地拜访"
+            | "登门拜访" => Channel::Visit,
+            "event" | "活动" | "展会" | "答谢会" | "研讨会" | "会议" | "线下活动" | "市场活动" => {
+                Channel::Event
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl InteractionKind {
+    pub fn from_keyword(k: &str) -> Option<InteractionKind> {
+        Some(match k {
+            "inquiry" | "enquiry" | "询盘" | "咨询" | "询价" | "客户咨询" | "来询" => {
+                InteractionKind::Inquiry
+            }
+            "call" | "phone" | "电话" | "通话" | "来电" | "去电" | "电话沟通" => InteractionKind::Call,
+            "visit" | "拜访" | "上门拜访" | "上门" | "面谈" | "现场拜访" => InteractionKind::Visit,
+            "email" | "mail" | "邮件" | "电子邮件" => InteractionKind::Email,
+            "message" | "msg" | "im" | "消息" | "留言" | "微信" | "短信" | "信息" => InteractionKind::Message,
+            "order" | "订单" | "成交" | "下单" | "签约" | "签单" => InteractionKind::Order,
+            _ => return None,
+        })
+    }
+
+    /// The kind a channel implies when a sheet has no kind column (the
+    /// team's follow-up template has none). Events imply nothing.
+    pub fn implied_by(channel: Channel) -> Option<InteractionKind> {
+        match channel {
+            Channel::Phone => Some(InteractionKind::Call),
+            Channel::Im => Some(InteractionKind::Message),
+            Channel::Email => Some(InteractionKind::Email),
+            Channel::Visit => Some(InteractionKind::Visit),
+            Channel::Event => None,
+        }
+    }
+
+    /// The channel this kind implies when the sheet gives none. Inquiries
+    /// and orders arrive by any channel.
+    pub fn implied_channel(self) -> Option<Channel> {
+        match self {
+            InteractionKind::Call => Some(Channel::Phone),
+            InteractionKind::Message => Some(Channel::Im),
+            InteractionKind::Email => Some(Channel::Email),
+            InteractionKind::Visit => Some(Channel::Visit),
+            InteractionKind::Inquiry | InteractionKind::Order => None,
+        }
+    }
+}
+
+fn keyword(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace() && !matches!(c, '-' | '_')).flat_map(char::to_lowercase).collect()
+}
+
 impl FromStr for Channel {
     type Err = UnknownCode;
 
-    /// Accepts the English codes and the words the team writes in its sheets.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let v = s.trim().to_lowercase();
-        Ok(match v.as_str() {
-            "phone" | "电话" | "手机" => Channel::Phone,
-            "im" | "微信" | "企业微信" | "钉钉" | "飞书" | "即时通讯" => Channel::Im,
-            "email" | "邮件" | "电子邮件" => Channel::Email,
-            "visit" | "上门拜访" | "拜访" | "上门" => Channel::Visit,
-            "event" | "活动" | "会议" | "展会" => Channel::Event,
-            _ => {
-                return Err(UnknownCode { what: "channel", value: s.to_owned() });
-            }
-        })
+        Channel::from_keyword(&keyword(s)).ok_or_else(|| UnknownCode { what: "channel", value: s.to_owned() })
     }
 }
 
@@ -104,18 +159,8 @@ impl FromStr for InteractionKind {
     type Err = UnknownCode;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let v = s.trim().to_lowercase();
-        Ok(match v.as_str() {
-            "inquiry" | "询盘" | "咨询" | "询价" => InteractionKind::Inquiry,
-            "call" | "电话" | "通话" => InteractionKind::Call,
-            "visit" | "拜访" | "上门拜访" => InteractionKind::Visit,
-            "email" | "邮件" => InteractionKind::Email,
-            "message" | "消息" | "留言" => InteractionKind::Message,
-            "order" | "订单" | "成交" | "下单" => InteractionKind::Order,
-            _ => {
-                return Err(UnknownCode { what: "interaction kind", value: s.to_owned() });
-            }
-        })
+        InteractionKind::from_keyword(&keyword(s))
+            .ok_or_else(|| UnknownCode { what: "interaction kind", value: s.to_owned() })
     }
 }
 

@@ -174,7 +174,7 @@ pub async fn add_customer(app: &TestApp, name: &str, region: &str, owner: Option
     let mut tx = app.store.begin().await.unwrap();
     let customer = rally::store::customers::NewCustomer {
         name: name.to_owned(),
-        name_key: name.to_owned(),
+        name_key: rally::io::names::normalize_company_name(name),
         region: region.to_owned(),
         industry: "制造业".to_owned(),
         city: "广州".to_owned(),

@@ -1,0 +1,641 @@
+//! Reading an uploaded CSV or XLSX file into a [`Table`] of typed cells.
+//!
+//! The table keeps what the file says and nothing more: CSV cells are always
+//! text (typing them is the value parsers' job, which keeps credit codes and
+//! phone numbers intact), XLSX cells keep Excel's typing (number, date).
+//! Row numbers are the ones the user sees in Excel, so errors can point at
+//! them: skipped empty rows still count.
+
+use std::borrow::Cow;
+use std::io::Cursor;
+
+use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
+
+use super::names::trim_blank;
+
+/// At most this many data rows are read (Excel's own sheet limit). More is
+/// not a customer list but an accident or an attack.
+pub const MAX_ROWS: usize = 1_048_576;
+/// At most this many cells (counting empty ones left of a filled cell) are
+/// kept, so that a small compressed XLSX cannot make us build gigabytes of
+/// cells. 100k rows × 10 columns is 1M.
+pub const MAX_CELLS: usize = 10_000_000;
+/// Columns beyond Excel's limit (XFD) are ignored.
+const MAX_COLUMNS: usize = 16_384;
+
+/// The two formats an upload can be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+impl FileFormat {
+    /// Decides the format from the content; the file name and content type
+    /// only sharpen the error for formats we do not read (an `.xls` and an
+    /// encrypted `.xlsx` are both OLE files, an `.ods` is a ZIP like XLSX).
+    /// Browsers and users label files unreliably, so magic bytes win.
+    pub fn sniff(bytes: &[u8], file_name: Option<&str>, content_type: Option<&str>) -> Result<FileFormat, ReadError> {
+        let ext =
+            file_name.and_then(|n| n.rsplit_once('.')).map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+        let mime = content_type.unwrap_or_default().to_ascii_lowercase();
+
+        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+            if ext == "ods" || mime.contains("opendocument") {
+                return Err(ReadError::Unsupported("ods"));
+            }
+            if ext == "numbers" {
+                return Err(ReadError::Unsupported("numbers"));
+            }
+            return Ok(FileFormat::Xlsx);
+        }
+        if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            // Office wraps password-protected OOXML in an OLE container too.
+            return Err(if ext == "xlsx" || ext == "xlsm" || mime.contains("openxmlformats") {
+                ReadError::Encrypted
+            } else {
+                ReadError::LegacyXls
+            });
+        }
+        let head = &bytes[..bytes.len().min(8192)];
+        let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+        let text_start = head
+            .iter()
+            .position(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF))
+            .map_or(&[][..], |i| &head[i..]);
+        if text_start.first() == Some(&b'<') {
+            // Many Chinese SaaS tools export HTML tables named `.xls`; old
+            // Excel offers "XML Spreadsheet 2003". Neither is a CSV.
+            let lower = text_start[..text_start.len().min(1024)].to_ascii_lowercase();
+            let contains = |tag: &[u8]| lower.windows(tag.len()).any(|w| w == tag);
+            if contains(b"<html") || contains(b"<table") || contains(b"<!doctype") {
+                return Err(ReadError::Unsupported("html"));
+            }
+            if contains(b"<?xml") {
+                return Err(ReadError::Unsupported("xml"));
+            }
+        }
+        if !utf16 && head.contains(&0) {
+            return Err(ReadError::Unsupported("binary"));
+        }
+        Ok(FileFormat::Csv)
+    }
+}
+
+/// Why a file could not be read at all (as opposed to a bad row).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("the file has no header row (it is empty or has only blank rows)")]
+    Empty,
+    #[error("legacy Excel 97-2003 (.xls) files are not supported; save the file as .xlsx or CSV")]
+    LegacyXls,
+    #[error("the workbook is password-protected; remove the password and upload it again")]
+    Encrypted,
+    #[error("unsupported file type ({0}); upload an .xlsx or .csv file")]
+    Unsupported(&'static str),
+    #[error("the workbook could not be read: {0}")]
+    Xlsx(String),
+    #[error("the CSV file could not be read: {0}")]
+    Csv(String),
+    #[error("the workbook has no worksheet")]
+    NoWorksheet,
+    #[error("the file is too large: at most {MAX_ROWS} rows and {MAX_CELLS} cells can be imported")]
+    TooLarge,
+}
+
+impl ReadError {
+    /// A stable code for the UI to localise.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReadError::Empty => "file_empty",
+            ReadError::LegacyXls => "file_legacy_xls",
+            ReadError::Encrypted => "file_encrypted",
+            ReadError::Unsupported(_) => "file_unsupported",
+            ReadError::Xlsx(_) => "file_xlsx_invalid",
+            ReadError::Csv(_) => "file_csv_invalid",
+            ReadError::NoWorksheet => "file_no_worksheet",
+            ReadError::TooLarge => "file_too_large",
+        }
+    }
+}
+
+/// One cell as the file typed it. Text is trimmed; blank text is `Empty`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Cell {
+    #[default]
+    Empty,
+    Text(String),
+    Number(f64),
+    /// An Excel date cell with no time of day.
+    Date(NaiveDate),
+    /// An Excel date cell with a time of day (`2025-10-10 14:00`).
+    DateTime(NaiveDateTime),
+    /// An Excel time-only cell (`14:00`).
+    Time(NaiveTime),
+    /// An Excel error value such as `#N/A` or `#REF!` (a broken formula).
+    Error(String),
+}
+
+static EMPTY_CELL: Cell = Cell::Empty;
+
+impl Cell {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Cell::Empty)
+    }
+
+    /// A cell from CSV text or an XLSX string: trimmed, blank → `Empty`.
+    pub(crate) fn text(s: &str) -> Cell {
+        let s = trim_blank(s);
+        if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_owned()) }
+    }
+
+    /// How the cell would read as text, for headers and free-text fields.
+    pub fn display(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Empty => Cow::Borrowed(""),
+            Cell::Text(s) | Cell::Error(s) => Cow::Borrowed(s),
+            Cell::Number(n) => Cow::Owned(format_number(*n)),
+            Cell::Date(d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
+            Cell::DateTime(dt) => Cow::Owned(dt.format("%Y-%m-%d %H:%M").to_string()),
+            Cell::Time(t) => Cow::Owned(t.format("%H:%M").to_string()),
+        }
+    }
+}
+
+/// Formats a number the way Excel's General format would show it for the
+/// values that matter here: integers without `.0`.
+pub(crate) fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+}
+
+/// A data row.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Row {
+    /// The row number the user sees in the spreadsheet (the header is
+    /// usually row 1; blank rows are skipped but still counted).
+    pub number: usize,
+    /// Cells by header index; may be shorter than the header.
+    pub cells: Vec<Cell>,
+}
+
+impl Row {
+    /// The cell under header `index`; missing trailing cells are empty.
+    pub fn get(&self, index: usize) -> &Cell {
+        self.cells.get(index).unwrap_or(&EMPTY_CELL)
+    }
+}
+
+/// A sheet: the header row and the non-empty rows below it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    /// Header texts, trimmed, as they appear in the file ("" for a blank
+    /// header cell). Cells right of the last header are dropped.
+    pub headers: Vec<String>,
+    /// The spreadsheet row number of the header row.
+    pub header_row: usize,
+    pub rows: Vec<Row>,
+}
+
+/// Reads an upload into a table. Never panics; garbage gives an error or a
+/// table that the parsers reject row by row.
+pub fn read_table(bytes: &[u8], format: FileFormat) -> Result<Table, ReadError> {
+    match format {
+        FileFormat::Csv => read_csv(bytes),
+        // calamine is third-party code parsing untrusted input, and it can
+        // panic on malformed sheets (an integer overflow on an absurd cell
+        // reference, in builds with overflow checks). A bad upload must be
+        // an error, not a crashed request.
+        FileFormat::Xlsx => std::panic::catch_unwind(|| read_xlsx(bytes))
+            .unwrap_or_else(|_| Err(ReadError::Xlsx("the workbook is malformed".to_owned()))),
+    }
+}
+
+/// Collects rows, finds the header and drops blank rows.
+///
+/// The header is the first non-blank row, except that a lone title cell
+/// above a wider row (`客户清单` over the real headers, a common template
+/// layout) is skipped.
+struct TableBuilder {
+    headers: Option<Vec<String>>,
+    header_row: usize,
+    /// A one-cell first row that may be a title rather than the header.
+    title_candidate: Option<Row>,
+    rows: Vec<Row>,
+    cells_seen: usize,
+}
+
+impl TableBuilder {
+    fn new() -> Self {
+        TableBuilder { headers: None, header_row: 0, title_candidate: None, rows: Vec::new(), cells_seen: 0 }
+    }
+
+    /// The number of cells worth keeping in a row.
+    fn width(&self) -> usize {
+        self.headers.as_ref().map_or(MAX_COLUMNS, Vec::len)
+    }
+
+    fn push(&mut self, number: usize, mut cells: Vec<Cell>) -> Result<(), ReadError> {
+        while cells.last().is_some_and(Cell::is_empty) {
+            cells.pop();
+        }
+        if cells.is_empty() {
+            return Ok(());
+        }
+        cells.truncate(self.width());
+        let filled = cells.iter().filter(|c| !c.is_empty()).count();
+        if filled == 0 {
+            return Ok(());
+        }
+        self.cells_seen += cells.len();
+        if self.cells_seen > MAX_CELLS || self.rows.len() >= MAX_ROWS {
+            return Err(ReadError::TooLarge);
+        }
+        if self.headers.is_some() {
+            self.rows.push(Row { number, cells });
+            return Ok(());
+        }
+        let row = Row { number, cells };
+        match self.title_candidate.take() {
+            None if filled == 1 => self.title_candidate = Some(row),
+            None => self.set_header(row),
+            // The lone cell above was a title: drop it.
+            Some(_title) if filled >= 2 => self.set_header(row),
+            Some(title) => {
+                // Two narrow rows: the first was the header of a one-column
+                // sheet after all.
+                self.set_header(title);
+                let width = self.width();
+                let mut row = row;
+                row.cells.truncate(width);
+                self.rows.push(row);
+            }
+        }
+        Ok(())
+    }
+
+    fn set_header(&mut self, row: Row) {
+        let mut headers: Vec<String> = row.cells.iter().map(|c| trim_blank(&c.display()).to_owned()).collect();
+        while headers.last().is_some_and(String::is_empty) {
+            headers.pop();
+        }
+        self.header_row = row.number;
+        self.headers = Some(headers);
+    }
+
+    fn finish(mut self) -> Result<Table, ReadError> {
+        if let Some(title) = self.title_candidate.take() {
+            self.set_header(title);
+        }
+        let headers = self.headers.ok_or(ReadError::Empty)?;
+        Ok(Table { headers, header_row: self.header_row, rows: self.rows })
+    }
+}
+
+// ---------------------------------------------------------------- CSV
+
+/// Decodes CSV bytes to UTF-8: UTF-8 (with or without BOM) if valid, UTF-16
+/// with BOM (Excel's "Unicode text"), otherwise GB18030 — a superset of GBK,
+/// which is what Excel and WPS write on Chinese Windows.
+fn decode_csv(bytes: &[u8]) -> Cow<'_, str> {
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        return text;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => encoding_rs::GB18030.decode_without_bom_handling(bytes).0,
+    }
+}
+
+/// Picks the delimiter that occurs most often (outside quotes) in the first
+/// line: comma, tab (Excel "Unicode text") or semicolon (European Excel).
+fn detect_delimiter(text: &str) -> u8 {
+    let (mut commas, mut tabs, mut semicolons) = (0usize, 0usize, 0usize);
+    let mut in_quotes = false;
+    for b in text.bytes() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => break,
+            b',' if !in_quotes => commas += 1,
+            b'\t' if !in_quotes => tabs += 1,
+            b';' if !in_quotes => semicolons += 1,
+            _ => {}
+        }
+    }
+    if tabs > commas && tabs >= semicolons {
+        b'\t'
+    } else if semicolons > commas {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// The number of line breaks (`\n`, `\r\n` or a lone `\r`) in the run of
+/// line-break bytes around `pos`. The csv crate skips blank lines silently
+/// and reports a record's start *before* the previous terminator, so this is
+/// how we keep row numbers true to what Excel shows.
+fn line_breaks_around(bytes: &[u8], pos: usize) -> usize {
+    let is_break = |b: &u8| matches!(b, b'\r' | b'\n');
+    let pos = pos.min(bytes.len());
+    let start = pos - bytes[..pos].iter().rev().take_while(|b| is_break(b)).count();
+    let end = pos + bytes[pos..].iter().take_while(|b| is_break(b)).count();
+    let run = &bytes[start..end];
+    run.iter().enumerate().filter(|&(i, &b)| b == b'\n' || (b == b'\r' && run.get(i + 1) != Some(&b'\n'))).count()
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
+    let text = decode_csv(bytes);
+    let data = text.as_bytes();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(detect_delimiter(&text))
+        .buffer_capacity(64 * 1024)
+        .from_reader(data);
+    // Validating UTF-8 once per record (StringRecord) is cheaper than once
+    // per field; after decoding, every record is valid anyway.
+    let mut record = csv::StringRecord::new();
+    let mut builder = TableBuilder::new();
+    // The previous record's row. A record is one spreadsheet row even when
+    // a quoted field spans lines, as when Excel opens the file.
+    let mut previous: Option<usize> = None;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(ReadError::Csv(e.to_string())),
+        }
+        let start = record.position().map_or(0, |p| p.byte());
+        let breaks = usize::try_from(start).map(|start| line_breaks_around(data, start)).unwrap_or(0);
+        // The first record follows `breaks` blank lines; a later one follows
+        // its predecessor's terminator plus `breaks - 1` blank lines.
+        let row_number = match previous {
+            None => breaks + 1,
+            Some(previous) => previous + breaks.max(1),
+        };
+        previous = Some(row_number);
+
+        let width = builder.width();
+        let mut cells = Vec::with_capacity(record.len().min(width));
+        cells.extend(record.iter().take(width).map(Cell::text));
+        builder.push(row_number, cells)?;
+    }
+    builder.finish()
+}
+
+// ---------------------------------------------------------------- XLSX
+
+fn xlsx_error(e: XlsxError) -> ReadError {
+    match e {
+        XlsxError::Password => ReadError::Encrypted,
+        other => ReadError::Xlsx(other.to_string()),
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
+    let is_1904 = workbook.has_1904_epoch();
+    // "The first worksheet" as the user sees it: templates often hide a
+    // configuration sheet in front, and chart sheets hold no rows.
+    let sheets = workbook.sheets_metadata();
+    let sheet = sheets
+        .iter()
+        .find(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
+        .or_else(|| sheets.iter().find(|s| s.typ == SheetType::WorkSheet))
+        .map(|s| s.name.clone())
+        .ok_or(ReadError::NoWorksheet)?;
+
+    // Streaming the cells, rather than `worksheet_range`, avoids allocating
+    // the dense bounding box: one stray cell at XFD1048576 would otherwise
+    // cost gigabytes.
+    let mut cells_reader = workbook.worksheet_cells_reader(&sheet).map_err(xlsx_error)?;
+    let mut builder = TableBuilder::new();
+    let mut current: Option<u32> = None;
+    let mut cells: Vec<Cell> = Vec::new();
+    while let Some(cell) = cells_reader.next_cell().map_err(xlsx_error)? {
+        let (row, col) = cell.get_position();
+        if current != Some(row) {
+            if let Some(previous) = current {
+                builder.push(previous as usize + 1, std::mem::take(&mut cells))?;
+            }
+            current = Some(row);
+        }
+        let col = col as usize;
+        if col >= builder.width() {
+            continue;
+        }
+        let value = convert_xlsx_cell(cell.get_value(), is_1904);
+        if value.is_empty() {
+            continue;
+        }
+        if cells.len() <= col {
+            cells.resize(col + 1, Cell::Empty);
+        }
+        cells[col] = value;
+    }
+    if let Some(previous) = current {
+        builder.push(previous as usize + 1, cells)?;
+    }
+    builder.finish()
+}
+
+fn convert_xlsx_cell(value: &DataRef<'_>, is_1904: bool) -> Cell {
+    match value {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => Cell::text(s),
+        DataRef::SharedString(s) => Cell::text(s),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.to_owned()),
+        DataRef::DateTime(dt) if dt.is_datetime() => {
+            excel_serial_cell(dt.as_f64(), is_1904).unwrap_or(Cell::Number(dt.as_f64()))
+        }
+        DataRef::DateTime(dt) => Cell::Number(dt.as_f64()),
+        DataRef::DateTimeIso(s) => parse_iso_cell(s).unwrap_or_else(|| Cell::text(s)),
+        DataRef::DurationIso(s) => Cell::text(s),
+        DataRef::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+/// An Excel date-formatted serial as a typed cell: below 1 it is a time of
+/// day, a whole number is a date, anything else a date and time.
+fn excel_serial_cell(serial: f64, is_1904: bool) -> Option<Cell> {
+    let dt = excel_serial_to_datetime(serial, is_1904)?;
+    Some(if (0.0..1.0).contains(&serial) {
+        Cell::Time(dt.time())
+    } else if dt.num_seconds_from_midnight() == 0 {
+        Cell::Date(dt.date())
+    } else {
+        Cell::DateTime(dt)
+    })
+}
+
+/// Converts an Excel serial date to a date and time, rounded to the second.
+///
+/// 1900 system: serial 1 is 1900-01-01 and Excel pretends 1900 was a leap
+/// year, so serial 60 (1900-02-29) does not exist and serials from 61 on are
+/// one day ahead of a plain count. 1904 system (old Mac workbooks): serial 0
+/// is 1904-01-01. Out-of-range, negative and non-finite serials give `None`.
+pub fn excel_serial_to_datetime(serial: f64, is_1904: bool) -> Option<NaiveDateTime> {
+    // 2_958_466 is 10000-01-01, one past Excel's last date.
+    if !serial.is_finite() || !(0.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let total_seconds = (serial * 86_400.0).round() as i64;
+    let (days, seconds) = (total_seconds / 86_400, total_seconds % 86_400);
+    let epoch = if is_1904 {
+        NaiveDate::from_ymd_opt(1904, 1, 1)?
+    } else if days == 60 {
+        return None;
+    } else if days < 60 {
+        NaiveDate::from_ymd_opt(1899, 12, 31)?
+    } else {
+        NaiveDate::from_ymd_opt(1899, 12, 30)?
+    };
+    let date = epoch.checked_add_signed(TimeDelta::try_days(days)?)?;
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(seconds).ok()?, 0)?;
+    Some(date.and_time(time))
+}
+
+/// Cells stored as ISO 8601 text (`t="d"`): `2025-10-10`,
+/// `2025-10-10T14:00:00`, `14:00:00`.
+fn parse_iso_cell(s: &str) -> Option<Cell> {
+    let s = s.trim();
+    if let Ok(dt) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(if dt.num_seconds_from_midnight() == 0 {
+            Cell::Date(dt.date())
+        } else {
+            Cell::DateTime(dt.with_nanosecond(0).unwrap_or(dt))
+        });
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(Cell::Date(d));
+    }
+    NaiveTime::parse_from_str(s, "%H:%M:%S%.f").ok().map(|t| Cell::Time(t.with_nanosecond(0).unwrap_or(t)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(text: &str) -> Table {
+        read_table(text.as_bytes(), FileFormat::Csv).expect("readable")
+    }
+
+    fn numbers(table: &Table) -> Vec<usize> {
+        table.rows.iter().map(|r| r.number).collect()
+    }
+
+    #[test]
+    fn sniffs_formats() {
+        assert_eq!(FileFormat::sniff(b"PK\x03\x04rest", None, None), Ok(FileFormat::Xlsx));
+        assert_eq!(FileFormat::sniff("名称,城市\r\n".as_bytes(), None, None), Ok(FileFormat::Csv));
+        assert_eq!(FileFormat::sniff(b"", Some("a.csv"), None), Ok(FileFormat::Csv));
+        let ole = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0];
+        assert_eq!(FileFormat::sniff(&ole, Some("a.xls"), None), Err(ReadError::LegacyXls));
+        assert_eq!(FileFormat::sniff(&ole, Some("a.XLSX"), None), Err(ReadError::Encrypted));
+        assert_eq!(FileFormat::sniff(b"<html><table>", Some("export.xls"), None), Err(ReadError::Unsupported("html")));
+        assert_eq!(FileFormat::sniff(b"PK\x03\x04", Some("a.ods"), None), Err(ReadError::Unsupported("ods")));
+        assert_eq!(FileFormat::sniff(b"\x00\x01\x02", None, None), Err(ReadError::Unsupported("binary")));
+    }
+
+    #[test]
+    fn row_numbers_stay_true_to_the_sheet() {
+        let t = csv("h1,h2\r\n\r\na,b\r\n\"x\r\ny\",c\r\n,\r\n\r\nz,w\r\n\r\n");
+        assert_eq!(t.headers, ["h1", "h2"]);
+        assert_eq!(t.header_row, 1);
+        // a,b is row 3; the quoted newline keeps "x y" on row 4; ",", row 5,
+        // is empty; z,w is row 7.
+        assert_eq!(numbers(&t), [3, 4, 7]);
+        assert_eq!(t.rows[1].cells[0], Cell::Text("x\r\ny".into()));
+
+        let t = csv("\n\nh\na\n\n\nb");
+        assert_eq!(t.header_row, 3);
+        assert_eq!(numbers(&t), [4, 7]);
+
+        let t = csv("h1,h2\r\"multi\nline\",1\r2,3\r");
+        assert_eq!(numbers(&t), [2, 3]);
+    }
+
+    #[test]
+    fn delimiters_and_trimming() {
+        let t = csv("名称\t城市\n A公司 \t上海\n");
+        assert_eq!(t.headers, ["名称", "城市"]);
+        assert_eq!(t.rows[0].cells, [Cell::Text("A公司".into()), Cell::Text("上海".into())]);
+        let t = csv("a;b;c\n1;2;3\n");
+        assert_eq!(t.rows[0].cells.len(), 3);
+        let t = csv("\"a;b\",c\n1,2\n");
+        assert_eq!(t.headers, ["a;b", "c"]);
+    }
+
+    #[test]
+    fn encodings() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("客户名称,城市\r\nA公司,上海\r\n");
+        let t = read_table(&gbk, FileFormat::Csv).unwrap();
+        assert_eq!(t.headers, ["客户名称", "城市"]);
+        assert_eq!(t.rows[0].get(0), &Cell::Text("A公司".into()));
+
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice("客户名称\r\nA公司\r\n".as_bytes());
+        assert_eq!(read_table(&bom, FileFormat::Csv).unwrap().headers, ["客户名称"]);
+
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "客户名称\t城市\r\nA公司\t上海\r\n".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let t = read_table(&utf16, FileFormat::Csv).unwrap();
+        assert_eq!(t.headers, ["客户名称", "城市"]);
+        assert_eq!(t.rows[0].get(1), &Cell::Text("上海".into()));
+    }
+
+    #[test]
+    fn title_row_is_skipped_and_ragged_rows_are_fine() {
+        let t = csv("客户清单,,\n名称,城市,行业\nA,上海\nB,北京,制造业,extra\n");
+        assert_eq!(t.header_row, 2);
+        assert_eq!(t.headers, ["名称", "城市", "行业"]);
+        assert_eq!(t.rows[0].get(2), &Cell::Empty);
+        assert_eq!(t.rows[1].cells.len(), 3, "cells beyond the header are dropped");
+
+        let t = csv("名称\nA\nB\n");
+        assert_eq!(t.headers, ["名称"]);
+        assert_eq!(numbers(&t), [2, 3]);
+    }
+
+    #[test]
+    fn empty_inputs() {
+        assert_eq!(read_table(b"", FileFormat::Csv), Err(ReadError::Empty));
+        assert_eq!(read_table(b"\r\n , \r\n", FileFormat::Csv), Err(ReadError::Empty));
+        assert!(read_table(b"PK\x03\x04garbage", FileFormat::Xlsx).is_err());
+    }
+
+    #[test]
+    fn excel_serials() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let at = |s| excel_serial_to_datetime(s, false);
+        assert_eq!(at(1.0).unwrap().date(), d(1900, 1, 1));
+        assert_eq!(at(59.0).unwrap().date(), d(1900, 2, 28));
+        assert_eq!(at(60.0), None);
+        assert_eq!(at(61.0).unwrap().date(), d(1900, 3, 1));
+        assert_eq!(at(45940.0).unwrap().date(), d(2025, 10, 10));
+        let dt = at(45940.0 + 14.0 / 24.0).unwrap();
+        assert_eq!(dt, d(2025, 10, 10).and_hms_opt(14, 0, 0).unwrap());
+        assert_eq!(excel_serial_to_datetime(0.0, true).unwrap().date(), d(1904, 1, 1));
+        assert_eq!(at(-1.0), None);
+        assert_eq!(at(f64::NAN), None);
+        assert_eq!(at(3e6), None);
+        assert_eq!(excel_serial_cell(0.5, false), Some(Cell::Time(NaiveTime::from_hms_opt(12, 0, 0).unwrap())));
+        // 23:59:59.9 rounds into the next day rather than to an invalid time.
+        assert_eq!(at(45940.0 + 86_399.9 / 86_400.0).unwrap(), d(2025, 10, 11).and_hms_opt(0, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn iso_cells() {
+        assert_eq!(parse_iso_cell("2025-10-10"), Some(Cell::Date(NaiveDate::from_ymd_opt(2025, 10, 10).unwrap())));
+        assert!(matches!(parse_iso_cell("2025-10-10T14:00:00"), Some(Cell::DateTime(_))));
+        assert!(matches!(parse_iso_cell("14:00:00"), Some(Cell::Time(_))));
+        assert_eq!(parse_iso_cell("nope"), None);
+    }
+}

@@ -1,0 +1,529 @@
+//! Real-browser tests: headless Chromium driven through Debian's `chromedriver`
+//! (W3C WebDriver over plain HTTP). The harness starts one `chromedriver` on a
+//! free port for the whole test process, in its own process group, and a
+//! watchdog kills that group (driver and browsers) when the test process ends.
+//! Each test opens its own browser session with a fresh profile directory.
+//!
+//! Without `/usr/bin/chromium` and `/usr/bin/chromedriver` these tests print a
+//! SKIPPING banner and pass; `RALLY_REQUIRE_BROWSER=1` turns that into a failure.
+//! Screenshots land in the temp directory (`rally-dashboard.png`, `rally-phone.png`)
+//! for a human to look at.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, PASSWORD, TestApp, add_customer, spawn_app};
+use crate::pg::shout;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long to wait for a page to show what a test expects.
+const WAIT: Duration = Duration::from_secs(15);
+/// The W3C key of an element reference in WebDriver responses.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Set by `.ci/run`: a missing browser fails the run instead of skipping.
+fn required() -> bool {
+    std::env::var("RALLY_REQUIRE_BROWSER").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+struct Driver {
+    port: u16,
+}
+
+static DRIVER: OnceLock<Option<Driver>> = OnceLock::new();
+
+/// The shared `chromedriver`, or `None` (after a banner) when the browser is not installed.
+fn driver() -> Option<&'static Driver> {
+    DRIVER
+        .get_or_init(|| match start_driver() {
+            Ok(d) => Some(d),
+            Err(reason) => {
+                if required() {
+                    panic!("a browser is required (RALLY_REQUIRE_BROWSER) but unavailable: {reason}");
+                }
+                shout(&format!(
+                    "SKIPPING every browser test: {reason}.\n\
+                     Install Debian's `chromium chromium-driver fonts-wqy-microhei` to run them."
+                ));
+                None
+            }
+        })
+        .as_ref()
+}
+
+fn start_driver() -> Result<Driver, String> {
+    for bin in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(bin).exists() {
+            return Err(format!("{bin} not found"));
+        }
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("find a free port: {e}"))?
+        .port();
+    // Its own process group, so the watchdog can end the driver and every browser it started.
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("start {CHROMEDRIVER}: {e}"))?;
+    let group = child.id();
+    let stop = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; kill -TERM -- -{group} 2>/dev/null; \
+         sleep 2; kill -KILL -- -{group} 2>/dev/null",
+        pid = std::process::id(),
+    );
+    Command::new("sh")
+        .args(["-c", &stop])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("start the chromedriver watchdog: {e}"))?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err(format!("{CHROMEDRIVER} did not listen on port {port} within 20 s"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(Driver { port })
+}
+
+/// The window a session starts with.
+#[derive(Clone, Copy)]
+enum Screen {
+    Desktop,
+    /// A 375×740 CSS-pixel phone (Chrome's mobile emulation: viewport, touch, DPR 2).
+    Phone,
+}
+
+/// One browser session. Closed (and its profile removed) when dropped, even
+/// when the test panics.
+struct Browser {
+    http: reqwest::Client,
+    port: u16,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn open(driver: &Driver, screen: Screen) -> Browser {
+        let profile = tempfile::Builder::new().prefix("rally-chromium-").tempdir().expect("profile dir");
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ]
+        .map(str::to_owned)
+        .into();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        let mut chrome = json!({ "binary": CHROMIUM, "args": args });
+        match screen {
+            Screen::Desktop => args_push(&mut chrome, "--window-size=1280,800"),
+            Screen::Phone => {
+                chrome["mobileEmulation"] = json!({
+                    "deviceMetrics": { "width": 375, "height": 740, "pixelRatio": 2, "touch": true, "mobile": true }
+                });
+            }
+        }
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": chrome,
+            "goog:loggingPrefs": { "browser": "ALL" },
+            "timeouts": { "pageLoad": 30_000, "script": 10_000, "implicit": 0 },
+        }}});
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        let url = format!("http://127.0.0.1:{}/session", driver.port);
+        let response: Value = http.post(&url).json(&caps).send().await.expect("chromedriver").json().await.unwrap();
+        let session = response["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("chromedriver could not start Chromium: {response}"))
+            .to_owned();
+        Browser { http, port: driver.port, session, _profile: profile }
+    }
+
+    /// One WebDriver command; `Err` carries the driver's error message.
+    async fn try_cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Result<Value, String> {
+        let url = format!("http://127.0.0.1:{}/session/{}{path}", self.port, self.session);
+        let mut request = self.http.request(method.clone(), url);
+        if method != reqwest::Method::GET {
+            request = request.json(&body);
+        }
+        let response = request.send().await.map_err(|e| format!("chromedriver: {e}"))?;
+        let ok = response.status().is_success();
+        let value: Value = response.json().await.map_err(|e| format!("chromedriver reply: {e}"))?;
+        if ok { Ok(value["value"].clone()) } else { Err(format!("{path}: {}", value["value"])) }
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        self.try_cmd(method, path, body).await.unwrap_or_else(|e| panic!("WebDriver command failed: {e}"))
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", json!({ "url": url })).await;
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.js_with(script, json!([])).await
+    }
+
+    async fn js_with(&self, script: &str, args: Value) -> Value {
+        self.cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": args })).await
+    }
+
+    async fn path(&self) -> String {
+        self.js("return location.pathname").await.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Polls `script` (a function body) until it returns something truthy, and returns that.
+    async fn wait_for(&self, what: &str, script: &str) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let last =
+                match self.try_cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": [] })).await
+                {
+                    Ok(v) if truthy(&v) => return v,
+                    Ok(v) => v.to_string(),
+                    Err(e) => e, // e.g. the document was unloading; try again
+                };
+            if Instant::now() > deadline {
+                let text = self.js("return location.href + '\\n' + document.body.innerText").await;
+                panic!("timed out waiting for {what} (last: {last}); the page was:\n{}", text.as_str().unwrap_or(""));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the document at `path` has loaded.
+    async fn wait_for_page(&self, path: &str) {
+        let script = format!("return location.pathname === {path:?} && document.readyState === 'complete'");
+        self.wait_for(&format!("page {path}"), &script).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found = self.cmd(reqwest::Method::POST, "/element", json!({ "using": "css selector", "value": css })).await;
+        found[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}: {found}")).to_owned()
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{id}/click"), json!({})).await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{id}/value"), json!({ "text": text })).await;
+    }
+
+    /// The rendered text of the first element matching `css`.
+    async fn text(&self, css: &str) -> String {
+        let id = self.find(css).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), json!({})).await.as_str().unwrap().to_owned()
+    }
+
+    /// The HTTP status of the current document's response.
+    async fn status(&self) -> i64 {
+        let v = self.js("return performance.getEntriesByType('navigation')[0].responseStatus").await;
+        v.as_i64().unwrap_or_else(|| panic!("no navigation status: {v}"))
+    }
+
+    /// Browser console entries since the last call (chromedriver's log endpoint).
+    async fn console(&self) -> Vec<Value> {
+        let entries = self.cmd(reqwest::Method::POST, "/se/log", json!({ "type": "browser" })).await;
+        entries.as_array().cloned().unwrap_or_default()
+    }
+
+    /// A PNG of the viewport, written to the temp directory; returns its path.
+    async fn screenshot(&self, name: &str) -> PathBuf {
+        let encoded = self.cmd(reqwest::Method::GET, "/screenshot", json!({})).await;
+        let png = base64_decode(encoded.as_str().expect("base64 screenshot"));
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot should be a PNG");
+        let path = std::env::temp_dir().join(name);
+        std::fs::write(&path, png).expect("write the screenshot");
+        path
+    }
+
+    async fn sign_in(&self, app: &TestApp, email: &str) {
+        self.goto(&app.url("/login")).await;
+        self.type_into("input[name=email]", email).await;
+        self.type_into("input[name=password]", PASSWORD).await;
+        self.click("form[action='/login'] button[type=submit]").await;
+        self.wait_for_page("/").await;
+    }
+
+    async fn sign_out(&self) {
+        self.click("form[action='/logout'] button").await;
+        self.wait_for_page("/login").await;
+    }
+}
+
+fn args_push(chrome: &mut Value, arg: &str) {
+    chrome["args"].as_array_mut().unwrap().push(json!(arg));
+}
+
+impl Drop for Browser {
+    /// Ends the session (and its Chromium) synchronously, so a panicking test leaves nothing behind.
+    fn drop(&mut self) {
+        let request = format!(
+            "DELETE /session/{} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.session, self.port
+        );
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = stream.write_all(request.as_bytes());
+            let _ = stream.read_to_end(&mut Vec::new());
+        }
+    }
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::String(s) => !s.is_empty(),
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        _ => true,
+    }
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let digits: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').map(value).collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, d)| acc | (u32::from(*d) << (18 - 6 * i)));
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+/// A browser and a fresh app on the backend, or `None` when either is missing (announced).
+async fn setup(backend: Backend, screen: Screen) -> Option<(TestApp, Browser)> {
+    let driver = driver()?;
+    let app = spawn_app(backend).await?;
+    let browser = Browser::open(driver, screen).await;
+    Some((app, browser))
+}
+
+async fn some_customers(app: &TestApp, owner: i64) {
+    for (name, region) in [
+        ("广州市天河区珠江新城智能制造装备有限责任公司", "华南"),
+        ("深圳前海跨境供应链管理有限公司", "华南"),
+        ("上海浦东精密仪器股份有限公司", "华东"),
+        ("北京中关村软件科技有限公司", "华北"),
+    ] {
+        add_customer(app, name, region, Some(owner)).await;
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+/// Sign in, see the dashboard in Chinese, switch to English, sign out.
+async fn sign_in_switch_language_sign_out(backend: Backend) {
+    let Some((app, browser)) = setup(backend, Screen::Desktop).await else { return };
+    let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
+    some_customers(&app, admin.id).await;
+
+    browser.goto(&app.url("/")).await;
+    browser.wait_for_page("/login").await;
+    assert_eq!(browser.js("return document.documentElement.lang").await, "zh-CN");
+    browser.sign_in(&app, &admin.email).await;
+
+    assert_eq!(browser.text("main h1").await, "您好，王兰");
+    assert_eq!(browser.text("[data-stat=total]").await, "4");
+    let switch = browser.text("form[action='/settings/language'] button").await;
+    assert_eq!(switch, "English");
+    if backend == Backend::Sqlite {
+        let shot = browser.screenshot("rally-dashboard.png").await;
+        eprintln!("dashboard screenshot: {}", shot.display());
+    }
+
+    browser.click("form[action='/settings/language'] button").await;
+    browser.wait_for("the English dashboard", "return document.documentElement.lang === 'en'").await;
+    assert_eq!(browser.path().await, "/");
+    assert_eq!(browser.text("main h1").await, "Hello, 王兰");
+    assert_eq!(browser.text("form[action='/logout'] button").await, "Sign out");
+
+    browser.sign_out().await;
+    let notice = browser.text("main [role=status]").await;
+    assert!(["You have signed out.", "您已退出登录。"].contains(&notice.as_str()), "signed-out notice: {notice:?}");
+    // The session is really gone: the dashboard sends us back to sign in.
+    browser.goto(&app.url("/")).await;
+    browser.wait_for_page("/login").await;
+}
+
+mod sign_in_switch_language_sign_out {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        sign_in_switch_language_sign_out(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        sign_in_switch_language_sign_out(Backend::Postgres).await;
+    }
+}
+
+/// A form submitted without its hidden `csrf` field is refused and changes nothing;
+/// the same form with the field works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_without_csrf_token_is_rejected() {
+    let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
+    let user = app.named_user("jun@rally.test", "李军", "rep", Some("华南")).await;
+    let tokens_before = app.store.tokens_of(user.id).await.unwrap().len();
+    browser.sign_in(&app, &user.email).await;
+
+    browser.goto(&app.url("/settings/tokens")).await;
+    browser.type_into("form[action='/settings/tokens'] input[name=name]", "无令牌表单").await;
+    let removed = browser
+        .js("const input = document.querySelector(\"form[action='/settings/tokens'] input[name=csrf]\");
+             input.remove();
+             return document.querySelectorAll(\"form[action='/settings/tokens'] input[name=csrf]\").length === 0")
+        .await;
+    assert_eq!(removed, true);
+    browser.click("form[action='/settings/tokens'] button[type=submit]").await;
+    browser.wait_for("the rejection page", "return document.body.innerText.includes('表单已过期或来源无效')").await;
+    assert_eq!(browser.status().await, 403);
+    assert_eq!(browser.path().await, "/settings/tokens");
+    let tokens = app.store.tokens_of(user.id).await.unwrap();
+    assert_eq!(tokens.len(), tokens_before, "a token was created without a CSRF token: {tokens:?}");
+
+    // The control: the untouched form creates the token.
+    browser.goto(&app.url("/settings/tokens")).await;
+    browser.type_into("form[action='/settings/tokens'] input[name=name]", "有令牌表单").await;
+    browser.click("form[action='/settings/tokens'] button[type=submit]").await;
+    browser.wait_for("the new token", "return document.querySelector('[data-new-token]')").await;
+    assert_eq!(browser.status().await, 200);
+    let tokens = app.store.tokens_of(user.id).await.unwrap();
+    assert_eq!(tokens.len(), tokens_before + 1);
+    assert!(tokens.iter().any(|t| t.name == "有令牌表单"), "{tokens:?}");
+}
+
+/// A person named with a `<script>` tag is shown as that text, never run,
+/// on the team pages and in the shell when that person signs in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_in_a_name_is_shown_as_text() {
+    const NAME: &str = "<script>window.__pwned=1</script>明";
+    let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
+    let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
+    let victim = app.named_user("ming@rally.test", NAME, "rep", Some("华南")).await;
+    let not_run = "return typeof window.__pwned === 'undefined' && document.querySelectorAll('main script').length === 0";
+
+    browser.sign_in(&app, &admin.email).await;
+    browser.goto(&app.url("/team")).await;
+    let table = browser.text("main table").await;
+    assert!(table.contains(NAME), "the team list should show the name as text:\n{table}");
+    assert_eq!(browser.js(not_run).await, true);
+
+    browser.goto(&app.url(&format!("/team/{}", victim.id))).await;
+    let value = browser.js("return document.querySelector('main input[name=name]').value").await;
+    assert_eq!(value, NAME);
+    assert_eq!(browser.js(not_run).await, true);
+
+    browser.sign_out().await;
+    browser.sign_in(&app, &victim.email).await;
+    assert_eq!(browser.text("main h1").await, format!("您好，{NAME}"));
+    assert!(browser.text("header .who").await.contains(NAME));
+    assert_eq!(browser.js("return typeof window.__pwned === 'undefined'").await, true);
+}
+
+/// On a 375-pixel-wide phone the pages fit: tables scroll inside their box,
+/// the page itself never scrolls sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_fit_a_phone() {
+    let Some((app, browser)) = setup(Backend::Sqlite, Screen::Phone).await else { return };
+    let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
+    some_customers(&app, admin.id).await;
+    browser.sign_in(&app, &admin.email).await;
+    assert_eq!(browser.js("return window.innerWidth").await, 375);
+
+    for path in ["/", "/customers", "/team", "/settings/tokens", "/settings"] {
+        browser.goto(&app.url(path)).await;
+        browser.wait_for_page(path).await;
+        let widths = browser.js("return [document.documentElement.scrollWidth, document.body.scrollWidth]").await;
+        let widest = widths.as_array().unwrap().iter().filter_map(Value::as_i64).max().unwrap();
+        if widest > 376 {
+            browser.screenshot("rally-phone-overflow.png").await;
+        }
+        assert!(widest <= 376, "{path} scrolls sideways on a phone: content is {widest}px wide for 375px");
+        if path == "/customers" {
+            let shot = browser.screenshot("rally-phone.png").await;
+            eprintln!("phone screenshot: {}", shot.display());
+        }
+    }
+}
+
+/// The main pages load htmx and break no Content-Security-Policy rule: the
+/// console shows no errors and no element carries an inline `style`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn main_pages_keep_the_content_security_policy() {
+    let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
+    let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
+    let customer = add_customer(&app, "广州示例贸易有限公司", "华南", Some(admin.id)).await;
+    browser.sign_in(&app, &admin.email).await;
+
+    let pages = [
+        "/".to_owned(),
+        "/customers".to_owned(),
+        format!("/customers/{customer}"),
+        "/team".to_owned(),
+        format!("/team/{}", admin.id),
+        "/settings".to_owned(),
+        "/settings/tokens".to_owned(),
+        "/api/docs".to_owned(),
+    ];
+    browser.console().await;
+    for path in &pages {
+        browser.goto(&app.url(path)).await;
+        browser.wait_for_page(path).await;
+        assert_eq!(browser.status().await, 200, "{path}");
+        let htmx = browser.wait_for("htmx", "return typeof htmx !== 'undefined'").await;
+        assert_eq!(htmx, true, "{path}: htmx did not load");
+        let inline_styles = browser.js("return document.querySelectorAll('[style]').length").await;
+        assert_eq!(inline_styles, 0, "{path}: elements with a style attribute (blocked by the CSP)");
+        let problems: Vec<Value> = browser.console().await.into_iter().filter(|e| e["level"] == "SEVERE").collect();
+        assert!(problems.is_empty(), "{path}: console errors: {problems:#?}");
+    }
+
+    // The check can fail: a blocked inline script shows up in the console.
+    browser.js("const s = document.createElement('script'); s.textContent = '1'; document.body.append(s)").await;
+    let logged = browser.console().await;
+    assert!(
+        logged.iter().any(|e| e["message"].as_str().is_some_and(|m| m.contains("Content Security Policy"))),
+        "a CSP violation should reach the console log: {logged:#?}"
+    );
+}
+
+#[test]
+fn base64_decodes() {
+    assert_eq!(base64_decode("aGVsbG8="), b"hello");
+    assert_eq!(base64_decode("aGVsbG8h"), b"hello!");
+    assert_eq!(base64_decode("aGk="), b"hi");
+}
