@@ -46,6 +46,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import customers or follow-up records from a CSV (UTF-8 or GBK) or XLSX file.
+    #[command(subcommand)]
+    Import(ImportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +100,38 @@ pub enum TokenCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import customers. Headers in Chinese or English: 客户名称/name, 统一社会信用代码/credit_code,
+    /// 所属行业/industry, 区域/region, 城市/city, 年采购额/annual_purchase, 联系人/contact, 电话/phone,
+    /// 邮箱/email, 负责人/owner (a rep's e-mail), 标签/tags, 痛点/pain_points, 来源/source.
+    Customers(ImportArgs),
+    /// Import follow-up records. Headers: 客户名称/customer or 统一社会信用代码/credit_code, 日期/date,
+    /// 方式/channel, 类型/kind, 备注/note, 金额/amount.
+    Interactions(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import (.csv or .xlsx; the format is read from the content).
+    pub file: std::path::PathBuf,
+    /// Check the file against the database and report; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good rows even when some rows are bad (by default one bad row imports nothing).
+    #[arg(long)]
+    pub partial: bool,
+    /// What to do with a row that is a customer already stored: skip it, or update the customer with it.
+    #[arg(long, value_name = "skip|update", default_value = "skip", value_parser = ["skip", "update"])]
+    pub on_duplicate: String,
+    /// Import as this team member: their role's rules apply (a rep's new customers are theirs).
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_user: Option<String>,
+    /// The channel partner who supplied the list; it becomes the new customers' source.
+    #[arg(long, value_name = "NAME")]
+    pub partner: Option<String>,
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = DatabaseUrl::parse(&cli.database_url)?;
     match cli.command {
@@ -134,6 +169,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import(ImportCommand::Customers(args)) => {
+            run_import(&url, crate::io::ImportKind::Customers, args).await
+        }
+        Command::Import(ImportCommand::Interactions(args)) => {
+            run_import(&url, crate::io::ImportKind::Interactions, args).await
+        }
         Command::Token(TokenCommand::Create { email, name }) => {
             let store = Store::open_and_migrate(&url).await?;
             let token = ops::users::create_token(&store, &email, &name).await.map_err(cli_error)?;
@@ -149,6 +190,98 @@ fn cli_error(err: OpsError) -> anyhow::Error {
         OpsError::Invalid { field, message } => anyhow::anyhow!("--{field}: {message}"),
         other => other.into(),
     }
+}
+
+/// `rally import …`: reads and maps the file before opening the database
+/// (a bad file or flag touches nothing), runs the import with a progress bar
+/// on large files, prints every bad row and the summary, and fails when the
+/// file is rejected.
+async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: ImportArgs) -> anyhow::Result<()> {
+    use crate::ops::import::{self as import, ImportError, ImportOptions, ImportStatus, Importer, Stage, Upload};
+
+    let shown = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {shown}"))?;
+    let on_duplicate = args.on_duplicate.parse().map_err(cli_error)?;
+    let file_name = args.file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let upload = Upload { bytes: &bytes, file_name: file_name.as_deref(), content_type: None };
+    let file_error = |e: ImportError| match e {
+        ImportError::File(e) => anyhow::anyhow!("{shown}: {e}"),
+        ImportError::Mapping(e) => anyhow::anyhow!("{shown}: {e}"),
+        ImportError::Ops(e) => cli_error(e),
+    };
+    let prepared = import::prepare(kind, upload, None).map_err(file_error)?;
+    prepared.mapping.check(kind).map_err(|e| file_error(e.into()))?;
+
+    let store = Store::open_and_migrate(url).await?;
+    let importer = match &args.as_user {
+        None => Importer::operator(),
+        Some(email) => {
+            let user = store
+                .user_by_email(email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("--as: no user with e-mail {}", email.trim().to_lowercase()))?;
+            if !user.active {
+                bail!("--as: {} is disabled", user.email);
+            }
+            let actor = ops::authz::Actor::from(user);
+            if import::authorize(&actor).is_err() {
+                bail!("--as: {} is a {} and may not import", actor.email, actor.role);
+            }
+            Importer::cli_as(actor)
+        }
+    };
+    let mut options = ImportOptions::new(crate::clock::today());
+    options.dry_run = args.dry_run;
+    options.partial = args.partial;
+    options.on_duplicate = on_duplicate;
+    options.partner = args.partner.clone();
+
+    // Large files get a progress bar on stderr, and only on a terminal, so
+    // pipes and logs see the report alone.
+    let bar = if std::io::stderr().is_terminal() && prepared.table.rows.len() >= 2_000 {
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} rows {elapsed}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let ticker = bar.clone();
+    let progress = move |stage: Stage, done: u64, total: u64| {
+        ticker.set_message(match stage {
+            Stage::Checking => "checking",
+            Stage::Writing => "writing",
+        });
+        ticker.set_length(total);
+        ticker.set_position(done);
+    };
+    let result = import::run(&store, &importer, &prepared, &options, &progress).await;
+    bar.finish_and_clear();
+    store.close().await;
+    let report = result.map_err(file_error)?;
+
+    let mut out = std::io::stdout().lock();
+    for e in &report.errors {
+        writeln!(out, "row {}, column {}: {} ({})", e.row, e.column, e.message, e.code)?;
+    }
+    if !report.ignored_columns.is_empty() {
+        writeln!(out, "ignored columns: {}", report.ignored_columns.join(", "))?;
+    }
+    let prefix = if report.status == ImportStatus::DryRun { "dry run, nothing written: " } else { "" };
+    writeln!(
+        out,
+        "{prefix}created {}, updated {}, skipped {}, rejected {}",
+        report.created, report.updated, report.skipped, report.rejected
+    )?;
+    out.flush()?;
+    if report.status == ImportStatus::Rejected {
+        bail!(
+            "{} bad row(s); nothing was imported (fix them, or use --partial to import the good rows)",
+            report.rejected
+        );
+    }
+    Ok(())
 }
 
 fn read_password() -> anyhow::Result<String> {

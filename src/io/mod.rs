@@ -1,4 +1,5 @@
-//! Customer and interaction import: the pure parsing half (no database).
+//! Customer and interaction files: the pure half of import (parsing) and
+//! export (writing), with no database.
 //!
 //! The flow is bytes → [`Table`] → [`ColumnMapping`] → typed rows plus row
 //! errors:
@@ -20,6 +21,7 @@
 //! own errors can point at rows too.
 
 pub mod customers;
+pub mod export;
 pub mod interactions;
 pub mod mapping;
 pub mod names;

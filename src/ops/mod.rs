@@ -8,6 +8,9 @@ pub mod authz;
 pub mod credentials;
 pub mod customers;
 pub mod demo;
+pub mod export;
+pub mod import;
+pub mod uploads;
 pub mod users;
 
 /// A use-case failure, phrased for the person who asked.

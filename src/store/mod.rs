@@ -22,6 +22,7 @@ use crate::config::{DatabaseUrl, redact_url};
 pub mod audit;
 pub mod customers;
 pub mod demo;
+pub mod import;
 pub mod sessions;
 pub mod settings;
 pub mod users;

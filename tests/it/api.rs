@@ -25,6 +25,8 @@ async fn world(app: &TestApp) -> World {
     }
     let other_rep = app.user("rep-b@example.com", "rep", Some("华北")).await;
     let other_rep_customer = add_customer(app, "北方重工有限公司", "华北", Some(other_rep.id)).await;
+    // Unassigned, so every role that may import may log a follow-up on it.
+    add_customer(app, "公海矩阵客户", "华东", None).await;
     let target = app.user("target@example.com", "viewer", None).await;
     let admin = &users[0];
     let created: Value = app
@@ -45,7 +47,11 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
     match (method, path) {
         ("get", "/api/v1/me") | ("patch", "/api/v1/me") => 200,
         ("post", "/api/v1/me/password") => 204,
-        ("get", "/api/v1/customers") => 200,
+        ("get", "/api/v1/customers") | ("get", "/api/v1/customers/export") => 200,
+        // Imports write customers: admin, lead and rep (the CSVs below succeed, or skip duplicates).
+        ("post", "/api/v1/imports/customers") | ("post", "/api/v1/imports/interactions") => {
+            if matches!(role, "admin" | "lead" | "rep") { 200 } else { 403 }
+        }
         // The rep asks for another rep's customer: not visible, so not found.
         ("get", "/api/v1/customers/{id}") => {
             if role == "rep" {
@@ -122,6 +128,19 @@ fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
     }
 }
 
+/// Bodies that are files rather than JSON: (content type, bytes).
+fn raw_body_for(method: &str, path: &str) -> Option<(&'static str, &'static [u8])> {
+    match (method, path) {
+        ("post", "/api/v1/imports/customers") => {
+            Some(("text/csv", "客户名称,区域,年采购额\n矩阵导入客户,华南,500万\n".as_bytes()))
+        }
+        ("post", "/api/v1/imports/interactions") => {
+            Some(("text/csv", "客户名称,日期,类型,备注\n公海矩阵客户,2025-01-06,call,矩阵测试\n".as_bytes()))
+        }
+        _ => None,
+    }
+}
+
 fn routes() -> Vec<(String, String)> {
     let doc = serde_json::to_value(rally::web::api::openapi()).unwrap();
     let mut routes = Vec::new();
@@ -153,6 +172,9 @@ backend_test!(every_route_has_a_policy_for_every_role, |app| {
             if let Some(body) = body_for(&method, &path, &user.role) {
                 request = request.json(&body);
             }
+            if let Some((content_type, bytes)) = raw_body_for(&method, &path) {
+                request = request.header("content-type", content_type).body(bytes);
+            }
             let response = request.send().await.unwrap();
             let status = response.status().as_u16();
             let text = response.text().await.unwrap();
@@ -162,7 +184,8 @@ backend_test!(every_route_has_a_policy_for_every_role, |app| {
                 assert!(error["error"]["code"].is_string() && error["error"]["message"].is_string(), "{text}");
             }
             // A forbidden or invisible object answers the same whatever the body.
-            if (want == 403 || want == 404) && body_for(&method, &path, &user.role).is_some() {
+            let has_body = body_for(&method, &path, &user.role).is_some() || raw_body_for(&method, &path).is_some();
+            if (want == 403 || want == 404) && has_body {
                 let garbage = app
                     .api(user, m.clone(), &url)
                     .header("content-type", "application/json")

@@ -19,6 +19,8 @@ use crate::app::AppState;
 
 mod audit;
 mod customers;
+mod exports;
+mod imports;
 mod me;
 mod tokens;
 mod users;
@@ -52,6 +54,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(me::me, me::update_me))
         .routes(routes!(me::change_password))
         .routes(routes!(customers::list))
+        .routes(routes!(exports::export))
+        .routes(routes!(imports::customers))
+        .routes(routes!(imports::interactions))
         .routes(routes!(customers::get))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update))
@@ -84,7 +89,7 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code: `unauthorized`, `invalid_token`, `forbidden`, `not_found`, `invalid`, `conflict`, `version_conflict`, `csrf`, `throttled`, `internal`.
+    /// Stable machine-readable code: `unauthorized`, `invalid_token`, `forbidden`, `not_found`, `invalid`, `conflict`, `version_conflict`, `csrf`, `throttled`, `internal`; imports add `rejected_rows`, `file_*` (unreadable file) and `column_missing`.
     pub code: String,
     pub message: String,
     /// The offending field, for validation errors.

@@ -69,6 +69,9 @@ struct ListPage {
     next_href: Option<String>,
     first_href: String,
     has_prev: bool,
+    can_import: bool,
+    /// The current filter as export query parameters.
+    export_query: String,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +109,9 @@ pub async fn list(
     let search = q.q.unwrap_or_default();
     let region = q.region.unwrap_or_default();
     let base = format!("/customers?q={}&region={}", urlencode(&search), urlencode(&region));
+    let segment = q.segment.unwrap_or_default();
+    let export_query =
+        format!("q={}&region={}&segment={}", urlencode(&search), urlencode(&region), urlencode(&segment));
     let next_href = (rows.len() as i64 > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE as usize);
         let last = rows.last().map_or(0, |c| c.id);
@@ -124,6 +130,8 @@ pub async fn list(
         next_href,
         first_href: base,
         has_prev: after_id.is_some(),
+        can_import: can(&session.actor, Permission::WriteCustomers),
+        export_query,
     };
     render(StatusCode::OK, &page)
 }

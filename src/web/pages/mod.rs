@@ -19,6 +19,7 @@ mod account;
 mod customers;
 mod docs;
 mod home;
+mod imports;
 mod team;
 
 pub fn routes(state: AppState) -> Router<AppState> {
@@ -33,6 +34,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/settings/tokens", get(account::tokens).post(account::create_token))
         .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
         .route("/customers", get(customers::list))
+        .route(
+            "/customers/import",
+            get(imports::form)
+                .post(imports::upload)
+                // Multipart bodies get the app's upload limit, not axum's 2 MB default.
+                .layer(axum::extract::DefaultBodyLimit::max(crate::app::MAX_BODY_BYTES)),
+        )
+        .route("/customers/import/{id}", get(imports::preview).post(imports::submit))
         .route("/customers/{id}", get(customers::detail))
         .route("/team", get(team::list).post(team::create))
         .route("/team/{id}", get(team::edit).post(team::update))

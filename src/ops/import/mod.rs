@@ -1,0 +1,362 @@
+//! Importing customers and follow-up records (interactions) from CSV and
+//! XLSX files: the one use case behind the CLI, the API and the import page.
+//!
+//! The flow: [`prepare`] reads the bytes into a table and a column mapping
+//! (detected, or chosen in the UI) without touching the database; [`run`]
+//! parses the rows (`crate::io`), checks them against the database (owners,
+//! regions, customers, duplicates), and — unless it is a dry run or a bad
+//! row rejects the file — writes everything in one transaction. Every row
+//! ends as exactly one of created, updated, skipped or rejected, so the four
+//! counts add up to the rows read.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::authz::{self, Actor, Permission};
+use super::{OpsError, OpsResult};
+use crate::io::{ColumnMapping, Field, FileFormat, ImportKind, MappingError, ReadError, RowError, Table, read_table};
+use crate::store::{Store, StoreError};
+
+mod customers;
+mod interactions;
+
+/// What to do with a row that is a customer already stored (or already
+/// given by an earlier row of the file).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDuplicate {
+    /// Leave the stored customer as it is.
+    #[default]
+    Skip,
+    /// Fill the row's non-blank fields onto it (adding tags, pain points and
+    /// a new contact) and bump its version.
+    Update,
+}
+
+impl std::str::FromStr for OnDuplicate {
+    type Err = OpsError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "skip" => Ok(OnDuplicate::Skip),
+            "update" => Ok(OnDuplicate::Update),
+            other => Err(OpsError::invalid("on_duplicate", format!("{other:?} is not skip or update"))),
+        }
+    }
+}
+
+impl OnDuplicate {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnDuplicate::Skip => "skip",
+            OnDuplicate::Update => "update",
+        }
+    }
+}
+
+/// How an import runs.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// Validate and report; write nothing.
+    pub dry_run: bool,
+    /// Import the good rows even if some are bad (default: any bad row
+    /// rejects the whole file).
+    pub partial: bool,
+    pub on_duplicate: OnDuplicate,
+    /// The channel partner who supplied the list: becomes the new
+    /// customers' source.
+    pub partner: Option<String>,
+    /// Today in Asia/Shanghai: interactions dated later are bad rows.
+    pub today: NaiveDate,
+}
+
+impl ImportOptions {
+    pub fn new(today: NaiveDate) -> Self {
+        ImportOptions { dry_run: false, partial: false, on_duplicate: OnDuplicate::Skip, partner: None, today }
+    }
+}
+
+/// Who imports: a signed-in user (their role's rules apply), or the
+/// command line's operator (no user; audited as `cli`).
+#[derive(Clone, Debug)]
+pub struct Importer {
+    pub actor: Option<Actor>,
+    /// What the audit trail records as the actor.
+    pub audit_email: String,
+}
+
+impl Importer {
+    /// The server operator at the command line: may assign any rep.
+    pub fn operator() -> Self {
+        Importer { actor: None, audit_email: "cli".to_owned() }
+    }
+
+    pub fn user(actor: Actor) -> Self {
+        let audit_email = actor.email.clone();
+        Importer { actor: Some(actor), audit_email }
+    }
+
+    /// The operator acting for a user (`rally import --as EMAIL`): the
+    /// user's rules apply, the trail shows both.
+    pub fn cli_as(actor: Actor) -> Self {
+        let audit_email = format!("cli as {}", actor.email);
+        Importer { actor: Some(actor), audit_email }
+    }
+
+    fn actor_id(&self) -> Option<i64> {
+        self.actor.as_ref().map(|a| a.id)
+    }
+
+    /// The rep whose own customers (and the unassigned pool) bound the
+    /// import; `None` for roles that see everything.
+    fn rep_id(&self) -> Option<i64> {
+        self.actor.as_ref().filter(|a| a.role == crate::domain::team::Role::Rep).map(|a| a.id)
+    }
+}
+
+/// Why a file could not be imported at all (as opposed to bad rows).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The bytes are not a readable CSV or XLSX file.
+    #[error(transparent)]
+    File(#[from] ReadError),
+    /// The columns do not give what the import needs.
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+    #[error(transparent)]
+    Ops(#[from] OpsError),
+}
+
+impl From<StoreError> for ImportError {
+    fn from(err: StoreError) -> Self {
+        ImportError::Ops(err.into())
+    }
+}
+
+/// The uploaded file.
+#[derive(Clone, Copy, Debug)]
+pub struct Upload<'a> {
+    pub bytes: &'a [u8],
+    pub file_name: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+}
+
+/// A file read into a table with a column mapping; the mapping may still
+/// lack required columns (the preview shows that and lets the user fix it).
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub kind: ImportKind,
+    pub format: FileFormat,
+    pub table: Table,
+    pub mapping: ColumnMapping,
+}
+
+/// Reads the file (format sniffed from the bytes) and maps its columns:
+/// `mapping` as chosen by the user, else detected from the headers.
+pub fn prepare(
+    kind: ImportKind,
+    upload: Upload<'_>,
+    mapping: Option<&[(usize, Field)]>,
+) -> Result<Prepared, ImportError> {
+    let format = FileFormat::sniff(upload.bytes, upload.file_name, upload.content_type)?;
+    let table = read_table(upload.bytes, format)?;
+    let mapping = match mapping {
+        Some(pairs) => ColumnMapping::explicit(&table.headers, pairs)?,
+        None => ColumnMapping::detect(&table.headers, kind),
+    };
+    Ok(Prepared { kind, format, table, mapping })
+}
+
+/// `customers` / `interactions`.
+pub fn kind_code(kind: ImportKind) -> &'static str {
+    match kind {
+        ImportKind::Customers => "customers",
+        ImportKind::Interactions => "interactions",
+    }
+}
+
+pub fn parse_kind(code: &str) -> Option<ImportKind> {
+    match code.trim() {
+        "customers" => Some(ImportKind::Customers),
+        "interactions" => Some(ImportKind::Interactions),
+        _ => None,
+    }
+}
+
+/// The field an import of `kind` reads under this code (`name`, `phone`, …).
+pub fn field_from_code(kind: ImportKind, code: &str) -> Option<Field> {
+    Field::for_kind(kind).iter().copied().find(|f| f.as_str() == code)
+}
+
+/// How an import ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    /// Written (the good rows, if `partial`).
+    Imported,
+    /// A dry run: the counts say what an import with the same options would do.
+    DryRun,
+    /// Bad rows and not `partial`: nothing was written (all counts but
+    /// `rejected` are zero).
+    Rejected,
+}
+
+/// A bad row (an error) or a note on a good one (a warning), pointing at
+/// the spreadsheet row and column.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowProblem {
+    /// The spreadsheet row number (the header is row 1).
+    pub row: usize,
+    /// The column header as in the file.
+    pub column: String,
+    /// The field code (`name`, `annual_purchase`, `owner`, …).
+    pub field: String,
+    /// Stable code: errors such as `required`, `amount_negative`, `owner_unknown`, `region_unknown`,
+    /// `customer_not_found`, `date_in_future`; warnings `duplicate_credit_code`, `duplicate_name_phone`,
+    /// `duplicate_name`, `duplicate_record`.
+    pub code: String,
+    /// English explanation.
+    pub message: String,
+}
+
+impl From<&RowError> for RowProblem {
+    fn from(e: &RowError) -> Self {
+        RowProblem {
+            row: e.row,
+            column: e.column.clone(),
+            field: e.field.as_str().to_owned(),
+            code: e.code.to_owned(),
+            message: e.message.clone(),
+        }
+    }
+}
+
+/// At most this many warnings are listed (a re-imported 100k-row file would
+/// otherwise answer with 100k "already there" notes); errors are all listed.
+pub const MAX_WARNINGS: usize = 1000;
+
+/// What an import did (or, for a dry run, would do).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// `customers` or `interactions`.
+    pub kind: String,
+    pub status: ImportStatus,
+    pub dry_run: bool,
+    pub partial: bool,
+    pub on_duplicate: OnDuplicate,
+    /// Data rows read (blank rows are not counted).
+    pub rows: usize,
+    pub created: usize,
+    /// Rows whose fields changed a customer that exists (or that an earlier row created).
+    pub updated: usize,
+    /// Duplicates left alone, and duplicates that changed nothing.
+    pub skipped: usize,
+    /// Bad rows.
+    pub rejected: usize,
+    /// Every bad cell of every bad row, in row order.
+    pub errors: Vec<RowProblem>,
+    /// Notes on good rows: which were duplicates, and of what.
+    pub warnings: Vec<RowProblem>,
+    /// Warnings beyond [`MAX_WARNINGS`] that were not listed.
+    pub warnings_omitted: usize,
+    /// Headers of columns that were not imported.
+    pub ignored_columns: Vec<String>,
+}
+
+impl ImportReport {
+    fn new(kind: ImportKind, options: &ImportOptions, rows: usize, ignored_columns: Vec<String>) -> Self {
+        ImportReport {
+            kind: kind_code(kind).to_owned(),
+            status: ImportStatus::Imported,
+            dry_run: options.dry_run,
+            partial: options.partial,
+            on_duplicate: options.on_duplicate,
+            rows,
+            created: 0,
+            updated: 0,
+            skipped: 0,
+            rejected: 0,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            warnings_omitted: 0,
+            ignored_columns,
+        }
+    }
+
+    fn warn(&mut self, problem: RowProblem) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(problem);
+        } else {
+            self.warnings_omitted += 1;
+        }
+    }
+
+    /// Sorts the errors into row order and counts the bad rows.
+    fn finish_errors(&mut self) {
+        self.errors.sort_by_key(|e| e.row);
+        let mut rows: Vec<usize> = self.errors.iter().map(|e| e.row).collect();
+        rows.dedup();
+        self.rejected = rows.len();
+    }
+
+    /// Whether the file is refused as a whole (bad rows, not partial).
+    fn refused(&self) -> bool {
+        self.rejected > 0 && !self.partial
+    }
+
+    /// Turns a refused report into the rejected answer: nothing written.
+    fn reject(&mut self) {
+        self.status = ImportStatus::Rejected;
+        self.created = 0;
+        self.updated = 0;
+        self.skipped = 0;
+    }
+}
+
+/// Where a long import is, for progress bars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Checking rows against the database.
+    Checking,
+    /// Writing rows.
+    Writing,
+}
+
+/// Receives `(stage, rows done, rows in the stage)`.
+pub type Progress<'a> = &'a (dyn Fn(Stage, u64, u64) + Send + Sync);
+
+/// A progress receiver that ignores everything.
+pub fn no_progress(_: Stage, _: u64, _: u64) {}
+
+/// Rows written per batch (and per progress tick).
+const WRITE_BATCH: usize = 5_000;
+
+/// Runs an import of a prepared file. Refuses roles that may not write
+/// customers; reps import into their own book (see ARCHITECTURE.md).
+pub async fn run(
+    store: &Store,
+    importer: &Importer,
+    prepared: &Prepared,
+    options: &ImportOptions,
+    progress: Progress<'_>,
+) -> Result<ImportReport, ImportError> {
+    if let Some(actor) = &importer.actor {
+        authz::require(actor, Permission::WriteCustomers)?;
+    }
+    match prepared.kind {
+        ImportKind::Customers => customers::run(store, importer, prepared, options, progress).await,
+        ImportKind::Interactions => interactions::run(store, importer, prepared, options, progress).await,
+    }
+}
+
+/// A problem against `field`'s column (its header if mapped, else the
+/// field's Chinese label).
+fn problem(mapping: &ColumnMapping, row: usize, field: Field, code: &str, message: String) -> RowProblem {
+    let column = mapping.index_of(field).map_or(field.label_zh(), |i| mapping.header(i)).to_owned();
+    RowProblem { row, column, field: field.as_str().to_owned(), code: code.to_owned(), message }
+}
+
+/// Checks that the actor may import at all, before any file is read.
+pub fn authorize(actor: &Actor) -> OpsResult<()> {
+    authz::require(actor, Permission::WriteCustomers)
+}

@@ -1,0 +1,655 @@
+//! The SQL of imports (customer and interaction files), of the import page's
+//! pending uploads, and the contact lookup that exports need.
+//!
+//! Imports are written in bulk: ids are allocated up front (so no row needs
+//! `RETURNING`) and rows go in as multi-row `INSERT`s inside one transaction,
+//! which is what keeps 100,000 rows within a couple of seconds on SQLite.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Db, Store, StoreError, StoreResult, Tx, Value, on_db, on_tx};
+use crate::domain::team::Role;
+
+/// Rows per `IN (...)` lookup: far below both backends' parameter limits.
+const LOOKUP_CHUNK: usize = 1000;
+
+/// The PostgreSQL advisory lock every applying import holds, so that two
+/// imports cannot both decide "new customer" for the same company.
+const IMPORT_LOCK: i64 = 0x7261_6c6c_7969_6d70; // "rallyimp"
+
+/// Opens the import's unit of work. A `write` transaction takes the write
+/// lock up front (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), so
+/// the duplicate checks it reads stay true until it commits.
+pub async fn begin_import(store: &Store, write: bool) -> StoreResult<Tx> {
+    Ok(match &store.db {
+        Db::Sqlite(pool) if write => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+        Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            if write {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(IMPORT_LOCK).execute(&mut *tx).await?;
+            }
+            Tx::Postgres(tx)
+        }
+    })
+}
+
+/// `n` parameters numbered from 1: `$1, $2, …` on PostgreSQL, anonymous
+/// `?` on SQLite (see [`bulk_insert`] for why). Every statement using these
+/// binds all its parameters in order.
+fn placeholders(sqlite: bool, n: usize) -> String {
+    let mut s = String::with_capacity(n * 6);
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        if sqlite {
+            s.push('?');
+        } else {
+            s.push('$');
+            s.push_str(&(i + 1).to_string());
+        }
+    }
+    s
+}
+
+/// Multi-row `INSERT`s of a flat row-major list of values, consumed as they
+/// are bound. SQLite gets anonymous `?` placeholders: for `$N` names sqlx
+/// looks every parameter up by name, and SQLite's name lookup walks a list,
+/// so a 12,000-parameter statement spent seconds binding (quadratic).
+async fn bulk_insert(tx: &mut Tx, table: &str, columns: &[&str], values: Vec<Value>) -> StoreResult<()> {
+    let width = columns.len();
+    if width == 0 || values.is_empty() {
+        return Ok(());
+    }
+    // Both backends take well over 30,000 parameters per statement.
+    let per_statement = (30_000 / width).clamp(1, 1000);
+    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let sqlite = matches!(tx, Tx::Sqlite(_));
+    let mut values = values.into_iter();
+    let mut rows_left = values.len() / width;
+    while rows_left > 0 {
+        let rows = rows_left.min(per_statement);
+        rows_left -= rows;
+        let mut sql = String::with_capacity(head.len() + rows * width * 5);
+        sql.push_str(&head);
+        let mut n = 1;
+        for row in 0..rows {
+            sql.push_str(if row == 0 { "(" } else { ", (" });
+            for col in 0..width {
+                if col > 0 {
+                    sql.push_str(", ");
+                }
+                if sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+                n += 1;
+            }
+            sql.push(')');
+        }
+        let chunk = values.by_ref().take(rows * width);
+        on_tx!(tx, conn => {
+            let mut q = sqlx::query(&sql);
+            for value in chunk {
+                q = match value {
+                    Value::Int(v) => q.bind(v),
+                    Value::Text(v) => q.bind(v),
+                    Value::Date(v) => q.bind(v),
+                    Value::Time(v) => q.bind(v),
+                    Value::Bool(v) => q.bind(v),
+                };
+            }
+            q.execute(&mut **conn).await?.rows_affected()
+        });
+    }
+    Ok(())
+}
+
+/// A team member as an import checks owners against.
+#[derive(Clone, Debug)]
+pub struct TeamMember {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+/// The whole team (small), keyed by lowercased e-mail by the caller.
+pub async fn team(tx: &mut Tx) -> StoreResult<Vec<TeamMember>> {
+    let sql = "SELECT id, email, role, active FROM users";
+    let rows: Vec<(i64, String, String, bool)> = on_tx!(tx, conn => sqlx::query_as(sql).fetch_all(&mut **conn).await?);
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, email, role, active)| {
+            Some(TeamMember { id, email: email.to_lowercase(), role: role.parse().ok()?, active })
+        })
+        .collect())
+}
+
+pub async fn regions(tx: &mut Tx) -> StoreResult<Vec<String>> {
+    let sql = "SELECT name FROM regions ORDER BY position, name";
+    Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, String>(sql).fetch_all(&mut **conn).await?))
+}
+
+/// A stored customer as duplicate detection sees it: one row per contact
+/// phone (`phone` is `None` for a customer without contacts).
+#[derive(Clone, Debug)]
+pub struct StoredKey {
+    pub id: i64,
+    pub name: String,
+    pub name_key: String,
+    pub credit_code: Option<String>,
+    pub owner_id: Option<i64>,
+    pub phone: Option<String>,
+}
+
+type KeyRow = (i64, String, String, Option<String>, Option<i64>, Option<String>);
+
+async fn keys_where(tx: &mut Tx, column: &str, values: &[&str]) -> StoreResult<Vec<StoredKey>> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT c.id, c.name, c.name_key, c.credit_code, c.owner_id, k.phone FROM customers c \
+             LEFT JOIN contacts k ON k.customer_id = c.id WHERE c.{column} IN ({})",
+            placeholders(matches!(tx, Tx::Sqlite(_)), chunk.len())
+        );
+        let rows: Vec<KeyRow> = on_tx!(tx, conn => {
+            let mut q = sqlx::query_as(&sql);
+            for v in chunk {
+                q = q.bind(*v);
+            }
+            q.fetch_all(&mut **conn).await?
+        });
+        out.extend(rows.into_iter().map(|(id, name, name_key, credit_code, owner_id, phone)| StoredKey {
+            id,
+            name,
+            name_key,
+            credit_code,
+            owner_id,
+            phone: phone.filter(|p| !p.is_empty()),
+        }));
+    }
+    Ok(out)
+}
+
+/// Stored customers with one of these credit codes.
+pub async fn customers_by_credit_code(tx: &mut Tx, codes: &[&str]) -> StoreResult<Vec<StoredKey>> {
+    keys_where(tx, "credit_code", codes).await
+}
+
+/// Stored customers with one of these normalised names (`name_key`, indexed).
+pub async fn customers_by_name_key(tx: &mut Tx, keys: &[&str]) -> StoreResult<Vec<StoredKey>> {
+    keys_where(tx, "name_key", keys).await
+}
+
+/// The editable fields of a customer, as an import reads and writes them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CustomerFields {
+    pub name: String,
+    #[serde(skip)]
+    pub name_key: String,
+    pub credit_code: Option<String>,
+    pub industry: String,
+    pub region: String,
+    pub city: String,
+    pub annual_purchase_fen: i64,
+    pub owner_id: Option<i64>,
+    pub source: String,
+    pub tags: Vec<String>,
+    pub pain_points: Vec<String>,
+    pub contacts: Vec<ContactFields>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ContactFields {
+    pub name: String,
+    pub title: String,
+    pub phone: String,
+    pub email: String,
+}
+
+/// A stored customer loaded for an update.
+#[derive(Clone, Debug)]
+pub struct StoredCustomer {
+    pub id: i64,
+    pub version: i64,
+    pub fields: CustomerFields,
+}
+
+/// Loads customers with their tags, pain points and contacts (in id order).
+pub async fn customers_for_update(tx: &mut Tx, ids: &[i64]) -> StoreResult<HashMap<i64, StoredCustomer>> {
+    type Row = (i64, i64, String, String, Option<String>, String, String, String, i64, Option<i64>, String);
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let list = placeholders(matches!(tx, Tx::Sqlite(_)), chunk.len());
+        let sql = format!(
+            "SELECT id, version, name, name_key, credit_code, industry, region, city, annual_purchase_fen, \
+             owner_id, source FROM customers WHERE id IN ({list})"
+        );
+        let rows: Vec<Row> = on_tx!(tx, conn => {
+            let mut q = sqlx::query_as(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(&mut **conn).await?
+        });
+        for (id, version, name, name_key, credit_code, industry, region, city, amount, owner_id, source) in rows {
+            let fields = CustomerFields {
+                name,
+                name_key,
+                credit_code,
+                industry,
+                region,
+                city,
+                annual_purchase_fen: amount,
+                owner_id,
+                source,
+                ..CustomerFields::default()
+            };
+            out.insert(id, StoredCustomer { id, version, fields });
+        }
+        let lists = [("customer_tags", "tag"), ("customer_pain_points", "pain_point")];
+        for (table, column) in lists {
+            let sql =
+                format!("SELECT customer_id, {column} FROM {table} WHERE customer_id IN ({list}) ORDER BY {column}");
+            let rows: Vec<(i64, String)> = on_tx!(tx, conn => {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut **conn).await?
+            });
+            for (id, value) in rows {
+                if let Some(c) = out.get_mut(&id) {
+                    if table == "customer_tags" { &mut c.fields.tags } else { &mut c.fields.pain_points }.push(value);
+                }
+            }
+        }
+        let sql = format!(
+            "SELECT customer_id, name, title, phone, email FROM contacts WHERE customer_id IN ({list}) ORDER BY id"
+        );
+        let rows: Vec<(i64, String, String, String, String)> = on_tx!(tx, conn => {
+            let mut q = sqlx::query_as(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(&mut **conn).await?
+        });
+        for (id, name, title, phone, email) in rows {
+            if let Some(c) = out.get_mut(&id) {
+                c.fields.contacts.push(ContactFields { name, title, phone, email });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reserves `n` ids of `table` (customers or interactions) for rows the
+/// caller inserts with explicit ids in this transaction. On SQLite the
+/// import holds the write lock, so `MAX(id)` stays ours; on PostgreSQL the
+/// identity sequence hands them out.
+pub async fn allocate_ids(tx: &mut Tx, table: &'static str, n: usize) -> StoreResult<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(n).map_err(|_| StoreError::Conflict("too many rows".into()))?;
+    match tx {
+        Tx::Sqlite(conn) => {
+            let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
+            let max: i64 = sqlx::query_scalar(&sql).fetch_one(&mut **conn).await?;
+            Ok((max + 1..=max + count).collect())
+        }
+        Tx::Postgres(conn) => {
+            let sql = format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)");
+            Ok(sqlx::query_scalar(&sql).bind(count).fetch_all(&mut **conn).await?)
+        }
+    }
+}
+
+/// A customer to create, with its allocated id.
+pub struct NewImported<'a> {
+    pub id: i64,
+    pub fields: &'a CustomerFields,
+}
+
+/// Inserts new customers with their contacts, tags and pain points.
+pub async fn insert_customers(tx: &mut Tx, customers: &[NewImported<'_>], now: DateTime<Utc>) -> StoreResult<()> {
+    let mut rows = Vec::with_capacity(customers.len() * 12);
+    let mut contacts = Vec::new();
+    let mut tags = Vec::new();
+    let mut pains = Vec::new();
+    for c in customers {
+        let f = c.fields;
+        rows.extend([
+            Value::from(c.id),
+            Value::from(f.name.as_str()),
+            Value::from(f.name_key.as_str()),
+            Value::from(f.credit_code.clone()),
+            Value::from(f.industry.as_str()),
+            Value::from(f.region.as_str()),
+            Value::from(f.city.as_str()),
+            Value::from(f.annual_purchase_fen),
+            Value::from(f.owner_id),
+            Value::from(f.source.as_str()),
+            Value::from(now),
+            Value::from(now),
+        ]);
+        push_children(c.id, f, 0, 0, 0, now, &mut contacts, &mut tags, &mut pains);
+    }
+    let columns = [
+        "id",
+        "name",
+        "name_key",
+        "credit_code",
+        "industry",
+        "region",
+        "city",
+        "annual_purchase_fen",
+        "owner_id",
+        "source",
+        "created_at",
+        "updated_at",
+    ];
+    bulk_insert(tx, "customers", &columns, rows).await?;
+    insert_children(tx, contacts, tags, pains).await
+}
+
+/// Appends the contacts, tags and pain points of `f` beyond the first
+/// `skip_*` (those already stored) as flat insert rows.
+#[allow(clippy::too_many_arguments)]
+fn push_children(
+    id: i64,
+    f: &CustomerFields,
+    skip_contacts: usize,
+    skip_tags: usize,
+    skip_pains: usize,
+    now: DateTime<Utc>,
+    contacts: &mut Vec<Value>,
+    tags: &mut Vec<Value>,
+    pains: &mut Vec<Value>,
+) {
+    for k in f.contacts.iter().skip(skip_contacts) {
+        contacts.extend([
+            Value::from(id),
+            Value::from(k.name.as_str()),
+            Value::from(k.title.as_str()),
+            Value::from(k.phone.as_str()),
+            Value::from(k.email.as_str()),
+            Value::from(now),
+            Value::from(now),
+        ]);
+    }
+    for t in f.tags.iter().skip(skip_tags) {
+        tags.extend([Value::from(id), Value::from(t.as_str())]);
+    }
+    for p in f.pain_points.iter().skip(skip_pains) {
+        pains.extend([Value::from(id), Value::from(p.as_str())]);
+    }
+}
+
+async fn insert_children(tx: &mut Tx, contacts: Vec<Value>, tags: Vec<Value>, pains: Vec<Value>) -> StoreResult<()> {
+    let contact_columns = ["customer_id", "name", "title", "phone", "email", "created_at", "updated_at"];
+    bulk_insert(tx, "contacts", &contact_columns, contacts).await?;
+    bulk_insert(tx, "customer_tags", &["customer_id", "tag"], tags).await?;
+    bulk_insert(tx, "customer_pain_points", &["customer_id", "pain_point"], pains).await
+}
+
+/// Writes an import's changes to stored customers: the new field values,
+/// version + 1, and the contacts, tags and pain points `after` has beyond
+/// `before` (imports only add to those lists).
+pub async fn update_customers(
+    tx: &mut Tx,
+    changes: &[(&StoredCustomer, &CustomerFields)],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let sql = "UPDATE customers SET name = $1, name_key = $2, credit_code = $3, industry = $4, region = $5, \
+               city = $6, annual_purchase_fen = $7, owner_id = $8, version = version + 1, updated_at = $9 \
+               WHERE id = $10";
+    let mut contacts = Vec::new();
+    let mut tags = Vec::new();
+    let mut pains = Vec::new();
+    for (before, after) in changes {
+        on_tx!(tx, conn => sqlx::query(sql)
+            .bind(&after.name)
+            .bind(&after.name_key)
+            .bind(&after.credit_code)
+            .bind(&after.industry)
+            .bind(&after.region)
+            .bind(&after.city)
+            .bind(after.annual_purchase_fen)
+            .bind(after.owner_id)
+            .bind(now)
+            .bind(before.id)
+            .execute(&mut **conn)
+            .await?
+            .rows_affected());
+        let b = &before.fields;
+        push_children(
+            before.id,
+            after,
+            b.contacts.len(),
+            b.tags.len(),
+            b.pain_points.len(),
+            now,
+            &mut contacts,
+            &mut tags,
+            &mut pains,
+        );
+    }
+    insert_children(tx, contacts, tags, pains).await
+}
+
+/// One audit record, written in bulk (see [`insert_audit`]).
+pub struct AuditRow {
+    pub action: &'static str,
+    pub object_type: &'static str,
+    pub object_id: i64,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Appends audit records with multi-row inserts, inside the import's transaction.
+pub async fn insert_audit(
+    tx: &mut Tx,
+    actor_id: Option<i64>,
+    actor_email: &str,
+    rows: Vec<AuditRow>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut values = Vec::with_capacity(rows.len() * 8);
+    for r in rows {
+        values.extend([
+            Value::from(now),
+            Value::from(actor_id),
+            Value::from(actor_email),
+            Value::from(r.action),
+            Value::from(r.object_type),
+            Value::from(r.object_id),
+            Value::from(r.before),
+            Value::from(r.after),
+        ]);
+    }
+    let columns = ["at", "actor_id", "actor_email", "action", "object_type", "object_id", "before", "after"];
+    bulk_insert(tx, "audit_log", &columns, values).await
+}
+
+/// What makes two interactions the same record: a re-imported follow-up
+/// sheet must not log the same visit twice.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct InteractionKey {
+    pub customer_id: i64,
+    pub occurred_on: NaiveDate,
+    pub occurred_at: Option<String>,
+    pub channel: String,
+    pub kind: String,
+    pub note: String,
+}
+
+/// The stored interactions of these customers, as duplicate keys.
+pub async fn interaction_keys(tx: &mut Tx, customer_ids: &[i64]) -> StoreResult<Vec<InteractionKey>> {
+    let mut out = Vec::new();
+    for chunk in customer_ids.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT customer_id, occurred_on, occurred_at, channel, kind, note FROM interactions \
+             WHERE customer_id IN ({})",
+            placeholders(matches!(tx, Tx::Sqlite(_)), chunk.len())
+        );
+        type Row = (i64, NaiveDate, Option<String>, String, String, String);
+        let rows: Vec<Row> = on_tx!(tx, conn => {
+            let mut q = sqlx::query_as(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(&mut **conn).await?
+        });
+        out.extend(rows.into_iter().map(|(customer_id, occurred_on, occurred_at, channel, kind, note)| {
+            InteractionKey { customer_id, occurred_on, occurred_at, channel, kind, note }
+        }));
+    }
+    Ok(out)
+}
+
+/// An interaction to create, with its allocated id.
+pub struct NewImportedInteraction {
+    pub id: i64,
+    pub key: InteractionKey,
+    pub amount_fen: Option<i64>,
+}
+
+pub async fn insert_interactions(
+    tx: &mut Tx,
+    rows: &[NewImportedInteraction],
+    created_by: Option<i64>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut values = Vec::with_capacity(rows.len() * 10);
+    for r in rows {
+        let k = &r.key;
+        values.extend([
+            Value::from(r.id),
+            Value::from(k.customer_id),
+            Value::from(k.occurred_on),
+            Value::from(k.occurred_at.clone()),
+            Value::from(k.channel.as_str()),
+            Value::from(k.kind.as_str()),
+            Value::from(k.note.as_str()),
+            Value::from(r.amount_fen),
+            Value::from(created_by),
+            Value::from(now),
+        ]);
+    }
+    let columns = [
+        "id",
+        "customer_id",
+        "occurred_on",
+        "occurred_at",
+        "channel",
+        "kind",
+        "note",
+        "amount_fen",
+        "created_by",
+        "created_at",
+    ];
+    bulk_insert(tx, "interactions", &columns, values).await
+}
+
+/// A file waiting on the import page between upload and confirm.
+#[derive(Clone, Debug)]
+pub struct PendingUpload {
+    pub id: i64,
+    pub owner_id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub mapping: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Store {
+    pub async fn save_upload(
+        &self,
+        owner_id: i64,
+        kind: &str,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let sql = "INSERT INTO import_uploads (owner_id, kind, file_name, content_type, bytes, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        Ok(on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql)
+            .bind(owner_id)
+            .bind(kind)
+            .bind(file_name)
+            .bind(content_type)
+            .bind(bytes)
+            .bind(now)
+            .fetch_one(pool)
+            .await?))
+    }
+
+    /// The upload if it exists and belongs to `owner_id`.
+    pub async fn upload(&self, id: i64, owner_id: i64) -> StoreResult<Option<PendingUpload>> {
+        let sql = "SELECT id, owner_id, kind, file_name, content_type, bytes, mapping, created_at \
+                   FROM import_uploads WHERE id = $1 AND owner_id = $2";
+        type Row = (i64, i64, String, String, String, Vec<u8>, Option<String>, DateTime<Utc>);
+        let row: Option<Row> =
+            on_db!(self, pool => sqlx::query_as(sql).bind(id).bind(owner_id).fetch_optional(pool).await?);
+        Ok(row.map(|(id, owner_id, kind, file_name, content_type, bytes, mapping, created_at)| PendingUpload {
+            id,
+            owner_id,
+            kind,
+            file_name,
+            content_type,
+            bytes,
+            mapping,
+            created_at,
+        }))
+    }
+
+    pub async fn set_upload_mapping(&self, id: i64, owner_id: i64, mapping: &str) -> StoreResult<bool> {
+        let sql = "UPDATE import_uploads SET mapping = $1 WHERE id = $2 AND owner_id = $3";
+        let n = on_db!(self, pool => sqlx::query(sql).bind(mapping).bind(id).bind(owner_id).execute(pool).await?.rows_affected());
+        Ok(n > 0)
+    }
+
+    pub async fn delete_upload(&self, id: i64, owner_id: i64) -> StoreResult<()> {
+        let sql = "DELETE FROM import_uploads WHERE id = $1 AND owner_id = $2";
+        on_db!(self, pool => sqlx::query(sql).bind(id).bind(owner_id).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Housekeeping: drops uploads nobody confirmed since `before`.
+    pub async fn prune_uploads(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let sql = "DELETE FROM import_uploads WHERE created_at < $1";
+        Ok(on_db!(self, pool => sqlx::query(sql).bind(before).execute(pool).await?.rows_affected()))
+    }
+
+    /// Each customer's first contact (by id), for exports.
+    pub async fn first_contacts(&self, ids: &[i64]) -> StoreResult<HashMap<i64, ContactFields>> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            let sql = format!(
+                "SELECT customer_id, name, title, phone, email FROM contacts WHERE customer_id IN ({}) ORDER BY id",
+                placeholders(matches!(self.db, Db::Sqlite(_)), chunk.len())
+            );
+            let rows: Vec<(i64, String, String, String, String)> = on_db!(self, pool => {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(pool).await?
+            });
+            for (id, name, title, phone, email) in rows {
+                out.entry(id).or_insert(ContactFields { name, title, phone, email });
+            }
+        }
+        Ok(out)
+    }
+}
