@@ -199,8 +199,12 @@ fn cli_error(err: OpsError) -> anyhow::Error {
 async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: ImportArgs) -> anyhow::Result<()> {
     use crate::ops::import::{self as import, ImportError, ImportOptions, ImportStatus, Importer, Stage, Upload};
 
+    let started = std::time::Instant::now();
+    let phase =
+        |name: &str| tracing::debug!(phase = name, elapsed_ms = started.elapsed().as_millis() as u64, "import command");
     let shown = args.file.display().to_string();
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {shown}"))?;
+    phase("read");
     let on_duplicate = args.on_duplicate.parse().map_err(cli_error)?;
     let file_name = args.file.file_name().map(|n| n.to_string_lossy().into_owned());
     let upload = Upload { bytes: &bytes, file_name: file_name.as_deref(), content_type: None };
@@ -211,8 +215,10 @@ async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: Import
     };
     let prepared = import::prepare(kind, upload, None).map_err(file_error)?;
     prepared.mapping.check(kind).map_err(|e| file_error(e.into()))?;
+    phase("prepared");
 
     let store = Store::open_and_migrate(url).await?;
+    phase("opened");
     let importer = match &args.as_user {
         None => Importer::operator(),
         Some(email) => {
@@ -256,9 +262,14 @@ async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: Import
         ticker.set_length(total);
         ticker.set_position(done);
     };
-    let result = import::run(&store, &importer, &prepared, &options, &progress).await;
+    let result = import::run(&store, &importer, prepared, &options, &progress).await;
     bar.finish_and_clear();
+    phase("imported");
     store.close().await;
+    phase("closed");
+    // The process ends next; freeing the file's bytes first would only
+    // make the user wait (the import frees its rows on another thread).
+    std::mem::forget(bytes);
     let report = result.map_err(file_error)?;
 
     let mut out = std::io::stdout().lock();

@@ -24,7 +24,13 @@ const IMPORT_LOCK: i64 = 0x7261_6c6c_7969_6d70; // "rallyimp"
 /// the duplicate checks it reads stay true until it commits.
 pub async fn begin_import(store: &Store, write: bool) -> StoreResult<Tx> {
     Ok(match &store.db {
-        Db::Sqlite(pool) if write => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+        Db::Sqlite(pool) if write => {
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            // A big import's indexes outgrow SQLite's default 2 MB page
+            // cache, which then writes pages out early and reads them back.
+            sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).execute(&mut *tx).await?;
+            Tx::Sqlite(tx)
+        }
         Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
         Db::Postgres(pool) => {
             let mut tx = pool.begin().await?;
@@ -34,6 +40,18 @@ pub async fn begin_import(store: &Store, write: bool) -> StoreResult<Tx> {
             Tx::Postgres(tx)
         }
     })
+}
+
+/// The page cache of an applying import on SQLite, in KiB (the default is 2,000).
+const IMPORT_CACHE_KIB: i64 = 64 * 1024;
+
+/// Commits an import, first giving the pooled SQLite connection its default
+/// page cache back.
+pub async fn commit_import(mut tx: Tx) -> StoreResult<()> {
+    if let Tx::Sqlite(conn) = &mut tx {
+        sqlx::query("PRAGMA cache_size = -2000").execute(&mut **conn).await?;
+    }
+    tx.commit().await
 }
 
 /// `n` parameters numbered from 1: `$1, $2, …` on PostgreSQL, anonymous
@@ -66,8 +84,8 @@ async fn bulk_insert(tx: &mut Tx, table: &str, columns: &[&str], values: Vec<Val
     }
     // Both backends take well over 30,000 parameters per statement.
     let per_statement = (30_000 / width).clamp(1, 1000);
-    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     let sqlite = matches!(tx, Tx::Sqlite(_));
+    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     let mut values = values.into_iter();
     let mut rows_left = values.len() / width;
     while rows_left > 0 {
@@ -165,16 +183,31 @@ async fn keys_where(tx: &mut Tx, column: &str, values: &[&str]) -> StoreResult<V
             }
             q.fetch_all(&mut **conn).await?
         });
-        out.extend(rows.into_iter().map(|(id, name, name_key, credit_code, owner_id, phone)| StoredKey {
-            id,
-            name,
-            name_key,
-            credit_code,
-            owner_id,
-            phone: phone.filter(|p| !p.is_empty()),
-        }));
+        out.extend(rows.into_iter().map(key_from_row));
     }
     Ok(out)
+}
+
+/// Stored customers that may match these credit codes or normalised names
+/// (a superset: callers match by key). When the file names about as many
+/// customers as are stored — a first import into a new team, say — one
+/// scan is cheaper than thousands of index lookups.
+pub async fn customers_matching(tx: &mut Tx, codes: &[&str], name_keys: &[&str]) -> StoreResult<Vec<StoredKey>> {
+    let stored: i64 =
+        on_tx!(tx, conn => sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&mut **conn).await?);
+    if usize::try_from(stored).unwrap_or(usize::MAX) <= codes.len() + name_keys.len() {
+        let sql = "SELECT c.id, c.name, c.name_key, c.credit_code, c.owner_id, k.phone FROM customers c \
+                   LEFT JOIN contacts k ON k.customer_id = c.id";
+        let rows: Vec<KeyRow> = on_tx!(tx, conn => sqlx::query_as(sql).fetch_all(&mut **conn).await?);
+        return Ok(rows.into_iter().map(key_from_row).collect());
+    }
+    let mut keys = customers_by_credit_code(tx, codes).await?;
+    keys.extend(customers_by_name_key(tx, name_keys).await?);
+    Ok(keys)
+}
+
+fn key_from_row((id, name, name_key, credit_code, owner_id, phone): KeyRow) -> StoredKey {
+    StoredKey { id, name, name_key, credit_code, owner_id, phone: phone.filter(|p| !p.is_empty()) }
 }
 
 /// Stored customers with one of these credit codes.
@@ -311,35 +344,50 @@ pub async fn allocate_ids(tx: &mut Tx, table: &'static str, n: usize) -> StoreRe
     }
 }
 
-/// A customer to create, with its allocated id.
-pub struct NewImported<'a> {
-    pub id: i64,
-    pub fields: &'a CustomerFields,
-}
-
-/// Inserts new customers with their contacts, tags and pain points.
-pub async fn insert_customers(tx: &mut Tx, customers: &[NewImported<'_>], now: DateTime<Utc>) -> StoreResult<()> {
+/// Inserts new customers (with their allocated ids) and their contacts,
+/// tags and pain points. Takes the fields by value: their strings move into
+/// the statements instead of being copied for 100k rows.
+pub async fn insert_customers(
+    tx: &mut Tx,
+    customers: Vec<(i64, CustomerFields)>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let mut rows = Vec::with_capacity(customers.len() * 12);
-    let mut contacts = Vec::new();
-    let mut tags = Vec::new();
-    let mut pains = Vec::new();
-    for c in customers {
-        let f = c.fields;
+    let mut contacts = Vec::with_capacity(customers.len() * 7);
+    let mut tags = Vec::with_capacity(customers.len() * 2);
+    let mut pains = Vec::with_capacity(customers.len() * 2);
+    for (id, f) in customers {
         rows.extend([
-            Value::from(c.id),
-            Value::from(f.name.as_str()),
-            Value::from(f.name_key.as_str()),
-            Value::from(f.credit_code.clone()),
-            Value::from(f.industry.as_str()),
-            Value::from(f.region.as_str()),
-            Value::from(f.city.as_str()),
+            Value::from(id),
+            Value::from(f.name),
+            Value::from(f.name_key),
+            Value::from(f.credit_code),
+            Value::from(f.industry),
+            Value::from(f.region),
+            Value::from(f.city),
             Value::from(f.annual_purchase_fen),
             Value::from(f.owner_id),
-            Value::from(f.source.as_str()),
+            Value::from(f.source),
             Value::from(now),
             Value::from(now),
         ]);
-        push_children(c.id, f, 0, 0, 0, now, &mut contacts, &mut tags, &mut pains);
+        for k in f.contacts {
+            contacts.extend([
+                Value::from(id),
+                Value::from(k.name),
+                Value::from(k.title),
+                Value::from(k.phone),
+                Value::from(k.email),
+                Value::from(now),
+                Value::from(now),
+            ]);
+        }
+        for t in f.tags {
+            tags.extend([Value::from(id), Value::from(t)]);
+        }
+        for p in f.pain_points {
+            pains.extend([Value::from(id), Value::from(p)]);
+        }
     }
     let columns = [
         "id",
@@ -476,6 +524,70 @@ pub async fn insert_audit(
     }
     let columns = ["at", "actor_id", "actor_email", "action", "object_type", "object_id", "before", "after"];
     bulk_insert(tx, "audit_log", &columns, values).await
+}
+
+/// An applied import, as the `imports` table keeps it.
+pub struct ImportRun<'a> {
+    pub kind: &'static str,
+    pub actor_id: Option<i64>,
+    pub actor_email: &'a str,
+    pub file_name: &'a str,
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub skipped: usize,
+    pub rejected: usize,
+}
+
+/// Records an applied import and its audit record (`after`: the summary
+/// and the created ids as ranges); returns the import's id.
+pub async fn record_import(
+    tx: &mut Tx,
+    run: &ImportRun<'_>,
+    summary: serde_json::Value,
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
+    let sql = "INSERT INTO imports (kind, actor_id, actor_email, file_name, rows_read, created, updated, skipped, \
+               rejected, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let id: i64 = on_tx!(tx, conn => sqlx::query_scalar(sql)
+        .bind(run.kind)
+        .bind(run.actor_id)
+        .bind(run.actor_email)
+        .bind(run.file_name)
+        .bind(count(run.rows))
+        .bind(count(run.created))
+        .bind(count(run.updated))
+        .bind(count(run.skipped))
+        .bind(count(run.rejected))
+        .bind(now)
+        .fetch_one(&mut **conn)
+        .await?);
+    let audit = AuditRow {
+        action: "create",
+        object_type: "import",
+        object_id: id,
+        before: None,
+        after: Some(summary.to_string()),
+    };
+    insert_audit(tx, run.actor_id, run.actor_email, vec![audit], now).await?;
+    Ok(id)
+}
+
+/// Sorted ids as inclusive `[first, last]` runs: allocated ids are mostly
+/// consecutive, so 100,000 of them usually make one pair.
+pub fn id_ranges(ids: &[i64]) -> Vec<[i64; 2]> {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    let mut out: Vec<[i64; 2]> = Vec::new();
+    for id in sorted {
+        match out.last_mut() {
+            Some(last) if id == last[1] + 1 => last[1] = id,
+            Some(last) if id == last[1] => {}
+            _ => out.push([id, id]),
+        }
+    }
+    out
 }
 
 /// What makes two interactions the same record: a re-imported follow-up

@@ -6,11 +6,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 
 use super::{
     ImportError, ImportOptions, ImportReport, ImportStatus, Importer, Prepared, Progress, RowProblem, Stage,
-    WRITE_BATCH, problem,
+    WRITE_BATCH, cell_value, problem,
 };
 use crate::io::{
     Field, ImportKind, InteractionOptions, InteractionRow, normalize_company_name, parse_interactions_with,
@@ -18,7 +18,7 @@ use crate::io::{
 use crate::ops::customers::tier_rules;
 use crate::store::Store;
 use crate::store::customers::refresh_activity;
-use crate::store::import::{self as sql, AuditRow, InteractionKey, NewImportedInteraction, StoredKey};
+use crate::store::import::{self as sql, InteractionKey, NewImportedInteraction, StoredKey};
 
 /// The stored note: the summary, then the contact, feedback and next action
 /// under the team template's own headings (the interactions table keeps
@@ -67,16 +67,20 @@ fn resolve(
 pub(super) async fn run(
     store: &Store,
     importer: &Importer,
-    prepared: &Prepared,
+    prepared: Prepared,
     options: &ImportOptions,
     progress: Progress<'_>,
 ) -> Result<ImportReport, ImportError> {
     let mapping = &prepared.mapping;
     let parse_options = InteractionOptions { reference_date: Some(options.today) };
     let parse = parse_interactions_with(&prepared.table, mapping, &parse_options)?;
+    let tables = std::slice::from_ref(&prepared.table);
+    let value = |row: usize, field: Field| cell_value(tables, mapping, row, field);
     let mut report =
         ImportReport::new(ImportKind::Interactions, options, prepared.table.rows.len(), parse.ignored_columns);
-    report.errors.extend(parse.errors.iter().map(RowProblem::from));
+    report
+        .errors
+        .extend(parse.errors.iter().map(|e| RowProblem { value: value(e.row, e.field), ..RowProblem::from(e) }));
     progress(Stage::Checking, 0, parse.rows.len() as u64);
     // Read before the write lock: the setting is the team's, not the file's.
     let s_min = i64::from(tier_rules(store).await?.s_min_interactions);
@@ -95,14 +99,12 @@ pub(super) async fn run(
     let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
     let rep_id = importer.rep_id();
     let visible = |k: &StoredKey| rep_id.is_none() || k.owner_id.is_none() || k.owner_id == rep_id;
-    let stored_by_code: Vec<StoredKey> =
-        sql::customers_by_credit_code(&mut tx, &codes).await?.into_iter().filter(|k| visible(k)).collect();
-    let stored_by_name: Vec<StoredKey> =
-        sql::customers_by_name_key(&mut tx, &key_refs).await?.into_iter().filter(|k| visible(k)).collect();
+    let stored: Vec<StoredKey> =
+        sql::customers_matching(&mut tx, &codes, &key_refs).await?.into_iter().filter(|k| visible(k)).collect();
     let by_code: HashMap<&str, &StoredKey> =
-        stored_by_code.iter().filter_map(|k| Some((k.credit_code.as_deref()?, k))).collect();
+        stored.iter().filter_map(|k| Some((k.credit_code.as_deref()?, k))).collect();
     let mut by_name: HashMap<&str, Vec<&StoredKey>> = HashMap::new();
-    for k in &stored_by_name {
+    for k in &stored {
         by_name.entry(k.name.as_str()).or_default().push(k);
     }
 
@@ -112,7 +114,8 @@ pub(super) async fn run(
         if row.occurred_on > options.today {
             let message =
                 format!("{} is after today ({}): records describe what happened", row.occurred_on, options.today);
-            report.errors.push(problem(mapping, row.row, Field::Date, "date_in_future", message));
+            let v = value(row.row, Field::Date);
+            report.errors.push(problem(mapping, row.row, Field::Date, "date_in_future", message, v));
             ok = false;
         }
         match resolve(row, &by_code, &by_name) {
@@ -139,7 +142,7 @@ pub(super) async fn run(
                 } else {
                     field
                 };
-                report.errors.push(problem(mapping, row.row, field, code, message));
+                report.errors.push(problem(mapping, row.row, field, code, message, value(row.row, field)));
             }
         }
     }
@@ -153,7 +156,8 @@ pub(super) async fn run(
         if seen.contains(&key) {
             report.skipped += 1;
             let message = "skipped: the same record (customer, date, time, channel, type and text) exists".to_owned();
-            report.warn(problem(mapping, row.row, Field::Date, "duplicate_record", message));
+            let v = value(row.row, Field::Date);
+            report.warn(problem(mapping, row.row, Field::Date, "duplicate_record", message, v));
         } else {
             seen.insert(key.clone());
             report.created += 1;
@@ -172,11 +176,14 @@ pub(super) async fn run(
         return Ok(report);
     }
 
-    let now = Utc::now();
+    // Whole seconds: 100k rows' timestamps are a noticeable share of the bytes written.
+    let now = Utc::now().trunc_subsecs(0);
     let total = new_rows.len() as u64;
     progress(Stage::Writing, 0, total);
     let ids = sql::allocate_ids(&mut tx, "interactions", new_rows.len()).await?;
     let actor_id = importer.actor_id();
+    // One audit record for the import, with the new records' ids as ranges.
+    super::record(&mut tx, importer, ImportKind::Interactions, &prepared.file_name, &report, &ids, now).await?;
     let mut done = 0u64;
     for (batch_ids, batch) in ids.chunks(WRITE_BATCH).zip(new_rows.chunks(WRITE_BATCH)) {
         let rows: Vec<NewImportedInteraction> = batch_ids
@@ -185,24 +192,6 @@ pub(super) async fn run(
             .map(|(id, (row, key))| NewImportedInteraction { id: *id, key: key.clone(), amount_fen: row.amount_fen })
             .collect();
         sql::insert_interactions(&mut tx, &rows, actor_id, now).await?;
-        let audit = rows
-            .iter()
-            .map(|r| AuditRow {
-                action: "create",
-                object_type: "interaction",
-                object_id: r.id,
-                before: None,
-                after: Some(
-                    serde_json::json!({
-                        "customer_id": r.key.customer_id, "occurred_on": r.key.occurred_on,
-                        "occurred_at": r.key.occurred_at, "channel": r.key.channel, "kind": r.key.kind,
-                        "note": r.key.note, "amount_fen": r.amount_fen,
-                    })
-                    .to_string(),
-                ),
-            })
-            .collect();
-        sql::insert_audit(&mut tx, actor_id, &importer.audit_email, audit, now).await?;
         done += batch.len() as u64;
         progress(Stage::Writing, done, total);
     }
@@ -213,7 +202,7 @@ pub(super) async fn run(
         ids
     };
     refresh_activity(&mut tx, Some(&touched), s_min).await?;
-    tx.commit().await?;
+    sql::commit_import(tx).await?;
     Ok(report)
 }
 

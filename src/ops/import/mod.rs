@@ -146,6 +146,8 @@ pub struct Upload<'a> {
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub kind: ImportKind,
+    /// As uploaded (for the import's record); may be empty.
+    pub file_name: String,
     pub format: FileFormat,
     pub table: Table,
     pub mapping: ColumnMapping,
@@ -164,7 +166,8 @@ pub fn prepare(
         Some(pairs) => ColumnMapping::explicit(&table.headers, pairs)?,
         None => ColumnMapping::detect(&table.headers, kind),
     };
-    Ok(Prepared { kind, format, table, mapping })
+    let file_name = upload.file_name.unwrap_or_default().chars().filter(|c| !c.is_control()).take(200).collect();
+    Ok(Prepared { kind, file_name, format, table, mapping })
 }
 
 /// `customers` / `interactions`.
@@ -217,6 +220,8 @@ pub struct RowProblem {
     pub code: String,
     /// English explanation.
     pub message: String,
+    /// What the cell holds, as the file shows it ("" if the column is absent).
+    pub value: String,
 }
 
 impl From<&RowError> for RowProblem {
@@ -227,6 +232,7 @@ impl From<&RowError> for RowProblem {
             field: e.field.as_str().to_owned(),
             code: e.code.to_owned(),
             message: e.message.clone(),
+            value: String::new(),
         }
     }
 }
@@ -283,6 +289,12 @@ impl ImportReport {
         }
     }
 
+    /// Whether another warning would still be listed (so callers skip
+    /// formatting the 100,001st "already there" note).
+    fn wants_warning(&self) -> bool {
+        self.warnings.len() < MAX_WARNINGS
+    }
+
     fn warn(&mut self, problem: RowProblem) {
         if self.warnings.len() < MAX_WARNINGS {
             self.warnings.push(problem);
@@ -336,7 +348,7 @@ const WRITE_BATCH: usize = 5_000;
 pub async fn run(
     store: &Store,
     importer: &Importer,
-    prepared: &Prepared,
+    prepared: Prepared,
     options: &ImportOptions,
     progress: Progress<'_>,
 ) -> Result<ImportReport, ImportError> {
@@ -351,9 +363,85 @@ pub async fn run(
 
 /// A problem against `field`'s column (its header if mapped, else the
 /// field's Chinese label).
-fn problem(mapping: &ColumnMapping, row: usize, field: Field, code: &str, message: String) -> RowProblem {
+fn problem(
+    mapping: &ColumnMapping,
+    row: usize,
+    field: Field,
+    code: &str,
+    message: String,
+    value: String,
+) -> RowProblem {
     let column = mapping.index_of(field).map_or(field.label_zh(), |i| mapping.header(i)).to_owned();
-    RowProblem { row, column, field: field.as_str().to_owned(), code: code.to_owned(), message }
+    RowProblem { row, column, field: field.as_str().to_owned(), code: code.to_owned(), message, value }
+}
+
+/// The text of `field`'s cell in spreadsheet row `row` ("" if unmapped),
+/// cut to 100 characters: enough to recognise it in a report.
+fn cell_value(tables: &[Table], mapping: &ColumnMapping, row: usize, field: Field) -> String {
+    let Some(index) = mapping.index_of(field) else { return String::new() };
+    let found = tables.iter().find_map(|t| {
+        let at = t.rows.binary_search_by_key(&row, |r| r.number).ok()?;
+        Some(t.rows[at].get(index).display().into_owned())
+    });
+    let text = found.unwrap_or_default();
+    if text.chars().count() > 100 { format!("{}…", text.chars().take(100).collect::<String>()) } else { text }
+}
+
+/// Splits a table into up to `parts` tables of consecutive rows (at least
+/// `min_rows` each), moving the rows rather than copying them.
+fn split_table(table: Table, parts: usize, min_rows: usize) -> Vec<Table> {
+    let parts = parts.min(table.rows.len() / min_rows.max(1)).max(1);
+    let Table { headers, header_row, mut rows } = table;
+    let size = rows.len().div_ceil(parts);
+    let mut out = Vec::with_capacity(parts);
+    while rows.len() > size {
+        let tail = rows.split_off(size);
+        out.push(Table { headers: headers.clone(), header_row, rows });
+        rows = tail;
+    }
+    out.push(Table { headers, header_row, rows });
+    out
+}
+
+/// Records an applied import: its row in `imports` and one audit record
+/// with the counts and the ids it created (as ranges).
+async fn record(
+    tx: &mut crate::store::Tx,
+    importer: &Importer,
+    kind: ImportKind,
+    file_name: &str,
+    report: &ImportReport,
+    created_ids: &[i64],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, ImportError> {
+    use crate::store::import::{ImportRun, id_ranges, record_import};
+    let run = ImportRun {
+        kind: kind_code(kind),
+        actor_id: importer.actor_id(),
+        actor_email: &importer.audit_email,
+        file_name,
+        rows: report.rows,
+        created: report.created,
+        updated: report.updated,
+        skipped: report.skipped,
+        rejected: report.rejected,
+    };
+    let object = match kind {
+        ImportKind::Customers => "customer_ids",
+        ImportKind::Interactions => "interaction_ids",
+    };
+    let summary = serde_json::json!({
+        "kind": run.kind, "file_name": run.file_name, "rows": run.rows, "created": run.created,
+        "updated": run.updated, "skipped": run.skipped, "rejected": run.rejected, "partial": report.partial,
+        "on_duplicate": report.on_duplicate, object: id_ranges(created_ids),
+    });
+    Ok(record_import(tx, &run, summary, now).await?)
+}
+
+/// Frees large working sets on another thread: dropping 100k rows of
+/// strings takes tens of milliseconds that the caller need not wait for.
+fn drop_later<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
 }
 
 /// Checks that the actor may import at all, before any file is read.

@@ -122,7 +122,7 @@ async fn import(
     .map_err(import_error)?;
     let importer = Importer::user(actor);
     let report =
-        import::run(&state.store, &importer, &prepared, &options, &import::no_progress).await.map_err(import_error)?;
+        import::run(&state.store, &importer, prepared, &options, &import::no_progress).await.map_err(import_error)?;
     if report.status == ImportStatus::Rejected {
         let error = ErrorDetail {
             code: "rejected_rows".to_owned(),

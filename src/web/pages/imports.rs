@@ -4,8 +4,6 @@
 //! (`ops::uploads`), so any server instance can serve the next one.
 //! Multipart forms carry their CSRF token in the action URL (`?csrf=`).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::Form;
 use axum::extract::multipart::{Multipart, MultipartRejection};
@@ -205,18 +203,7 @@ struct PreviewPage {
     can_import: bool,
 }
 
-/// What a cell shows, for the bad-row table.
-fn cell_text(prepared: &Prepared, rows: &HashMap<usize, &crate::io::Row>, problem: &RowProblem) -> String {
-    let Some(field) = field_from_code(prepared.kind, &problem.field) else { return String::new() };
-    let (Some(index), Some(row)) = (prepared.mapping.index_of(field), rows.get(&problem.row)) else {
-        return String::new();
-    };
-    let text = row.get(index).display().into_owned();
-    if text.chars().count() > 60 { format!("{}…", text.chars().take(60).collect::<String>()) } else { text }
-}
-
-fn problem_views(t: &Texts, prepared: &Prepared, problems: &[RowProblem]) -> Vec<ProblemView> {
-    let rows: HashMap<usize, &crate::io::Row> = prepared.table.rows.iter().map(|r| (r.number, r)).collect();
+fn problem_views(t: &Texts, problems: &[RowProblem]) -> Vec<ProblemView> {
     problems
         .iter()
         .take(SHOWN_PROBLEMS)
@@ -226,7 +213,7 @@ fn problem_views(t: &Texts, prepared: &Prepared, problems: &[RowProblem]) -> Vec
                 text if text == key => p.message.clone(),
                 text => text.to_owned(),
             };
-            ProblemView { row: p.row, column: p.column.clone(), value: cell_text(prepared, &rows, p), reason }
+            ProblemView { row: p.row, column: p.column.clone(), value: p.value.clone(), reason }
         })
         .collect()
 }
@@ -323,6 +310,7 @@ async fn render_preview(
         })
         .collect();
 
+    let rows_read = prepared.table.rows.len();
     let mut report: Option<ImportReport> = None;
     if error.is_none() {
         // The preview is a dry run of the good rows, with the chosen options.
@@ -332,14 +320,13 @@ async fn render_preview(
         options.on_duplicate = if choices.update { OnDuplicate::Update } else { OnDuplicate::Skip };
         options.partner = Some(choices.partner.clone()).filter(|p| !p.trim().is_empty());
         let importer = Importer::user(session.actor.clone());
-        match import::run(&state.store, &importer, &prepared, &options, &import::no_progress).await {
+        match import::run(&state.store, &importer, prepared, &options, &import::no_progress).await {
             Ok(r) => report = Some(r),
             Err(ImportError::Ops(e)) => return fail(headers, session, e),
             Err(e) => return fail(headers, session, ApiError::invalid("file", e.to_string())),
         }
     }
-    let file_summary = t
-        .fill("import.file_summary", &[("file", &pending.file_name), ("rows", &prepared.table.rows.len().to_string())]);
+    let file_summary = t.fill("import.file_summary", &[("file", &pending.file_name), ("rows", &rows_read.to_string())]);
     let (summary, problems, more_problems, duplicates) = match &report {
         Some(r) => {
             let summary = t.fill(
@@ -353,7 +340,7 @@ async fn render_preview(
             );
             let more = (r.errors.len() > SHOWN_PROBLEMS)
                 .then(|| t.fill("import.more_errors", &[("n", &(r.errors.len() - SHOWN_PROBLEMS).to_string())]));
-            (Some(summary), problem_views(t, &prepared, &r.errors), more, problem_views(t, &prepared, &r.warnings))
+            (Some(summary), problem_views(t, &r.errors), more, problem_views(t, &r.warnings))
         }
         None => (None, Vec::new(), None, Vec::new()),
     };
@@ -498,7 +485,7 @@ pub async fn submit(
     options.on_duplicate = if choices.update { OnDuplicate::Update } else { OnDuplicate::Skip };
     options.partner = Some(choices.partner.clone()).filter(|p| !p.is_empty());
     let importer = Importer::user(session.actor.clone());
-    let report = match import::run(&state.store, &importer, &prepared, &options, &import::no_progress).await {
+    let report = match import::run(&state.store, &importer, prepared, &options, &import::no_progress).await {
         Ok(r) => r,
         Err(ImportError::Ops(e)) => return fail(&headers, &session, e),
         Err(e) => {
@@ -542,7 +529,7 @@ pub async fn submit(
         t.fill("import.file_summary", &[("file", &pending.file_name), ("rows", &report.rows.to_string())]);
     let more_problems = (report.errors.len() > SHOWN_PROBLEMS)
         .then(|| t.fill("import.more_errors", &[("n", &(report.errors.len() - SHOWN_PROBLEMS).to_string())]));
-    let problems = problem_views(t, &prepared, &report.errors);
+    let problems = problem_views(t, &report.errors);
     let page = ResultPage { shell, file_summary, report, problems, more_problems };
     render(StatusCode::OK, &page)
 }
