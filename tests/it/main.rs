@@ -8,4 +8,5 @@ mod pg;
 mod api;
 mod cli;
 mod foundation;
+mod import;
 mod segments;

@@ -396,10 +396,12 @@ pub async fn preview(
     preview_page(&state, &session, &headers, &pending, pending.mapping.as_deref(), choices, StatusCode::OK, None).await
 }
 
-/// The preview form: the mapping (`col<N>` = field code, "" to ignore),
-/// the options, and which button was pressed (`action`).
-fn read_form(kind: ImportKind, pairs: &[(String, String)]) -> (Vec<(usize, Field)>, Choices, String) {
+/// The preview form: the mapping (`col<N>` = field code, "" to ignore;
+/// `None` when the form has no mapping fields at all), the options, and
+/// which button was pressed (`action`).
+fn read_form(kind: ImportKind, pairs: &[(String, String)]) -> (Option<Vec<(usize, Field)>>, Choices, String) {
     let mut mapping = Vec::new();
+    let mut has_mapping = false;
     let mut choices = Choices { partial: false, update: false, partner: String::new() };
     let mut action = String::new();
     for (key, value) in pairs {
@@ -409,16 +411,17 @@ fn read_form(kind: ImportKind, pairs: &[(String, String)]) -> (Vec<(usize, Field
             "partner" => choices.partner = value.trim().chars().take(200).collect(),
             "action" => action.clone_from(value),
             k => {
-                if let (Some(index), Some(field)) =
-                    (k.strip_prefix("col").and_then(|n| n.parse::<usize>().ok()), field_from_code(kind, value))
-                {
-                    mapping.push((index, field));
+                if let Some(index) = k.strip_prefix("col").and_then(|n| n.parse::<usize>().ok()) {
+                    has_mapping = true;
+                    if let Some(field) = field_from_code(kind, value) {
+                        mapping.push((index, field));
+                    }
                 }
             }
         }
     }
     mapping.sort_by_key(|(i, _)| *i);
-    (mapping, choices, action)
+    (has_mapping.then_some(mapping), choices, action)
 }
 
 #[derive(Template)]
@@ -443,7 +446,9 @@ pub async fn submit(
         Err(OpsError::NotFound) => return expired(&headers, &session),
         Err(e) => return fail(&headers, &session, e),
     };
-    let (mapping, choices, action) = read_form(pending.kind, &pairs);
+    let (chosen, choices, action) = read_form(pending.kind, &pairs);
+    // Without mapping fields (a scripted post), the remembered or detected mapping.
+    let mapping: Option<Vec<(usize, Field)>> = chosen.or_else(|| pending.mapping.clone());
     match action.as_str() {
         "cancel" => {
             if let Err(e) = uploads::discard(&state.store, &session.actor, pending.id).await {
@@ -454,15 +459,16 @@ pub async fn submit(
         "import" => {}
         _ => {
             // Re-check with the chosen mapping, and remember it for reloads.
-            if let Err(e) = uploads::set_mapping(&state.store, &session.actor, pending.id, &mapping).await {
+            let pairs = mapping.clone().unwrap_or_default();
+            if let Err(e) = uploads::set_mapping(&state.store, &session.actor, pending.id, &pairs).await {
                 return fail(&headers, &session, e);
             }
-            return preview_page(&state, &session, &headers, &pending, Some(&mapping), choices, StatusCode::OK, None)
+            return preview_page(&state, &session, &headers, &pending, Some(&pairs), choices, StatusCode::OK, None)
                 .await;
         }
     }
 
-    let prepared = match import::prepare(pending.kind, pending.upload(), Some(&mapping)) {
+    let prepared = match import::prepare(pending.kind, pending.upload(), mapping.as_deref()) {
         Ok(p) => p,
         Err(e) => {
             let t = shell(&headers, &session, "import.title").t;
@@ -496,7 +502,7 @@ pub async fn submit(
                 &session,
                 &headers,
                 &pending,
-                Some(&mapping),
+                mapping.as_deref(),
                 choices,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 notice,
@@ -512,7 +518,7 @@ pub async fn submit(
             &session,
             &headers,
             &pending,
-            Some(&mapping),
+            mapping.as_deref(),
             choices,
             StatusCode::UNPROCESSABLE_ENTITY,
             notice,

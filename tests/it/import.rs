@@ -1,0 +1,730 @@
+//! Customer and interaction import (API, CLI, the upload → preview →
+//! confirm pages) and customer export, on both backends, with the committed
+//! fixtures made by openpyxl and Python's csv module.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::backend_test;
+use crate::helpers::{Backend, TestApp, TestUser, add_customer, fresh_database, hidden_csrf, spawn_app, spawn_on};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const RALLY: &str = env!("CARGO_BIN_EXE_rally");
+const EXPORT_HEADER: &str =
+    "客户名称,统一社会信用代码,所属行业,区域,城市,年采购额,联系人,电话,邮箱,负责人,分级,最近跟进,最近询盘,来源";
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixture_path(name)).unwrap()
+}
+
+fn fixture_path(name: &str) -> String {
+    format!("{}/tests/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The people the fixtures name as owners, plus an admin and a lead.
+struct Team {
+    admin: TestUser,
+    lead: TestUser,
+    ming: TestUser,
+    fang: TestUser,
+}
+
+async fn team(app: &TestApp) -> Team {
+    let admin = app.user("admin@example.com", "admin", None).await;
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let ming = app.user("ming@rally.example", "rep", Some("华南")).await;
+    let fang = app.user("fang@rally.example", "rep", Some("华北")).await;
+    app.user("gang@rally.example", "rep", Some("华东")).await;
+    Team { admin, lead, ming, fang }
+}
+
+/// `POST /api/v1/imports/{kind}?{query}` with a file body.
+async fn import(
+    app: &TestApp,
+    user: &TestUser,
+    kind: &str,
+    query: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let response = app
+        .api(user, Method::POST, &format!("/api/v1/imports/{kind}?{query}"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
+}
+
+fn counts(report: &Value) -> [u64; 4] {
+    ["created", "updated", "skipped", "rejected"].map(|k| report[k].as_u64().unwrap_or_else(|| panic!("{report}")))
+}
+
+/// Every visible customer, keyed by name.
+async fn customers(app: &TestApp, user: &TestUser) -> Vec<Value> {
+    let page: Value =
+        app.api(user, Method::GET, "/api/v1/customers?limit=200").send().await.unwrap().json().await.unwrap();
+    page["items"].as_array().unwrap().clone()
+}
+
+fn named<'a>(list: &'a [Value], name: &str) -> &'a Value {
+    list.iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no {name} in {list:?}"))
+}
+
+async fn export(app: &TestApp, user: &TestUser, query: &str) -> (String, Vec<u8>) {
+    let response = app.api(user, Method::GET, &format!("/api/v1/customers/export?{query}")).send().await.unwrap();
+    assert_eq!(response.status(), 200, "export {query}");
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    (content_type, response.bytes().await.unwrap().to_vec())
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let mut tx = app.store.begin().await.unwrap();
+    match &mut tx {
+        rally::store::Tx::Sqlite(t) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut **t).await.unwrap(),
+        rally::store::Tx::Postgres(t) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut **t).await.unwrap(),
+    }
+}
+
+backend_test!(the_three_fixture_files_import_the_same_customers, |app| {
+    let files = [("customers_gbk.csv", "text/csv"), ("customers_utf8_bom.csv", "text/csv"), ("customers.xlsx", XLSX)];
+    let mut exports = Vec::new();
+    let mut others = Vec::new();
+    for (i, (file, content_type)) in files.iter().enumerate() {
+        if i > 0 {
+            others.push(spawn_app(app.backend).await.unwrap());
+        }
+        let target = if i == 0 { &app } else { others.last().unwrap() };
+        let t = team(target).await;
+        let (status, report) = import(target, &t.admin, "customers", "", content_type, fixture(file)).await;
+        assert_eq!(status, 200, "{file}: {report}");
+        assert_eq!(counts(&report), [10, 0, 0, 0], "{file}: {report}");
+        assert_eq!(report["ignored_columns"], serde_json::json!(["建档日期"]), "{file}");
+        exports.push(export(target, &t.lead, "format=csv").await.1);
+
+        let list = customers(target, &t.lead).await;
+        assert_eq!(list.len(), 10, "{file}");
+        let a = named(&list, "A公司");
+        assert_eq!(a["credit_code"], "91350100M000100Y43");
+        assert_eq!(a["annual_purchase"], 5_000_000.0);
+        assert_eq!(a["owner_email"], "ming@rally.example");
+        assert_eq!(a["region"], "华南");
+        assert_eq!(a["source"], "展会", "the file's 来源 column");
+        assert_eq!(named(&list, "B贸易")["credit_code"], "91440300MA5F0B0B02", "upper-cased");
+        assert_eq!(named(&list, "H物流")["owner_email"], Value::Null, "no owner: unassigned");
+        assert_eq!(named(&list, "G精密机械")["annual_purchase"], 0.0);
+    }
+    assert_eq!(exports[0], exports[1], "GBK CSV and UTF-8 CSV give the same customers");
+    assert_eq!(exports[0], exports[2], "CSV and XLSX give the same customers");
+
+    // A second import of the same file creates nothing.
+    let admin = team_user(&app, "admin@example.com").await;
+    let (status, report) = import(&app, &admin, "customers", "", "text/csv", fixture("customers_gbk.csv")).await;
+    assert_eq!(status, 200);
+    assert_eq!(counts(&report), [0, 0, 10, 0], "{report}");
+    assert_eq!(app.store.count_customers().await.unwrap(), 10);
+});
+
+/// A token for an existing user.
+async fn team_user(app: &TestApp, email: &str) -> TestUser {
+    let user = app.store.user_by_email(email).await.unwrap().unwrap();
+    let token = rally::ops::users::create_token(&app.store, email, "again").await.unwrap();
+    TestUser { id: user.id, email: email.to_owned(), role: user.role.as_str().to_owned(), token }
+}
+
+backend_test!(bad_rows_import_nothing_unless_partial, |app| {
+    let t = team(&app).await;
+    let bad = fixture("customers_bad_rows.csv");
+    let (status, body) = import(&app, &t.admin, "customers", "", "text/csv", bad.clone()).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "rejected_rows");
+    assert!(body["error"]["message"].is_string());
+    let report = &body["report"];
+    assert_eq!(report["status"], "rejected");
+    assert_eq!(counts(report), [0, 0, 0, 7]);
+    let errors: Vec<(u64, &str, &str)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_u64().unwrap(), e["column"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (3, "客户名称", "required"),
+            (4, "年采购额", "amount_negative"),
+            (5, "年采购额", "amount_invalid"),
+            (6, "统一社会信用代码", "credit_code_check"),
+            (7, "邮箱", "email_invalid"),
+            (8, "电话", "phone_invalid"),
+            (8, "负责人", "email_invalid"),
+            (10, "统一社会信用代码", "credit_code_length"),
+        ]
+    );
+    assert_eq!(report["errors"][2]["value"], "abc", "the report shows the bad cell");
+    assert_eq!(app.store.count_customers().await.unwrap(), 0, "nothing imported");
+
+    let (status, report) =
+        import(&app, &t.admin, "customers", "partial=true&dry_run=true", "text/csv", bad.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(report["status"], "dry_run");
+    assert_eq!(counts(&report), [2, 0, 2, 7], "{report}");
+    assert_eq!(app.store.count_customers().await.unwrap(), 0, "a dry run writes nothing");
+
+    let (status, report) = import(&app, &t.admin, "customers", "partial=true", "text/csv", bad).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["status"], "imported");
+    // Row 9 repeats row 2's credit code; row 11 is row 2 by name and phone.
+    assert_eq!(counts(&report), [2, 0, 2, 7], "{report}");
+    let codes: Vec<&str> = report["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["duplicate_credit_code", "duplicate_name_phone"]);
+    let list = customers(&app, &t.admin).await;
+    let mut names: Vec<&str> = list.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["A公司", "L公司"], "exactly the good rows");
+    assert_eq!(named(&list, "L公司")["annual_purchase"], 150_000_000.0, "1.5亿");
+});
+
+backend_test!(duplicates_are_skipped_or_updated, |app| {
+    let t = team(&app).await;
+    let first = "客户名称,统一社会信用代码,所属行业,区域,城市,年采购额,联系人,电话,负责人,标签\n\
+                 A公司,91350100M000100Y43,制造业,华南,广州,500万,王总,13800138000,ming@rally.example,S级\n\
+                 G精密机械,,制造业,华东,苏州,,,,,C级\n";
+    let (status, report) = import(&app, &t.admin, "customers", "", "text/csv", first.into()).await;
+    assert_eq!((status, counts(&report)), (200, [2, 0, 0, 0]), "{report}");
+
+    // The same companies written differently, and one new company.
+    let second = "客户名称,统一社会信用代码,所属行业,区域,城市,年采购额,联系人,电话,负责人,标签\n\
+                  A有限公司,91350100M000100Y43,,华南,深圳,600万,李工,13900139000,,重点\n\
+                  G精密机械有限公司,,电子,,,,,,,\n\
+                  H新客户,,,华东,,,,,,\n";
+    let (status, report) = import(&app, &t.admin, "customers", "", "text/csv", second.into()).await;
+    assert_eq!((status, counts(&report)), (200, [1, 0, 2, 0]), "skip is the default: {report}");
+    let a = named(&customers(&app, &t.admin).await, "A公司").clone();
+    assert_eq!((a["city"].as_str(), a["version"].as_i64()), (Some("广州"), Some(1)), "skipped: unchanged");
+
+    let (status, report) = import(&app, &t.admin, "customers", "on_duplicate=update", "text/csv", second.into()).await;
+    assert_eq!((status, counts(&report)), (200, [0, 2, 1, 0]), "H新客户 changes nothing: {report}");
+    let list = customers(&app, &t.admin).await;
+    let a = named(&list, "A有限公司");
+    assert_eq!(a["city"], "深圳");
+    assert_eq!(a["industry"], "制造业", "a blank cell keeps the stored value");
+    assert_eq!(a["annual_purchase"], 6_000_000.0);
+    assert_eq!(a["owner_email"], "ming@rally.example", "no owner on the row: kept");
+    assert_eq!(a["version"], 2, "the version is bumped");
+    let g = named(&list, "G精密机械有限公司");
+    assert_eq!(g["industry"], "电子", "found by name alone: neither side has a code or phone");
+    assert_eq!(g["city"], "苏州");
+    let id = a["id"].as_i64().unwrap();
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM contacts WHERE customer_id = {id}")).await, 2);
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM customer_tags WHERE customer_id = {id}")).await, 2);
+    let history = app.store.audit_of("customer", id).await.unwrap();
+    let update = history.iter().find(|h| h.action == "update").expect("an update record");
+    assert_eq!(update.actor_email, "admin@example.com");
+    assert_eq!(update.before.as_ref().unwrap()["city"], "广州");
+    assert_eq!(update.after.as_ref().unwrap()["city"], "深圳");
+    assert_eq!(update.after.as_ref().unwrap()["version"], 2);
+
+    // Each applied import leaves one audit record listing what it created.
+    let imports = scalar(&app, "SELECT COUNT(*) FROM imports").await;
+    assert_eq!(imports, 3);
+    let created = app.store.audit_of("import", 1).await.unwrap();
+    assert_eq!(created[0].after.as_ref().unwrap()["customer_ids"], serde_json::json!([[1, 2]]));
+
+    // Name and phone find the customer when the credit code is not given.
+    let third = "客户名称,电话\nA有限公司,+86 139-0013-9000\n";
+    let (_, report) = import(&app, &t.admin, "customers", "", "text/csv", third.into()).await;
+    assert_eq!(counts(&report), [0, 0, 1, 0], "{report}");
+    assert_eq!(report["warnings"][0]["code"], "duplicate_name_phone");
+});
+
+backend_test!(owners_regions_and_reps_are_checked, |app| {
+    let t = team(&app).await;
+    let marketing = app.user("mkt@example.com", "marketing", None).await;
+    let file = "客户名称,区域,负责人\n\
+                甲公司,华南,nobody@example.com\n\
+                乙公司,华南,lead@example.com\n\
+                丙公司,火星,\n\
+                丁公司,华北,fang@rally.example\n";
+    let (status, body) = import(&app, &t.admin, "customers", "", "text/csv", file.into()).await;
+    assert_eq!(status, 422);
+    let errors: Vec<(u64, &str)> = body["report"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_u64().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors, [(2, "owner_unknown"), (3, "owner_not_rep"), (4, "region_unknown")]);
+    assert_eq!(body["report"]["errors"][0]["column"], "负责人");
+    assert_eq!(body["report"]["errors"][0]["value"], "nobody@example.com");
+
+    // A rep's new customers are theirs; they cannot hand customers to another rep.
+    let (status, report) = import(&app, &t.ming, "customers", "", "text/csv", "客户名称\n明的新客户\n".into()).await;
+    assert_eq!((status, counts(&report)), (200, [1, 0, 0, 0]), "{report}");
+    assert_eq!(named(&customers(&app, &t.admin).await, "明的新客户")["owner_email"], "ming@rally.example");
+    let file = "客户名称,负责人\n给芳的客户,fang@rally.example\n自己的客户,MING@rally.example\n";
+    let (status, body) = import(&app, &t.ming, "customers", "partial=true", "text/csv", file.into()).await;
+    assert_eq!((status, counts(&body)), (200, [1, 0, 0, 1]), "{body}");
+    assert_eq!(body["errors"][0]["code"], "owner_not_self");
+
+    // A rep may not update another rep's customer, nor see it from an import.
+    add_customer(&app, "芳的老客户", "华北", Some(t.fang.id)).await;
+    let (status, body) =
+        import(&app, &t.ming, "customers", "on_duplicate=update", "text/csv", "客户名称\n芳的老客户\n".into()).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["report"]["errors"][0]["code"], "duplicate_not_yours");
+
+    let (status, body) = import(&app, &marketing, "customers", "", "text/csv", "客户名称\nX\n".into()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+});
+
+backend_test!(interaction_imports_keep_activity_and_tiers_current, |app| {
+    let t = team(&app).await;
+    let today = rally::clock::today();
+    let day = |n: i64| (today - chrono::Duration::days(n)).format("%Y-%m-%d").to_string();
+    let customers_file = "客户名称,统一社会信用代码,负责人\n\
+                          A公司,91350100M000100Y43,ming@rally.example\n\
+                          B贸易,91440300MA5F0B0B02,\n\
+                          同名公司,91330200MA2X0X0X08,\n\
+                          同名公司,91330300MA2Y0Y0Y08,\n\
+                          芳的客户,,fang@rally.example\n";
+    let (status, report) = import(&app, &t.admin, "customers", "", "text/csv", customers_file.into()).await;
+    assert_eq!((status, counts(&report)), (200, [5, 0, 0, 0]), "{report}");
+
+    let file = format!(
+        "客户名称,统一社会信用代码,日期,方式,类型,备注,金额\n\
+         A公司,,{},电话,,回访,\n\
+         A公司,,{} 14:00,上门拜访,,介绍新品A,\n\
+         ,91350100M000100Y43,{},邮件,询盘,询价,\n\
+         别名,91440300MA5F0B0B02,{},微信,询盘,,\n\
+         不存在公司,,{},电话,,,\n\
+         同名公司,,{},电话,,,\n\
+         A公司,,{},电话,,明天的事,\n",
+        day(1),
+        day(2),
+        day(3),
+        day(40),
+        day(1),
+        day(1),
+        day(-1)
+    );
+    let (status, body) = import(&app, &t.lead, "interactions", "", "text/csv", file.clone().into()).await;
+    assert_eq!(status, 422, "{body}");
+    let errors: Vec<(u64, &str)> = body["report"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_u64().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors, [(6, "customer_not_found"), (7, "customer_ambiguous"), (8, "date_in_future")]);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM interactions").await, 0);
+
+    let (status, report) = import(&app, &t.lead, "interactions", "partial=true", "text/csv", file.clone().into()).await;
+    assert_eq!((status, counts(&report)), (200, [4, 0, 0, 3]), "{report}");
+    let list = customers(&app, &t.lead).await;
+    let a = named(&list, "A公司");
+    assert_eq!(a["tier"], "S", "three interactions in the last 30 days");
+    assert_eq!(a["last_interaction_on"], day(1));
+    assert_eq!(a["last_inquiry_on"], day(3));
+    let b = named(&list, "B贸易");
+    assert_eq!(b["tier"], "B", "an inquiry in the last 60 days, found by credit code");
+    assert_eq!(b["last_inquiry_on"], day(40));
+
+    // The same sheet again logs nothing twice.
+    let (_, report) = import(&app, &t.lead, "interactions", "partial=true", "text/csv", file.into()).await;
+    assert_eq!(counts(&report), [0, 0, 4, 3], "{report}");
+
+    // A rep cannot log follow-ups on another rep's customer: it is not there for them.
+    let file = format!("客户名称,日期,类型\n芳的客户,{},call\n", day(1));
+    let (status, body) = import(&app, &t.ming, "interactions", "", "text/csv", file.into()).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["report"]["errors"][0]["code"], "customer_not_found");
+
+    // The team's own follow-up sheet (客户/联系人, 时间, 方式, 摘要, 反馈, 下一步).
+    let (status, report) = import(&app, &t.admin, "customers", "", "text/csv", fixture("customers_utf8_bom.csv")).await;
+    assert_eq!(status, 200, "{report}");
+    let (status, report) = import(&app, &t.admin, "interactions", "", XLSX, fixture("interactions.xlsx")).await;
+    assert_eq!((status, counts(&report)), (200, [5, 0, 0, 0]), "{report}");
+    let note: String = {
+        let mut tx = app.store.begin().await.unwrap();
+        let sql = "SELECT note FROM interactions WHERE kind = 'order'";
+        match &mut tx {
+            rally::store::Tx::Sqlite(t) => sqlx::query_scalar(sql).fetch_one(&mut **t).await.unwrap(),
+            rally::store::Tx::Postgres(t) => sqlx::query_scalar(sql).fetch_one(&mut **t).await.unwrap(),
+        }
+    };
+    assert_eq!(note, "确认首批订单\n联系人：孙总\n反馈：签约\n下一步：安排物流发货");
+});
+
+backend_test!(the_api_refuses_what_it_cannot_read, |app| {
+    let t = team(&app).await;
+    let cases: [(&str, &str, &[u8], u16, &str); 6] = [
+        ("", "application/json", b"{}", 415, "unsupported_media_type"),
+        ("on_duplicate=maybe", "text/csv", "客户名称\nA\n".as_bytes(), 422, "invalid"),
+        ("dry_run=perhaps", "text/csv", "客户名称\nA\n".as_bytes(), 422, "invalid"),
+        ("", "text/csv", b"", 422, "file_empty"),
+        (
+            "",
+            "application/vnd.ms-excel",
+            &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
+            422,
+            "file_legacy_xls",
+        ),
+        ("", "text/csv", "城市,行业\n广州,制造业\n".as_bytes(), 422, "column_missing"),
+    ];
+    for (query, content_type, body, status, code) in cases {
+        let (got, answer) = import(&app, &t.admin, "customers", query, content_type, body.to_vec()).await;
+        assert_eq!((got, answer["error"]["code"].as_str()), (status, Some(code)), "{query} {content_type}: {answer}");
+    }
+    assert_eq!(app.store.count_customers().await.unwrap(), 0);
+});
+
+backend_test!(two_imports_at_once_create_each_customer_once, |app| {
+    let t = team(&app).await;
+    let other = spawn_on(&app.database_url).await;
+    let (first, second) = tokio::join!(
+        import(&app, &t.admin, "customers", "", "text/csv", fixture("customers_gbk.csv")),
+        import(&other, &t.admin, "customers", "", "text/csv", fixture("customers_gbk.csv")),
+    );
+    assert_eq!((first.0, second.0), (200, 200));
+    assert_eq!(counts(&first.1)[0] + counts(&second.1)[0], 10, "{} {}", first.1, second.1);
+    assert_eq!(app.store.count_customers().await.unwrap(), 10);
+});
+
+backend_test!(exports_reimport_as_duplicates_and_respect_visibility, |app| {
+    let t = team(&app).await;
+    let (status, _) = import(&app, &t.admin, "customers", "", "text/csv", fixture("customers_gbk.csv")).await;
+    assert_eq!(status, 200);
+
+    let (content_type, csv) = export(&app, &t.admin, "format=csv").await;
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], EXPORT_HEADER);
+    assert_eq!(lines.len(), 11);
+    assert!(
+        lines[1].starts_with("A公司,91350100M000100Y43,制造业,华南,广州,5000000,王总,13800138000,"),
+        "{}",
+        lines[1]
+    );
+
+    // An exported file imports again as ten duplicates, in either format.
+    let (status, report) = import(&app, &t.admin, "customers", "", "text/csv", csv.clone()).await;
+    assert_eq!((status, counts(&report)), (200, [0, 0, 10, 0]), "{report}");
+    assert_eq!(report["ignored_columns"], serde_json::json!(["分级", "最近跟进", "最近询盘"]));
+    let (status, report) = import(&app, &t.admin, "customers", "on_duplicate=update", "text/csv", csv).await;
+    assert_eq!(
+        (status, counts(&report)),
+        (200, [0, 0, 10, 0]),
+        "updating with the same values changes nothing: {report}"
+    );
+    let (content_type, xlsx) = export(&app, &t.admin, "format=xlsx").await;
+    assert_eq!(content_type, XLSX);
+    let (status, report) = import(&app, &t.admin, "customers", "", XLSX, xlsx).await;
+    assert_eq!((status, counts(&report)), (200, [0, 0, 10, 0]), "{report}");
+
+    // A rep exports what their list shows: their own and the unassigned.
+    let (_, mine) = export(&app, &t.ming, "").await;
+    let mine = String::from_utf8(mine[3..].to_vec()).unwrap();
+    let names: Vec<&str> = mine.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(names, ["A公司", "B贸易", "H物流", "I食品"]);
+    assert!(mine.lines().skip(1).all(|l| l.contains(",ming@rally.example,") || l.contains(",,C,")), "{mine}");
+
+    // Filters apply as on the list.
+    let (_, east) = export(&app, &t.lead, "region=%E5%8D%8E%E4%B8%9C").await;
+    assert_eq!(String::from_utf8(east).unwrap().lines().count(), 1 + 5, "华东 only");
+    let bad = app.api(&t.lead, Method::GET, "/api/v1/customers/export?segment=region%20%3D").send().await.unwrap();
+    assert_eq!(bad.status(), 422);
+    let bad = app.api(&t.lead, Method::GET, "/api/v1/customers/export?format=pdf").send().await.unwrap();
+    assert_eq!(bad.status(), 422);
+});
+
+/// A multipart body with the import form's two fields.
+fn multipart(kind: &str, file_name: &str, content_type: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "rally-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+         Content-Type: {content_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+backend_test!(the_import_pages_upload_preview_and_confirm_across_servers, |app| {
+    team(&app).await;
+    let browser = app.browser_session("lead@example.com").await;
+    let list = browser.get(app.url("/customers")).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("href=\"/customers/import\""), "the customers page links the import");
+    assert!(list.contains("/api/v1/customers/export?format=csv"), "and the export");
+    let page = browser.get(app.url("/customers/import")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_csrf(&page);
+    assert!(
+        page.contains(&format!("action=\"/customers/import?csrf={csrf}\"")),
+        "multipart forms carry the token in the URL"
+    );
+
+    let (content_type, body) = multipart("customers", "bad.csv", "text/csv", &fixture("customers_bad_rows.csv"));
+    let forged = browser
+        .post(app.url("/customers/import"))
+        .header("content-type", &content_type)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403, "no CSRF token, no upload");
+    let uploaded = browser
+        .post(app.url(&format!("/customers/import?csrf={csrf}")))
+        .header("content-type", &content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 303);
+    let preview_path = uploaded.headers()["location"].to_str().unwrap().to_owned();
+    assert!(preview_path.starts_with("/customers/import/"), "{preview_path}");
+
+    // Another server instance continues the flow: the file is in the database.
+    let second = spawn_on(&app.database_url).await;
+    let preview = browser.get(second.url(&preview_path)).send().await.unwrap();
+    assert_eq!(preview.status(), 200);
+    let html = preview.text().await.unwrap();
+    assert!(html.contains("id=\"bad-rows\""), "the bad rows are listed");
+    for row in [3, 4, 5, 6, 7, 8, 10] {
+        assert!(html.contains(&format!("<td class=\"num-col\">{row}</td>")), "row {row} listed");
+    }
+    assert!(html.contains("金额不能为负数"), "reasons in the team's language");
+    assert!(html.contains("name=\"col4\""), "a mapping select per column");
+    assert!(html.contains("value=\"city\" selected"), "the detected mapping");
+
+    // The mapping can change: leave the city out.
+    let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf.clone()), ("action".into(), "recheck".into())];
+    let detected = [
+        "name",
+        "credit_code",
+        "industry",
+        "region",
+        "",
+        "annual_purchase",
+        "contact",
+        "title",
+        "phone",
+        "email",
+        "owner",
+        "tags",
+        "pain_points",
+        "source",
+        "",
+    ];
+    for (i, field) in detected.iter().enumerate() {
+        form.push((format!("col{i}"), (*field).to_owned()));
+    }
+    let rechecked = browser.post(second.url(&preview_path)).form(&form).send().await.unwrap();
+    assert_eq!(rechecked.status(), 200);
+    let again = browser.get(app.url(&preview_path)).send().await.unwrap().text().await.unwrap();
+    assert!(!again.contains("value=\"city\" selected"), "the chosen mapping is remembered");
+
+    // Confirm without "partial": rejected, nothing written, the upload kept.
+    form[1].1 = "import".into();
+    let rejected = browser.post(app.url(&preview_path)).form(&form).send().await.unwrap();
+    assert_eq!(rejected.status(), 422);
+    assert!(rejected.text().await.unwrap().contains("什么也没有导入"));
+    assert_eq!(app.store.count_customers().await.unwrap(), 0);
+
+    form.push(("partial".into(), "true".into()));
+    let done = browser.post(app.url(&preview_path)).form(&form).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    let html = done.text().await.unwrap();
+    assert!(html.contains("data-count=\"created\">2<"), "{html}");
+    assert!(html.contains("data-count=\"rejected\">7<"));
+    let customers = app.store.count_customers().await.unwrap();
+    assert_eq!(customers, 2);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM customers WHERE city <> ''").await, 0, "城市 was ignored");
+    let gone = browser.get(app.url(&preview_path)).send().await.unwrap();
+    assert_eq!(gone.status(), 404, "the upload is deleted once imported");
+
+    // Follow-up records through the same pages.
+    let (content_type, body) = multipart("interactions", "follow-ups.csv", "text/csv", &fixture("interactions.csv"));
+    let uploaded = browser
+        .post(app.url(&format!("/customers/import?csrf={csrf}")))
+        .header("content-type", &content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let path = uploaded.headers()["location"].to_str().unwrap().to_owned();
+    let preview = browser.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+    assert!(preview.contains("找不到这个客户"), "only A公司 exists");
+    let form = [("csrf", csrf.as_str()), ("action", "import"), ("partial", "true")];
+    let done = browser.post(app.url(&path)).form(&form).send().await.unwrap().text().await.unwrap();
+    assert!(done.contains("data-count=\"created\">1<"), "{done}");
+
+    // Roles that may not write customers do not get the page.
+    app.user("viewer@example.com", "viewer", None).await;
+    let viewer = app.browser_session("viewer@example.com").await;
+    assert_eq!(viewer.get(app.url("/customers/import")).send().await.unwrap().status(), 403);
+    let list = viewer.get(app.url("/customers")).send().await.unwrap().text().await.unwrap();
+    assert!(!list.contains("href=\"/customers/import\""));
+});
+
+backend_test!(housekeeping_drops_uploads_nobody_confirmed, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let actor: rally::ops::authz::Actor = app.store.user_by_id(lead.id).await.unwrap().unwrap().into();
+    let now = chrono::Utc::now();
+    let kind = rally::io::ImportKind::Customers;
+    let old = rally::ops::uploads::save(
+        &app.store,
+        &actor,
+        kind,
+        "old.csv",
+        "text/csv",
+        b"a",
+        now - chrono::Duration::hours(25),
+    )
+    .await
+    .unwrap();
+    let fresh = rally::ops::uploads::save(&app.store, &actor, kind, "new.csv", "text/csv", b"b", now).await.unwrap();
+    rally::jobs::housekeeping::run_once(&app.store, now).await.unwrap();
+    assert!(app.store.upload(old, lead.id).await.unwrap().is_none());
+    assert!(app.store.upload(fresh, lead.id).await.unwrap().is_some());
+    let stranger = app.user("other@example.com", "lead", None).await;
+    assert!(app.store.upload(fresh, stranger.id).await.unwrap().is_none(), "uploads are their owner's");
+});
+
+fn rally(args: &[&str], stdin: Option<&str>, cwd: &Path) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(RALLY)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RALLY_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run rally");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Non-zero, exactly one `error:` line on stderr mentioning `mentions`.
+fn assert_clean_failure(out: &Output, mentions: &str) {
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "should fail: {stderr}");
+    let lines: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected: {stderr}");
+    assert!(
+        lines[0].starts_with("error:") && lines[0].contains(mentions),
+        "{:?} should mention {mentions:?}",
+        lines[0]
+    );
+}
+
+fn cli_imports(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    for (email, region) in [("ming", "华南"), ("fang", "华北"), ("gang", "华东")] {
+        let email = format!("{email}@rally.example");
+        let args = [
+            "user",
+            "add",
+            "--database-url",
+            url,
+            "--email",
+            &email,
+            "--name",
+            "代表",
+            "--role",
+            "rep",
+            "--region",
+            region,
+        ];
+        assert!(rally(&args, Some("correct horse battery\n"), cwd).status.success());
+    }
+    let import = |kind: &str, file: &str, extra: &[&str]| {
+        let path = fixture_path(file);
+        let mut args = vec!["import", kind, path.as_str(), "--database-url", url];
+        args.extend_from_slice(extra);
+        rally(&args, None, cwd)
+    };
+
+    let rejected = import("customers", "customers_bad_rows.csv", &[]);
+    assert!(!rejected.status.success());
+    let out = text(&rejected.stdout);
+    assert!(out.contains("row 5, column 年采购额: 'abc' is not an amount"), "{out}");
+    assert!(out.contains("(amount_invalid)\n"), "{out}");
+    assert!(out.contains("row 8, column 负责人: "), "{out}");
+    assert!(out.contains("created 0, updated 0, skipped 0, rejected 7\n"), "{out}");
+    assert_clean_failure(&rejected, "7 bad row(s); nothing was imported");
+
+    let partial = import("customers", "customers_bad_rows.csv", &["--partial"]);
+    assert!(partial.status.success(), "{}", text(&partial.stderr));
+    assert!(text(&partial.stdout).contains("created 2, updated 0, skipped 2, rejected 7\n"));
+
+    let dry = import("customers", "customers_gbk.csv", &["--dry-run"]);
+    assert!(dry.status.success());
+    assert!(
+        text(&dry.stdout).contains("dry run, nothing written: created 9, updated 0, skipped 1, rejected 0\n"),
+        "{}",
+        text(&dry.stdout)
+    );
+    let real = import("customers", "customers_gbk.csv", &[]);
+    assert!(text(&real.stdout).contains("created 9, updated 0, skipped 1, rejected 0\n"), "{}", text(&real.stdout));
+    assert!(text(&real.stdout).contains("ignored columns: 建档日期\n"));
+    assert!(text(&real.stderr).is_empty(), "no progress bar when stderr is not a terminal: {}", text(&real.stderr));
+    let again = import("customers", "customers.xlsx", &["--on-duplicate", "update"]);
+    assert!(text(&again.stdout).contains("created 0, updated 0, skipped 10, rejected 0\n"), "{}", text(&again.stdout));
+    // As a rep, the rows that name other reps as owners are bad rows.
+    let as_rep = import("customers", "customers_utf8_bom.csv", &["--as", "ming@rally.example"]);
+    assert!(text(&as_rep.stdout).contains("(owner_not_self)\n"), "{}", text(&as_rep.stdout));
+    assert_clean_failure(&as_rep, "nothing was imported");
+    let follow_ups = import("interactions", "interactions.csv", &[]);
+    assert!(
+        text(&follow_ups.stdout).contains("created 5, updated 0, skipped 0, rejected 0\n"),
+        "{}",
+        text(&follow_ups.stdout)
+    );
+
+    assert_clean_failure(
+        &rally(&["import", "customers", "nope.csv", "--database-url", url], None, cwd),
+        "cannot read nope.csv",
+    );
+    assert_clean_failure(&import("customers", "customers.xlsx", &["--on-duplicate", "maybe"]), "--on-duplicate");
+    assert_clean_failure(&import("customers", "customers.xlsx", &["--as", "nobody@example.com"]), "--as");
+    assert_clean_failure(&import("customers", "make_fixtures.py", &[]), "required column missing");
+    assert_clean_failure(&rally(&["import", "orders", "x.csv"], None, cwd), "orders");
+}
+
+#[test]
+fn the_cli_imports_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    cli_imports(&format!("sqlite://{}", dir.path().join("cli.db").display()));
+    // Bad files touch nothing: no database is created for them.
+    let empty = tempfile::tempdir().unwrap();
+    let broken = empty.path().join("broken.xlsx");
+    std::fs::write(&broken, b"PK\x03\x04 not really a workbook").unwrap();
+    let out = rally(&["import", "customers", broken.to_str().unwrap()], None, empty.path());
+    assert_clean_failure(&out, "broken.xlsx");
+    assert!(!empty.path().join("rally.db").exists());
+}
+
+#[tokio::test]
+async fn the_cli_imports_on_postgres() {
+    let Some((url, _)) = fresh_database(Backend::Postgres).await else { return };
+    tokio::task::spawn_blocking(move || cli_imports(&url)).await.unwrap();
+}
