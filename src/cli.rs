@@ -255,12 +255,12 @@ async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: Import
     };
     let ticker = bar.clone();
     let progress = move |stage: Stage, done: u64, total: u64| {
+        ticker.set_length(total);
+        ticker.set_position(done);
         ticker.set_message(match stage {
             Stage::Checking => "checking",
             Stage::Writing => "writing",
         });
-        ticker.set_length(total);
-        ticker.set_position(done);
     };
     let result = import::run(&store, &importer, prepared, &options, &progress).await;
     bar.finish_and_clear();

@@ -83,7 +83,7 @@ async fn bulk_insert(tx: &mut Tx, table: &str, columns: &[&str], values: Vec<Val
         return Ok(());
     }
     // Both backends take well over 30,000 parameters per statement.
-    let per_statement = (30_000 / width).clamp(1, 1000);
+    let per_statement = (30_000 / width).clamp(1, 5000);
     let sqlite = matches!(tx, Tx::Sqlite(_));
     let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     let mut values = values.into_iter();

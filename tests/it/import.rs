@@ -728,3 +728,36 @@ async fn the_cli_imports_on_postgres() {
     let Some((url, _)) = fresh_database(Backend::Postgres).await else { return };
     tokio::task::spawn_blocking(move || cli_imports(&url)).await.unwrap();
 }
+
+backend_test!(large_files_import_in_parts_and_batches, |app| {
+    // Large enough to be parsed on several threads, written in several
+    // batches of multi-row statements, and looked up both ways (one scan
+    // of a small table; index lookups in a large one).
+    let t = team(&app).await;
+    let mut csv = String::from("客户名称,统一社会信用代码,区域,电话,标签\n");
+    let code = |i: usize| {
+        let first17 = format!("91440300MA{i:07}");
+        let check = rally::io::values::credit_code_check_char(first17.as_bytes()).unwrap();
+        format!("{first17}{check}")
+    };
+    for i in 0..25_000 {
+        let credit = if i % 3 == 0 { code(i) } else { String::new() };
+        csv.push_str(&format!("大批量客户{i:05}有限公司,{credit},华东,139{i:08},\"重点,批量\"\n"));
+    }
+    let (status, report) = import(&app, &t.admin, "customers", "", "text/csv", csv.clone().into_bytes()).await;
+    assert_eq!((status, counts(&report)), (200, [25_000, 0, 0, 0]), "{}", report["errors"]);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM customer_tags").await, 50_000);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM contacts").await, 25_000);
+    let (_, report) = import(&app, &t.admin, "customers", "", "text/csv", csv.into_bytes()).await;
+    assert_eq!(counts(&report), [0, 0, 25_000, 0]);
+    assert_eq!(report["warnings"].as_array().unwrap().len(), 1000, "warnings are capped");
+    assert_eq!(report["warnings_omitted"], 24_000);
+
+    let small = format!(
+        "客户名称,统一社会信用代码,电话\n改名了,{},\n大批量客户00001,,+86 139 0000 0001\n全新客户,,13000000000\n",
+        code(3)
+    );
+    let (_, report) = import(&app, &t.admin, "customers", "", "text/csv", small.into_bytes()).await;
+    assert_eq!(counts(&report), [1, 0, 2, 0], "{report}");
+    assert_eq!(app.store.count_customers().await.unwrap(), 25_001);
+});

@@ -501,6 +501,7 @@ pub(super) async fn run(
             report.skipped += 1;
         }
         if !report.wants_warning() {
+            report.warnings_omitted += 1;
             continue;
         }
         let what = match key {
