@@ -398,15 +398,19 @@ pub(super) async fn run(
     let rep_id = importer.rep_id();
     let update = options.on_duplicate == OnDuplicate::Update;
 
-    // Parse and check the parts of a large file on all cores (this blocks
-    // the calling thread for the duration, as parsing did before).
+    // Parse and check the parts of a large file on all cores. Like any
+    // inline parse, this occupies the calling thread until it is done.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     let parts = split_table(table, threads, PARALLEL_MIN_ROWS);
     let ctx = CheckContext { mapping: &mapping, team: &team, regions: &regions, rep_id, update };
-    let results: Vec<Result<PartCheck, MappingError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = parts.iter().map(|part| s.spawn(|| check_part(part, &ctx))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-    });
+    let results: Vec<Result<PartCheck, MappingError>> = if parts.len() == 1 {
+        parts.iter().map(|part| check_part(part, &ctx)).collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = parts.iter().map(|part| s.spawn(|| check_part(part, &ctx))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        })
+    };
     let mut checked = Vec::with_capacity(rows_read);
     for part in results {
         let part = part?;
