@@ -20,8 +20,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::config::{DatabaseUrl, redact_url};
 
 pub mod audit;
+pub mod contacts;
 pub mod customers;
 pub mod demo;
+pub mod interactions;
+pub mod segments;
 pub mod sessions;
 pub mod settings;
 pub mod users;

@@ -69,9 +69,15 @@ fn start_driver() -> Result<Driver, String> {
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("find a free port: {e}"))?
         .port();
+    // Chromium keeps crash reports under $XDG_CONFIG_HOME whatever its profile directory:
+    // point that at a directory the watchdog removes.
+    let home = std::env::temp_dir().join(format!("rally-chromedriver-{}", std::process::id()));
+    std::fs::create_dir_all(&home).map_err(|e| format!("create {}: {e}", home.display()))?;
     // Its own process group, so the watchdog can end the driver and every browser it started.
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
         .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -80,9 +86,10 @@ fn start_driver() -> Result<Driver, String> {
         .map_err(|e| format!("start {CHROMEDRIVER}: {e}"))?;
     let group = child.id();
     let stop = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; kill -TERM -- -{group} 2>/dev/null; \
-         sleep 2; kill -KILL -- -{group} 2>/dev/null",
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; kill -TERM -{group} 2>/dev/null; \
+         sleep 2; kill -KILL -{group} 2>/dev/null; rm -rf {home}",
         pid = std::process::id(),
+        home = home.display(),
     );
     Command::new("sh")
         .args(["-c", &stop])
@@ -197,13 +204,14 @@ impl Browser {
     async fn wait_for(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + WAIT;
         loop {
-            let last =
-                match self.try_cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": [] })).await
-                {
-                    Ok(v) if truthy(&v) => return v,
-                    Ok(v) => v.to_string(),
-                    Err(e) => e, // e.g. the document was unloading; try again
-                };
+            let last = match self
+                .try_cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": [] }))
+                .await
+            {
+                Ok(v) if truthy(&v) => return v,
+                Ok(v) => v.to_string(),
+                Err(e) => e, // e.g. the document was unloading; try again
+            };
             if Instant::now() > deadline {
                 let text = self.js("return location.href + '\\n' + document.body.innerText").await;
                 panic!("timed out waiting for {what} (last: {last}); the page was:\n{}", text.as_str().unwrap_or(""));
@@ -289,7 +297,14 @@ impl Drop for Browser {
         if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
             let _ = stream.write_all(request.as_bytes());
-            let _ = stream.read_to_end(&mut Vec::new());
+            // The reply comes once the browser is gone; the driver may keep the connection open after it.
+            let (mut reply, mut chunk) = (Vec::new(), [0u8; 1024]);
+            while let Ok(n @ 1..) = stream.read(&mut chunk) {
+                reply.extend_from_slice(&chunk[..n]);
+                if reply.windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
         }
     }
 }
@@ -420,7 +435,7 @@ async fn form_without_csrf_token_is_rejected() {
     browser.type_into("form[action='/settings/tokens'] input[name=name]", "有令牌表单").await;
     browser.click("form[action='/settings/tokens'] button[type=submit]").await;
     browser.wait_for("the new token", "return document.querySelector('[data-new-token]')").await;
-    assert_eq!(browser.status().await, 200);
+    assert_eq!(browser.status().await, 201);
     let tokens = app.store.tokens_of(user.id).await.unwrap();
     assert_eq!(tokens.len(), tokens_before + 1);
     assert!(tokens.iter().any(|t| t.name == "有令牌表单"), "{tokens:?}");
@@ -434,7 +449,8 @@ async fn script_in_a_name_is_shown_as_text() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
     let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
     let victim = app.named_user("ming@rally.test", NAME, "rep", Some("华南")).await;
-    let not_run = "return typeof window.__pwned === 'undefined' && document.querySelectorAll('main script').length === 0";
+    let not_run =
+        "return typeof window.__pwned === 'undefined' && document.querySelectorAll('main script').length === 0";
 
     browser.sign_in(&app, &admin.email).await;
     browser.goto(&app.url("/team")).await;

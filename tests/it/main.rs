@@ -6,6 +6,7 @@ mod helpers;
 mod pg;
 
 mod api;
+mod browser;
 mod cli;
 mod foundation;
 mod segments;
