@@ -8,5 +8,6 @@ mod pg;
 mod api;
 mod browser;
 mod cli;
+mod customers;
 mod foundation;
 mod segments;
