@@ -158,7 +158,12 @@ pub struct RealismCheck {
     pub history: Option<History>,
 }
 
-fn judge(measure: &'static str, implied: Option<f64>, historical: Option<f64>, history: Option<History>) -> RealismCheck {
+fn judge(
+    measure: &'static str,
+    implied: Option<f64>,
+    historical: Option<f64>,
+    history: Option<History>,
+) -> RealismCheck {
     let verdict = match (implied, historical) {
         (Some(i), Some(h)) if h > 0.0 && i > h * TOO_HIGH => Verdict::TooHigh,
         (Some(i), Some(h)) if i < h * TOO_LOW => Verdict::TooLow,

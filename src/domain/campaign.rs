@@ -256,7 +256,8 @@ mod tests {
         let cal = WorkCalendar::official();
         // Notice on Thursday 2025-09-25; National Day and Mid-Autumn run 10-01..08,
         // with Sunday 09-28 and Saturday 10-11 worked.
-        let dates = CampaignDates { announced_on: d("2025-09-25"), starts_on: d("2025-09-29"), ends_on: d("2025-10-31") };
+        let dates =
+            CampaignDates { announced_on: d("2025-09-25"), starts_on: d("2025-09-29"), ends_on: d("2025-10-31") };
         let p = phases(&dates, &PhaseRules::default(), &cal);
         assert_eq!(p[0].due_on, d("2025-09-28"), "Fri 26, then the worked Sunday 28");
         assert_eq!(p[1].due_on, d("2025-09-29"));
@@ -268,7 +269,8 @@ mod tests {
     #[test]
     fn a_year_without_data_is_flagged() {
         let cal = WorkCalendar::official();
-        let dates = CampaignDates { announced_on: d("2027-03-01"), starts_on: d("2027-03-02"), ends_on: d("2027-03-31") };
+        let dates =
+            CampaignDates { announced_on: d("2027-03-01"), starts_on: d("2027-03-02"), ends_on: d("2027-03-31") };
         let p = phases(&dates, &PhaseRules::default(), &cal);
         assert_eq!(p[0].assumed_years, vec![2027]);
     }

@@ -42,6 +42,10 @@ pub enum Permission {
     ManageSettings,
     /// Saving shared segments.
     SaveSegments,
+    /// Creating and planning campaigns (marketing launches them, the lead runs them).
+    ManageCampaigns,
+    /// Importing a new year of the official holiday calendar.
+    ManageCalendar,
     ReadTeam,
     ManageTeam,
     ReadAudit,
@@ -57,6 +61,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         DeleteCustomers | ManageSettings => matches!(role, Admin | Lead),
         LogInteractions => matches!(role, Admin | Lead | Rep | Service),
         SaveSegments => matches!(role, Admin | Lead | Rep | Marketing),
+        ManageCampaigns => matches!(role, Admin | Lead | Marketing),
+        ManageCalendar => role == Admin,
         ManageTeam => role == Admin,
         ReadAudit => matches!(role, Admin | Lead),
     }

@@ -326,14 +326,19 @@ impl Store {
     }
 
     /// The tier `CASE` expression, numbered from `$1`.
-    fn tier_expression(&self, basis: &TierBasis, values: &mut Vec<Value>) -> String {
+    pub(crate) fn tier_expression(&self, basis: &TierBasis, values: &mut Vec<Value>) -> String {
         let (sql, params) = segment::tier_sql(&self.segment_context(basis, values.len() + 1));
         values.extend(params.into_iter().map(to_value));
         sql
     }
 
     /// The WHERE condition of a filter, numbered after `values`.
-    fn filter_condition(&self, filter: &CustomerFilter, basis: &TierBasis, values: &mut Vec<Value>) -> String {
+    pub(crate) fn filter_condition(
+        &self,
+        filter: &CustomerFilter,
+        basis: &TierBasis,
+        values: &mut Vec<Value>,
+    ) -> String {
         let mut conditions = vec!["1 = 1".to_owned()];
         if let CustomerScope::OwnAndUnassigned(owner) = filter.scope {
             let p = placeholder(values, owner.into());

@@ -20,6 +20,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::config::{DatabaseUrl, redact_url};
 
 pub mod audit;
+pub mod campaigns;
 pub mod contacts;
 pub mod customers;
 pub mod demo;
@@ -302,6 +303,7 @@ pub enum Value {
     Date(Option<NaiveDate>),
     Time(Option<DateTime<Utc>>),
     Bool(Option<bool>),
+    Real(Option<f64>),
 }
 
 impl From<i64> for Value {
@@ -362,6 +364,7 @@ where
     Option<NaiveDate>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<bool>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<f64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     for value in values {
         query = match value.clone() {
@@ -370,6 +373,7 @@ where
             Value::Date(v) => query.bind(v),
             Value::Time(v) => query.bind(v),
             Value::Bool(v) => query.bind(v),
+            Value::Real(v) => query.bind(v),
         };
     }
     query

@@ -18,6 +18,7 @@ struct World {
     contact: i64,
     interaction: i64,
     segment: i64,
+    campaign: i64,
     spare_admin_token: i64,
 }
 
@@ -52,7 +53,16 @@ async fn world(app: &TestApp) -> World {
     .await;
     let segment =
         create(app, admin, "/api/v1/segments", json!({"name": "华东", "expression": "region = \"华东\""})).await;
+    let campaign = create(
+        app,
+        admin,
+        "/api/v1/campaigns",
+        json!({"name": "矩阵活动", "kind": "new_product", "segment": "region = \"华北\"",
+               "announced_on": "2026-11-02", "starts_on": "2026-11-03", "ends_on": "2026-11-30"}),
+    )
+    .await;
     World {
+        campaign,
         users,
         target,
         other_rep,
@@ -150,8 +160,24 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         ("patch", "/api/v1/segments/{id}") => pick(lead_or_admin, 200, 403),
         ("delete", "/api/v1/segments/{id}") => pick(lead_or_admin, 204, 403),
         ("put", "/api/v1/settings/tiers") => pick(lead_or_admin, 200, 403),
+        // Everyone opens campaigns and plans; marketing, leads and admins plan them.
+        ("get", "/api/v1/campaigns")
+        | ("get", "/api/v1/campaigns/{id}")
+        | ("get", "/api/v1/campaigns/{id}/members")
+        | ("get", "/api/v1/campaigns/{id}/breakdown")
+        | ("get", "/api/v1/calendar/working-days") => 200,
+        ("post", "/api/v1/campaigns") => pick(planner(role), 201, 403),
+        ("patch", "/api/v1/campaigns/{id}")
+        | ("post", "/api/v1/campaigns/{id}/members/generate")
+        | ("put", "/api/v1/campaigns/{id}/breakdown")
+        | ("put", "/api/v1/campaigns/{id}/milestones/{key}") => pick(planner(role), 200, 403),
+        ("post", "/api/v1/calendar/years") => pick(admin, 200, 403),
         _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
     }
+}
+
+fn planner(role: &str) -> bool {
+    matches!(role, "admin" | "lead" | "marketing")
 }
 
 /// Another rep's customer: leads and admins change it, that rep's peer
@@ -173,12 +199,16 @@ fn concrete(path: &str, w: &World) -> String {
         w.interaction
     } else if path.starts_with("/api/v1/segments") {
         w.segment
+    } else if path.starts_with("/api/v1/campaigns") {
+        w.campaign
+    } else if path.starts_with("/api/v1/calendar/working-days") {
+        return format!("{path}?from=2025-09-30&add=1");
     } else if path.starts_with("/api/v1/tokens") {
         w.spare_admin_token
     } else {
         w.target.id
     };
-    path.replace("{object_type}", "user").replace("{id}", &id.to_string())
+    path.replace("{object_type}", "user").replace("{key}", "kickoff_held").replace("{id}", &id.to_string())
 }
 
 fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
@@ -205,6 +235,14 @@ fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
         ("patch", "/api/v1/segments/{id}") => Some(json!({"expression": "region = \"华南\""})),
         ("put", "/api/v1/settings/tiers") => {
             Some(json!({"s_min_interactions": 3, "s_window_days": 30, "b_window_days": 60}))
+        }
+        ("post", "/api/v1/campaigns") => Some(json!({"name": format!("{role}的活动"), "kind": "trade_show",
+            "announced_on": "2026-11-02", "starts_on": "2026-11-05", "ends_on": "2026-11-08"})),
+        ("patch", "/api/v1/campaigns/{id}") => Some(json!({"theme": "新品A首发"})),
+        ("put", "/api/v1/campaigns/{id}/breakdown") => Some(json!({"rows": []})),
+        ("put", "/api/v1/campaigns/{id}/milestones/{key}") => Some(json!({"planned_on": "2026-11-04"})),
+        ("post", "/api/v1/calendar/years") => {
+            Some(serde_json::from_str(include_str!("../../data/cn-workcalendar.json")).unwrap())
         }
         _ => None,
     }

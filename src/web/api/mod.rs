@@ -18,6 +18,7 @@ use super::error::ApiError;
 use crate::app::AppState;
 
 mod audit;
+pub mod campaigns;
 mod contacts;
 mod customers;
 mod interactions;
@@ -64,6 +65,14 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(segments::update, segments::delete))
         .routes(routes!(segments::count))
         .routes(routes!(segments::tiers, segments::set_tiers))
+        .routes(routes!(campaigns::list, campaigns::create))
+        .routes(routes!(campaigns::get, campaigns::update))
+        .routes(routes!(campaigns::generate))
+        .routes(routes!(campaigns::members))
+        .routes(routes!(campaigns::breakdown, campaigns::set_breakdown))
+        .routes(routes!(campaigns::set_milestone))
+        .routes(routes!(campaigns::working_days))
+        .routes(routes!(campaigns::import_calendar))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update))
         .routes(routes!(users::reset_password))
