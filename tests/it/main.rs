@@ -7,6 +7,7 @@ mod pg;
 
 mod api;
 mod browser;
+mod campaign_pages;
 mod campaigns;
 mod cli;
 mod customers;

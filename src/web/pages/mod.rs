@@ -16,6 +16,7 @@ use crate::domain::team::Role;
 use crate::ops::authz::{self, Actor, Permission};
 
 mod account;
+mod campaigns;
 mod customers;
 mod docs;
 mod home;
@@ -39,6 +40,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/team/{id}/password", post(team::reset_password))
         .route("/audit/{object_type}/{id}", get(team::audit))
         .route("/api/docs", get(docs::reference))
+        .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/campaigns/new", get(campaigns::new_form))
+        .route("/campaigns/{id}", get(campaigns::plan).post(campaigns::update))
+        .route("/campaigns/{id}/edit", get(campaigns::edit_form))
+        .route("/campaigns/{id}/milestones/{key}", post(campaigns::set_milestone))
+        .route("/campaigns/{id}/breakdown", get(campaigns::breakdown).post(campaigns::save_breakdown))
+        .route("/campaigns/{id}/members", get(campaigns::list_members))
+        .route("/campaigns/{id}/members/generate", post(campaigns::generate))
         .route_layer(middleware::from_fn_with_state(state, page_guard))
 }
 
@@ -78,7 +87,12 @@ impl Shell {
 
     /// The main navigation; later areas (campaigns, follow-ups, reviews) plug in here.
     pub fn nav(&self) -> Vec<NavItem> {
-        let mut items = vec![("/", "nav.dashboard"), ("/customers", "nav.customers"), ("/team", "nav.team")];
+        let mut items = vec![
+            ("/", "nav.dashboard"),
+            ("/campaigns", "nav.campaigns"),
+            ("/customers", "nav.customers"),
+            ("/team", "nav.team"),
+        ];
         items.extend([
             ("/settings/tokens", "nav.tokens"),
             ("/api/docs", "nav.api_docs"),
