@@ -26,6 +26,9 @@ const CAMPAIGNS_MARKER: &str = "demo.campaigns.v1";
 pub async fn load(store: &Store, today: NaiveDate) -> OpsResult<DemoReport> {
     let base = load_base(store, today).await?;
     let campaigns = load_campaigns(store, today).await?;
+    if base != DemoOutcome::AlreadyLoaded {
+        store.optimize().await?;
+    }
     Ok(DemoReport { base, campaigns })
 }
 

@@ -438,3 +438,20 @@ mod tests {
         assert_eq!(versions(&sqlite), versions(&postgres));
     }
 }
+
+impl Store {
+    /// Refreshes the planner's statistics after bulk changes (imports, the
+    /// demo) and periodically, so filters pick the right index.
+    pub async fn optimize(&self) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query("PRAGMA analysis_limit = 1000").execute(pool).await?;
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+}
