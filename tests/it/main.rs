@@ -8,6 +8,7 @@ mod pg;
 mod api;
 mod browser;
 mod cli;
+mod customer_pages;
 mod customers;
 mod foundation;
 mod segments;
