@@ -345,7 +345,7 @@ backend_test!(the_builder_writes_the_language_with_a_live_count, |app| {
     let (_, rows) = page(&lead, &app, "/customers/segment-builder?b=1&f0=annual_purchase&o0=contains&v0=5&add=1").await;
     assert!(rows.contains("<option value=\"gt\">") && !rows.contains("value=\"contains\" selected"));
     assert_eq!(rows.matches("class=\"seg-row\"").count(), 2, "one row added");
-    let (_, rows) = page(&lead, &app, "/customers/segment-builder?b=1&f0=city&v0=a&f1=name&v1=b&remove=0").await;
+    let (_, rows) = page(&lead, &app, "/customers/segment-builder?b=1&f0=city&v0=a&f1=name&v1=b&drop=0").await;
     assert_eq!(rows.matches("class=\"seg-row\"").count(), 1);
     assert!(rows.contains("name=\"v0\" type=\"text\" value=\"b\""), "the rows renumber");
 

@@ -155,6 +155,7 @@ pub fn value_hint_key(field: Field, op: Op) -> &'static str {
         (FieldKind::Date, _) => "segment.hint.date",
         (FieldKind::Text, o) if o.is_list() => "segment.hint.texts",
         (FieldKind::Text, _) if field == Field::Owner => "segment.hint.owner",
+        (FieldKind::Text, _) if field == Field::Region => "segment.hint.region",
         (FieldKind::Text, _) => "segment.hint.text",
     }
 }
@@ -208,7 +209,8 @@ impl Builder {
     }
 
     /// Reads `join`, `f0`/`o0`/`v0`, `f1`…; with `edits`, also applies the
-    /// `add` and `remove=N` buttons.
+    /// `add` and `drop=N` buttons (not `remove`: a control of that name
+    /// would hide `form.remove()`, which htmx calls to swap the form).
     pub fn from_params(params: &[(String, String)], edits: bool) -> Builder {
         let get = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         let mut rows = Vec::new();
@@ -221,7 +223,7 @@ impl Builder {
             });
         }
         if edits
-            && let Some(n) = get("remove").and_then(|n| n.parse::<usize>().ok())
+            && let Some(n) = get("drop").and_then(|n| n.parse::<usize>().ok())
             && n < rows.len()
         {
             rows.remove(n);
@@ -559,10 +561,10 @@ mod tests {
         let b = Builder::from_params(&params(&[("f0", "city"), ("o0", "eq"), ("v0", "苏州"), ("add", "1")]), true);
         assert_eq!(b.rows.len(), 2);
         assert_eq!(b.rows[1], Row::blank());
-        let b = Builder::from_params(&params(&[("f0", "city"), ("v0", "苏州"), ("f1", "name"), ("remove", "0")]), true);
+        let b = Builder::from_params(&params(&[("f0", "city"), ("v0", "苏州"), ("f1", "name"), ("drop", "0")]), true);
         assert_eq!(b.rows.len(), 1);
         assert_eq!(b.rows[0].field, "name");
-        assert_eq!(Builder::from_params(&params(&[("remove", "0"), ("f0", "city")]), true).rows, vec![Row::blank()]);
+        assert_eq!(Builder::from_params(&params(&[("drop", "0"), ("f0", "city")]), true).rows, vec![Row::blank()]);
     }
 
     #[test]
