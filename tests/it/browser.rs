@@ -615,6 +615,27 @@ async fn segment_builder_counts_live() {
         browser.js("return document.querySelector('#segment').value").await,
         "annual_purchase >= 500万 and region = \"华东\""
     );
+
+    // The text field has its own live check, which leaves the list and the address alone.
+    let address = browser.js("return location.href").await;
+    browser.js("document.querySelector('#segment').value = ''").await;
+    browser.type_into("#segment", "regoin = \"华东\"").await;
+    let check =
+        "const e = document.querySelector('#segment-check [data-error-position]'); return e && e.dataset.errorPosition";
+    assert_eq!(browser.wait_for("the text field's check", check).await, "1");
+    assert!(browser.text("#segment-check").await.contains("第 1 个字符处：应为字段名"));
+    assert_eq!(browser.js("return location.href").await, address);
+    assert_eq!(browser.text("[data-total]").await, "共 1 家客户");
+
+    // Filtering in place refreshes the list and the "save this filter" form with it.
+    browser.js("document.querySelector('#segment').value = ''").await;
+    browser.type_into("#segment", "region = \"华南\"").await;
+    browser.click("form[role=search] button[type=submit]").await;
+    let total = "const t = document.querySelector('[data-total]'); return t && t.dataset.total === '2'";
+    browser.wait_for("the list for the typed filter", total).await;
+    let saved = browser.js("return document.querySelector('#saved-box input[name=expression]').value").await;
+    assert_eq!(saved, "region = \"华南\"");
+    assert!(browser.js("return location.search").await.as_str().unwrap().contains("segment="));
     let problems: Vec<Value> = browser
         .console()
         .await

@@ -15,6 +15,7 @@ use super::forms::{self, FieldErrors, invalid_or_page, parse_id};
 use super::{Shell, can, error_page, render};
 use crate::app::AppState;
 use crate::domain::money::format_cny;
+use crate::domain::team::Role;
 use crate::ops::authz::{Actor, Permission};
 use crate::ops::customer_edit::{self, CustomerFields};
 use crate::ops::{self, OpsError};
@@ -102,9 +103,10 @@ impl CustomerForm {
     }
 }
 
-/// Leads and admins give customers to reps; a rep's customers stay theirs.
+/// Leads and admins give customers to reps; a rep's customers stay theirs
+/// (ops::customer_edit refuses any other owner for a rep).
 fn may_assign(actor: &Actor) -> bool {
-    can(actor, Permission::DeleteCustomers)
+    can(actor, Permission::WriteCustomers) && actor.role != Role::Rep
 }
 
 pub struct OwnerOption {
