@@ -126,3 +126,9 @@ pub async fn check(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
     let mut tx = store.begin().await?;
     load(&mut tx, actor, id).await.map(|_| ())
 }
+
+/// One contact for its edit form, if `actor` may edit it.
+pub async fn for_edit(store: &Store, actor: &Actor, id: i64) -> OpsResult<Contact> {
+    let mut tx = store.begin().await?;
+    load(&mut tx, actor, id).await
+}

@@ -247,3 +247,23 @@ pub async fn check(store: &Store, actor: &Actor, id: i64, permission: Permission
     let mut tx = store.begin().await?;
     editable(&mut tx, actor, id, permission).await.map(|_| ())
 }
+
+/// The customer's own fields (tags, pain points, notes, version) for an edit
+/// form, if `actor` may edit it; private notes are blanked for roles that
+/// may not read them.
+pub async fn for_edit(store: &Store, actor: &Actor, id: i64) -> OpsResult<CustomerRecord> {
+    let mut tx = store.begin().await?;
+    let mut record = editable(&mut tx, actor, id, Permission::WriteCustomers).await?;
+    if !authz::allows(actor.role, Permission::ReadCustomerNotes) {
+        record.notes.clear();
+    }
+    Ok(record)
+}
+
+/// The people a customer may be given to: active sales reps, by name.
+pub async fn active_reps(store: &Store, actor: &Actor) -> OpsResult<Vec<crate::store::users::User>> {
+    authz::require(actor, Permission::ReadCustomers)?;
+    let mut reps: Vec<_> = store.users().await?.into_iter().filter(|u| u.active && u.role == Role::Rep).collect();
+    reps.sort_by(|a, b| a.name.cmp(&b.name).then(a.email.cmp(&b.email)));
+    Ok(reps)
+}

@@ -199,3 +199,9 @@ pub async fn check_customer(store: &Store, actor: &Actor, customer_id: i64) -> O
     let mut tx = store.begin().await?;
     loggable(&mut tx, store, actor, customer_id).await
 }
+
+/// One interaction for its edit form, if `actor` may correct it.
+pub async fn for_edit(store: &Store, actor: &Actor, id: i64) -> OpsResult<Interaction> {
+    let mut tx = store.begin().await?;
+    load(&mut tx, store, actor, id).await
+}

@@ -415,6 +415,23 @@ pub(crate) fn multi_row_inserts(
     })
 }
 
+impl Store {
+    /// Refreshes the planner's statistics after bulk changes (imports, the
+    /// demo) and periodically, so filters pick the right index.
+    pub async fn optimize(&self) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query("PRAGMA analysis_limit = 1000").execute(pool).await?;
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,22 +453,5 @@ mod tests {
         let versions = |m: &Migrator| m.migrations.iter().map(|m| m.version).collect::<Vec<_>>();
         assert!(!sqlite.migrations.is_empty());
         assert_eq!(versions(&sqlite), versions(&postgres));
-    }
-}
-
-impl Store {
-    /// Refreshes the planner's statistics after bulk changes (imports, the
-    /// demo) and periodically, so filters pick the right index.
-    pub async fn optimize(&self) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(pool) => {
-                sqlx::query("PRAGMA analysis_limit = 1000").execute(pool).await?;
-                sqlx::query("ANALYZE").execute(pool).await?;
-            }
-            Db::Postgres(pool) => {
-                sqlx::query("ANALYZE").execute(pool).await?;
-            }
-        }
-        Ok(())
     }
 }

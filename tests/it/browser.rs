@@ -543,3 +543,104 @@ fn base64_decodes() {
     assert_eq!(base64_decode("aGVsbG8h"), b"hello!");
     assert_eq!(base64_decode("aGk="), b"hi");
 }
+
+/// The segment builder in a real browser: typing a value shows the live
+/// count, changing the field swaps in the operators that fit it, a value
+/// the parser rejects is marked at its position, and "apply" filters the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn segment_builder_counts_live() {
+    let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
+    let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
+    some_customers(&app, admin.id).await;
+    browser.sign_in(&app, &admin.email).await;
+    browser.goto(&app.url("/customers")).await;
+    browser.wait_for_page("/customers").await;
+    browser.wait_for("htmx", "return typeof htmx !== 'undefined'").await;
+    browser.console().await;
+
+    browser.click("details.builder-box > summary").await;
+    browser.type_into("#seg-v0", "华南").await;
+    let count = "const c = document.querySelector('#builder-preview [data-count]'); return c && c.dataset.count";
+    assert_eq!(browser.wait_for("the live count", count).await, "2");
+    assert_eq!(browser.text("#builder-preview [data-expression]").await, "region = \"华南\"");
+
+    // Another field: its operators replace the old ones, and the old value no longer reads.
+    browser
+        .js("const s = document.querySelector('#seg-f0'); s.value = 'annual_purchase';
+             s.dispatchEvent(new Event('change', { bubbles: true }))")
+        .await;
+    browser.wait_for("amount operators", "return !!document.querySelector('#seg-o0 option[value=ge]')").await;
+    let position = browser
+        .wait_for(
+            "the positioned error",
+            "const e = document.querySelector('#builder-preview [data-error-position]'); return e && e.dataset.errorPosition",
+        )
+        .await;
+    assert_eq!(position, "19", "the value starts after `annual_purchase = `");
+    assert!(browser.text("#builder-preview mark").await.contains('"'), "the position is marked");
+    assert_eq!(
+        browser.js("return document.querySelector('#seg-v0').value").await,
+        "华南",
+        "typed text survives the swap"
+    );
+
+    browser.js("document.querySelector('#seg-v0').value = ''").await;
+    browser.type_into("#seg-v0", "500万").await;
+    browser
+        .js("const s = document.querySelector('#seg-o0'); s.value = 'ge';
+             s.dispatchEvent(new Event('change', { bubbles: true }))")
+        .await;
+    let expression = "const e = document.querySelector('#builder-preview [data-expression]');
+                      return e && e.textContent === 'annual_purchase >= 500万' && e.textContent";
+    assert_eq!(browser.wait_for("the new filter", expression).await, "annual_purchase >= 500万");
+    assert_eq!(browser.wait_for("the new count", count).await, "4");
+
+    // A second condition joined with `and`.
+    browser.click("#segment-builder button[name=add]").await;
+    browser.wait_for("a second row", "return !!document.querySelector('#seg-v1')").await;
+    browser.type_into("#seg-v1", "华东").await;
+    let narrowed = "const c = document.querySelector('#builder-preview [data-count]');
+                    return c && c.dataset.count === '1' && c.dataset.count";
+    assert_eq!(browser.wait_for("the narrowed count", narrowed).await, "1");
+
+    browser.click("#builder-preview [data-apply]").await;
+    browser
+        .wait_for(
+            "the filtered list",
+            "return location.search.includes('segment=') && document.readyState === 'complete'",
+        )
+        .await;
+    assert_eq!(browser.text("[data-total]").await, "共 1 家客户");
+    assert_eq!(
+        browser.js("return document.querySelector('#segment').value").await,
+        "annual_purchase >= 500万 and region = \"华东\""
+    );
+
+    // The text field has its own live check, which leaves the list and the address alone.
+    let address = browser.js("return location.href").await;
+    browser.js("document.querySelector('#segment').value = ''").await;
+    browser.type_into("#segment", "regoin = \"华东\"").await;
+    let check =
+        "const e = document.querySelector('#segment-check [data-error-position]'); return e && e.dataset.errorPosition";
+    assert_eq!(browser.wait_for("the text field's check", check).await, "1");
+    assert!(browser.text("#segment-check").await.contains("第 1 个字符处：应为字段名"));
+    assert_eq!(browser.js("return location.href").await, address);
+    assert_eq!(browser.text("[data-total]").await, "共 1 家客户");
+
+    // Filtering in place refreshes the list and the "save this filter" form with it.
+    browser.js("document.querySelector('#segment').value = ''").await;
+    browser.type_into("#segment", "region = \"华南\"").await;
+    browser.click("form[role=search] button[type=submit]").await;
+    let total = "const t = document.querySelector('[data-total]'); return t && t.dataset.total === '2'";
+    browser.wait_for("the list for the typed filter", total).await;
+    let saved = browser.js("return document.querySelector('#saved-box input[name=expression]').value").await;
+    assert_eq!(saved, "region = \"华南\"");
+    assert!(browser.js("return location.search").await.as_str().unwrap().contains("segment="));
+    let problems: Vec<Value> = browser
+        .console()
+        .await
+        .into_iter()
+        .filter(|e| e["level"] == "SEVERE" && !e["message"].as_str().unwrap_or("").contains("favicon"))
+        .collect();
+    assert!(problems.is_empty(), "console errors: {problems:#?}");
+}

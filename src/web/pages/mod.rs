@@ -17,10 +17,15 @@ use crate::ops::authz::{self, Actor, Permission};
 
 mod account;
 mod campaigns;
+mod customer_detail;
+mod customer_forms;
 mod customers;
 mod docs;
+mod forms;
 mod home;
+mod segment_builder;
 mod team;
+mod tiers;
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -33,8 +38,28 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/settings/password", post(account::change_password))
         .route("/settings/tokens", get(account::tokens).post(account::create_token))
         .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
-        .route("/customers", get(customers::list))
-        .route("/customers/{id}", get(customers::detail))
+        .route("/settings/tiers", get(tiers::page).post(tiers::save))
+        .route("/customers", get(customers::list).post(customer_forms::create))
+        .route("/customers/new", get(customer_forms::new_form))
+        .route("/customers/segment-preview", get(customers::segment_preview))
+        .route("/customers/segment-builder", get(customers::segment_builder))
+        .route("/customers/segments", post(customers::save_segment))
+        .route("/customers/segments/{id}/delete", post(customers::delete_segment))
+        .route("/customers/{id}", get(customer_detail::detail).post(customer_forms::update))
+        .route("/customers/{id}/edit", get(customer_forms::edit_form))
+        .route("/customers/{id}/delete", post(customer_forms::delete))
+        .route("/customers/{id}/contacts", post(customer_detail::add_contact))
+        .route(
+            "/customers/{id}/contacts/{contact}",
+            get(customer_detail::edit_contact).post(customer_detail::update_contact),
+        )
+        .route("/customers/{id}/contacts/{contact}/delete", post(customer_detail::delete_contact))
+        .route("/customers/{id}/interactions", post(customer_detail::add_interaction))
+        .route(
+            "/customers/{id}/interactions/{interaction}",
+            get(customer_detail::edit_interaction).post(customer_detail::update_interaction),
+        )
+        .route("/customers/{id}/interactions/{interaction}/delete", post(customer_detail::delete_interaction))
         .route("/team", get(team::list).post(team::create))
         .route("/team/{id}", get(team::edit).post(team::update))
         .route("/team/{id}/password", post(team::reset_password))
