@@ -402,17 +402,23 @@ impl Store {
 
     /// Customers per tier (S, B, C) among those matching the filter.
     pub async fn tier_counts(&self, filter: &CustomerFilter, basis: &TierBasis) -> StoreResult<(i64, i64, i64)> {
-        let mut values = Vec::new();
-        let tier = self.tier_expression(basis, &mut values);
-        let condition = self.filter_condition(filter, basis, &mut values);
-        let sql =
-            format!("SELECT t, COUNT(*) FROM (SELECT {tier} AS t FROM customers c WHERE {condition}) x GROUP BY t");
-        let rows: Vec<(String, i64)> = on_db!(self, pool => {
-            let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
-            rows.iter().map(<(String, i64) as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?
-        });
-        let get = |t: &str| rows.iter().find(|(k, _)| k == t).map_or(0, |(_, n)| *n);
-        Ok((get("S"), get("B"), get("C")))
+        // Three index-friendly counts (S, B, all) instead of reading every
+        // matching row to classify it: tier conditions are ranges on the
+        // maintained anchor and inquiry columns.
+        let with_tier = |tier: segment::Tier| {
+            let cond = segment::Expr::Cond(segment::Cond::Tier(segment::TierTest::Eq(tier)));
+            CustomerFilter {
+                segment: Some(match filter.segment.clone() {
+                    Some(e) => e.and(cond),
+                    None => cond,
+                }),
+                ..filter.clone()
+            }
+        };
+        let s = self.count_matching(&with_tier(segment::Tier::S), basis).await?;
+        let b = self.count_matching(&with_tier(segment::Tier::B), basis).await?;
+        let all = self.count_matching(filter, basis).await?;
+        Ok((s, b, all - s - b))
     }
 
     /// One customer if it is within the reader's scope (else `None`: callers

@@ -331,8 +331,67 @@ pub struct SavedRow {
 
 pub struct TierLink {
     pub tier: &'static str,
-    pub count: i64,
+    /// `None` until the counts have loaded.
+    pub count: Option<i64>,
     pub href: String,
+}
+
+fn tier_links(
+    q: &str,
+    region: &str,
+    current: Option<&segment::Expr>,
+    counts: Option<(i64, i64, i64)>,
+) -> Vec<TierLink> {
+    [("S", counts.map(|c| c.0)), ("B", counts.map(|c| c.1)), ("C", counts.map(|c| c.2))]
+        .into_iter()
+        .map(|(tier, count)| TierLink { tier, count, href: list_href(q, region, &with_tier(current, tier)) })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "tier_counts_partial.html")]
+struct TierCountsPartial {
+    shell: Shell,
+    tiers: Vec<TierLink>,
+    tier_counts_href: String,
+}
+
+#[derive(Deserialize)]
+pub struct TierCountsQuery {
+    q: Option<String>,
+    region: Option<String>,
+    segment: Option<String>,
+}
+
+/// The S/B/C counts of a list filter, loaded after the list (htmx) or on
+/// their own (the link without JavaScript).
+pub async fn tier_counts(
+    State(state): State<AppState>,
+    PageAuth(session): PageAuth,
+    headers: HeaderMap,
+    Query(q): Query<TierCountsQuery>,
+) -> Response {
+    let actor = &session.actor;
+    let shell = Shell::new(&headers, Some(actor.clone()), &session.csrf, "customers.title", "/customers", None);
+    let (qq, region, text) = (q.q.unwrap_or_default(), q.region.unwrap_or_default(), q.segment.unwrap_or_default());
+    let current = segment::parse(text.trim()).ok();
+    let query = ListQuery {
+        search: Some(qq.clone()),
+        region: Some(region.clone()),
+        segment: current.as_ref().map(ToString::to_string),
+        after_id: None,
+        limit: 0,
+    };
+    let counts = if text.trim().is_empty() || current.is_some() {
+        match ops::customers::tier_counts_matching(&state.store, actor, &query, crate::clock::today()).await {
+            Ok(c) => Some(c),
+            Err(e) => return error_page(&headers, Some((actor, &session.csrf)), e.into()),
+        }
+    } else {
+        Some((0, 0, 0))
+    };
+    let tiers = tier_links(&qq, &region, current.as_ref(), counts);
+    render(StatusCode::OK, &TierCountsPartial { shell, tiers, tier_counts_href: String::new() })
 }
 
 #[derive(Template)]
@@ -351,6 +410,7 @@ struct ListPage {
     first_href: String,
     has_prev: bool,
     tiers: Vec<TierLink>,
+    tier_counts_href: String,
     can_create: bool,
     can_save: bool,
     saved: Vec<SavedRow>,
@@ -447,15 +507,14 @@ async fn list_page(
         after_id,
         limit: PAGE_SIZE + 1,
     };
-    // An unreadable segment lists nothing; the message says why.
-    let (mut rows, total, counts) = if segment_error.is_some() {
-        (Vec::new(), 0, (0, 0, 0))
+    // An unreadable segment lists nothing; the message says why. The tier
+    // counts load separately (`tier_counts`), so the list itself stays fast.
+    let (mut rows, total) = if segment_error.is_some() {
+        (Vec::new(), 0)
     } else {
-        let listed = ops::customers::list(&state.store, actor, &query, today).await;
-        let counts = ops::customers::tier_counts_matching(&state.store, actor, &query, today).await;
-        match (listed, counts) {
-            (Ok((rows, total)), Ok(counts)) => (rows, total, counts),
-            (Err(e), _) | (_, Err(e)) => return fail(e.into()),
+        match ops::customers::list(&state.store, actor, &query, today).await {
+            Ok(found) => found,
+            Err(e) => return fail(e.into()),
         }
     };
     let base = list_href(&view.q, &view.region, &view.segment);
@@ -464,14 +523,8 @@ async fn list_page(
         let last = rows.last().map_or(0, |c| c.id);
         format!("{base}&cursor={}", cursor::encode(last))
     });
-    let tiers = [("S", counts.0), ("B", counts.1), ("C", counts.2)]
-        .into_iter()
-        .map(|(tier, count)| TierLink {
-            tier,
-            count,
-            href: list_href(&view.q, &view.region, &with_tier(current.as_ref(), tier)),
-        })
-        .collect();
+    let tiers = tier_links(&view.q, &view.region, current.as_ref(), None);
+    let tier_counts_href = format!("/customers/tier-counts{}", &base["/customers".len()..]);
 
     let saved = match saved_rows(state, actor).await {
         Ok(saved) => saved,
@@ -500,6 +553,7 @@ async fn list_page(
         first_href: base,
         has_prev: after_id.is_some(),
         tiers,
+        tier_counts_href,
         can_create: can(actor, Permission::WriteCustomers),
         can_save: can(actor, Permission::SaveSegments),
         saved,

@@ -42,6 +42,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/customers", get(customers::list).post(customer_forms::create))
         .route("/customers/new", get(customer_forms::new_form))
         .route("/customers/segment-preview", get(customers::segment_preview))
+        .route("/customers/tier-counts", get(customers::tier_counts))
         .route("/customers/segment-builder", get(customers::segment_builder))
         .route("/customers/segments", post(customers::save_segment))
         .route("/customers/segments/{id}/delete", post(customers::delete_segment))
