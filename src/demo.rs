@@ -278,6 +278,7 @@ pub fn customers(today: NaiveDate, count: usize) -> Vec<DemoCustomerSeed> {
                 annual_purchase_fen: (annual_yuan as i64) * 100,
                 owner_id: None,
                 source: if rng.random_bool(0.1) { "渠道商·华贸".to_owned() } else { "import".to_owned() },
+                notes: String::new(),
                 tags,
                 pain_points,
                 contacts,

@@ -186,6 +186,7 @@ pub async fn create(store: &Store, actor: &Actor, fields: CustomerFields) -> Ops
         annual_purchase_fen: c.annual_purchase_fen,
         owner_id: c.owner_id,
         source: c.source.clone(),
+        notes: c.notes.clone(),
         tags: c.tags.clone(),
         pain_points: c.pain_points.clone(),
         contacts: Vec::new(),
@@ -193,10 +194,6 @@ pub async fn create(store: &Store, actor: &Actor, fields: CustomerFields) -> Ops
     };
     let mut tx = store.begin().await?;
     let id = customer_store::insert_customers(&mut tx, std::slice::from_ref(&new)).await.map_err(conflict)?[0];
-    // Notes are private and not part of a bulk insert; set them like an edit.
-    if !c.notes.is_empty() {
-        customer_store::update_customer(&mut tx, id, 1, &c).await?;
-    }
     let after = customer_store::customer_record(&mut tx, id).await?;
     audit_change(&mut tx, actor, AuditAction::Create, "customer", id, None, after.map(|r| json!(r))).await?;
     tx.commit().await?;

@@ -20,6 +20,8 @@ pub struct NewCustomer {
     pub annual_purchase_fen: i64,
     pub owner_id: Option<i64>,
     pub source: String,
+    /// Private notes (not shown to marketing or support).
+    pub notes: String,
     pub tags: Vec<String>,
     pub pain_points: Vec<String>,
     pub contacts: Vec<NewContact>,
@@ -70,8 +72,8 @@ pub async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> StoreRe
     let now = Utc::now();
     let mut ids = Vec::with_capacity(customers.len());
     let sql = "INSERT INTO customers (name, name_key, credit_code, industry, region, city, \
-               annual_purchase_fen, owner_id, source, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id";
+               annual_purchase_fen, owner_id, source, notes, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id";
     for c in customers {
         let id = on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
             .bind(&c.name)
@@ -83,6 +85,7 @@ pub async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> StoreRe
             .bind(c.annual_purchase_fen)
             .bind(c.owner_id)
             .bind(&c.source)
+            .bind(&c.notes)
             .bind(now)
             .fetch_one(&mut **conn)
             .await?);

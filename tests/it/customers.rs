@@ -33,6 +33,7 @@ backend_test!(creating_customers_validates_every_field, |app| {
     assert_eq!(created["annual_purchase"], 5_000_000.0);
     assert_eq!(created["tier"], "C");
     assert_eq!(created["notes"], "价格敏感");
+    assert_eq!(created["version"], 1, "a new customer is at version 1, notes and all");
 
     let cases = [
         (json!({"name": "  "}), "name"),
