@@ -644,3 +644,59 @@ async fn segment_builder_counts_live() {
         .collect();
     assert!(problems.is_empty(), "console errors: {problems:#?}");
 }
+
+/// A lead creates a campaign from the UI, generates its target list and edits
+/// the breakdown, as the planning issue's browser check asks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_plans_a_campaign() {
+    let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
+    let lead = app.named_user("qiang@rally.test", "周强", "lead", None).await;
+    let ming = app.named_user("ming@rally.test", "明", "rep", Some("华南")).await;
+    let fang = app.named_user("fang@rally.test", "芳", "rep", Some("华北")).await;
+    for i in 0..4 {
+        add_customer(&app, &format!("华南制造{i}有限公司"), "华南", Some(ming.id)).await;
+        add_customer(&app, &format!("华北制造{i}有限公司"), "华北", Some(fang.id)).await;
+    }
+    browser.sign_in(&app, &lead.email).await;
+
+    browser.goto(&app.url("/campaigns")).await;
+    browser.click("a[href='/campaigns/new']").await;
+    browser.wait_for_page("/campaigns/new").await;
+    browser.type_into("input[name=name]", "新品A限时促销").await;
+    browser.type_into("input[name=segment]", "industry = \"制造业\"").await;
+    // Date inputs take ISO values through script (their typing follows the OS locale).
+    browser
+        .js("for (const [n, v] of [['announced_on','2025-09-25'],['starts_on','2025-09-29'],['ends_on','2025-10-31']]) {
+               document.querySelector(`input[name=${n}]`).value = v; }
+             return true")
+        .await;
+    browser.type_into("input[name=goal_intent]", "8").await;
+    browser.type_into("input[name=goal_orders]", "4").await;
+    browser.click("form.grid-form button[type=submit]").await;
+    browser.wait_for("the target list page", "return location.pathname.endsWith('/members')").await;
+    let campaign_path = browser.path().await.trim_end_matches("/members").to_owned();
+
+    browser.click("form[action$='/members/generate'] button").await;
+    browser.wait_for("the generated list", "return document.body.innerText.includes('共 8 家')").await;
+    let rows = browser.js("return document.querySelectorAll('main table tbody tr').length").await;
+    assert!(rows.as_i64().unwrap_or(0) >= 8, "{rows}");
+
+    browser.click("nav.tabs a[href$='/breakdown']").await;
+    browser.wait_for_page(&format!("{campaign_path}/breakdown")).await;
+    assert_eq!(browser.text("tfoot [data-total]").await, "8", "the proposal sums to the goal");
+    // Move one target from the first row to the second, then save.
+    browser
+        .js("const t = document.querySelectorAll('input[name=target_customers]');
+             t[0].value = String(Number(t[0].value) - 1); t[1].value = String(Number(t[1].value) + 1);
+             document.querySelector('input[name=resource_needs]').value = '需技术支持演示';
+             return true")
+        .await;
+    browser.click("main form button[type=submit]").await;
+    browser.wait_for("the saved breakdown", "return document.body.innerText.includes('任务分解已保存')").await;
+    let id: i64 = campaign_path.rsplit('/').next().unwrap().parse().unwrap();
+    let saved = app.store.breakdown(id).await.unwrap();
+    assert_eq!(saved.iter().map(|r| r.target_customers).sum::<i64>(), 8);
+    assert!(saved.iter().any(|r| r.resource_needs == "需技术支持演示"), "{saved:?}");
+    let shot = browser.screenshot("rally-breakdown.png").await;
+    eprintln!("breakdown screenshot: {}", shot.display());
+}
