@@ -172,6 +172,8 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         | ("put", "/api/v1/campaigns/{id}/breakdown")
         | ("put", "/api/v1/campaigns/{id}/milestones/{key}") => pick(planner(role), 200, 403),
         ("post", "/api/v1/calendar/years") => pick(admin, 200, 403),
+        ("get", "/api/v1/settings/phases") => 200,
+        ("put", "/api/v1/settings/phases") => pick(lead_or_admin, 200, 403),
         _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
     }
 }
@@ -244,6 +246,8 @@ fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
         ("post", "/api/v1/calendar/years") => {
             Some(serde_json::from_str(include_str!("../../data/cn-workcalendar.json")).unwrap())
         }
+        ("put", "/api/v1/settings/phases") => Some(json!({"kickoff_after_notice": 2, "breakdown_after_notice": 3,
+            "rollout_after_start": 3, "review_after_end": 3})),
         _ => None,
     }
 }

@@ -153,6 +153,13 @@ backend_test!(campaign_pages_render_for_every_role, |app| {
             assert_eq!(status, 200, "{role} {path}");
             assert!(!html.contains("<script>x</script>"), "{role} {path} escapes names");
         }
+        let (status, html) = page(&browser, &app, "/settings/phases").await;
+        assert_eq!(status, 200, "{role}");
+        assert_eq!(
+            html.contains("name=\"review_after_end\" value=\"3\" required>"),
+            matches!(role, "admin" | "lead"),
+            "{role}"
+        );
         let (status, _) = page(&browser, &app, "/campaigns/new").await;
         assert_eq!(status, if matches!(role, "admin" | "lead" | "marketing") { 200 } else { 403 }, "{role}");
     }

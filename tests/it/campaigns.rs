@@ -83,6 +83,16 @@ backend_test!(the_product_example_gets_working_day_deadlines, |app| {
     let again = get(&app, &t.lead, &format!("/api/v1/campaigns/{id}")).await;
     assert_eq!(again["phases"][0]["urgency"], "done");
     assert_eq!(again["phases"][1]["urgency"], "overdue");
+
+    // The team allows a week for the review instead of three days.
+    let (status, _) = send(&app, &t.lead, Method::PUT, "/api/v1/settings/phases",
+        json!({"kickoff_after_notice": 2, "breakdown_after_notice": 3, "rollout_after_start": 3, "review_after_end": 5})).await;
+    assert_eq!(status, 200);
+    let later = get(&app, &t.lead, &format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(later["phases"][3]["due_on"], "2025-11-07");
+    let (status, error) = send(&app, &t.lead, Method::PUT, "/api/v1/settings/phases",
+        json!({"kickoff_after_notice": 99, "breakdown_after_notice": 3, "rollout_after_start": 3, "review_after_end": 5})).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (422, Some("kickoff_after_notice")));
 });
 
 backend_test!(plans_are_validated, |app| {

@@ -73,6 +73,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::set_milestone))
         .routes(routes!(campaigns::working_days))
         .routes(routes!(campaigns::import_calendar))
+        .routes(routes!(campaigns::phases, campaigns::set_phases))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update))
         .routes(routes!(users::reset_password))

@@ -1009,3 +1009,91 @@ pub async fn generate(
         Err(e) => fail(&headers, &s, e),
     }
 }
+
+pub struct DaysField {
+    pub name: &'static str,
+    pub label_key: &'static str,
+    pub value: u32,
+}
+
+#[derive(Template)]
+#[template(path = "phase_settings.html")]
+struct PhaseSettingsPage {
+    shell: Shell,
+    fields: Vec<DaysField>,
+    can_edit: bool,
+}
+
+fn days_fields(r: &crate::domain::campaign::PhaseRules) -> Vec<DaysField> {
+    vec![
+        DaysField {
+            name: "kickoff_after_notice",
+            label_key: "phases.kickoff_after_notice",
+            value: r.kickoff_after_notice,
+        },
+        DaysField {
+            name: "breakdown_after_notice",
+            label_key: "phases.breakdown_after_notice",
+            value: r.breakdown_after_notice,
+        },
+        DaysField {
+            name: "rollout_after_start",
+            label_key: "phases.rollout_after_start",
+            value: r.rollout_after_start,
+        },
+        DaysField { name: "review_after_end", label_key: "phases.review_after_end", value: r.review_after_end },
+    ]
+}
+
+pub async fn phase_settings(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    headers: HeaderMap,
+    Query(q): Query<OkQuery>,
+) -> Response {
+    let rules = match ops::campaigns::phase_rules(&state.store).await {
+        Ok(r) => r,
+        Err(e) => return fail(&headers, &s, e),
+    };
+    let mut shell = Shell::new(&headers, Some(s.actor.clone()), &s.csrf, "phases.settings_title", "/settings", None);
+    shell.flash = flash_from(shell.t, q.ok.as_deref());
+    render(
+        StatusCode::OK,
+        &PhaseSettingsPage { shell, fields: days_fields(&rules), can_edit: can(&s.actor, Permission::ManageSettings) },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PhaseForm {
+    kickoff_after_notice: u32,
+    breakdown_after_notice: u32,
+    rollout_after_start: u32,
+    review_after_end: u32,
+}
+
+pub async fn save_phase_settings(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    headers: HeaderMap,
+    Form(f): Form<PhaseForm>,
+) -> Response {
+    let rules = crate::domain::campaign::PhaseRules {
+        kickoff_after_notice: f.kickoff_after_notice,
+        breakdown_after_notice: f.breakdown_after_notice,
+        rollout_after_start: f.rollout_after_start,
+        review_after_end: f.review_after_end,
+    };
+    match ops::campaigns::set_phase_rules(&state.store, &s.actor, rules).await {
+        Ok(_) => Redirect::to("/settings/phases?ok=phases.saved").into_response(),
+        Err(OpsError::Invalid { field, message }) => {
+            let mut shell =
+                Shell::new(&headers, Some(s.actor.clone()), &s.csrf, "phases.settings_title", "/settings", None);
+            shell.flash = Some(super::Flash { kind: "bad", text: invalid_message(shell.t, field, &message) });
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &PhaseSettingsPage { shell, fields: days_fields(&rules), can_edit: true },
+            )
+        }
+        Err(e) => fail(&headers, &s, e),
+    }
+}
