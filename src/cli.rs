@@ -49,6 +49,20 @@ pub enum Command {
     /// Import customers or follow-up records from a CSV (UTF-8 or GBK) or XLSX file.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The official working-day calendar.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Import a newly announced year (a JSON file in the format of data/cn-workcalendar.json).
+    Import {
+        /// The calendar file.
+        file: std::path::PathBuf,
+    },
+    /// List the years the calendar knows and where each comes from.
+    List,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +188,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(ImportCommand::Interactions(args)) => {
             run_import(&url, crate::io::ImportKind::Interactions, args).await
+        }
+        Command::Calendar(CalendarCommand::Import { file }) => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let store = Store::open_and_migrate(&url).await?;
+            let years = ops::campaigns::import_calendar(&store, None, &text).await.map_err(cli_error)?;
+            let shown: Vec<String> = years.iter().map(i32::to_string).collect();
+            println!("imported the official schedule for {}", shown.join(", "));
+            Ok(())
+        }
+        Command::Calendar(CalendarCommand::List) => {
+            let store = Store::open_and_migrate(&url).await?;
+            let cal = ops::campaigns::calendar(&store).await?;
+            for year in cal.years() {
+                let source = cal.year(year).and_then(|y| y.source.as_ref()).map_or("-", |s| s.title.as_str());
+                let status = if cal.covers(year) { "official" } else { "not announced (Mon-Fri assumed)" };
+                println!("{year}  {status:<32} {source}");
+            }
+            Ok(())
         }
         Command::Token(TokenCommand::Create { email, name }) => {
             let store = Store::open_and_migrate(&url).await?;
@@ -335,7 +367,11 @@ async fn load_demo(store: &Store) -> anyhow::Result<()> {
         DemoOutcome::Loaded { users, customers, interactions } => {
             println!("demo data loaded: {users} team members, {customers} customers, {interactions} interactions")
         }
-        DemoOutcome::AlreadyLoaded => println!("demo data is already loaded; nothing changed"),
+        DemoOutcome::AlreadyLoaded if report.campaigns == 0 => println!("demo data is already loaded; nothing changed"),
+        DemoOutcome::AlreadyLoaded => {}
+    }
+    if report.campaigns > 0 {
+        println!("demo campaigns loaded: {} (one ended last month, one running, one draft)", report.campaigns);
     }
     println!("sign in with any of these accounts, password {}:", crate::demo::DEMO_PASSWORD);
     for (email, duty) in ops::demo::accounts() {

@@ -278,6 +278,7 @@ pub fn customers(today: NaiveDate, count: usize) -> Vec<DemoCustomerSeed> {
                 annual_purchase_fen: (annual_yuan as i64) * 100,
                 owner_id: None,
                 source: if rng.random_bool(0.1) { "渠道商·华贸".to_owned() } else { "import".to_owned() },
+                notes: String::new(),
                 tags,
                 pain_points,
                 contacts,
@@ -332,6 +333,124 @@ fn history(rng: &mut ChaCha8Rng, today: NaiveDate) -> Vec<NewInteraction> {
         .collect();
     list.sort_by_key(|i| i.occurred_on);
     list
+}
+
+/// A demo campaign and what to do with it after inserting.
+pub struct DemoCampaign {
+    pub campaign: crate::store::campaigns::Campaign,
+    pub generate_members: bool,
+    /// Milestones done, as day offsets from today.
+    pub milestones_done: Vec<(&'static str, i64)>,
+}
+
+/// The campaigns of PRODUCT.md around `today`: a new-product promotion that
+/// ended last month, the same kind running now, and an urgent trade show in draft.
+pub fn campaigns(today: NaiveDate) -> Vec<DemoCampaign> {
+    let day = |offset: i64| today.checked_add_signed(chrono::Duration::days(offset)).unwrap_or(today);
+    let base = |name: &str, kind: &str, status: &str, segment: &str, (a, s, e): (i64, i64, i64)| {
+        crate::store::campaigns::Campaign {
+            id: 0,
+            name: name.to_owned(),
+            kind: kind.to_owned(),
+            status: status.to_owned(),
+            theme: String::new(),
+            selling_points: String::new(),
+            segment: segment.to_owned(),
+            announced_on: day(a),
+            starts_on: day(s),
+            ends_on: day(e),
+            resource_support: String::new(),
+            goal_reached: 0,
+            goal_intent: 0,
+            goal_orders: 0,
+            goal_sales_fen: 0,
+            goal_roi: 0.0,
+            lead_id: None,
+            marketing_id: None,
+            service_id: None,
+            collateral_needs: String::new(),
+            training_needs: String::new(),
+            resource_risks: String::new(),
+            budget_fen: 0,
+            cost_items: String::new(),
+            notes: String::new(),
+            version: 1,
+        }
+    };
+    let finished = crate::store::campaigns::Campaign {
+        theme: "老客户回馈·新品A限时体验".to_owned(),
+        selling_points: "新品A首发享8折+3年质保".to_owned(),
+        resource_support: "市场部提供宣传单页与演示视频".to_owned(),
+        goal_reached: 120,
+        goal_intent: 30,
+        goal_orders: 15,
+        goal_sales_fen: 270_000_000,
+        goal_roi: 3.0,
+        collateral_needs: "宣传单页500份".to_owned(),
+        training_needs: "产品知识培训1小时".to_owned(),
+        resource_risks: "样品库存不足".to_owned(),
+        budget_fen: 90_000_000,
+        ..base(
+            "十月新品A限时促销",
+            "new_product",
+            "ended",
+            "industry in [\"制造业\", \"汽车零部件\"] and annual_purchase > 300万",
+            (-50, -46, -20),
+        )
+    };
+    let running = crate::store::campaigns::Campaign {
+        theme: "新品A首发·华东华南华北同步".to_owned(),
+        selling_points: "新品A首发享8折+3年质保".to_owned(),
+        resource_support: "展示样机3台；技术部可安排现场演示".to_owned(),
+        goal_reached: 150,
+        goal_intent: 30,
+        goal_orders: 15,
+        goal_sales_fen: 47_000_000,
+        goal_roi: 3.0,
+        collateral_needs: "宣传单页500份，演示PPT，话术手册".to_owned(),
+        training_needs: "产品知识培训1小时".to_owned(),
+        resource_risks: "样品库存不足".to_owned(),
+        budget_fen: 12_000_000,
+        cost_items: "物料印刷 2万；样品运输 1万；答谢礼品 3万".to_owned(),
+        notes: "优先触达近3个月有询盘但未下单的客户".to_owned(),
+        ..base(
+            "新品A限时促销（本月）",
+            "new_product",
+            "active",
+            "region in [\"华东\", \"华南\", \"华北\"] and industry in [\"制造业\", \"零售\", \"建筑\", \"电子\", \"连锁\", \"医疗器械\"] and annual_purchase > 500万",
+            (-6, -3, 24),
+        )
+    };
+    let draft = crate::store::campaigns::Campaign {
+        theme: "行业展会紧急参展".to_owned(),
+        selling_points: "展位现场下单享专属折扣".to_owned(),
+        goal_reached: 60,
+        goal_intent: 20,
+        goal_orders: 6,
+        goal_sales_fen: 60_000_000,
+        goal_roi: 2.5,
+        collateral_needs: "展台物料、样品12件".to_owned(),
+        resource_risks: "展位搭建时间紧".to_owned(),
+        ..base("华南工业博览会参展", "trade_show", "draft", "region = \"华南\" and tier in [\"S\", \"B\"]", (0, 10, 13))
+    };
+    vec![
+        DemoCampaign {
+            campaign: finished,
+            generate_members: true,
+            milestones_done: vec![
+                ("kickoff_held", -49),
+                ("collateral_ready", -47),
+                ("full_rollout", -44),
+                ("review_held", -18),
+            ],
+        },
+        DemoCampaign {
+            campaign: running,
+            generate_members: true,
+            milestones_done: vec![("kickoff_held", -5), ("collateral_ready", -4)],
+        },
+        DemoCampaign { campaign: draft, generate_members: false, milestones_done: Vec::new() },
+    ]
 }
 
 #[cfg(test)]

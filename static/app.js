@@ -13,3 +13,10 @@ document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRF-Token"] = meta.getAttribute("content");
   }
 });
+document.addEventListener("click", function (event) {
+  var target = event.target.closest ? event.target.closest("[data-print]") : null;
+  if (target) {
+    event.preventDefault();
+    window.print();
+  }
+});

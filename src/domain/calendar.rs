@@ -249,6 +249,14 @@ impl WorkCalendar {
         self.days = index(&self.years).0;
     }
 
+    /// A calendar of just one of this calendar's years (to store imports per year).
+    pub fn only(&self, year: i32) -> Option<WorkCalendar> {
+        let schedule = self.years.get(&year)?.clone();
+        let years = BTreeMap::from([(year, schedule)]);
+        let days = index(&years).0;
+        Some(WorkCalendar { years, days })
+    }
+
     /// Every year the calendar records, covered or not, ascending.
     pub fn years(&self) -> Vec<i32> {
         self.years.keys().copied().collect()

@@ -1,7 +1,9 @@
 //! Plain business rules: no I/O, no axum, no sqlx. Storage, HTTP and the CLI
 //! are thin layers around what lives here.
 
+pub mod breakdown;
 pub mod calendar;
+pub mod campaign;
 pub mod credit_code;
 pub mod customer;
 pub mod money;

@@ -33,6 +33,19 @@ pub enum Permission {
     /// Customers' private notes (marketing and support do not see them).
     ReadCustomerNotes,
     WriteCustomers,
+    /// Deleting a customer and its history (lead and admin).
+    DeleteCustomers,
+    /// Logging interactions: the customer's editors, and customer service,
+    /// which answers campaign inquiries for any customer.
+    LogInteractions,
+    /// Changing team-wide settings such as the tier thresholds.
+    ManageSettings,
+    /// Saving shared segments.
+    SaveSegments,
+    /// Creating and planning campaigns (marketing launches them, the lead runs them).
+    ManageCampaigns,
+    /// Importing a new year of the official holiday calendar.
+    ManageCalendar,
     ReadTeam,
     ManageTeam,
     ReadAudit,
@@ -45,6 +58,11 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadCustomers | ReadTeam => true,
         ReadCustomerNotes => matches!(role, Admin | Lead | Rep | Service | Viewer),
         WriteCustomers => matches!(role, Admin | Lead | Rep),
+        DeleteCustomers | ManageSettings => matches!(role, Admin | Lead),
+        LogInteractions => matches!(role, Admin | Lead | Rep | Service),
+        SaveSegments => matches!(role, Admin | Lead | Rep | Marketing),
+        ManageCampaigns => matches!(role, Admin | Lead | Marketing),
+        ManageCalendar => role == Admin,
         ManageTeam => role == Admin,
         ReadAudit => matches!(role, Admin | Lead),
     }

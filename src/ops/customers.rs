@@ -100,3 +100,16 @@ pub async fn tier_counts(store: &Store, actor: &Actor, today: NaiveDate) -> OpsR
     let filter = CustomerFilter::scope(authz::customer_scope(actor));
     Ok(store.tier_counts(&filter, &basis(store, today).await?).await?)
 }
+
+/// Customers per tier (S, B, C) among the visible ones matching a list
+/// query (search, region, segment): the counts above the customer list.
+pub async fn tier_counts_matching(
+    store: &Store,
+    actor: &Actor,
+    query: &ListQuery,
+    today: NaiveDate,
+) -> OpsResult<(i64, i64, i64)> {
+    authz::require(actor, Permission::ReadCustomers)?;
+    let filter = filter_for(actor, query)?;
+    Ok(store.tier_counts(&filter, &basis(store, today).await?).await?)
+}

@@ -5,11 +5,16 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod campaigns;
+pub mod contacts;
 pub mod credentials;
+pub mod customer_edit;
 pub mod customers;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod interactions;
+pub mod segments;
 pub mod uploads;
 pub mod users;
 
@@ -46,3 +51,43 @@ impl OpsError {
 }
 
 pub type OpsResult<T> = Result<T, OpsError>;
+
+/// Records a change by `actor` in the transaction that makes it.
+pub(crate) async fn audit_change(
+    tx: &mut crate::store::Tx,
+    actor: &authz::Actor,
+    action: crate::store::audit::AuditAction,
+    object_type: &str,
+    object_id: i64,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> OpsResult<()> {
+    let entry = crate::store::audit::AuditEntry {
+        actor_id: Some(actor.id),
+        actor_email: &actor.email,
+        action,
+        object_type,
+        object_id,
+        before,
+        after,
+    };
+    Ok(crate::store::audit::record(tx, entry).await?)
+}
+
+/// A required text: trimmed, not blank, at most `max` characters.
+pub(crate) fn required_text(field: &'static str, raw: &str, max: usize) -> OpsResult<String> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(OpsError::invalid(field, format!("{field} is empty")));
+    }
+    optional_text(field, text, max)
+}
+
+/// An optional text: trimmed, at most `max` characters.
+pub(crate) fn optional_text(field: &'static str, raw: &str, max: usize) -> OpsResult<String> {
+    let text = raw.trim();
+    if text.chars().count() > max {
+        return Err(OpsError::invalid(field, format!("{field} is longer than {max} characters")));
+    }
+    Ok(text.to_owned())
+}

@@ -20,6 +20,8 @@ pub struct NewCustomer {
     pub annual_purchase_fen: i64,
     pub owner_id: Option<i64>,
     pub source: String,
+    /// Private notes (not shown to marketing or support).
+    pub notes: String,
     pub tags: Vec<String>,
     pub pain_points: Vec<String>,
     pub contacts: Vec<NewContact>,
@@ -70,8 +72,8 @@ pub async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> StoreRe
     let now = Utc::now();
     let mut ids = Vec::with_capacity(customers.len());
     let sql = "INSERT INTO customers (name, name_key, credit_code, industry, region, city, \
-               annual_purchase_fen, owner_id, source, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id";
+               annual_purchase_fen, owner_id, source, notes, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id";
     for c in customers {
         let id = on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
             .bind(&c.name)
@@ -83,6 +85,7 @@ pub async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> StoreRe
             .bind(c.annual_purchase_fen)
             .bind(c.owner_id)
             .bind(&c.source)
+            .bind(&c.notes)
             .bind(now)
             .fetch_one(&mut **conn)
             .await?);
@@ -326,14 +329,19 @@ impl Store {
     }
 
     /// The tier `CASE` expression, numbered from `$1`.
-    fn tier_expression(&self, basis: &TierBasis, values: &mut Vec<Value>) -> String {
+    pub(crate) fn tier_expression(&self, basis: &TierBasis, values: &mut Vec<Value>) -> String {
         let (sql, params) = segment::tier_sql(&self.segment_context(basis, values.len() + 1));
         values.extend(params.into_iter().map(to_value));
         sql
     }
 
     /// The WHERE condition of a filter, numbered after `values`.
-    fn filter_condition(&self, filter: &CustomerFilter, basis: &TierBasis, values: &mut Vec<Value>) -> String {
+    pub(crate) fn filter_condition(
+        &self,
+        filter: &CustomerFilter,
+        basis: &TierBasis,
+        values: &mut Vec<Value>,
+    ) -> String {
         let mut conditions = vec!["1 = 1".to_owned()];
         if let CustomerScope::OwnAndUnassigned(owner) = filter.scope {
             let p = placeholder(values, owner.into());
@@ -397,17 +405,23 @@ impl Store {
 
     /// Customers per tier (S, B, C) among those matching the filter.
     pub async fn tier_counts(&self, filter: &CustomerFilter, basis: &TierBasis) -> StoreResult<(i64, i64, i64)> {
-        let mut values = Vec::new();
-        let tier = self.tier_expression(basis, &mut values);
-        let condition = self.filter_condition(filter, basis, &mut values);
-        let sql =
-            format!("SELECT t, COUNT(*) FROM (SELECT {tier} AS t FROM customers c WHERE {condition}) x GROUP BY t");
-        let rows: Vec<(String, i64)> = on_db!(self, pool => {
-            let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
-            rows.iter().map(<(String, i64) as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?
-        });
-        let get = |t: &str| rows.iter().find(|(k, _)| k == t).map_or(0, |(_, n)| *n);
-        Ok((get("S"), get("B"), get("C")))
+        // Three index-friendly counts (S, B, all) instead of reading every
+        // matching row to classify it: tier conditions are ranges on the
+        // maintained anchor and inquiry columns.
+        let with_tier = |tier: segment::Tier| {
+            let cond = segment::Expr::Cond(segment::Cond::Tier(segment::TierTest::Eq(tier)));
+            CustomerFilter {
+                segment: Some(match filter.segment.clone() {
+                    Some(e) => e.and(cond),
+                    None => cond,
+                }),
+                ..filter.clone()
+            }
+        };
+        let s = self.count_matching(&with_tier(segment::Tier::S), basis).await?;
+        let b = self.count_matching(&with_tier(segment::Tier::B), basis).await?;
+        let all = self.count_matching(filter, basis).await?;
+        Ok((s, b, all - s - b))
     }
 
     /// One customer if it is within the reader's scope (else `None`: callers
@@ -435,5 +449,149 @@ impl Store {
             }
         });
         Ok(row.map(summary_from_row))
+    }
+}
+
+/// A customer's own fields as stored, for edits and their audit records.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CustomerRecord {
+    pub id: i64,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub industry: String,
+    pub region: String,
+    pub city: String,
+    pub annual_purchase_fen: i64,
+    pub owner_id: Option<i64>,
+    pub source: String,
+    pub notes: String,
+    pub tags: Vec<String>,
+    pub pain_points: Vec<String>,
+    pub version: i64,
+}
+
+/// The editable fields of a customer (the whole set: edits read, change, write).
+#[derive(Clone, Debug)]
+pub struct CustomerChanges {
+    pub name: String,
+    pub name_key: String,
+    pub credit_code: Option<String>,
+    pub industry: String,
+    pub region: String,
+    pub city: String,
+    pub annual_purchase_fen: i64,
+    pub owner_id: Option<i64>,
+    pub source: String,
+    pub notes: String,
+    pub tags: Vec<String>,
+    pub pain_points: Vec<String>,
+}
+
+type RecordRow = (i64, String, Option<String>, String, String, String, i64, Option<i64>, String, String, i64);
+
+pub async fn customer_record(tx: &mut Tx, id: i64) -> StoreResult<Option<CustomerRecord>> {
+    let sql = "SELECT id, name, credit_code, industry, region, city, annual_purchase_fen, owner_id, source, notes, version \
+               FROM customers WHERE id = $1";
+    let row = on_tx!(tx, conn => sqlx::query_as::<_, RecordRow>(sql).bind(id).fetch_optional(&mut **conn).await?);
+    let Some((id, name, credit_code, industry, region, city, annual_purchase_fen, owner_id, source, notes, version)) =
+        row
+    else {
+        return Ok(None);
+    };
+    let tags = on_tx!(tx, conn => sqlx::query_scalar::<_, String>("SELECT tag FROM customer_tags WHERE customer_id = $1 ORDER BY tag")
+        .bind(id).fetch_all(&mut **conn).await?);
+    let pain_points = on_tx!(tx, conn => sqlx::query_scalar::<_, String>(
+        "SELECT pain_point FROM customer_pain_points WHERE customer_id = $1 ORDER BY pain_point")
+        .bind(id).fetch_all(&mut **conn).await?);
+    Ok(Some(CustomerRecord {
+        id,
+        name,
+        credit_code,
+        industry,
+        region,
+        city,
+        annual_purchase_fen,
+        owner_id,
+        source,
+        notes,
+        tags,
+        pain_points,
+        version,
+    }))
+}
+
+/// Writes the changes if `version` is still current; `false` if it is not.
+pub async fn update_customer(tx: &mut Tx, id: i64, version: i64, c: &CustomerChanges) -> StoreResult<bool> {
+    let sql = "UPDATE customers SET name = $3, name_key = $4, credit_code = $5, industry = $6, region = $7, city = $8, \
+               annual_purchase_fen = $9, owner_id = $10, source = $11, notes = $12, version = version + 1, updated_at = $13 \
+               WHERE id = $1 AND version = $2";
+    let n = on_tx!(tx, conn => sqlx::query(sql)
+        .bind(id)
+        .bind(version)
+        .bind(&c.name)
+        .bind(&c.name_key)
+        .bind(&c.credit_code)
+        .bind(&c.industry)
+        .bind(&c.region)
+        .bind(&c.city)
+        .bind(c.annual_purchase_fen)
+        .bind(c.owner_id)
+        .bind(&c.source)
+        .bind(&c.notes)
+        .bind(Utc::now())
+        .execute(&mut **conn)
+        .await?
+        .rows_affected());
+    if n != 1 {
+        return Ok(false);
+    }
+    on_tx!(tx, conn => {
+        sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1").bind(id).execute(&mut **conn).await?;
+        sqlx::query("DELETE FROM customer_pain_points WHERE customer_id = $1").bind(id).execute(&mut **conn).await?.rows_affected()
+    });
+    let mut tags = Vec::new();
+    for tag in dedup(&c.tags) {
+        tags.extend([Value::from(id), Value::from(tag)]);
+    }
+    let mut pains = Vec::new();
+    for pain in dedup(&c.pain_points) {
+        pains.extend([Value::from(id), Value::from(pain)]);
+    }
+    insert_rows(tx, "customer_tags", &["customer_id", "tag"], &tags).await?;
+    insert_rows(tx, "customer_pain_points", &["customer_id", "pain_point"], &pains).await?;
+    Ok(true)
+}
+
+fn dedup(items: &[String]) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    items.iter().map(String::as_str).filter(|s| seen.insert(*s)).collect()
+}
+
+pub async fn delete_customer(tx: &mut Tx, id: i64) -> StoreResult<bool> {
+    let n = on_tx!(tx, conn => sqlx::query("DELETE FROM customers WHERE id = $1").bind(id).execute(&mut **conn).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// The owner a rep may be given: an active rep's id by email.
+impl Store {
+    pub async fn active_rep_by_email(&self, email: &str) -> StoreResult<Option<(i64, Option<String>)>> {
+        let sql = "SELECT id, region FROM users WHERE email = $1 AND role = 'rep' AND active";
+        Ok(on_db!(self, pool => sqlx::query_as::<_, (i64, Option<String>)>(sql)
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(pool)
+            .await?))
+    }
+
+    /// Tags and pain points of a customer, for display.
+    pub async fn customer_labels(&self, id: i64) -> StoreResult<(Vec<String>, Vec<String>)> {
+        let (tags, pains) = on_db!(self, pool => {
+            let tags = sqlx::query_scalar::<_, String>("SELECT tag FROM customer_tags WHERE customer_id = $1 ORDER BY tag")
+                .bind(id).fetch_all(pool).await?;
+            let pains = sqlx::query_scalar::<_, String>(
+                "SELECT pain_point FROM customer_pain_points WHERE customer_id = $1 ORDER BY pain_point")
+                .bind(id).fetch_all(pool).await?;
+            (tags, pains)
+        });
+        Ok((tags, pains))
     }
 }

@@ -72,3 +72,15 @@ impl Store {
         Ok(DemoOutcome::Loaded { users: usize::try_from(created_users).unwrap_or(0), customers: count, interactions })
     }
 }
+
+/// Claims a demo part's marker inside `tx`; `false` when already loaded.
+pub async fn claim_marker(tx: &mut super::Tx, marker: &str) -> StoreResult<bool> {
+    let sql = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+    let claimed = on_tx!(tx, conn => sqlx::query(sql)
+        .bind(marker)
+        .bind(Utc::now().to_rfc3339())
+        .execute(&mut **conn)
+        .await?
+        .rows_affected());
+    Ok(claimed == 1)
+}

@@ -20,9 +20,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::config::{DatabaseUrl, redact_url};
 
 pub mod audit;
+pub mod campaigns;
+pub mod contacts;
 pub mod customers;
 pub mod demo;
 pub mod import;
+pub mod interactions;
+pub mod segments;
 pub mod sessions;
 pub mod settings;
 pub mod users;
@@ -300,6 +304,7 @@ pub enum Value {
     Date(Option<NaiveDate>),
     Time(Option<DateTime<Utc>>),
     Bool(Option<bool>),
+    Real(Option<f64>),
 }
 
 impl From<i64> for Value {
@@ -360,6 +365,7 @@ where
     Option<NaiveDate>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<bool>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<f64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     for value in values {
         query = match value.clone() {
@@ -368,6 +374,7 @@ where
             Value::Date(v) => query.bind(v),
             Value::Time(v) => query.bind(v),
             Value::Bool(v) => query.bind(v),
+            Value::Real(v) => query.bind(v),
         };
     }
     query
@@ -407,6 +414,23 @@ pub(crate) fn multi_row_inserts(
         sql.push_str(suffix);
         (start..end, sql)
     })
+}
+
+impl Store {
+    /// Refreshes the planner's statistics after bulk changes (imports, the
+    /// demo) and periodically, so filters pick the right index.
+    pub async fn optimize(&self) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query("PRAGMA analysis_limit = 1000").execute(pool).await?;
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -18,3 +18,11 @@ impl Store {
         Ok(())
     }
 }
+
+/// Sets a value inside a larger unit of work.
+pub async fn set_in_tx(tx: &mut super::Tx, key: &str, value: &str) -> StoreResult<()> {
+    let sql =
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+    super::on_tx!(tx, conn => sqlx::query(sql).bind(key).bind(value).execute(&mut **conn).await?.rows_affected());
+    Ok(())
+}

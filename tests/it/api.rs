@@ -13,7 +13,12 @@ const ROLES: [&str; 7] = ["admin", "lead", "rep", "marketing", "service", "suppo
 struct World {
     users: Vec<TestUser>,
     target: TestUser,
+    other_rep: TestUser,
     other_rep_customer: i64,
+    contact: i64,
+    interaction: i64,
+    segment: i64,
+    campaign: i64,
     spare_admin_token: i64,
 }
 
@@ -38,12 +43,89 @@ async fn world(app: &TestApp) -> World {
         .json()
         .await
         .unwrap();
-    World { users, target, other_rep_customer, spare_admin_token: created["id"].as_i64().unwrap() }
+    let contact =
+        create(app, &other_rep, &format!("/api/v1/customers/{other_rep_customer}/contacts"), json!({"name": "王总"}))
+            .await;
+    let interaction = create(
+        app,
+        &other_rep,
+        &format!("/api/v1/customers/{other_rep_customer}/interactions"),
+        json!({"channel": "phone", "kind": "inquiry", "note": "询价"}),
+    )
+    .await;
+    let segment =
+        create(app, admin, "/api/v1/segments", json!({"name": "华东", "expression": "region = \"华东\""})).await;
+    let campaign = create(
+        app,
+        admin,
+        "/api/v1/campaigns",
+        json!({"name": "矩阵活动", "kind": "new_product", "segment": "region = \"华北\"",
+               "announced_on": "2026-11-02", "starts_on": "2026-11-03", "ends_on": "2026-11-30"}),
+    )
+    .await;
+    World {
+        campaign,
+        users,
+        target,
+        other_rep,
+        other_rep_customer,
+        contact,
+        interaction,
+        segment,
+        spare_admin_token: created["id"].as_i64().unwrap(),
+    }
+}
+
+/// POSTs and returns the new object's id.
+async fn create(app: &TestApp, user: &TestUser, path: &str, body: Value) -> i64 {
+    let response = app.api(user, Method::POST, path).json(&body).send().await.unwrap();
+    let status = response.status();
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(status, 201, "{path}: {created}");
+    created["id"].as_i64().unwrap()
+}
+
+/// Deleting consumes its object, so each role deletes a fresh one.
+async fn fresh_target(app: &TestApp, w: &World, path: &str) -> String {
+    let admin = &w.users[0];
+    let id = if path.starts_with("/api/v1/customers") {
+        add_customer(app, "待删除客户", "华北", Some(w.other_rep.id)).await
+    } else if path.starts_with("/api/v1/contacts") {
+        create(
+            app,
+            &w.other_rep,
+            &format!("/api/v1/customers/{}/contacts", w.other_rep_customer),
+            json!({"name": "李四"}),
+        )
+        .await
+    } else if path.starts_with("/api/v1/interactions") {
+        create(
+            app,
+            &w.other_rep,
+            &format!("/api/v1/customers/{}/interactions", w.other_rep_customer),
+            json!({"channel": "im", "kind": "message"}),
+        )
+        .await
+    } else if path.starts_with("/api/v1/segments") {
+        let name = format!("临时{}", rand_suffix());
+        create(app, admin, "/api/v1/segments", json!({"name": name, "expression": "tier = \"S\""})).await
+    } else {
+        return concrete(path, w);
+    };
+    path.replace("{id}", &id.to_string())
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
 }
 
 /// The policy every route must have. A route missing here fails the test.
 fn expected(method: &str, path: &str, role: &str) -> u16 {
     let admin = role == "admin";
+    let lead_or_admin = matches!(role, "admin" | "lead");
+    let pick = |allowed: bool, yes: u16, no: u16| if allowed { yes } else { no };
     match (method, path) {
         ("get", "/api/v1/me") | ("patch", "/api/v1/me") => 200,
         ("post", "/api/v1/me/password") => 204,
@@ -53,65 +135,88 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
             if matches!(role, "admin" | "lead" | "rep") { 200 } else { 403 }
         }
         // The rep asks for another rep's customer: not visible, so not found.
-        ("get", "/api/v1/customers/{id}") => {
-            if role == "rep" {
-                404
-            } else {
-                200
-            }
-        }
+        ("get", "/api/v1/customers/{id}") => pick(role != "rep", 200, 404),
         ("get", "/api/v1/users") | ("get", "/api/v1/users/{id}") => 200,
-        ("post", "/api/v1/users") => {
-            if admin {
-                201
-            } else {
-                403
-            }
-        }
-        ("patch", "/api/v1/users/{id}") => {
-            if admin {
-                200
-            } else {
-                403
-            }
-        }
-        ("post", "/api/v1/users/{id}/password") => {
-            if admin {
-                204
-            } else {
-                403
-            }
-        }
+        ("post", "/api/v1/users") => pick(admin, 201, 403),
+        ("patch", "/api/v1/users/{id}") => pick(admin, 200, 403),
+        ("post", "/api/v1/users/{id}/password") => pick(admin, 204, 403),
         ("get", "/api/v1/tokens") => 200,
         ("post", "/api/v1/tokens") => 201,
         // Only the owner may revoke a token; for anyone else it does not exist.
-        ("delete", "/api/v1/tokens/{id}") => {
-            if admin {
-                204
-            } else {
-                404
-            }
+        ("delete", "/api/v1/tokens/{id}") => pick(admin, 204, 404),
+        ("get", "/api/v1/audit/{object_type}/{id}") => pick(lead_or_admin, 200, 403),
+        // Writing customers: leads and admins any, a rep their own (this one is
+        // another rep's, so invisible), other roles not at all.
+        ("post", "/api/v1/customers") => pick(matches!(role, "admin" | "lead" | "rep"), 201, 403),
+        ("patch", "/api/v1/customers/{id}") | ("patch", "/api/v1/contacts/{id}") => editor(role, 200),
+        // No rep may delete customers, whichever: 403 for any id leaks nothing.
+        ("delete", "/api/v1/customers/{id}") => pick(lead_or_admin, 204, 403),
+        ("delete", "/api/v1/contacts/{id}") => editor(role, 204),
+        ("get", "/api/v1/customers/{id}/contacts") | ("get", "/api/v1/customers/{id}/interactions") => {
+            pick(role != "rep", 200, 404)
         }
-        ("get", "/api/v1/audit/{object_type}/{id}") => {
-            if matches!(role, "admin" | "lead") {
-                200
-            } else {
-                403
-            }
-        }
+        ("post", "/api/v1/customers/{id}/contacts") => editor(role, 201),
+        // Customer service logs inquiries on any customer, and corrects only its own entries.
+        ("post", "/api/v1/customers/{id}/interactions") => pick(role == "service", 201, editor(role, 201)),
+        ("patch", "/api/v1/interactions/{id}") => editor(role, 200),
+        ("delete", "/api/v1/interactions/{id}") => editor(role, 204),
+        ("get", "/api/v1/segments") | ("get", "/api/v1/segments/count") | ("get", "/api/v1/settings/tiers") => 200,
+        ("post", "/api/v1/segments") => pick(matches!(role, "admin" | "lead" | "rep" | "marketing"), 201, 403),
+        // Saved segments change by their author (admin here) or a lead/admin.
+        ("patch", "/api/v1/segments/{id}") => pick(lead_or_admin, 200, 403),
+        ("delete", "/api/v1/segments/{id}") => pick(lead_or_admin, 204, 403),
+        ("put", "/api/v1/settings/tiers") => pick(lead_or_admin, 200, 403),
+        // Everyone opens campaigns and plans; marketing, leads and admins plan them.
+        ("get", "/api/v1/campaigns")
+        | ("get", "/api/v1/campaigns/{id}")
+        | ("get", "/api/v1/campaigns/{id}/members")
+        | ("get", "/api/v1/campaigns/{id}/breakdown")
+        | ("get", "/api/v1/calendar/working-days") => 200,
+        ("post", "/api/v1/campaigns") => pick(planner(role), 201, 403),
+        ("patch", "/api/v1/campaigns/{id}")
+        | ("post", "/api/v1/campaigns/{id}/members/generate")
+        | ("put", "/api/v1/campaigns/{id}/breakdown")
+        | ("put", "/api/v1/campaigns/{id}/milestones/{key}") => pick(planner(role), 200, 403),
+        ("post", "/api/v1/calendar/years") => pick(admin, 200, 403),
+        ("get", "/api/v1/settings/phases") => 200,
+        ("put", "/api/v1/settings/phases") => pick(lead_or_admin, 200, 403),
         _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
+    }
+}
+
+fn planner(role: &str) -> bool {
+    matches!(role, "admin" | "lead" | "marketing")
+}
+
+/// Another rep's customer: leads and admins change it, that rep's peer
+/// cannot see it, everyone else may not change customers.
+fn editor(role: &str, ok: u16) -> u16 {
+    match role {
+        "admin" | "lead" => ok,
+        "rep" => 404,
+        _ => 403,
     }
 }
 
 fn concrete(path: &str, w: &World) -> String {
     let id = if path.starts_with("/api/v1/customers") {
         w.other_rep_customer
+    } else if path.starts_with("/api/v1/contacts") {
+        w.contact
+    } else if path.starts_with("/api/v1/interactions") {
+        w.interaction
+    } else if path.starts_with("/api/v1/segments") {
+        w.segment
+    } else if path.starts_with("/api/v1/campaigns") {
+        w.campaign
+    } else if path.starts_with("/api/v1/calendar/working-days") {
+        return format!("{path}?from=2025-09-30&add=1");
     } else if path.starts_with("/api/v1/tokens") {
         w.spare_admin_token
     } else {
         w.target.id
     };
-    path.replace("{object_type}", "user").replace("{id}", &id.to_string())
+    path.replace("{object_type}", "user").replace("{key}", "kickoff_held").replace("{id}", &id.to_string())
 }
 
 fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
@@ -124,6 +229,31 @@ fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
         ("patch", "/api/v1/users/{id}") => Some(json!({"name": "改名"})),
         ("post", "/api/v1/users/{id}/password") => Some(json!({"password": "another long pw"})),
         ("post", "/api/v1/tokens") => Some(json!({"name": "matrix"})),
+        ("post", "/api/v1/customers") => Some(json!({"name": format!("{role}的新客户"), "region": "华南"})),
+        ("patch", "/api/v1/customers/{id}") => Some(json!({"city": "北京"})),
+        ("post", "/api/v1/customers/{id}/contacts") => Some(json!({"name": "张三", "phone": "13800138000"})),
+        ("patch", "/api/v1/contacts/{id}") => Some(json!({"title": "采购经理"})),
+        ("post", "/api/v1/customers/{id}/interactions") => {
+            Some(json!({"channel": "phone", "kind": "inquiry", "note": "来电"}))
+        }
+        ("patch", "/api/v1/interactions/{id}") => Some(json!({"note": "更正"})),
+        ("post", "/api/v1/segments") => {
+            Some(json!({"name": format!("{role}的分群"), "expression": "tier in [\"S\", \"B\"]"}))
+        }
+        ("patch", "/api/v1/segments/{id}") => Some(json!({"expression": "region = \"华南\""})),
+        ("put", "/api/v1/settings/tiers") => {
+            Some(json!({"s_min_interactions": 3, "s_window_days": 30, "b_window_days": 60}))
+        }
+        ("post", "/api/v1/campaigns") => Some(json!({"name": format!("{role}的活动"), "kind": "trade_show",
+            "announced_on": "2026-11-02", "starts_on": "2026-11-05", "ends_on": "2026-11-08"})),
+        ("patch", "/api/v1/campaigns/{id}") => Some(json!({"theme": "新品A首发"})),
+        ("put", "/api/v1/campaigns/{id}/breakdown") => Some(json!({"rows": []})),
+        ("put", "/api/v1/campaigns/{id}/milestones/{key}") => Some(json!({"planned_on": "2026-11-04"})),
+        ("post", "/api/v1/calendar/years") => {
+            Some(serde_json::from_str(include_str!("../../data/cn-workcalendar.json")).unwrap())
+        }
+        ("put", "/api/v1/settings/phases") => Some(json!({"kickoff_after_notice": 2, "breakdown_after_notice": 3,
+            "rollout_after_start": 3, "review_after_end": 3})),
         _ => None,
     }
 }
@@ -151,7 +281,7 @@ fn routes() -> Vec<(String, String)> {
             }
         }
     }
-    assert!(routes.len() >= 14, "{routes:?}");
+    assert!(routes.len() >= 30, "{routes:?}");
     routes
 }
 
@@ -168,6 +298,11 @@ backend_test!(every_route_has_a_policy_for_every_role, |app| {
 
         for user in &w.users {
             let want = expected(&method, &path, &user.role);
+            let url = if method == "delete" && !path.starts_with("/api/v1/tokens") {
+                fresh_target(&app, &w, &path).await
+            } else {
+                url.clone()
+            };
             let mut request = app.api(user, m.clone(), &url);
             if let Some(body) = body_for(&method, &path, &user.role) {
                 request = request.json(&body);

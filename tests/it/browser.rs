@@ -69,9 +69,15 @@ fn start_driver() -> Result<Driver, String> {
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("find a free port: {e}"))?
         .port();
+    // Chromium keeps crash reports under $XDG_CONFIG_HOME whatever its profile directory:
+    // point that at a directory the watchdog removes.
+    let home = std::env::temp_dir().join(format!("rally-chromedriver-{}", std::process::id()));
+    std::fs::create_dir_all(&home).map_err(|e| format!("create {}: {e}", home.display()))?;
     // Its own process group, so the watchdog can end the driver and every browser it started.
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
         .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -80,9 +86,10 @@ fn start_driver() -> Result<Driver, String> {
         .map_err(|e| format!("start {CHROMEDRIVER}: {e}"))?;
     let group = child.id();
     let stop = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; kill -TERM -- -{group} 2>/dev/null; \
-         sleep 2; kill -KILL -- -{group} 2>/dev/null",
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; kill -TERM -{group} 2>/dev/null; \
+         sleep 2; kill -KILL -{group} 2>/dev/null; rm -rf {home}",
         pid = std::process::id(),
+        home = home.display(),
     );
     Command::new("sh")
         .args(["-c", &stop])
@@ -197,13 +204,14 @@ impl Browser {
     async fn wait_for(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + WAIT;
         loop {
-            let last =
-                match self.try_cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": [] })).await
-                {
-                    Ok(v) if truthy(&v) => return v,
-                    Ok(v) => v.to_string(),
-                    Err(e) => e, // e.g. the document was unloading; try again
-                };
+            let last = match self
+                .try_cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": [] }))
+                .await
+            {
+                Ok(v) if truthy(&v) => return v,
+                Ok(v) => v.to_string(),
+                Err(e) => e, // e.g. the document was unloading; try again
+            };
             if Instant::now() > deadline {
                 let text = self.js("return location.href + '\\n' + document.body.innerText").await;
                 panic!("timed out waiting for {what} (last: {last}); the page was:\n{}", text.as_str().unwrap_or(""));
@@ -254,7 +262,11 @@ impl Browser {
     /// A PNG of the viewport, written to the temp directory; returns its path.
     async fn screenshot(&self, name: &str) -> PathBuf {
         let encoded = self.cmd(reqwest::Method::GET, "/screenshot", json!({})).await;
-        let png = base64_decode(encoded.as_str().expect("base64 screenshot"));
+        let png = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            encoded.as_str().expect("base64 screenshot"),
+        )
+        .expect("a base64 screenshot");
         assert!(png.starts_with(b"\x89PNG"), "the screenshot should be a PNG");
         let path = std::env::temp_dir().join(name);
         std::fs::write(&path, png).expect("write the screenshot");
@@ -289,7 +301,14 @@ impl Drop for Browser {
         if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
             let _ = stream.write_all(request.as_bytes());
-            let _ = stream.read_to_end(&mut Vec::new());
+            // The reply comes once the browser is gone; the driver may keep the connection open after it.
+            let (mut reply, mut chunk) = (Vec::new(), [0u8; 1024]);
+            while let Ok(n @ 1..) = stream.read(&mut chunk) {
+                reply.extend_from_slice(&chunk[..n]);
+                if reply.windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
         }
     }
 }
@@ -302,24 +321,6 @@ fn truthy(v: &Value) -> bool {
         Value::Number(n) => n.as_f64() != Some(0.0),
         _ => true,
     }
-}
-
-fn base64_decode(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => panic!("not base64: {c}"),
-    };
-    let digits: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').map(value).collect();
-    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
-    for chunk in digits.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, d)| acc | (u32::from(*d) << (18 - 6 * i)));
-        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
-    }
-    out
 }
 
 /// A browser and a fresh app on the backend, or `None` when either is missing (announced).
@@ -420,7 +421,7 @@ async fn form_without_csrf_token_is_rejected() {
     browser.type_into("form[action='/settings/tokens'] input[name=name]", "有令牌表单").await;
     browser.click("form[action='/settings/tokens'] button[type=submit]").await;
     browser.wait_for("the new token", "return document.querySelector('[data-new-token]')").await;
-    assert_eq!(browser.status().await, 200);
+    assert_eq!(browser.status().await, 201);
     let tokens = app.store.tokens_of(user.id).await.unwrap();
     assert_eq!(tokens.len(), tokens_before + 1);
     assert!(tokens.iter().any(|t| t.name == "有令牌表单"), "{tokens:?}");
@@ -434,7 +435,8 @@ async fn script_in_a_name_is_shown_as_text() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
     let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
     let victim = app.named_user("ming@rally.test", NAME, "rep", Some("华南")).await;
-    let not_run = "return typeof window.__pwned === 'undefined' && document.querySelectorAll('main script').length === 0";
+    let not_run =
+        "return typeof window.__pwned === 'undefined' && document.querySelectorAll('main script').length === 0";
 
     browser.sign_in(&app, &admin.email).await;
     browser.goto(&app.url("/team")).await;
@@ -521,9 +523,159 @@ async fn main_pages_keep_the_content_security_policy() {
     );
 }
 
-#[test]
-fn base64_decodes() {
-    assert_eq!(base64_decode("aGVsbG8="), b"hello");
-    assert_eq!(base64_decode("aGVsbG8h"), b"hello!");
-    assert_eq!(base64_decode("aGk="), b"hi");
+/// The segment builder in a real browser: typing a value shows the live
+/// count, changing the field swaps in the operators that fit it, a value
+/// the parser rejects is marked at its position, and "apply" filters the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn segment_builder_counts_live() {
+    let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
+    let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
+    some_customers(&app, admin.id).await;
+    browser.sign_in(&app, &admin.email).await;
+    browser.goto(&app.url("/customers")).await;
+    browser.wait_for_page("/customers").await;
+    browser.wait_for("htmx", "return typeof htmx !== 'undefined'").await;
+    browser.console().await;
+
+    browser.click("details.builder-box > summary").await;
+    browser.type_into("#seg-v0", "华南").await;
+    let count = "const c = document.querySelector('#builder-preview [data-count]'); return c && c.dataset.count";
+    assert_eq!(browser.wait_for("the live count", count).await, "2");
+    assert_eq!(browser.text("#builder-preview [data-expression]").await, "region = \"华南\"");
+
+    // Another field: its operators replace the old ones, and the old value no longer reads.
+    browser
+        .js("const s = document.querySelector('#seg-f0'); s.value = 'annual_purchase';
+             s.dispatchEvent(new Event('change', { bubbles: true }))")
+        .await;
+    browser.wait_for("amount operators", "return !!document.querySelector('#seg-o0 option[value=ge]')").await;
+    let position = browser
+        .wait_for(
+            "the positioned error",
+            "const e = document.querySelector('#builder-preview [data-error-position]'); return e && e.dataset.errorPosition",
+        )
+        .await;
+    assert_eq!(position, "19", "the value starts after `annual_purchase = `");
+    assert!(browser.text("#builder-preview mark").await.contains('"'), "the position is marked");
+    assert_eq!(
+        browser.js("return document.querySelector('#seg-v0').value").await,
+        "华南",
+        "typed text survives the swap"
+    );
+
+    browser.js("document.querySelector('#seg-v0').value = ''").await;
+    browser.type_into("#seg-v0", "500万").await;
+    browser
+        .js("const s = document.querySelector('#seg-o0'); s.value = 'ge';
+             s.dispatchEvent(new Event('change', { bubbles: true }))")
+        .await;
+    let expression = "const e = document.querySelector('#builder-preview [data-expression]');
+                      return e && e.textContent === 'annual_purchase >= 500万' && e.textContent";
+    assert_eq!(browser.wait_for("the new filter", expression).await, "annual_purchase >= 500万");
+    assert_eq!(browser.wait_for("the new count", count).await, "4");
+
+    // A second condition joined with `and`.
+    browser.click("#segment-builder button[name=add]").await;
+    browser.wait_for("a second row", "return !!document.querySelector('#seg-v1')").await;
+    browser.type_into("#seg-v1", "华东").await;
+    let narrowed = "const c = document.querySelector('#builder-preview [data-count]');
+                    return c && c.dataset.count === '1' && c.dataset.count";
+    assert_eq!(browser.wait_for("the narrowed count", narrowed).await, "1");
+
+    browser.click("#builder-preview [data-apply]").await;
+    browser
+        .wait_for(
+            "the filtered list",
+            "return location.search.includes('segment=') && document.readyState === 'complete'",
+        )
+        .await;
+    assert_eq!(browser.text("[data-total]").await, "共 1 家客户");
+    assert_eq!(
+        browser.js("return document.querySelector('#segment').value").await,
+        "annual_purchase >= 500万 and region = \"华东\""
+    );
+
+    // The text field has its own live check, which leaves the list and the address alone.
+    let address = browser.js("return location.href").await;
+    browser.js("document.querySelector('#segment').value = ''").await;
+    browser.type_into("#segment", "regoin = \"华东\"").await;
+    let check =
+        "const e = document.querySelector('#segment-check [data-error-position]'); return e && e.dataset.errorPosition";
+    assert_eq!(browser.wait_for("the text field's check", check).await, "1");
+    assert!(browser.text("#segment-check").await.contains("第 1 个字符处：应为字段名"));
+    assert_eq!(browser.js("return location.href").await, address);
+    assert_eq!(browser.text("[data-total]").await, "共 1 家客户");
+
+    // Filtering in place refreshes the list and the "save this filter" form with it.
+    browser.js("document.querySelector('#segment').value = ''").await;
+    browser.type_into("#segment", "region = \"华南\"").await;
+    browser.click("form[role=search] button[type=submit]").await;
+    let total = "const t = document.querySelector('[data-total]'); return t && t.dataset.total === '2'";
+    browser.wait_for("the list for the typed filter", total).await;
+    let saved = browser.js("return document.querySelector('#saved-box input[name=expression]').value").await;
+    assert_eq!(saved, "region = \"华南\"");
+    assert!(browser.js("return location.search").await.as_str().unwrap().contains("segment="));
+    let problems: Vec<Value> = browser
+        .console()
+        .await
+        .into_iter()
+        .filter(|e| e["level"] == "SEVERE" && !e["message"].as_str().unwrap_or("").contains("favicon"))
+        .collect();
+    assert!(problems.is_empty(), "console errors: {problems:#?}");
+}
+
+/// A lead creates a campaign from the UI, generates its target list and edits
+/// the breakdown, as the planning issue's browser check asks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_plans_a_campaign() {
+    let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
+    let lead = app.named_user("qiang@rally.test", "周强", "lead", None).await;
+    let ming = app.named_user("ming@rally.test", "明", "rep", Some("华南")).await;
+    let fang = app.named_user("fang@rally.test", "芳", "rep", Some("华北")).await;
+    for i in 0..4 {
+        add_customer(&app, &format!("华南制造{i}有限公司"), "华南", Some(ming.id)).await;
+        add_customer(&app, &format!("华北制造{i}有限公司"), "华北", Some(fang.id)).await;
+    }
+    browser.sign_in(&app, &lead.email).await;
+
+    browser.goto(&app.url("/campaigns")).await;
+    browser.click("a[href='/campaigns/new']").await;
+    browser.wait_for_page("/campaigns/new").await;
+    browser.type_into("input[name=name]", "新品A限时促销").await;
+    browser.type_into("input[name=segment]", "industry = \"制造业\"").await;
+    // Date inputs take ISO values through script (their typing follows the OS locale).
+    browser
+        .js("for (const [n, v] of [['announced_on','2025-09-25'],['starts_on','2025-09-29'],['ends_on','2025-10-31']]) {
+               document.querySelector(`input[name=${n}]`).value = v; }
+             return true")
+        .await;
+    browser.type_into("input[name=goal_intent]", "8").await;
+    browser.type_into("input[name=goal_orders]", "4").await;
+    browser.click("form.grid-form button[type=submit]").await;
+    browser.wait_for("the target list page", "return location.pathname.endsWith('/members')").await;
+    let campaign_path = browser.path().await.trim_end_matches("/members").to_owned();
+
+    browser.click("form[action$='/members/generate'] button").await;
+    browser.wait_for("the generated list", "return document.body.innerText.includes('共 8 家')").await;
+    let rows = browser.js("return document.querySelectorAll('main table tbody tr').length").await;
+    assert!(rows.as_i64().unwrap_or(0) >= 8, "{rows}");
+
+    browser.click("nav.tabs a[href$='/breakdown']").await;
+    browser.wait_for_page(&format!("{campaign_path}/breakdown")).await;
+    assert_eq!(browser.text("tfoot [data-total]").await, "8", "the proposal sums to the goal");
+    // Move one target from the first row to the second, then save.
+    browser
+        .js("const t = document.querySelectorAll('input[name=target_customers]');
+             t[0].value = String(Number(t[0].value) - 1); t[1].value = String(Number(t[1].value) + 1);
+             document.querySelector('input[name=resource_needs]').value = '需技术支持演示';
+             return true")
+        .await;
+    browser.click("main form button[type=submit]").await;
+    browser.wait_for("the saved breakdown", "return document.body.innerText.includes('任务分解已保存')").await;
+    let id: i64 = campaign_path.rsplit('/').next().unwrap().parse().unwrap();
+    let saved = app.store.breakdown(id).await.unwrap();
+    assert_eq!(saved.iter().map(|r| r.target_customers).sum::<i64>(), 8);
+    assert!(saved.iter().any(|r| r.resource_needs == "需技术支持演示"), "{saved:?}");
+    let shot = browser.screenshot("rally-breakdown.png").await;
+    eprintln!("breakdown screenshot: {}", shot.display());
 }

@@ -6,7 +6,12 @@ mod helpers;
 mod pg;
 
 mod api;
+mod browser;
+mod campaign_pages;
+mod campaigns;
 mod cli;
+mod customer_pages;
+mod customers;
 mod foundation;
 mod import;
 mod segments;

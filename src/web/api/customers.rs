@@ -1,7 +1,9 @@
 //! Customers, within the caller's visibility.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,6 +13,7 @@ use crate::app::AppState;
 use crate::domain::money::fen_to_yuan;
 use crate::ops;
 use crate::ops::authz::{self, Actor, Permission};
+use crate::ops::customer_edit::{self, CustomerFields};
 use crate::ops::customers::ListQuery;
 use crate::store::customers::CustomerSummary;
 use crate::web::cursor;
@@ -113,4 +116,106 @@ pub async fn get(
     let id = parse_id(&id)?;
     let c = ops::customers::get(&state.store, &actor, id, crate::clock::today()).await?;
     Ok(Json(to_api(&actor, c)))
+}
+
+/// Customer fields; on edit, absent fields keep their value and `null`
+/// clears `credit_code` / `owner_email`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerInput {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
+    pub credit_code: Option<Option<String>>,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    /// CNY.
+    pub annual_purchase: Option<f64>,
+    /// An active rep's email; `null` for the unassigned pool.
+    #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
+    pub owner_email: Option<Option<String>>,
+    pub source: Option<String>,
+    pub notes: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub pain_points: Option<Vec<String>>,
+    /// The version being edited (or send `If-Match`).
+    pub version: Option<i64>,
+}
+
+impl CustomerInput {
+    fn fields(self) -> Result<(CustomerFields, Option<i64>), ApiError> {
+        let annual_purchase_fen = self.annual_purchase.map(|v| super::yuan_to_fen("annual_purchase", v)).transpose()?;
+        Ok((
+            CustomerFields {
+                name: self.name,
+                credit_code: self.credit_code,
+                industry: self.industry,
+                region: self.region,
+                city: self.city,
+                annual_purchase_fen,
+                owner_email: self.owner_email,
+                source: self.source,
+                notes: self.notes,
+                tags: self.tags,
+                pain_points: self.pain_points,
+            },
+            self.version,
+        ))
+    }
+}
+
+/// Add a customer (a rep's new customers are their own).
+#[utoipa::path(post, operation_id = "customers_create", path = "/api/v1/customers", tag = "customers", request_body = CustomerInput,
+    responses((status = 201, description = "Created", body = Customer), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
+        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Customer>), ApiError> {
+    authz::require(&actor, Permission::WriteCustomers)?;
+    let (fields, _) = super::parse_body::<CustomerInput>(&headers, &body)?.fields()?;
+    let id = customer_edit::create(&state.store, &actor, fields).await?;
+    let c = ops::customers::get(&state.store, &actor, id, crate::clock::today()).await?;
+    Ok((StatusCode::CREATED, Json(to_api(&actor, c))))
+}
+
+/// Edit a customer: a rep their own, a lead or admin any. Stale versions answer 409.
+#[utoipa::path(patch, operation_id = "customers_update", path = "/api/v1/customers/{id}", tag = "customers", request_body = CustomerInput,
+    params(("id" = i64, Path, description = "customer id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
+    responses((status = 200, description = "OK", body = Customer), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
+        (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody), (status = 409, description = "Changed meanwhile", body = super::ErrorBody),
+        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Customer>, ApiError> {
+    let id = parse_id(&id)?;
+    customer_edit::check(&state.store, &actor, id, Permission::WriteCustomers).await?;
+    let (fields, version) = super::parse_body::<CustomerInput>(&headers, &body)?.fields()?;
+    let version = super::if_match(&headers)?.or(version);
+    customer_edit::update(&state.store, &actor, id, version, fields).await?;
+    let c = ops::customers::get(&state.store, &actor, id, crate::clock::today()).await?;
+    Ok(Json(to_api(&actor, c)))
+}
+
+/// Delete a customer with its contacts and history (lead, admin).
+#[utoipa::path(delete, operation_id = "customers_delete", path = "/api/v1/customers/{id}", tag = "customers",
+    params(("id" = i64, Path, description = "customer id")),
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
+        (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&id)?;
+    customer_edit::delete(&state.store, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

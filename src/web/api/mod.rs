@@ -18,10 +18,14 @@ use super::error::ApiError;
 use crate::app::AppState;
 
 mod audit;
+pub mod campaigns;
+mod contacts;
 mod customers;
 mod exports;
 mod imports;
+mod interactions;
 mod me;
+mod segments;
 mod tokens;
 mod users;
 
@@ -53,11 +57,28 @@ fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(me::me, me::update_me))
         .routes(routes!(me::change_password))
-        .routes(routes!(customers::list))
+        .routes(routes!(customers::list, customers::create))
         .routes(routes!(exports::export))
         .routes(routes!(imports::customers))
         .routes(routes!(imports::interactions))
-        .routes(routes!(customers::get))
+        .routes(routes!(customers::get, customers::update, customers::delete))
+        .routes(routes!(contacts::list, contacts::create))
+        .routes(routes!(contacts::update, contacts::delete))
+        .routes(routes!(interactions::list, interactions::create))
+        .routes(routes!(interactions::update, interactions::delete))
+        .routes(routes!(segments::list, segments::create))
+        .routes(routes!(segments::update, segments::delete))
+        .routes(routes!(segments::count))
+        .routes(routes!(segments::tiers, segments::set_tiers))
+        .routes(routes!(campaigns::list, campaigns::create))
+        .routes(routes!(campaigns::get, campaigns::update))
+        .routes(routes!(campaigns::generate))
+        .routes(routes!(campaigns::members))
+        .routes(routes!(campaigns::breakdown, campaigns::set_breakdown))
+        .routes(routes!(campaigns::set_milestone))
+        .routes(routes!(campaigns::working_days))
+        .routes(routes!(campaigns::import_calendar))
+        .routes(routes!(campaigns::phases, campaigns::set_phases))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update))
         .routes(routes!(users::reset_password))
@@ -163,4 +184,27 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     text.parse()
         .map(Some)
         .map_err(|_| ApiError::invalid("If-Match", "If-Match must carry the version number, e.g. \"3\""))
+}
+
+/// Tells "field absent" (keep) from "field null" (clear) for optional fields.
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A yuan amount from JSON as fen: finite, not negative, below 10^13 yuan.
+pub(crate) fn yuan_to_fen(field: &str, yuan: f64) -> Result<i64, ApiError> {
+    if !yuan.is_finite() || !(0.0..1e13).contains(&yuan) {
+        return Err(ApiError::invalid(field, format!("{field} must be an amount in CNY from 0")));
+    }
+    Ok((yuan * 100.0).round() as i64)
+}
+
+/// `{"count": N}`.
+#[derive(Serialize, ToSchema)]
+pub struct Count {
+    pub count: i64,
 }

@@ -114,7 +114,7 @@ pub struct UpdateUser {
     pub name: Option<String>,
     pub role: Option<String>,
     /// A region, or null to clear it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<String>)]
     pub region: Option<Option<String>>,
     pub active: Option<bool>,
@@ -176,13 +176,4 @@ pub async fn reset_password(
     let input: ResetPassword = parse_body(&headers, &body)?;
     ops::users::reset_password(&state.store, &actor, id, &input.password).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Tells "field absent" (keep) from "field null" (clear) for optional fields.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }

@@ -137,7 +137,11 @@ pub async fn set_language(
     Form(form): Form<LanguageForm>,
 ) -> Response {
     match ops::users::set_own_locale(&state.store, &session.actor, &form.locale).await {
-        Ok(()) => Redirect::to(&safe_next(form.next.as_deref())).into_response(),
+        // The cookie keeps the choice for the sign-in page after signing out.
+        Ok(()) => with_cookie(
+            Redirect::to(&safe_next(form.next.as_deref())).into_response(),
+            &set_cookie(LANG_COOKIE, &form.locale, state.config.secure_cookies, "Lax", Some(365 * 24 * 3600)),
+        ),
         Err(e) => error_page(&headers, Some((&session.actor, &session.csrf)), e.into()),
     }
 }

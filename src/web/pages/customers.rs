@@ -1,22 +1,30 @@
-//! The customer list and detail pages.
+//! The customer list: search, region, the segment filter with its
+//! form-based builder and live count, saved segments, tier counts.
+
+use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::Form;
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{Shell, can, error_page, render};
+use super::forms::{FieldErrors, invalid_or_page, parse_id};
+use super::segment_builder::{self as sb, Builder, Op, Outcome};
+use super::{Shell, can, error_page, flash_from, render};
 use crate::app::AppState;
 use crate::domain::money::format_cny;
-use crate::ops::authz::Permission;
+use crate::domain::segment::{self, Field, FieldKind};
+use crate::ops::authz::{Actor, Permission};
 use crate::ops::customers::ListQuery;
 use crate::ops::{self};
 use crate::store::customers::CustomerSummary;
 use crate::web::cursor;
 use crate::web::error::ApiError;
-use crate::web::session::{PageAuth, urlencode};
+use crate::web::i18n::Texts;
+use crate::web::session::{PageAuth, ResolvedSession, urlencode};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -29,7 +37,6 @@ pub struct CustomerRow {
     pub city: String,
     pub money: String,
     pub owner_name: Option<String>,
-    pub source: String,
     pub tier: String,
     pub last_interaction_on: Option<NaiveDate>,
     pub last_inquiry_on: Option<NaiveDate>,
@@ -47,13 +54,344 @@ impl From<CustomerSummary> for CustomerRow {
             region: c.region,
             city: c.city,
             owner_name: c.owner_name,
-            source: c.source,
             tier: c.tier,
             last_interaction_on: c.last_interaction_on,
             last_inquiry_on: c.last_inquiry_on,
             notes: c.notes,
         }
     }
+}
+
+/// The URL of the list with these filters.
+fn list_href(q: &str, region: &str, segment: &str) -> String {
+    format!("/customers?q={}&region={}&segment={}", urlencode(q), urlencode(region), urlencode(segment))
+}
+
+// ------------------------------------------------------------ the builder
+
+/// What the live count shows: the filter text, its count, or why it is not
+/// a filter (with the error position marked in the text).
+pub struct Preview {
+    /// Shown inside the builder (with an "apply" link), else beside the text field.
+    pub builder: bool,
+    pub empty: bool,
+    pub text: String,
+    pub error: Option<String>,
+    /// The text split around the error position.
+    pub before: String,
+    pub at: String,
+    pub after: String,
+    pub error_position: usize,
+    pub count: Option<i64>,
+    pub count_text: String,
+    pub apply_href: Option<String>,
+}
+
+impl Preview {
+    fn empty(builder: bool) -> Preview {
+        Preview {
+            builder,
+            empty: true,
+            text: String::new(),
+            error: None,
+            before: String::new(),
+            at: String::new(),
+            after: String::new(),
+            error_position: 0,
+            count: None,
+            count_text: String::new(),
+            apply_href: None,
+        }
+    }
+
+    fn message(builder: bool, text: String, error: String) -> Preview {
+        Preview { empty: false, text, error: Some(error), ..Preview::empty(builder) }
+    }
+
+    fn parse_error(t: &Texts, builder: bool, text: String, e: &segment::ParseError, row: Option<usize>) -> Preview {
+        let chars: Vec<char> = text.chars().collect();
+        let at = e.position.saturating_sub(1).min(chars.len());
+        let mut message = sb::error_text(t, e);
+        if let Some(row) = row {
+            message = format!("{}{message}", t.fill("segment.in_row", &[("row", &(row + 1).to_string())]));
+        }
+        Preview {
+            before: chars[..at].iter().collect(),
+            at: chars.get(at).map_or_else(|| " ".to_owned(), char::to_string),
+            after: chars.get(at + 1..).map(|c| c.iter().collect()).unwrap_or_default(),
+            error_position: e.position,
+            ..Preview::message(builder, text, message)
+        }
+    }
+}
+
+/// The live count of a filter in standard form.
+async fn counted(state: &AppState, actor: &Actor, t: &Texts, builder: bool, text: String) -> Preview {
+    match ops::customers::count(&state.store, actor, &text, crate::clock::today()).await {
+        Ok(n) => Preview {
+            empty: false,
+            count: Some(n),
+            count_text: t.fill("segment.count", &[("count", &n.to_string())]),
+            text,
+            ..Preview::empty(builder)
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "segment count failed");
+            Preview::message(builder, text, t.get("error.internal").to_owned())
+        }
+    }
+}
+
+/// Where an "apply" link keeps the list's other filters.
+struct Carry {
+    q: String,
+    region: String,
+}
+
+async fn builder_preview(state: &AppState, actor: &Actor, t: &Texts, b: &Builder, carry: &Carry) -> Preview {
+    match b.outcome() {
+        Outcome::Empty => Preview::empty(true),
+        Outcome::Unfit { row } => Preview::message(
+            true,
+            String::new(),
+            format!("{}{}", t.fill("segment.in_row", &[("row", &(row + 1).to_string())]), t.get("segment.unfit")),
+        ),
+        Outcome::Invalid { text, error, row } => Preview::parse_error(t, true, text, &error, row),
+        Outcome::Ready { text, .. } => {
+            let mut p = counted(state, actor, t, true, text).await;
+            if p.error.is_none() {
+                p.apply_href = Some(list_href(&carry.q, &carry.region, &p.text));
+            }
+            p
+        }
+    }
+}
+
+async fn text_preview(state: &AppState, actor: &Actor, t: &Texts, text: &str) -> Preview {
+    let text = text.trim();
+    if text.is_empty() {
+        return Preview::empty(false);
+    }
+    match segment::parse(text) {
+        Ok(expr) => counted(state, actor, t, false, expr.to_string()).await,
+        Err(e) => Preview::parse_error(t, false, text.to_owned(), &e, None),
+    }
+}
+
+pub struct RowView {
+    pub index: usize,
+    pub field: String,
+    pub op: String,
+    pub value: String,
+    /// The operators that fit the row's field: (code, label key).
+    pub ops: Vec<(&'static str, &'static str)>,
+    pub hint_key: &'static str,
+    pub datalist: Option<&'static str>,
+    pub error: Option<String>,
+}
+
+pub struct BuilderView {
+    pub join_or: bool,
+    pub rows: Vec<RowView>,
+    pub can_add: bool,
+    /// (field name, label key) for the field selects.
+    pub fields: Vec<(&'static str, &'static str)>,
+    /// The list's current filters, carried through the builder's own submits.
+    pub q: String,
+    pub region: String,
+    pub segment: String,
+}
+
+/// Rows as the form shows them: each operator select offers what fits the
+/// row's field (an operator that does not fit falls back to `=`).
+fn builder_view(b: &Builder, problem: Option<(usize, String)>, carry: (&str, &str, &str)) -> BuilderView {
+    let rows = b
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let field = row.field().unwrap_or(Field::Region);
+            let op = row.op().filter(|o| o.fits(field.kind())).unwrap_or(Op::Eq);
+            RowView {
+                index,
+                field: field.name().to_owned(),
+                op: op.code().to_owned(),
+                value: row.value.clone(),
+                ops: Op::ALL.iter().filter(|o| o.fits(field.kind())).map(|o| (o.code(), o.label_key())).collect(),
+                hint_key: sb::value_hint_key(field, op),
+                datalist: match (field, field.kind()) {
+                    (Field::Region, _) => Some("seg-regions"),
+                    (_, FieldKind::Tier) => Some("seg-tiers"),
+                    _ => None,
+                },
+                error: problem.as_ref().filter(|(r, _)| *r == index).map(|(_, m)| m.clone()),
+            }
+        })
+        .collect();
+    BuilderView {
+        join_or: b.join_or,
+        rows,
+        can_add: b.rows.len() < sb::MAX_ROWS,
+        fields: Field::ALL.iter().map(|f| (f.name(), sb::field_label_key(*f))).collect(),
+        q: carry.0.to_owned(),
+        region: carry.1.to_owned(),
+        segment: carry.2.to_owned(),
+    }
+}
+
+/// The row a preview's error belongs to, to show it beside that row too.
+fn row_problem(t: &Texts, b: &Builder) -> Option<(usize, String)> {
+    match b.outcome() {
+        Outcome::Unfit { row } => Some((row, t.get("segment.unfit").to_owned())),
+        Outcome::Invalid { error, row: Some(row), .. } => Some((row, sb::error_text(t, &error))),
+        _ => None,
+    }
+}
+
+fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default()
+}
+
+fn param<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str())
+}
+
+#[derive(Template)]
+#[template(path = "segment_preview_partial.html")]
+struct PreviewPartial {
+    shell: Shell,
+    preview: Preview,
+}
+
+/// The live count: `b=1` with builder rows, else the `segment` text.
+pub async fn segment_preview(
+    State(state): State<AppState>,
+    PageAuth(session): PageAuth,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let pairs = pairs(raw.as_deref());
+    let shell = Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "customers.title", "/customers", None);
+    let preview = if param(&pairs, "b").is_empty() {
+        text_preview(&state, &session.actor, shell.t, param(&pairs, "segment")).await
+    } else {
+        let b = Builder::from_params(&pairs, false);
+        let carry = Carry { q: param(&pairs, "q").to_owned(), region: param(&pairs, "region").to_owned() };
+        builder_preview(&state, &session.actor, shell.t, &b, &carry).await
+    };
+    render(StatusCode::OK, &PreviewPartial { shell, preview })
+}
+
+#[derive(Template)]
+#[template(path = "segment_builder_partial.html")]
+struct BuilderPartial {
+    shell: Shell,
+    builder: BuilderView,
+    preview: Preview,
+    regions: Vec<String>,
+}
+
+/// The builder form again after a row was added or removed or a field
+/// changed (its operator list follows the field).
+pub async fn segment_builder(
+    State(state): State<AppState>,
+    PageAuth(session): PageAuth,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let pairs = pairs(raw.as_deref());
+    let shell = Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "customers.title", "/customers", None);
+    let mut b = Builder::from_params(&pairs, true);
+    // A field change leaves the old operator behind; the form shows the
+    // field's first operator instead, and so must the count.
+    for row in &mut b.rows {
+        let fits = row.field().zip(row.op()).is_some_and(|(f, o)| o.fits(f.kind()));
+        if !fits {
+            row.op = Op::Eq.code().to_owned();
+        }
+    }
+    let (q, region, seg) = (param(&pairs, "q"), param(&pairs, "region"), param(&pairs, "segment"));
+    let carry = Carry { q: q.to_owned(), region: region.to_owned() };
+    let preview = builder_preview(&state, &session.actor, shell.t, &b, &carry).await;
+    let builder = builder_view(&b, row_problem(shell.t, &b), (q, region, seg));
+    let regions = state.store.regions().await.unwrap_or_default();
+    render(StatusCode::OK, &BuilderPartial { shell, builder, preview, regions })
+}
+
+// ------------------------------------------------------------ the list
+
+pub struct SavedRow {
+    pub id: i64,
+    pub name: String,
+    pub expression: String,
+    pub href: String,
+    pub author: String,
+    pub can_delete: bool,
+}
+
+pub struct TierLink {
+    pub tier: &'static str,
+    /// `None` until the counts have loaded.
+    pub count: Option<i64>,
+    pub href: String,
+}
+
+fn tier_links(
+    q: &str,
+    region: &str,
+    current: Option<&segment::Expr>,
+    counts: Option<(i64, i64, i64)>,
+) -> Vec<TierLink> {
+    [("S", counts.map(|c| c.0)), ("B", counts.map(|c| c.1)), ("C", counts.map(|c| c.2))]
+        .into_iter()
+        .map(|(tier, count)| TierLink { tier, count, href: list_href(q, region, &with_tier(current, tier)) })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "tier_counts_partial.html")]
+struct TierCountsPartial {
+    shell: Shell,
+    tiers: Vec<TierLink>,
+    tier_counts_href: String,
+}
+
+#[derive(Deserialize)]
+pub struct TierCountsQuery {
+    q: Option<String>,
+    region: Option<String>,
+    segment: Option<String>,
+}
+
+/// The S/B/C counts of a list filter, loaded after the list (htmx) or on
+/// their own (the link without JavaScript).
+pub async fn tier_counts(
+    State(state): State<AppState>,
+    PageAuth(session): PageAuth,
+    headers: HeaderMap,
+    Query(q): Query<TierCountsQuery>,
+) -> Response {
+    let actor = &session.actor;
+    let shell = Shell::new(&headers, Some(actor.clone()), &session.csrf, "customers.title", "/customers", None);
+    let (qq, region, text) = (q.q.unwrap_or_default(), q.region.unwrap_or_default(), q.segment.unwrap_or_default());
+    let current = segment::parse(text.trim()).ok();
+    let query = ListQuery {
+        search: Some(qq.clone()),
+        region: Some(region.clone()),
+        segment: current.as_ref().map(ToString::to_string),
+        after_id: None,
+        limit: 0,
+    };
+    let counts = if text.trim().is_empty() || current.is_some() {
+        match ops::customers::tier_counts_matching(&state.store, actor, &query, crate::clock::today()).await {
+            Ok(c) => Some(c),
+            Err(e) => return error_page(&headers, Some((actor, &session.csrf)), e.into()),
+        }
+    } else {
+        Some((0, 0, 0))
+    };
+    let tiers = tier_links(&qq, &region, current.as_ref(), counts);
+    render(StatusCode::OK, &TierCountsPartial { shell, tiers, tier_counts_href: String::new() })
 }
 
 #[derive(Template)]
@@ -65,11 +403,23 @@ struct ListPage {
     count_text: String,
     q: String,
     region: String,
+    segment: String,
+    segment_error: Option<String>,
     regions: Vec<String>,
     next_href: Option<String>,
     first_href: String,
     has_prev: bool,
-    can_import: bool,
+    tiers: Vec<TierLink>,
+    tier_counts_href: String,
+    can_create: bool,
+    can_save: bool,
+    saved: Vec<SavedRow>,
+    save_name: String,
+    save_errors: FieldErrors,
+    builder_open: bool,
+    builder_note: Option<&'static str>,
+    builder: BuilderView,
+    preview: Preview,
     /// The current filter as export query parameters.
     export_query: String,
 }
@@ -80,6 +430,21 @@ pub struct ListParams {
     segment: Option<String>,
     region: Option<String>,
     cursor: Option<String>,
+    ok: Option<String>,
+    b: Option<String>,
+}
+
+/// What a list page shows besides the customers (a failed save, a flash).
+struct ListState {
+    q: String,
+    region: String,
+    segment: String,
+    cursor: Option<String>,
+    ok: Option<String>,
+    /// The builder as submitted (no JavaScript), else taken from `segment`.
+    builder: Option<Builder>,
+    save_name: String,
+    save_errors: FieldErrors,
 }
 
 pub async fn list(
@@ -87,86 +452,206 @@ pub async fn list(
     PageAuth(session): PageAuth,
     headers: HeaderMap,
     Query(q): Query<ListParams>,
+    RawQuery(raw): RawQuery,
 ) -> Response {
-    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
-    let after_id = match q.cursor.as_deref().filter(|c| !c.is_empty()).map(cursor::decode).transpose() {
+    let builder = q.b.is_some().then(|| Builder::from_params(&pairs(raw.as_deref()), true));
+    let view = ListState {
+        q: q.q.unwrap_or_default(),
+        region: q.region.unwrap_or_default(),
+        segment: q.segment.unwrap_or_default(),
+        cursor: q.cursor,
+        ok: q.ok,
+        builder,
+        save_name: String::new(),
+        save_errors: FieldErrors::none(),
+    };
+    list_page(&state, &session, &headers, view, StatusCode::OK).await
+}
+
+/// The filter with one more condition `tier = "X"` (the tier-count links).
+fn with_tier(current: Option<&segment::Expr>, tier: &str) -> String {
+    let tier_cond = format!("tier = \"{tier}\"");
+    let text = match current {
+        Some(expr) => format!("({expr}) and {tier_cond}"),
+        None => tier_cond.clone(),
+    };
+    segment::parse(&text).map_or(tier_cond, |e| e.to_string())
+}
+
+async fn list_page(
+    state: &AppState,
+    session: &ResolvedSession,
+    headers: &HeaderMap,
+    view: ListState,
+    status: StatusCode,
+) -> Response {
+    let actor = &session.actor;
+    let fail = |e: ApiError| error_page(headers, Some((actor, &session.csrf)), e);
+    let after_id = match view.cursor.as_deref().filter(|c| !c.is_empty()).map(cursor::decode).transpose() {
         Ok(after) => after,
         Err(e) => return fail(e),
     };
+    let mut shell = Shell::new(headers, Some(actor.clone()), &session.csrf, "customers.title", "/customers", None);
+    shell.flash = flash_from(shell.t, view.ok.as_deref());
+    let t = shell.t;
+    let today = crate::clock::today();
+
+    let parsed = match view.segment.trim() {
+        "" => Ok(None),
+        text => segment::parse(text).map(Some),
+    };
+    let segment_error = parsed.as_ref().err().map(|e| sb::error_text(t, e));
+    let current = parsed.ok().flatten();
     let query = ListQuery {
-        search: q.q.clone(),
-        region: q.region.clone(),
-        segment: q.segment.clone(),
+        search: Some(view.q.clone()),
+        region: Some(view.region.clone()),
+        segment: current.as_ref().map(ToString::to_string),
         after_id,
         limit: PAGE_SIZE + 1,
     };
-    let (mut rows, total) =
-        match ops::customers::list(&state.store, &session.actor, &query, crate::clock::today()).await {
+    // An unreadable segment lists nothing; the message says why. The tier
+    // counts load separately (`tier_counts`), so the list itself stays fast.
+    let (mut rows, total) = if segment_error.is_some() {
+        (Vec::new(), 0)
+    } else {
+        match ops::customers::list(&state.store, actor, &query, today).await {
             Ok(found) => found,
             Err(e) => return fail(e.into()),
-        };
-    let regions = state.store.regions().await.unwrap_or_default();
-    let search = q.q.unwrap_or_default();
-    let region = q.region.unwrap_or_default();
-    let base = format!("/customers?q={}&region={}", urlencode(&search), urlencode(&region));
-    let segment = q.segment.unwrap_or_default();
-    let export_query =
-        format!("q={}&region={}&segment={}", urlencode(&search), urlencode(&region), urlencode(&segment));
+        }
+    };
+    let base = list_href(&view.q, &view.region, &view.segment);
+    let export_query = format!(
+        "q={}&region={}&segment={}",
+        urlencode(&view.q),
+        urlencode(&view.region),
+        urlencode(&view.segment)
+    );
     let next_href = (rows.len() as i64 > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE as usize);
         let last = rows.last().map_or(0, |c| c.id);
         format!("{base}&cursor={}", cursor::encode(last))
     });
-    let shell = Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "customers.title", "/customers", None);
-    let count_text = shell.t.fill("customers.count", &[("total", &total.to_string())]);
+    let tiers = tier_links(&view.q, &view.region, current.as_ref(), None);
+    let tier_counts_href = format!("/customers/tier-counts{}", &base["/customers".len()..]);
+
+    let saved = match saved_rows(state, actor).await {
+        Ok(saved) => saved,
+        Err(e) => return fail(e.into()),
+    };
+
+    let carry = Carry { q: view.q.clone(), region: view.region.clone() };
+    let from_segment = current.as_ref().map(Builder::from_expr);
+    let builder_open = view.builder.is_some() || matches!(from_segment, Some(Some(_)));
+    let builder_note = matches!(from_segment, Some(None)).then_some("segment.builder_unrepresentable");
+    let b = view.builder.or(from_segment.flatten()).unwrap_or_else(Builder::blank);
+    let preview = if builder_open { builder_preview(state, actor, t, &b, &carry).await } else { Preview::empty(true) };
+    let builder = builder_view(&b, row_problem(t, &b), (&view.q, &view.region, &view.segment));
+
+    let count_text = t.fill("customers.count", &[("total", &total.to_string())]);
     let page = ListPage {
-        shell,
         rows: rows.into_iter().map(CustomerRow::from).collect(),
         total,
         count_text,
-        q: search,
-        region,
-        regions,
+        q: view.q,
+        region: view.region,
+        segment: view.segment,
+        segment_error,
+        regions: state.store.regions().await.unwrap_or_default(),
         next_href,
         first_href: base,
         has_prev: after_id.is_some(),
-        can_import: can(&session.actor, Permission::WriteCustomers),
+        tiers,
+        tier_counts_href,
+        can_create: can(actor, Permission::WriteCustomers),
+        can_save: can(actor, Permission::SaveSegments),
+        saved,
+        save_name: view.save_name,
+        save_errors: view.save_errors,
+        builder_open,
+        builder_note,
+        builder,
+        preview,
         export_query,
+        shell,
     };
-    render(StatusCode::OK, &page)
+    render(status, &page)
 }
 
-#[derive(Template)]
-#[template(path = "customer.html")]
-struct DetailPage {
-    shell: Shell,
-    c: CustomerRow,
-    show_notes: bool,
-    show_audit: bool,
+async fn saved_rows(state: &AppState, actor: &Actor) -> Result<Vec<SavedRow>, ops::OpsError> {
+    let saved = ops::segments::list(&state.store, actor).await?;
+    let names: HashMap<i64, String> = state.store.users().await?.into_iter().map(|u| (u.id, u.name)).collect();
+    // Mirrors ops::segments: the author, or whoever manages the team's settings.
+    let manages = can(actor, Permission::ManageSettings);
+    let may_save = can(actor, Permission::SaveSegments);
+    Ok(saved
+        .into_iter()
+        .map(|s| SavedRow {
+            href: list_href("", "", &s.expression),
+            author: s.created_by.and_then(|id| names.get(&id).cloned()).unwrap_or_default(),
+            can_delete: may_save && (manages || s.created_by == Some(actor.id)),
+            id: s.id,
+            name: s.name,
+            expression: s.expression,
+        })
+        .collect())
 }
 
-pub async fn detail(
+#[derive(Deserialize)]
+pub struct SaveSegmentForm {
+    name: String,
+    expression: String,
+    q: Option<String>,
+    region: Option<String>,
+}
+
+/// Saves the list's current segment under a name for the whole team.
+pub async fn save_segment(
+    State(state): State<AppState>,
+    PageAuth(session): PageAuth,
+    headers: HeaderMap,
+    Form(form): Form<SaveSegmentForm>,
+) -> Response {
+    let q = form.q.unwrap_or_default();
+    let region = form.region.unwrap_or_default();
+    match ops::segments::create(&state.store, &session.actor, &form.name, &form.expression).await {
+        Ok(saved) => {
+            let href = list_href(&q, &region, &saved.expression);
+            Redirect::to(&format!("{href}&ok=segments.saved")).into_response()
+        }
+        Err(e) => {
+            let t = crate::web::i18n::texts(crate::web::session::request_locale(&headers, Some(&session.actor)));
+            let save_errors = match invalid_or_page(t, &headers, &session, e) {
+                Ok(errors) => errors,
+                Err(page) => return *page,
+            };
+            let view = ListState {
+                q,
+                region,
+                segment: form.expression,
+                cursor: None,
+                ok: None,
+                builder: None,
+                save_name: form.name,
+                save_errors,
+            };
+            list_page(&state, &session, &headers, view, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+pub async fn delete_segment(
     State(state): State<AppState>,
     PageAuth(session): PageAuth,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(&headers, Some((&session.actor, &session.csrf)), ApiError::not_found());
+    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return fail(e),
     };
-    match ops::customers::get(&state.store, &session.actor, id, crate::clock::today()).await {
-        Ok(c) => {
-            let mut shell =
-                Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "customers.title", "/customers", None);
-            shell.title = c.name.clone();
-            let page = DetailPage {
-                show_notes: can(&session.actor, Permission::ReadCustomerNotes),
-                show_audit: can(&session.actor, Permission::ReadAudit),
-                shell,
-                c: c.into(),
-            };
-            render(StatusCode::OK, &page)
-        }
-        Err(e) => error_page(&headers, Some((&session.actor, &session.csrf)), e.into()),
+    match ops::segments::delete(&state.store, &session.actor, id).await {
+        Ok(()) => Redirect::to("/customers?ok=segments.deleted").into_response(),
+        Err(e) => fail(e.into()),
     }
 }

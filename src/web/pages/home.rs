@@ -19,6 +19,17 @@ struct Dashboard {
     tier_s: i64,
     tier_b: i64,
     tier_c: i64,
+    deadlines: Vec<Deadline>,
+}
+
+/// A phase that is overdue or due within a working day.
+pub struct Deadline {
+    pub campaign_id: i64,
+    pub campaign: String,
+    pub phase_key: &'static str,
+    pub due_on: chrono::NaiveDate,
+    pub urgency: &'static str,
+    pub urgency_key: &'static str,
 }
 
 #[derive(serde::Deserialize)]
@@ -39,5 +50,39 @@ pub async fn dashboard(
     let mut shell = Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "dashboard.title", "/", None);
     shell.flash = flash_from(shell.t, q.ok.as_deref());
     let greeting = shell.t.fill("dashboard.greeting", &[("name", &session.actor.name)]);
-    render(StatusCode::OK, &Dashboard { shell, greeting, total: s + b + c, tier_s: s, tier_b: b, tier_c: c })
+    let deadlines = deadlines(&state, &session.actor).await;
+    render(StatusCode::OK, &Dashboard { shell, greeting, total: s + b + c, tier_s: s, tier_b: b, tier_c: c, deadlines })
+}
+
+/// Phases of running and planned campaigns that need attention now.
+async fn deadlines(state: &AppState, actor: &crate::ops::authz::Actor) -> Vec<Deadline> {
+    use crate::domain::campaign::Urgency;
+    let mut out = Vec::new();
+    let Ok(campaigns) = ops::campaigns::list(&state.store, actor).await else { return out };
+    for c in campaigns.into_iter().filter(|c| c.status == "draft" || c.status == "active" || c.status == "ended") {
+        let Ok(view) = ops::campaigns::get(&state.store, actor, c.id).await else { continue };
+        for p in view.phases {
+            let (urgency, urgency_key) = match p.urgency {
+                Urgency::Overdue => ("overdue", "urgency.overdue"),
+                Urgency::DueSoon => ("due_soon", "urgency.due_soon"),
+                _ => continue,
+            };
+            let phase_key = match p.phase.key {
+                "kickoff" => "phase.kickoff",
+                "breakdown" => "phase.breakdown",
+                "rollout" => "phase.rollout",
+                _ => "phase.review",
+            };
+            out.push(Deadline {
+                campaign_id: c.id,
+                campaign: c.name.clone(),
+                phase_key,
+                due_on: p.phase.due_on,
+                urgency,
+                urgency_key,
+            });
+        }
+    }
+    out.sort_by_key(|d| d.due_on);
+    out
 }

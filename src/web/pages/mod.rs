@@ -16,11 +16,17 @@ use crate::domain::team::Role;
 use crate::ops::authz::{self, Actor, Permission};
 
 mod account;
+mod campaigns;
+mod customer_detail;
+mod customer_forms;
 mod customers;
 mod docs;
+mod forms;
 mod home;
 mod imports;
+mod segment_builder;
 mod team;
+mod tiers;
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -33,7 +39,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/settings/password", post(account::change_password))
         .route("/settings/tokens", get(account::tokens).post(account::create_token))
         .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
-        .route("/customers", get(customers::list))
+        .route("/settings/tiers", get(tiers::page).post(tiers::save))
+        .route("/customers", get(customers::list).post(customer_forms::create))
+        .route("/customers/new", get(customer_forms::new_form))
+        .route("/customers/segment-preview", get(customers::segment_preview))
+        .route("/customers/tier-counts", get(customers::tier_counts))
+        .route("/customers/segment-builder", get(customers::segment_builder))
+        .route("/customers/segments", post(customers::save_segment))
+        .route("/customers/segments/{id}/delete", post(customers::delete_segment))
         .route(
             "/customers/import",
             get(imports::form)
@@ -42,12 +55,35 @@ pub fn routes(state: AppState) -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::app::MAX_BODY_BYTES)),
         )
         .route("/customers/import/{id}", get(imports::preview).post(imports::submit))
-        .route("/customers/{id}", get(customers::detail))
+        .route("/customers/{id}", get(customer_detail::detail).post(customer_forms::update))
+        .route("/customers/{id}/edit", get(customer_forms::edit_form))
+        .route("/customers/{id}/delete", post(customer_forms::delete))
+        .route("/customers/{id}/contacts", post(customer_detail::add_contact))
+        .route(
+            "/customers/{id}/contacts/{contact}",
+            get(customer_detail::edit_contact).post(customer_detail::update_contact),
+        )
+        .route("/customers/{id}/contacts/{contact}/delete", post(customer_detail::delete_contact))
+        .route("/customers/{id}/interactions", post(customer_detail::add_interaction))
+        .route(
+            "/customers/{id}/interactions/{interaction}",
+            get(customer_detail::edit_interaction).post(customer_detail::update_interaction),
+        )
+        .route("/customers/{id}/interactions/{interaction}/delete", post(customer_detail::delete_interaction))
         .route("/team", get(team::list).post(team::create))
         .route("/team/{id}", get(team::edit).post(team::update))
         .route("/team/{id}/password", post(team::reset_password))
         .route("/audit/{object_type}/{id}", get(team::audit))
         .route("/api/docs", get(docs::reference))
+        .route("/settings/phases", get(campaigns::phase_settings).post(campaigns::save_phase_settings))
+        .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/campaigns/new", get(campaigns::new_form))
+        .route("/campaigns/{id}", get(campaigns::plan).post(campaigns::update))
+        .route("/campaigns/{id}/edit", get(campaigns::edit_form))
+        .route("/campaigns/{id}/milestones/{key}", post(campaigns::set_milestone))
+        .route("/campaigns/{id}/breakdown", get(campaigns::breakdown).post(campaigns::save_breakdown))
+        .route("/campaigns/{id}/members", get(campaigns::list_members))
+        .route("/campaigns/{id}/members/generate", post(campaigns::generate))
         .route_layer(middleware::from_fn_with_state(state, page_guard))
 }
 
@@ -87,7 +123,12 @@ impl Shell {
 
     /// The main navigation; later areas (campaigns, follow-ups, reviews) plug in here.
     pub fn nav(&self) -> Vec<NavItem> {
-        let mut items = vec![("/", "nav.dashboard"), ("/customers", "nav.customers"), ("/team", "nav.team")];
+        let mut items = vec![
+            ("/", "nav.dashboard"),
+            ("/campaigns", "nav.campaigns"),
+            ("/customers", "nav.customers"),
+            ("/team", "nav.team"),
+        ];
         items.extend([
             ("/settings/tokens", "nav.tokens"),
             ("/api/docs", "nav.api_docs"),

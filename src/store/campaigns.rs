@@ -1,0 +1,533 @@
+//! Campaigns, their milestones, target lists (members) and goal breakdowns.
+
+use chrono::{NaiveDate, Utc};
+use sqlx::Row;
+
+use super::customers::{CustomerFilter, TierBasis};
+use super::{Store, StoreResult, Tx, Value, bind_values, on_db, on_tx};
+
+/// The plan (template 1) as stored. Money in fen.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub theme: String,
+    pub selling_points: String,
+    pub segment: String,
+    pub announced_on: NaiveDate,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub resource_support: String,
+    pub goal_reached: i64,
+    pub goal_intent: i64,
+    pub goal_orders: i64,
+    pub goal_sales_fen: i64,
+    pub goal_roi: f64,
+    pub lead_id: Option<i64>,
+    pub marketing_id: Option<i64>,
+    pub service_id: Option<i64>,
+    pub collateral_needs: String,
+    pub training_needs: String,
+    pub resource_risks: String,
+    pub budget_fen: i64,
+    pub cost_items: String,
+    pub notes: String,
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, name, kind, status, theme, selling_points, segment, announced_on, starts_on, ends_on, \
+    resource_support, goal_reached, goal_intent, goal_orders, goal_sales_fen, goal_roi, lead_id, marketing_id, service_id, \
+    collateral_needs, training_needs, resource_risks, budget_fen, cost_items, notes, version";
+
+/// The writable fields, in `COLUMNS` order after `id` (and before `version`).
+const WRITABLE: [&str; 24] = [
+    "name",
+    "kind",
+    "status",
+    "theme",
+    "selling_points",
+    "segment",
+    "announced_on",
+    "starts_on",
+    "ends_on",
+    "resource_support",
+    "goal_reached",
+    "goal_intent",
+    "goal_orders",
+    "goal_sales_fen",
+    "goal_roi",
+    "lead_id",
+    "marketing_id",
+    "service_id",
+    "collateral_needs",
+    "training_needs",
+    "resource_risks",
+    "budget_fen",
+    "cost_items",
+    "notes",
+];
+
+macro_rules! campaign_from_row {
+    ($row:expr) => {{
+        let r = $row;
+        Campaign {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            kind: r.try_get("kind")?,
+            status: r.try_get("status")?,
+            theme: r.try_get("theme")?,
+            selling_points: r.try_get("selling_points")?,
+            segment: r.try_get("segment")?,
+            announced_on: r.try_get("announced_on")?,
+            starts_on: r.try_get("starts_on")?,
+            ends_on: r.try_get("ends_on")?,
+            resource_support: r.try_get("resource_support")?,
+            goal_reached: r.try_get("goal_reached")?,
+            goal_intent: r.try_get("goal_intent")?,
+            goal_orders: r.try_get("goal_orders")?,
+            goal_sales_fen: r.try_get("goal_sales_fen")?,
+            goal_roi: r.try_get("goal_roi")?,
+            lead_id: r.try_get("lead_id")?,
+            marketing_id: r.try_get("marketing_id")?,
+            service_id: r.try_get("service_id")?,
+            collateral_needs: r.try_get("collateral_needs")?,
+            training_needs: r.try_get("training_needs")?,
+            resource_risks: r.try_get("resource_risks")?,
+            budget_fen: r.try_get("budget_fen")?,
+            cost_items: r.try_get("cost_items")?,
+            notes: r.try_get("notes")?,
+            version: r.try_get("version")?,
+        }
+    }};
+}
+
+fn writable_values(c: &Campaign) -> Vec<Value> {
+    vec![
+        c.name.clone().into(),
+        c.kind.clone().into(),
+        c.status.clone().into(),
+        c.theme.clone().into(),
+        c.selling_points.clone().into(),
+        c.segment.clone().into(),
+        c.announced_on.into(),
+        c.starts_on.into(),
+        c.ends_on.into(),
+        c.resource_support.clone().into(),
+        c.goal_reached.into(),
+        c.goal_intent.into(),
+        c.goal_orders.into(),
+        c.goal_sales_fen.into(),
+        Value::Real(Some(c.goal_roi)),
+        c.lead_id.into(),
+        c.marketing_id.into(),
+        c.service_id.into(),
+        c.collateral_needs.clone().into(),
+        c.training_needs.clone().into(),
+        c.resource_risks.clone().into(),
+        c.budget_fen.into(),
+        c.cost_items.clone().into(),
+        c.notes.clone().into(),
+    ]
+}
+
+impl Store {
+    pub async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {
+        let sql = format!("SELECT {COLUMNS} FROM campaigns ORDER BY starts_on DESC, id DESC");
+        Ok(on_db!(self, pool => {
+            let rows = sqlx::query(&sql).fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(campaign_from_row!(row));
+            }
+            out
+        }))
+    }
+
+    pub async fn campaign(&self, id: i64) -> StoreResult<Option<Campaign>> {
+        let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1");
+        Ok(on_db!(self, pool => match sqlx::query(&sql).bind(id).fetch_optional(pool).await? {
+            Some(row) => Some(campaign_from_row!(&row)),
+            None => None,
+        }))
+    }
+}
+
+pub async fn campaign_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<Campaign>> {
+    let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1");
+    Ok(on_tx!(tx, conn => match sqlx::query(&sql).bind(id).fetch_optional(&mut **conn).await? {
+        Some(row) => Some(campaign_from_row!(&row)),
+        None => None,
+    }))
+}
+
+pub async fn insert_campaign(tx: &mut Tx, c: &Campaign, created_by: Option<i64>) -> StoreResult<i64> {
+    let mut values = writable_values(c);
+    let n = values.len();
+    values.push(created_by.into());
+    values.push(Utc::now().into());
+    let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO campaigns ({}, created_by, created_at, updated_at) VALUES ({}, ${}, ${}, ${}) RETURNING id",
+        WRITABLE.join(", "),
+        placeholders.join(", "),
+        n + 1,
+        n + 2,
+        n + 2
+    );
+    Ok(on_tx!(tx, conn => bind_values(sqlx::query(&sql), &values).fetch_one(&mut **conn).await?.try_get::<i64, _>(0)?))
+}
+
+/// Writes every field if `version` is current; `false` otherwise.
+pub async fn update_campaign(tx: &mut Tx, c: &Campaign, version: i64) -> StoreResult<bool> {
+    let mut values = writable_values(c);
+    let sets: Vec<String> = WRITABLE.iter().enumerate().map(|(i, col)| format!("{col} = ${}", i + 1)).collect();
+    let n = values.len();
+    values.push(Utc::now().into());
+    values.push(c.id.into());
+    values.push(version.into());
+    let sql = format!(
+        "UPDATE campaigns SET {}, version = version + 1, updated_at = ${} WHERE id = ${} AND version = ${}",
+        sets.join(", "),
+        n + 1,
+        n + 2,
+        n + 3
+    );
+    let changed =
+        on_tx!(tx, conn => bind_values(sqlx::query(&sql), &values).execute(&mut **conn).await?.rows_affected());
+    Ok(changed == 1)
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Milestone {
+    pub key: String,
+    pub planned_on: Option<NaiveDate>,
+    pub done_on: Option<NaiveDate>,
+}
+
+impl Store {
+    pub async fn milestones(&self, campaign_id: i64) -> StoreResult<Vec<Milestone>> {
+        let sql = "SELECT key, planned_on, done_on FROM campaign_milestones WHERE campaign_id = $1";
+        let rows: Vec<(String, Option<NaiveDate>, Option<NaiveDate>)> =
+            on_db!(self, pool => sqlx::query_as(sql).bind(campaign_id).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(key, planned_on, done_on)| Milestone { key, planned_on, done_on }).collect())
+    }
+}
+
+pub async fn set_milestone(
+    tx: &mut Tx,
+    campaign_id: i64,
+    key: &str,
+    planned_on: Option<NaiveDate>,
+    done_on: Option<NaiveDate>,
+) -> StoreResult<()> {
+    let sql = "INSERT INTO campaign_milestones (campaign_id, key, planned_on, done_on) VALUES ($1, $2, $3, $4) \
+               ON CONFLICT (campaign_id, key) DO UPDATE SET planned_on = excluded.planned_on, done_on = excluded.done_on";
+    on_tx!(tx, conn => sqlx::query(sql).bind(campaign_id).bind(key).bind(planned_on).bind(done_on).execute(&mut **conn).await?.rows_affected());
+    Ok(())
+}
+
+/// A target-list entry as shown.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Member {
+    pub customer_id: i64,
+    pub customer_name: String,
+    pub industry: String,
+    pub region: String,
+    pub annual_purchase_fen: i64,
+    pub tier: String,
+    pub outreach_rank: i32,
+    pub assignee_id: Option<i64>,
+    pub assignee_email: Option<String>,
+    pub assignee_name: Option<String>,
+    pub source: String,
+    pub partner: Option<String>,
+}
+
+type MemberRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i32,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+#[derive(Clone, Debug, Default)]
+pub struct MemberQuery {
+    /// Only this assignee's members (a rep sees their own part).
+    pub assignee_id: Option<i64>,
+    pub tier: Option<String>,
+    /// Members with no assignee (the pool).
+    pub unassigned: bool,
+    /// Keyset: members after this (rank, customer id).
+    pub after: Option<(i32, i64)>,
+    pub limit: i64,
+}
+
+impl Store {
+    /// Members in outreach order (rank, then customer).
+    pub async fn members(&self, campaign_id: i64, q: &MemberQuery) -> StoreResult<Vec<Member>> {
+        let mut values: Vec<Value> = vec![campaign_id.into()];
+        let mut conditions = vec!["m.campaign_id = $1".to_owned()];
+        if let Some(a) = q.assignee_id {
+            values.push(a.into());
+            conditions.push(format!("m.assignee_id = ${}", values.len()));
+        }
+        if q.unassigned {
+            conditions.push("m.assignee_id IS NULL".to_owned());
+        }
+        if let Some(t) = &q.tier {
+            values.push(t.clone().into());
+            conditions.push(format!("m.tier = ${}", values.len()));
+        }
+        if let Some((rank, customer)) = q.after {
+            values.push(i64::from(rank).into());
+            let r = values.len();
+            values.push(customer.into());
+            let c = values.len();
+            conditions.push(format!("(m.outreach_rank > ${r} OR (m.outreach_rank = ${r} AND m.customer_id > ${c}))"));
+        }
+        values.push(q.limit.into());
+        let sql = format!(
+            "SELECT m.customer_id, c.name, c.industry, c.region, c.annual_purchase_fen, m.tier, m.outreach_rank, \
+             m.assignee_id, u.email, u.name, m.source, m.partner \
+             FROM campaign_members m JOIN customers c ON c.id = m.customer_id LEFT JOIN users u ON u.id = m.assignee_id \
+             WHERE {} ORDER BY m.outreach_rank, m.customer_id LIMIT ${}",
+            conditions.join(" AND "),
+            values.len()
+        );
+        let rows: Vec<MemberRow> = on_db!(self, pool => {
+            let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
+            rows.iter().map(<MemberRow as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| Member {
+                customer_id: r.0,
+                customer_name: r.1,
+                industry: r.2,
+                region: r.3,
+                annual_purchase_fen: r.4,
+                tier: r.5,
+                outreach_rank: r.6,
+                assignee_id: r.7,
+                assignee_email: r.8,
+                assignee_name: r.9,
+                source: r.10,
+                partner: r.11,
+            })
+            .collect())
+    }
+
+    /// Members per (assignee, tier): the counts beside the target list.
+    pub async fn member_counts(&self, campaign_id: i64) -> StoreResult<Vec<(Option<i64>, String, i64)>> {
+        let sql = "SELECT assignee_id, tier, COUNT(*) FROM campaign_members WHERE campaign_id = $1 \
+                   GROUP BY assignee_id, tier ORDER BY assignee_id, tier";
+        Ok(on_db!(self, pool => sqlx::query_as(sql).bind(campaign_id).fetch_all(pool).await?))
+    }
+}
+
+/// Adds the customers matching `filter` as members (each at most once), with
+/// their tier as of `basis` and an assignee: the owner, else the first active
+/// rep of the customer's region, else none (the pool). Returns how many were
+/// added. One statement, so the list is built in the database.
+pub async fn add_members_matching(
+    tx: &mut Tx,
+    store: &Store,
+    campaign_id: i64,
+    filter: &CustomerFilter,
+    basis: &TierBasis,
+    source: &str,
+) -> StoreResult<u64> {
+    let mut values: Vec<Value> = Vec::new();
+    let tier = store.tier_expression(basis, &mut values);
+    let condition = store.filter_condition(filter, basis, &mut values);
+    values.push(campaign_id.into());
+    let campaign = values.len();
+    values.push(source.into());
+    let source_p = values.len();
+    values.push(Utc::now().into());
+    let now = values.len();
+    let sql = format!(
+        "INSERT INTO campaign_members (campaign_id, customer_id, tier, assignee_id, source, added_at) \
+         SELECT ${campaign}, c.id, {tier}, \
+           COALESCE(c.owner_id, (SELECT r.id FROM users r WHERE r.role = 'rep' AND r.active AND r.region = c.region ORDER BY r.id LIMIT 1)), \
+           ${source_p}, ${now} \
+         FROM customers c WHERE {condition} \
+         ON CONFLICT (campaign_id, customer_id) DO NOTHING"
+    );
+    let added = on_tx!(tx, conn => bind_values(sqlx::query(&sql), &values).execute(&mut **conn).await?.rows_affected());
+    rank_members(tx, campaign_id).await?;
+    Ok(added)
+}
+
+/// Outreach order: S, then B with an inquiry newer than any order, then B,
+/// then C (`domain::campaign::outreach_rank`, as SQL).
+pub async fn rank_members(tx: &mut Tx, campaign_id: i64) -> StoreResult<()> {
+    let sql = "UPDATE campaign_members SET outreach_rank = CASE \
+        WHEN tier = 'S' THEN 0 \
+        WHEN tier = 'B' AND EXISTS (SELECT 1 FROM customers c WHERE c.id = campaign_members.customer_id \
+            AND c.last_inquiry_on IS NOT NULL AND (c.last_order_on IS NULL OR c.last_inquiry_on > c.last_order_on)) THEN 1 \
+        WHEN tier = 'B' THEN 2 ELSE 3 END \
+        WHERE campaign_id = $1";
+    on_tx!(tx, conn => sqlx::query(sql).bind(campaign_id).execute(&mut **conn).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn count_members(tx: &mut Tx, campaign_id: i64) -> StoreResult<i64> {
+    let sql = "SELECT COUNT(*) FROM campaign_members WHERE campaign_id = $1";
+    Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql).bind(campaign_id).fetch_one(&mut **conn).await?))
+}
+
+/// Adds one customer as a member with a given tier and assignee (partner lists).
+pub async fn add_member(
+    tx: &mut Tx,
+    campaign_id: i64,
+    customer_id: i64,
+    tier: &str,
+    assignee_id: Option<i64>,
+    source: &str,
+    partner: Option<&str>,
+) -> StoreResult<bool> {
+    let sql = "INSERT INTO campaign_members (campaign_id, customer_id, tier, assignee_id, source, partner, added_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (campaign_id, customer_id) DO NOTHING";
+    let n = on_tx!(tx, conn => sqlx::query(sql)
+        .bind(campaign_id)
+        .bind(customer_id)
+        .bind(tier)
+        .bind(assignee_id)
+        .bind(source)
+        .bind(partner)
+        .bind(Utc::now())
+        .execute(&mut **conn)
+        .await?
+        .rows_affected());
+    Ok(n == 1)
+}
+
+/// A breakdown row (template 2) as stored.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct BreakdownRow {
+    pub assignee_id: Option<i64>,
+    pub assignee_email: Option<String>,
+    pub region: String,
+    pub target_customers: i64,
+    pub expected_conversion: f64,
+    pub sales_target_fen: i64,
+    pub key_customers: String,
+    pub resource_needs: String,
+}
+
+impl Store {
+    pub async fn breakdown(&self, campaign_id: i64) -> StoreResult<Vec<BreakdownRow>> {
+        let sql = "SELECT b.assignee_id, u.email, b.region, b.target_customers, b.expected_conversion, b.sales_target_fen, \
+                   b.key_customers, b.resource_needs FROM campaign_breakdown b LEFT JOIN users u ON u.id = b.assignee_id \
+                   WHERE b.campaign_id = $1 ORDER BY b.position";
+        type Row = (Option<i64>, Option<String>, String, i64, f64, i64, String, String);
+        let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sql).bind(campaign_id).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| BreakdownRow {
+                assignee_id: r.0,
+                assignee_email: r.1,
+                region: r.2,
+                target_customers: r.3,
+                expected_conversion: r.4,
+                sales_target_fen: r.5,
+                key_customers: r.6,
+                resource_needs: r.7,
+            })
+            .collect())
+    }
+}
+
+pub async fn replace_breakdown(tx: &mut Tx, campaign_id: i64, rows: &[BreakdownRow]) -> StoreResult<()> {
+    on_tx!(tx, conn => sqlx::query("DELETE FROM campaign_breakdown WHERE campaign_id = $1").bind(campaign_id).execute(&mut **conn).await?.rows_affected());
+    let sql = "INSERT INTO campaign_breakdown (campaign_id, position, assignee_id, region, target_customers, \
+               expected_conversion, sales_target_fen, key_customers, resource_needs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    for (position, r) in rows.iter().enumerate() {
+        on_tx!(tx, conn => sqlx::query(sql)
+            .bind(campaign_id)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(r.assignee_id)
+            .bind(&r.region)
+            .bind(r.target_customers)
+            .bind(r.expected_conversion)
+            .bind(r.sales_target_fen)
+            .bind(&r.key_customers)
+            .bind(&r.resource_needs)
+            .execute(&mut **conn)
+            .await?
+            .rows_affected());
+    }
+    Ok(())
+}
+
+/// What earlier campaigns of a kind achieved, per assignee: members, intent
+/// customers (an inquiry or order during the campaign), orders and their amount.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub assignee_id: Option<i64>,
+    pub campaigns: i64,
+    pub members: i64,
+    pub intent: i64,
+    pub orders: i64,
+    pub order_amount_fen: i64,
+}
+
+impl Store {
+    /// Campaigns of `kind` that ended in `[from, to)`, other than `exclude`.
+    pub async fn campaign_history(
+        &self,
+        kind: &str,
+        exclude: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<HistoryRow>> {
+        let sql = "SELECT m.assignee_id, COUNT(DISTINCT k.id), COUNT(*), \
+            CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM interactions i WHERE i.customer_id = m.customer_id \
+                AND i.kind IN ('inquiry', 'order') AND i.occurred_on >= k.starts_on AND i.occurred_on <= k.ends_on) THEN 1 ELSE 0 END), 0) AS BIGINT), \
+            CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM interactions i WHERE i.customer_id = m.customer_id \
+                AND i.kind = 'order' AND i.occurred_on >= k.starts_on AND i.occurred_on <= k.ends_on) THEN 1 ELSE 0 END), 0) AS BIGINT), \
+            CAST(COALESCE(SUM((SELECT SUM(i.amount_fen) FROM interactions i WHERE i.customer_id = m.customer_id \
+                AND i.kind = 'order' AND i.occurred_on >= k.starts_on AND i.occurred_on <= k.ends_on)), 0) AS BIGINT) \
+            FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
+            WHERE k.kind = $1 AND k.id <> $2 AND k.ends_on >= $3 AND k.ends_on < $4 AND k.status IN ('ended', 'reviewed') \
+            GROUP BY m.assignee_id";
+        type Row = (Option<i64>, i64, i64, i64, i64, i64);
+        let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sql).bind(kind).bind(exclude).bind(from).bind(to).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| HistoryRow {
+                assignee_id: r.0,
+                campaigns: r.1,
+                members: r.2,
+                intent: r.3,
+                orders: r.4,
+                order_amount_fen: r.5,
+            })
+            .collect())
+    }
+
+    /// Admin-imported calendar years (JSON in the calendar file format).
+    pub async fn calendar_years(&self) -> StoreResult<Vec<(i32, String)>> {
+        let sql = "SELECT CAST(year AS BIGINT), data FROM calendar_years ORDER BY year";
+        let rows: Vec<(i64, String)> = on_db!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(y, d)| (i32::try_from(y).unwrap_or_default(), d)).collect())
+    }
+
+    pub async fn save_calendar_year(&self, year: i32, data: &str, by: Option<i64>) -> StoreResult<()> {
+        let sql = "INSERT INTO calendar_years (year, data, imported_by, imported_at) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (year) DO UPDATE SET data = excluded.data, imported_by = excluded.imported_by, imported_at = excluded.imported_at";
+        on_db!(self, pool => sqlx::query(sql).bind(i64::from(year)).bind(data).bind(by).bind(Utc::now()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+}

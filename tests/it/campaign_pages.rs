@@ -1,0 +1,168 @@
+//! Campaign pages through HTTP as a browser sends them: forms with CSRF,
+//! the breakdown table's repeated fields, what each role may see.
+
+use crate::backend_test;
+use crate::helpers::{TestApp, add_customer, hidden_csrf};
+
+async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn post(client: &reqwest::Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+    let response = client.post(app.url(path)).form(form).send().await.unwrap();
+    let status = response.status().as_u16();
+    let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
+    (status, location, response.text().await.unwrap())
+}
+
+backend_test!(a_lead_plans_a_campaign_in_the_browser, |app| {
+    app.user("lead@example.com", "lead", None).await;
+    let ming = app.user("ming@example.com", "rep", Some("华南")).await;
+    let fang = app.user("fang@example.com", "rep", Some("华北")).await;
+    for i in 0..6 {
+        add_customer(&app, &format!("华南制造{i}"), "华南", Some(ming.id)).await;
+        add_customer(&app, &format!("华北制造{i}"), "华北", Some(fang.id)).await;
+    }
+    let lead = app.browser_session("lead@example.com").await;
+    let (status, form) = page(&lead, &app, "/campaigns/new").await;
+    assert_eq!(status, 200);
+    let csrf = hidden_csrf(&form);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("name", "新品A限时促销"),
+        ("kind", "new_product"),
+        ("segment", "industry = \"制造业\""),
+        ("announced_on", "2025-09-25"),
+        ("starts_on", "2025-09-29"),
+        ("ends_on", "2025-10-31"),
+        ("goal_intent", "10"),
+        ("goal_orders", "5"),
+        ("goal_sales", "47万"),
+        ("goal_roi", "3"),
+        ("lead_email", "lead@example.com"),
+        ("collateral_needs", "宣传单页500份"),
+    ];
+    let (status, location, _) = post(&lead, &app, "/campaigns", &fields).await;
+    assert_eq!(status, 303, "created");
+    let id: i64 = location.split('/').nth(2).unwrap().parse().unwrap();
+
+    // A bad date comes back with the form and a message naming it.
+    let mut bad = fields.to_vec();
+    bad[6] = ("ends_on", "2025-09-01");
+    let (status, _, html) = post(&lead, &app, "/campaigns", &bad).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("ends_on") && html.contains("新品A限时促销"), "the form keeps what was typed");
+
+    let (status, plan) = page(&lead, &app, &format!("/campaigns/{id}")).await;
+    assert_eq!(status, 200);
+    for due in ["2025-09-28", "2025-09-29", "2025-10-10", "2025-11-05"] {
+        assert!(plan.contains(due), "deadline {due} on the plan");
+    }
+    assert!(plan.contains("宣传单页500份") && plan.contains("47万"));
+
+    let (status, location, _) =
+        post(&lead, &app, &format!("/campaigns/{id}/members/generate"), &[("csrf", csrf.as_str())]).await;
+    assert_eq!((status, location.as_str()), (303, format!("/campaigns/{id}/members?added=12&total=12").as_str()));
+    let (_, members) = page(&lead, &app, &location).await;
+    assert!(members.contains("新增 12 家，共 12 家"), "{members}");
+    assert!(members.contains("华南制造0") && members.contains("华北制造0"));
+
+    // The breakdown: a proposal summing to 10, then the team's own rows.
+    let (_, breakdown) = page(&lead, &app, &format!("/campaigns/{id}/breakdown")).await;
+    assert!(breakdown.contains("data-total=\"10\""), "the proposal sums to the goal");
+    let rows = |a: &'static str, b: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("assignee_email", "ming@example.com".to_owned()),
+            ("region", "华南".to_owned()),
+            ("target_customers", a.to_owned()),
+            ("expected_conversion", "50%".to_owned()),
+            ("sales_target", "12万".to_owned()),
+            ("key_customers", "A公司(制造业)".to_owned()),
+            ("resource_needs", "需延长活动期限至下月5日".to_owned()),
+            ("assignee_email", "fang@example.com".to_owned()),
+            ("region", "华北".to_owned()),
+            ("target_customers", b.to_owned()),
+            ("expected_conversion", "40".to_owned()),
+            ("sales_target", "150000".to_owned()),
+            ("key_customers", "C工程(建筑)".to_owned()),
+            ("resource_needs", "需技术支持演示".to_owned()),
+        ]
+    };
+    let form: Vec<(&str, String)> = rows("4", "5");
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, html) = post(&lead, &app, &format!("/campaigns/{id}/breakdown"), &refs).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("target_customers") && html.contains("需技术支持演示"), "error shown, input kept");
+    let form = rows("4", "6");
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, _) = post(&lead, &app, &format!("/campaigns/{id}/breakdown"), &refs).await;
+    assert_eq!(status, 303);
+    let saved = app.store.breakdown(id).await.unwrap();
+    assert_eq!(saved.iter().map(|r| r.target_customers).collect::<Vec<_>>(), vec![4, 6]);
+    assert_eq!(saved[0].sales_target_fen, 12_000_000);
+    assert!((saved[1].expected_conversion - 0.4).abs() < 1e-9);
+
+    // Editing with a stale version shows what the plan says now.
+    let (_, edit) = page(&lead, &app, &format!("/campaigns/{id}/edit")).await;
+    assert!(edit.contains("name=\"version\" value=\"1\""));
+    let mut renamed = fields.to_vec();
+    renamed[1] = ("name", "新品A限时促销（加急）");
+    renamed.push(("version", "1"));
+    let (status, _, _) = post(&lead, &app, &format!("/campaigns/{id}"), &renamed).await;
+    assert_eq!(status, 303);
+    let (status, _, html) = post(&lead, &app, &format!("/campaigns/{id}"), &renamed).await;
+    assert_eq!(status, 409);
+    assert!(html.contains("新品A限时促销（加急）"), "the current values are shown");
+
+    // A rep sees their own part of the list, and may not plan.
+    let rep = app.browser_session("ming@example.com").await;
+    let (_, mine) = page(&rep, &app, &format!("/campaigns/{id}/members")).await;
+    assert!(mine.contains("华南制造0") && !mine.contains("华北制造0"));
+    let (status, _) = page(&rep, &app, &format!("/campaigns/{id}/edit")).await;
+    assert_eq!(status, 403);
+    let rep_csrf = hidden_csrf(&page(&rep, &app, "/settings").await.1);
+    let (status, _, _) =
+        post(&rep, &app, &format!("/campaigns/{id}/members/generate"), &[("csrf", rep_csrf.as_str())]).await;
+    assert_eq!(status, 403);
+});
+
+backend_test!(campaign_pages_render_for_every_role, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let response = app
+        .api(&lead, reqwest::Method::POST, "/api/v1/campaigns")
+        .json(&serde_json::json!({"name": "<script>x</script>展会", "kind": "trade_show", "segment": "tier = \"S\"",
+            "announced_on": "2026-11-02", "starts_on": "2026-11-05", "ends_on": "2026-11-08"}))
+        .send()
+        .await
+        .unwrap();
+    let id = response.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    for role in ["admin", "lead", "rep", "marketing", "service", "support", "viewer"] {
+        let email = format!("{role}-p@example.com");
+        app.user(&email, role, (role == "rep").then_some("华南")).await;
+        let browser = app.browser_session(&email).await;
+        for path in [
+            "/campaigns".to_owned(),
+            format!("/campaigns/{id}"),
+            format!("/campaigns/{id}/breakdown"),
+            format!("/campaigns/{id}/members"),
+            "/".to_owned(),
+        ] {
+            let (status, html) = page(&browser, &app, &path).await;
+            assert_eq!(status, 200, "{role} {path}");
+            assert!(!html.contains("<script>x</script>"), "{role} {path} escapes names");
+        }
+        let (status, html) = page(&browser, &app, "/settings/phases").await;
+        assert_eq!(status, 200, "{role}");
+        assert_eq!(
+            html.contains("name=\"review_after_end\" value=\"3\" required>"),
+            matches!(role, "admin" | "lead"),
+            "{role}"
+        );
+        let (status, _) = page(&browser, &app, "/campaigns/new").await;
+        assert_eq!(status, if matches!(role, "admin" | "lead" | "marketing") { 200 } else { 403 }, "{role}");
+    }
+    let (status, _) = page(&app.browser_session("lead@example.com").await, &app, "/campaigns/999999").await;
+    assert_eq!(status, 404);
+});
