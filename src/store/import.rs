@@ -116,6 +116,7 @@ async fn bulk_insert(tx: &mut Tx, table: &str, columns: &[&str], values: Vec<Val
             for value in chunk {
                 q = match value {
                     Value::Int(v) => q.bind(v),
+                    Value::Real(v) => q.bind(v),
                     Value::Text(v) => q.bind(v),
                     Value::Date(v) => q.bind(v),
                     Value::Time(v) => q.bind(v),

@@ -520,12 +520,8 @@ async fn list_page(
         }
     };
     let base = list_href(&view.q, &view.region, &view.segment);
-    let export_query = format!(
-        "q={}&region={}&segment={}",
-        urlencode(&view.q),
-        urlencode(&view.region),
-        urlencode(&view.segment)
-    );
+    let export_query =
+        format!("q={}&region={}&segment={}", urlencode(&view.q), urlencode(&view.region), urlencode(&view.segment));
     let next_href = (rows.len() as i64 > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE as usize);
         let last = rows.last().map_or(0, |c| c.id);
