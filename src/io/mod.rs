@@ -27,6 +27,7 @@ pub mod mapping;
 pub mod names;
 mod rows;
 pub mod table;
+pub mod templates;
 pub mod values;
 
 #[cfg(test)]

@@ -171,7 +171,8 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         | ("get", "/api/v1/campaigns/{id}")
         | ("get", "/api/v1/campaigns/{id}/members")
         | ("get", "/api/v1/campaigns/{id}/breakdown")
-        | ("get", "/api/v1/calendar/working-days") => 200,
+        | ("get", "/api/v1/calendar/working-days")
+        | ("get", "/api/v1/campaigns/{id}/export") => 200,
         ("post", "/api/v1/campaigns") => pick(planner(role), 201, 403),
         ("patch", "/api/v1/campaigns/{id}")
         | ("post", "/api/v1/campaigns/{id}/members/generate")

@@ -359,3 +359,40 @@ backend_test!(a_partners_list_adds_tagged_members, |app| {
     let again: Value = post("true").await.unwrap().json().await.unwrap();
     assert_eq!((again["added"].as_i64(), again["total"].as_i64()), (Some(0), Some(2)), "a customer is a member once");
 });
+
+backend_test!(plans_and_breakdowns_export_as_the_teams_spreadsheets, |app| {
+    let t = team(&app).await;
+    customers(&app, &t).await;
+    let (_, created) = send(&app, &t.lead, Method::POST, "/api/v1/campaigns", example("industry = \"制造业\"")).await;
+    let id = created["id"].as_i64().unwrap();
+    send(&app, &t.lead, Method::POST, &format!("/api/v1/campaigns/{id}/members/generate"), json!({})).await;
+    let download = |template: &'static str| {
+        let request = app.api(&t.lead, Method::GET, &format!("/api/v1/campaigns/{id}/export?template={template}"));
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200, "{template}");
+            assert!(response.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"));
+            let bytes = response.bytes().await.unwrap();
+            rally::io::read_table(&bytes, rally::io::FileFormat::Xlsx).unwrap()
+        }
+    };
+    let plan = download("plan").await;
+    assert_eq!(plan.headers, vec!["项目".to_owned(), "内容".to_owned()]);
+    let value = |label: &str| {
+        plan.rows.iter().find(|r| r.cells[0] == rally::io::Cell::Text(label.to_owned())).map(|r| r.cells[1].clone())
+    };
+    assert_eq!(value("活动名称"), Some(rally::io::Cell::Text("新品A限时促销".into())));
+    assert_eq!(value("核心卖点"), Some(rally::io::Cell::Text("新品A首发享8折+3年质保".into())));
+    assert_eq!(value("预期转化率"), Some(rally::io::Cell::Text("50%".into())));
+
+    let breakdown = download("breakdown").await;
+    assert_eq!(breakdown.headers[0], "区域/负责人");
+    assert_eq!(breakdown.headers[1], "目标客户数");
+    let total = breakdown.rows.last().unwrap();
+    assert_eq!(total.cells[0], rally::io::Cell::Text("合计".into()));
+    assert_eq!(total.cells[1], rally::io::Cell::Number(30.0), "the proposal sums to the goal");
+
+    let bad =
+        app.api(&t.lead, Method::GET, &format!("/api/v1/campaigns/{id}/export?template=pdf")).send().await.unwrap();
+    assert_eq!(bad.status(), 422);
+});

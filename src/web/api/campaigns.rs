@@ -741,3 +741,42 @@ pub async fn import_partner_list(
     }
     Ok(Json(PartnerListResult { added: outcome.added, total: outcome.total, report: outcome.report }).into_response())
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportTemplate {
+    /// `plan` (市场活动快速响应计划表) or `breakdown` (销售任务分解表).
+    pub template: Option<String>,
+}
+
+/// The campaign as the team's spreadsheet (XLSX with the template's Chinese headings).
+#[utoipa::path(get, operation_id = "campaigns_export", path = "/api/v1/campaigns/{id}/export", tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id"), ExportTemplate),
+    responses((status = 200, description = "The XLSX file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 404, description = "Not found", body = super::ErrorBody), (status = 422, description = "Unknown template", body = super::ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    Path(id): Path<String>,
+    Query(q): Query<ExportTemplate>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = parse_id(&id)?;
+    let (name, bytes) =
+        ops::campaigns::export_template(&state.store, &actor, id, q.template.as_deref().unwrap_or("plan")).await?;
+    Ok(xlsx_response(&name, bytes))
+}
+
+/// An XLSX download with a UTF-8 file name (RFC 6266).
+pub fn xlsx_response(name: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let disposition =
+        format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}", crate::web::session::urlencode(name));
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, super::imports::XLSX_MIME.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -74,6 +74,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::get, campaigns::update))
         .routes(routes!(campaigns::generate))
         .routes(routes!(campaigns::import_partner_list))
+        .routes(routes!(campaigns::export))
         .routes(routes!(campaigns::members))
         .routes(routes!(campaigns::breakdown, campaigns::set_breakdown))
         .routes(routes!(campaigns::set_milestone))

@@ -1172,3 +1172,26 @@ pub async fn import_partner_list(
         Err(e) => fail(&headers, &s, crate::web::api::imports::import_error(e)),
     }
 }
+
+#[derive(Deserialize)]
+pub struct TemplateQuery {
+    template: Option<String>,
+}
+
+/// Downloads template 1 or 2 for the signed-in person.
+pub async fn export(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<TemplateQuery>,
+) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return fail(&headers, &s, e),
+    };
+    match ops::campaigns::export_template(&state.store, &s.actor, id, q.template.as_deref().unwrap_or("plan")).await {
+        Ok((name, bytes)) => crate::web::api::campaigns::xlsx_response(&name, bytes),
+        Err(e) => fail(&headers, &s, e),
+    }
+}
