@@ -214,3 +214,41 @@ backend_test!(a_partners_list_is_uploaded_from_the_target_list_page, |app| {
     assert!(after.contains("渠道商名单：新增 1 家，共 1 家。"), "{after}");
     assert!(after.contains("甲公司") && after.contains("华贸渠道"));
 });
+
+backend_test!(an_admin_imports_a_new_calendar_year_in_the_ui, |app| {
+    app.user("admin@example.com", "admin", None).await;
+    app.user("lead@example.com", "lead", None).await;
+    let admin = app.browser_session("admin@example.com").await;
+    let (status, html) = page(&admin, &app, "/settings/calendar").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("国务院办公厅关于2026年部分节假日安排的通知") && html.contains("尚未公布"));
+    let csrf = hidden_csrf(&page(&admin, &app, "/settings").await.1);
+    let upload = |json: &str| {
+        let boundary = "rally-calendar-boundary";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"2027.json\"\r\nContent-Type: application/json\r\n\r\n{json}\r\n--{boundary}--\r\n"
+        );
+        admin
+            .post(app.url(&format!("/settings/calendar?csrf={csrf}")))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+    };
+    let bad = upload("{\"years\": {\"2027\": {\"status\": \"official\"}}}").await.unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("years.2027"), "the message says where");
+    let good = upload(
+        "{\"years\": {\"2027\": {\"status\": \"official\", \"source\": {\"title\": \"国务院办公厅关于2027年部分节假日安排的通知\"},
+          \"blocks\": [{\"name\": \"元旦\", \"off_from\": \"2027-01-01\", \"off_to\": \"2027-01-03\", \"adjusted_workdays\": []}]}}}",
+    )
+    .await
+    .unwrap();
+    assert_eq!(good.status(), 200);
+    assert!(good.text().await.unwrap().contains("已导入：2027 年"));
+    let lead = app.browser_session("lead@example.com").await;
+    let (_, html) = page(&lead, &app, "/settings/calendar").await;
+    assert!(
+        html.contains("国务院办公厅关于2027年部分节假日安排的通知")
+            && !html.contains("enctype=\"multipart/form-data\"")
+    );
+});

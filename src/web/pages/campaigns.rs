@@ -1195,3 +1195,86 @@ pub async fn export(
         Err(e) => fail(&headers, &s, e),
     }
 }
+
+pub struct YearRow {
+    pub year: i32,
+    pub covered: bool,
+    pub source: String,
+    pub holidays: String,
+}
+
+#[derive(Template)]
+#[template(path = "calendar_settings.html")]
+struct CalendarPage {
+    shell: Shell,
+    years: Vec<YearRow>,
+    can_import: bool,
+}
+
+async fn calendar_page(
+    state: &AppState,
+    s: &ResolvedSession,
+    headers: &HeaderMap,
+    status: StatusCode,
+    flash: Option<super::Flash>,
+) -> Response {
+    let cal = match ops::campaigns::calendar(&state.store).await {
+        Ok(c) => c,
+        Err(e) => return fail(headers, s, e),
+    };
+    let years = cal
+        .years()
+        .into_iter()
+        .map(|year| {
+            let schedule = cal.year(year);
+            YearRow {
+                year,
+                covered: cal.covers(year),
+                source: schedule.and_then(|y| y.source.as_ref()).map(|src| src.title.clone()).unwrap_or_default(),
+                holidays: schedule
+                    .map(|y| y.blocks.iter().map(|b| b.name.clone()).collect::<Vec<_>>().join("、"))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let shell = Shell::new(headers, Some(s.actor.clone()), &s.csrf, "calendar.title", "/settings", flash);
+    render(status, &CalendarPage { shell, years, can_import: can(&s.actor, Permission::ManageCalendar) })
+}
+
+pub async fn calendar_settings(State(state): State<AppState>, PageAuth(s): PageAuth, headers: HeaderMap) -> Response {
+    calendar_page(&state, &s, &headers, StatusCode::OK, None).await
+}
+
+/// An admin uploads a newly announced year (multipart; CSRF token in the URL).
+pub async fn import_calendar(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    headers: HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    if !can(&s.actor, Permission::ManageCalendar) {
+        return fail(&headers, &s, OpsError::Forbidden);
+    }
+    let mut text = String::new();
+    if let Ok(mut multipart) = multipart {
+        while let Ok(Some(field)) = multipart.next_field().await {
+            if field.name() == Some("file") {
+                text = field.text().await.unwrap_or_default();
+            }
+        }
+    }
+    let t = crate::web::i18n::texts(crate::web::session::request_locale(&headers, Some(&s.actor)));
+    match ops::campaigns::import_calendar(&state.store, Some(&s.actor), &text).await {
+        Ok(years) => {
+            let shown: Vec<String> = years.iter().map(i32::to_string).collect();
+            let flash =
+                Some(super::Flash { kind: "ok", text: t.fill("calendar.imported", &[("years", &shown.join("、"))]) });
+            calendar_page(&state, &s, &headers, StatusCode::OK, flash).await
+        }
+        Err(OpsError::Invalid { field, message }) => {
+            let flash = Some(super::Flash { kind: "bad", text: invalid_message(t, field, &message) });
+            calendar_page(&state, &s, &headers, StatusCode::UNPROCESSABLE_ENTITY, flash).await
+        }
+        Err(e) => fail(&headers, &s, e),
+    }
+}

@@ -75,6 +75,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/team/{id}/password", post(team::reset_password))
         .route("/audit/{object_type}/{id}", get(team::audit))
         .route("/api/docs", get(docs::reference))
+        .route("/settings/calendar", get(campaigns::calendar_settings).post(campaigns::import_calendar))
         .route("/settings/phases", get(campaigns::phase_settings).post(campaigns::save_phase_settings))
         .route("/campaigns", get(campaigns::list).post(campaigns::create))
         .route("/campaigns/new", get(campaigns::new_form))
