@@ -129,6 +129,45 @@ async fn bulk_insert(tx: &mut Tx, table: &str, columns: &[&str], values: Vec<Val
     Ok(())
 }
 
+/// Tables whose secondary indexes a large SQLite import rebuilds.
+const REBUILT_TABLES: [&str; 3] = ["customers", "contacts", "customer_tags"];
+
+/// The indexes a bulk load dropped, to be created again before commit.
+pub struct SuspendedIndexes(Vec<String>);
+
+/// For a load of `new_rows` customers into SQLite, when that is at least as
+/// many as are stored: drops the secondary indexes of the customer tables
+/// (those made by `CREATE INDEX`; the unique constraints' stay, they are
+/// the checks) so they can be built once, sorted, after the rows are in —
+/// for 100,000 rows that is about half the cost of maintaining them row by
+/// row. Inside the import's transaction, so readers never see the tables
+/// without them. Not on PostgreSQL, where `DROP INDEX` would lock readers out.
+pub async fn suspend_indexes(tx: &mut Tx, new_rows: usize) -> StoreResult<Option<SuspendedIndexes>> {
+    let Tx::Sqlite(conn) = tx else { return Ok(None) };
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&mut **conn).await?;
+    if new_rows < 10_000 || usize::try_from(stored).unwrap_or(usize::MAX) > new_rows {
+        return Ok(None);
+    }
+    let mut definitions = Vec::new();
+    for table in REBUILT_TABLES {
+        let sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL";
+        let indexes: Vec<(String, String)> = sqlx::query_as(sql).bind(table).fetch_all(&mut **conn).await?;
+        for (name, create) in indexes {
+            sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).execute(&mut **conn).await?;
+            definitions.push(create);
+        }
+    }
+    Ok(Some(SuspendedIndexes(definitions)))
+}
+
+/// Builds the indexes [`suspend_indexes`] dropped, exactly as they were defined.
+pub async fn restore_indexes(tx: &mut Tx, suspended: SuspendedIndexes) -> StoreResult<()> {
+    for create in suspended.0 {
+        on_tx!(tx, conn => sqlx::query(&create).execute(&mut **conn).await?.rows_affected());
+    }
+    Ok(())
+}
+
 /// A team member as an import checks owners against.
 #[derive(Clone, Debug)]
 pub struct TeamMember {

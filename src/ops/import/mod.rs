@@ -355,11 +355,25 @@ pub async fn run(
     if let Some(actor) = &importer.actor {
         authz::require(actor, Permission::WriteCustomers)?;
     }
-    match prepared.kind {
-        ImportKind::Customers => customers::run(store, importer, prepared, options, progress).await,
-        ImportKind::Interactions => interactions::run(store, importer, prepared, options, progress).await,
+    let report = match prepared.kind {
+        ImportKind::Customers => customers::run(store, importer, prepared, options, progress).await?,
+        ImportKind::Interactions => interactions::run(store, importer, prepared, options, progress).await?,
+    };
+    // Like the demo loader: after a bulk load the query planner's statistics
+    // are stale until the hourly refresh, and segment counts may pick a poor
+    // index meanwhile. The import is committed; a failure here only waits
+    // for that refresh.
+    if report.status == ImportStatus::Imported
+        && report.created + report.updated >= REFRESH_STATISTICS_AFTER
+        && let Err(err) = store.optimize().await
+    {
+        tracing::warn!(error = %err, "could not refresh statistics after an import; the hourly job will");
     }
+    Ok(report)
 }
+
+/// Rows written from which an import refreshes the planner's statistics.
+const REFRESH_STATISTICS_AFTER: usize = 1_000;
 
 /// A problem against `field`'s column (its header if mapped, else the
 /// field's Chinese label).
