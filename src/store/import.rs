@@ -614,6 +614,43 @@ pub async fn record_import(
     Ok(id)
 }
 
+impl Store {
+    /// The import records that created object `id`: those whose `after`
+    /// lists it under `key` (as `[first, last]` ranges). Imports are few
+    /// (one record each), so they are filtered here rather than in
+    /// backend-specific JSON SQL.
+    pub async fn imports_creating(&self, key: &str, id: i64) -> StoreResult<Vec<crate::store::audit::AuditRecord>> {
+        let sql = "SELECT id, at, actor_email, action, object_type, object_id, after FROM audit_log \
+                   WHERE object_type = 'import' ORDER BY id";
+        type Row = (i64, DateTime<Utc>, String, String, String, i64, Option<String>);
+        let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        let contains = |after: &serde_json::Value| {
+            let ranges = after.get(key).and_then(|r| r.as_array());
+            ranges.is_some_and(|rs| {
+                rs.iter()
+                    .filter_map(|r| Some((r.get(0)?.as_i64()?, r.get(1)?.as_i64()?)))
+                    .any(|(a, b)| a <= id && id <= b)
+            })
+        };
+        Ok(rows
+            .into_iter()
+            .filter_map(|(audit_id, at, actor_email, action, object_type, object_id, after)| {
+                let after: serde_json::Value = serde_json::from_str(after.as_deref()?).ok()?;
+                contains(&after).then_some(crate::store::audit::AuditRecord {
+                    id: audit_id,
+                    at,
+                    actor_email,
+                    action,
+                    object_type,
+                    object_id,
+                    before: None,
+                    after: Some(after),
+                })
+            })
+            .collect())
+    }
+}
+
 /// Sorted ids as inclusive `[first, last]` runs: allocated ids are mostly
 /// consecutive, so 100,000 of them usually make one pair.
 pub fn id_ranges(ids: &[i64]) -> Vec<[i64; 2]> {

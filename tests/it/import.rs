@@ -231,11 +231,28 @@ backend_test!(duplicates_are_skipped_or_updated, |app| {
     assert_eq!(update.after.as_ref().unwrap()["city"], "深圳");
     assert_eq!(update.after.as_ref().unwrap()["version"], 2);
 
-    // Each applied import leaves one audit record listing what it created.
+    // Each applied import leaves one audit record listing what it created,
+    // and that record is part of each created customer's history.
     let imports = scalar(&app, "SELECT COUNT(*) FROM imports").await;
     assert_eq!(imports, 3);
     let created = app.store.audit_of("import", 1).await.unwrap();
     assert_eq!(created[0].after.as_ref().unwrap()["customer_ids"], serde_json::json!([[1, 2]]));
+    let history: Value = app
+        .api(&t.lead, Method::GET, &format!("/api/v1/audit/customer/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entries: Vec<(&str, &str)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["object_type"].as_str().unwrap(), h["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(entries, [("import", "create"), ("customer", "update")], "{history}");
+    assert_eq!(history["items"][0]["after"]["file_name"], "");
 
     // Name and phone find the customer when the credit code is not given.
     let third = "客户名称,电话\nA有限公司,+86 139-0013-9000\n";

@@ -441,8 +441,8 @@ async fn record(
         rejected: report.rejected,
     };
     let object = match kind {
-        ImportKind::Customers => "customer_ids",
-        ImportKind::Interactions => "interaction_ids",
+        ImportKind::Customers => CUSTOMER_IDS,
+        ImportKind::Interactions => INTERACTION_IDS,
     };
     let summary = serde_json::json!({
         "kind": run.kind, "file_name": run.file_name, "rows": run.rows, "created": run.created,
@@ -450,6 +450,19 @@ async fn record(
         "on_duplicate": report.on_duplicate, object: id_ranges(created_ids),
     });
     Ok(record_import(tx, &run, summary, now).await?)
+}
+
+/// Where an import's audit record lists the ids it created.
+const CUSTOMER_IDS: &str = "customer_ids";
+const INTERACTION_IDS: &str = "interaction_ids";
+
+/// The key of an import record's created ids for an audited object type.
+pub fn created_ids_key(object_type: &str) -> Option<&'static str> {
+    match object_type {
+        "customer" => Some(CUSTOMER_IDS),
+        "interaction" => Some(INTERACTION_IDS),
+        _ => None,
+    }
 }
 
 /// Frees large working sets on another thread: dropping 100k rows of
