@@ -396,7 +396,7 @@ pub async fn generate_members(store: &Store, actor: &Actor, id: i64) -> OpsResul
     let basis = start_basis(store, &c).await?;
     let filter = CustomerFilter { segment: Some(segment), ..CustomerFilter::scope(CustomerScope::All) };
     let mut tx = store.begin().await?;
-    let added = campaign_store::add_members_matching(&mut tx, store, id, &filter, &basis, "segment").await?;
+    let added = campaign_store::add_members_matching(&mut tx, store, id, &filter, &basis, "segment", None).await?;
     let total = campaign_store::count_members(&mut tx, id).await?;
     if added > 0 {
         audit_change(
@@ -647,4 +647,80 @@ pub async fn set_phase_rules(store: &Store, actor: &Actor, rules: PhaseRules) ->
     .await?;
     tx.commit().await?;
     Ok(rules)
+}
+
+/// What a partner's list did: the import's report, and the members it added.
+pub struct PartnerListOutcome {
+    pub report: super::import::ImportReport,
+    pub added: u64,
+    pub total: i64,
+}
+
+/// Adds a channel partner's customer list (CSV/XLSX) to a campaign: the rows
+/// are imported under the customer importer's rules (unknown customers are
+/// created with the partner as their source; bad rows refuse the file unless
+/// `partial`), then every customer the list names becomes a member tagged
+/// with the partner, with its tier as of the start and the usual assignee.
+pub async fn import_partner_list(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    partner: &str,
+    upload: super::import::Upload<'_>,
+    partial: bool,
+) -> Result<PartnerListOutcome, super::import::ImportError> {
+    use super::import::{self, ImportOptions, ImportStatus, Importer};
+    authz::require(actor, Permission::WriteCustomers)?;
+    let c = check_manage(store, actor, id).await?;
+    let partner = required_text("partner", partner, 100)?;
+    let prepared = import::prepare(crate::io::ImportKind::Customers, upload, None)?;
+    // The list's own rows, to find each customer after the import.
+    let parsed = crate::io::parse_customers(&prepared.table, &prepared.mapping)?;
+    let today = crate::clock::today();
+    let options = ImportOptions { partial, partner: Some(partner.clone()), ..ImportOptions::new(today) };
+    let report = import::run(store, &Importer::user(actor.clone()), prepared, &options, &import::no_progress).await?;
+    if report.status != ImportStatus::Imported {
+        return Ok(PartnerListOutcome {
+            report,
+            added: 0,
+            total: store.member_counts(id).await?.iter().map(|(_, _, n)| n).sum(),
+        });
+    }
+    let rejected: std::collections::HashSet<usize> = report.errors.iter().map(|e| e.row).collect();
+    let good: Vec<_> = parsed.rows.iter().filter(|r| !rejected.contains(&r.row)).collect();
+    let codes: Vec<String> = good.iter().filter_map(|r| r.credit_code.clone()).collect();
+    let names: Vec<String> = good.iter().map(|r| crate::io::names::normalize_company_name(&r.name)).collect();
+    let (by_code, by_name) = store.customer_ids_by_keys(&codes, &names).await?;
+    let mut ids: Vec<i64> = Vec::with_capacity(good.len());
+    for row in &good {
+        let found = row
+            .credit_code
+            .as_ref()
+            .and_then(|code| by_code.iter().find(|(c, _)| c == code).map(|(_, id)| *id))
+            .or_else(|| {
+                let key = crate::io::names::normalize_company_name(&row.name);
+                by_name.iter().find(|(k, _)| *k == key).map(|(_, id)| *id)
+            });
+        ids.extend(found);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let basis = start_basis(store, &c).await?;
+    let filter = CustomerFilter { ids: Some(ids), ..CustomerFilter::scope(CustomerScope::All) };
+    let mut tx = store.begin().await?;
+    let added =
+        campaign_store::add_members_matching(&mut tx, store, id, &filter, &basis, "partner", Some(&partner)).await?;
+    let total = campaign_store::count_members(&mut tx, id).await?;
+    audit_change(
+        &mut tx,
+        actor,
+        AuditAction::Update,
+        "campaign",
+        id,
+        None,
+        Some(json!({ "partner_list": partner, "members_added": added })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(PartnerListOutcome { report, added, total })
 }

@@ -63,6 +63,7 @@ fn filter_for(actor: &Actor, query: &ListQuery) -> OpsResult<CustomerFilter> {
         search: query.search.clone(),
         region: query.region.clone(),
         segment: parse_segment(query.segment.as_deref())?,
+        ids: None,
     })
 }
 

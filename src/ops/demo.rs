@@ -83,7 +83,7 @@ async fn load_campaigns(store: &Store, today: NaiveDate) -> OpsResult<usize> {
             let segment = crate::domain::segment::parse(&c.segment).ok();
             let filter = CustomerFilter { segment, ..CustomerFilter::scope(CustomerScope::All) };
             let basis = TierBasis { as_of: c.starts_on, rules, anchored: c.starts_on >= today };
-            add_members_matching(&mut tx, store, id, &filter, &basis, "segment").await?;
+            add_members_matching(&mut tx, store, id, &filter, &basis, "segment", None).await?;
         }
         for (key, done_offset) in &plan.milestones_done {
             set_milestone(&mut tx, id, key, Some(day(*done_offset)), Some(day(*done_offset))).await?;

@@ -58,6 +58,7 @@ pub async fn start(store: &Store, actor: &Actor, query: ExportQuery, today: Naiv
         search: query.search,
         region: query.region,
         segment: parse_segment(query.segment.as_deref())?,
+        ids: None,
     };
     Ok(Export { store: store.clone(), basis: basis(store, today).await?, filter, after: None, done: false })
 }

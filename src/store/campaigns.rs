@@ -346,6 +346,7 @@ pub async fn add_members_matching(
     filter: &CustomerFilter,
     basis: &TierBasis,
     source: &str,
+    partner: Option<&str>,
 ) -> StoreResult<u64> {
     let mut values: Vec<Value> = Vec::new();
     let tier = store.tier_expression(basis, &mut values);
@@ -356,11 +357,13 @@ pub async fn add_members_matching(
     let source_p = values.len();
     values.push(Utc::now().into());
     let now = values.len();
+    values.push(Value::Text(partner.map(str::to_owned)));
+    let partner_p = values.len();
     let sql = format!(
-        "INSERT INTO campaign_members (campaign_id, customer_id, tier, assignee_id, source, added_at) \
+        "INSERT INTO campaign_members (campaign_id, customer_id, tier, assignee_id, source, partner, added_at) \
          SELECT ${campaign}, c.id, {tier}, \
            COALESCE(c.owner_id, (SELECT r.id FROM users r WHERE r.role = 'rep' AND r.active AND r.region = c.region ORDER BY r.id LIMIT 1)), \
-           ${source_p}, ${now} \
+           ${source_p}, ${partner_p}, ${now} \
          FROM customers c WHERE {condition} \
          ON CONFLICT (campaign_id, customer_id) DO NOTHING"
     );

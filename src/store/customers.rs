@@ -218,11 +218,13 @@ pub struct CustomerFilter {
     pub search: Option<String>,
     pub region: Option<String>,
     pub segment: Option<segment::Expr>,
+    /// Only these customers (a partner's list once matched to the base).
+    pub ids: Option<Vec<i64>>,
 }
 
 impl CustomerFilter {
     pub fn scope(scope: CustomerScope) -> Self {
-        CustomerFilter { scope, search: None, region: None, segment: None }
+        CustomerFilter { scope, search: None, region: None, segment: None, ids: None }
     }
 }
 
@@ -357,6 +359,13 @@ impl Store {
         if let Some(region) = filter.region.as_deref().filter(|s| !s.is_empty()) {
             let p = placeholder(values, region.into());
             conditions.push(format!("c.region = {p}"));
+        }
+        if let Some(ids) = &filter.ids {
+            let mut placeholders: Vec<String> = ids.iter().map(|id| placeholder(values, (*id).into())).collect();
+            if placeholders.is_empty() {
+                placeholders.push("NULL".to_owned());
+            }
+            conditions.push(format!("c.id IN ({})", placeholders.join(", ")));
         }
         if let Some(expr) = &filter.segment {
             let compiled = segment::compile(expr, &self.segment_context(basis, values.len() + 1));
@@ -593,5 +602,38 @@ impl Store {
             (tags, pains)
         });
         Ok((tags, pains))
+    }
+}
+
+impl Store {
+    /// Customer ids by credit code, and by normalised name (all matches).
+    pub async fn customer_ids_by_keys(
+        &self,
+        credit_codes: &[String],
+        name_keys: &[String],
+    ) -> StoreResult<(Vec<(String, i64)>, Vec<(String, i64)>)> {
+        let mut by_code = Vec::new();
+        let mut by_name = Vec::new();
+        for chunk in credit_codes.chunks(500) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT credit_code, id FROM customers WHERE credit_code IN ({})", list.join(", "));
+            let values: Vec<Value> = chunk.iter().map(|c| Value::from(c.as_str())).collect();
+            let rows: Vec<(String, i64)> = on_db!(self, pool => {
+                let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
+                rows.iter().map(<(String, i64) as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?
+            });
+            by_code.extend(rows);
+        }
+        for chunk in name_keys.chunks(500) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT name_key, id FROM customers WHERE name_key IN ({}) ORDER BY id", list.join(", "));
+            let values: Vec<Value> = chunk.iter().map(|c| Value::from(c.as_str())).collect();
+            let rows: Vec<(String, i64)> = on_db!(self, pool => {
+                let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
+                rows.iter().map(<(String, i64) as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?
+            });
+            by_name.extend(rows);
+        }
+        Ok((by_code, by_name))
     }
 }

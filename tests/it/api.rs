@@ -178,6 +178,8 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         | ("put", "/api/v1/campaigns/{id}/breakdown")
         | ("put", "/api/v1/campaigns/{id}/milestones/{key}") => pick(planner(role), 200, 403),
         ("post", "/api/v1/calendar/years") => pick(admin, 200, 403),
+        // Partner lists create customers: planners who may also write customers.
+        ("post", "/api/v1/campaigns/{id}/members/import") => pick(lead_or_admin, 200, 403),
         ("get", "/api/v1/settings/phases") => 200,
         ("put", "/api/v1/settings/phases") => pick(lead_or_admin, 200, 403),
         _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
@@ -216,7 +218,8 @@ fn concrete(path: &str, w: &World) -> String {
     } else {
         w.target.id
     };
-    path.replace("{object_type}", "user").replace("{key}", "kickoff_held").replace("{id}", &id.to_string())
+    let query = if path.ends_with("/members/import") { "?partner=渠道商甲" } else { "" };
+    path.replace("{object_type}", "user").replace("{key}", "kickoff_held").replace("{id}", &id.to_string()) + query
 }
 
 fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
@@ -306,6 +309,9 @@ backend_test!(every_route_has_a_policy_for_every_role, |app| {
             let mut request = app.api(user, m.clone(), &url);
             if let Some(body) = body_for(&method, &path, &user.role) {
                 request = request.json(&body);
+            }
+            if path.ends_with("/members/import") {
+                request = request.header("content-type", "text/csv").body("客户名称,区域\n渠道客户甲,华北\n");
             }
             if let Some((content_type, bytes)) = raw_body_for(&method, &path) {
                 request = request.header("content-type", content_type).body(bytes);

@@ -166,3 +166,51 @@ backend_test!(campaign_pages_render_for_every_role, |app| {
     let (status, _) = page(&app.browser_session("lead@example.com").await, &app, "/campaigns/999999").await;
     assert_eq!(status, 404);
 });
+
+/// The partner-list form (multipart, CSRF token in the action URL).
+fn partner_form(partner: &str, partial: bool, csv: &str) -> (String, Vec<u8>) {
+    let boundary = "rally-partner-boundary-93fQ";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"partner\"\r\n\r\n{partner}\r\n");
+    if partial {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"partial\"\r\n\r\ntrue\r\n"));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+}
+
+backend_test!(a_partners_list_is_uploaded_from_the_target_list_page, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    app.user("ming@example.com", "rep", Some("华南")).await;
+    let created: serde_json::Value = app
+        .api(&lead, reqwest::Method::POST, "/api/v1/campaigns")
+        .json(&serde_json::json!({"name": "渠道活动", "kind": "other", "announced_on": "2026-11-02", "starts_on": "2026-11-03", "ends_on": "2026-11-30"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let browser = app.browser_session("lead@example.com").await;
+    let (_, members) = page(&browser, &app, &format!("/campaigns/{id}/members")).await;
+    assert!(members.contains("导入渠道商名单"));
+    let csrf = hidden_csrf(&members);
+    let url = app.url(&format!("/campaigns/{id}/members/import?csrf={csrf}"));
+
+    let (ct, body) = partner_form("华贸渠道", false, "客户名称,区域,年采购额\n甲公司,华南,100万\n乙公司,华南,abc\n");
+    let rejected = browser.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+    assert_eq!(rejected.status(), 422);
+    let html = rejected.text().await.unwrap();
+    assert!(html.contains("第 3 行"), "the bad row is listed");
+    assert_eq!(app.store.count_customers().await.unwrap(), 0);
+
+    let (ct, body) = partner_form("华贸渠道", true, "客户名称,区域,年采购额\n甲公司,华南,100万\n乙公司,华南,abc\n");
+    let accepted = browser.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+    assert_eq!(accepted.status(), 303);
+    let location = accepted.headers()["location"].to_str().unwrap().to_owned();
+    let (_, after) = page(&browser, &app, &location).await;
+    assert!(after.contains("渠道商名单：新增 1 家，共 1 家。"), "{after}");
+    assert!(after.contains("甲公司") && after.contains("华贸渠道"));
+});

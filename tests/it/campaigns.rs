@@ -315,3 +315,47 @@ backend_test!(calendar_api_counts_official_working_days, |app| {
     assert_eq!(status, 422);
     assert!(error["error"]["message"].as_str().unwrap().contains("2027-13-01"), "{error}");
 });
+
+backend_test!(a_partners_list_adds_tagged_members, |app| {
+    let t = team(&app).await;
+    add_customer(&app, "华北重工有限公司", "华北", Some(t.fang.id)).await;
+    let (_, created) = send(&app, &t.lead, Method::POST, "/api/v1/campaigns", example("region = \"华东\"")).await;
+    let id = created["id"].as_i64().unwrap();
+    let csv =
+        "客户名称,区域,年采购额\n华北重工有限公司,华北,500万\n深圳新客户科技有限公司,华南,120万\n坏行公司,华南,-5\n";
+    let post = |partial: &str| {
+        app.api(
+            &t.lead,
+            Method::POST,
+            &format!("/api/v1/campaigns/{id}/members/import?partner=华贸渠道&partial={partial}"),
+        )
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+    };
+    let rejected = post("false").await.unwrap();
+    assert_eq!(rejected.status(), 422);
+    let body: Value = rejected.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rejected_rows");
+    assert_eq!(body["report"]["errors"][0]["row"], 4);
+    assert_eq!(app.store.count_customers().await.unwrap(), 1, "nothing created from a rejected list");
+
+    let accepted = post("true").await.unwrap();
+    assert_eq!(accepted.status(), 200);
+    let body: Value = accepted.json().await.unwrap();
+    assert_eq!((body["added"].as_i64(), body["total"].as_i64()), (Some(2), Some(2)), "{body}");
+    assert_eq!(body["report"]["created"], 1);
+    let members = get(&app, &t.lead, &format!("/api/v1/campaigns/{id}/members")).await;
+    for m in members["items"].as_array().unwrap() {
+        assert_eq!(m["source"], "partner");
+        assert_eq!(m["partner"], "华贸渠道");
+    }
+    let new_one =
+        members["items"].as_array().unwrap().iter().find(|m| m["customer_name"] == "深圳新客户科技有限公司").unwrap();
+    assert_eq!(new_one["assignee_email"], "ming@example.com", "a rep of the new customer's region");
+    let customer = get(&app, &t.lead, &format!("/api/v1/customers/{}", new_one["customer_id"])).await;
+    assert_eq!(customer["source"], "华贸渠道");
+
+    let again: Value = post("true").await.unwrap().json().await.unwrap();
+    assert_eq!((again["added"].as_i64(), again["total"].as_i64()), (Some(0), Some(2)), "a customer is a member once");
+});

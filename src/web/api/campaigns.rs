@@ -669,3 +669,75 @@ pub async fn set_phases(
     };
     Ok(Json(ops::campaigns::set_phase_rules(&state.store, &actor, rules).await?.into()))
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PartnerListParams {
+    /// The channel partner (渠道商) who supplied the list; members are tagged with it.
+    pub partner: Option<String>,
+    /// `true`: add the good rows even when some rows are bad.
+    pub partial: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PartnerListResult {
+    /// Members added now.
+    pub added: u64,
+    /// Members in all.
+    pub total: i64,
+    /// The customer import's report (created, skipped as known, rejected rows).
+    pub report: crate::ops::import::ImportReport,
+}
+
+/// Add a channel partner's customer list (CSV or XLSX body, the customer importer's rules): unknown
+/// customers are created with the partner as their source, and every customer on the list becomes a
+/// member tagged with the partner. A file with bad rows adds nothing unless `partial=true`.
+#[utoipa::path(post, operation_id = "campaigns_import_partner_list", path = "/api/v1/campaigns/{id}/members/import", tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id"), PartnerListParams),
+    request_body(description = "The partner's list: CSV or XLSX.", content((String = "text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    responses((status = 200, description = "OK", body = PartnerListResult), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
+        (status = 404, description = "Not found", body = super::ErrorBody),
+        (status = 422, description = "The file is rejected (the report lists every bad row) or the partner is missing", body = super::imports::RejectedImport)))]
+pub async fn import_partner_list(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    Path(id): Path<String>,
+    Query(params): Query<PartnerListParams>,
+    body: axum::body::Body,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let id = parse_id(&id)?;
+    crate::ops::authz::require(&actor, crate::ops::authz::Permission::WriteCustomers)?;
+    ops::campaigns::check_manage(&state.store, &actor, id).await?;
+    let partial = matches!(params.partial.as_deref().map(str::trim), Some("true" | "1" | "yes"));
+    let bytes = axum::body::to_bytes(body, crate::app::MAX_BODY_BYTES).await.map_err(|_| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the file is larger than 64 MB")
+    })?;
+    let upload = crate::ops::import::Upload { bytes: &bytes, file_name: None, content_type: None };
+    let outcome = ops::campaigns::import_partner_list(
+        &state.store,
+        &actor,
+        id,
+        params.partner.as_deref().unwrap_or(""),
+        upload,
+        partial,
+    )
+    .await
+    .map_err(super::imports::import_error)?;
+    if outcome.report.status == crate::ops::import::ImportStatus::Rejected {
+        let error = super::ErrorDetail {
+            code: "rejected_rows".to_owned(),
+            message: format!(
+                "{} bad row(s); nothing was added (fix them, or send partial=true)",
+                outcome.report.rejected
+            ),
+            field: None,
+        };
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(super::imports::RejectedImport { error, report: outcome.report }),
+        )
+            .into_response());
+    }
+    Ok(Json(PartnerListResult { added: outcome.added, total: outcome.total, report: outcome.report }).into_response())
+}

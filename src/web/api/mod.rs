@@ -22,7 +22,7 @@ pub mod campaigns;
 mod contacts;
 mod customers;
 mod exports;
-mod imports;
+pub mod imports;
 mod interactions;
 mod me;
 mod segments;
@@ -73,6 +73,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::get, campaigns::update))
         .routes(routes!(campaigns::generate))
+        .routes(routes!(campaigns::import_partner_list))
         .routes(routes!(campaigns::members))
         .routes(routes!(campaigns::breakdown, campaigns::set_breakdown))
         .routes(routes!(campaigns::set_milestone))

@@ -876,6 +876,8 @@ struct MembersPage {
     count_text: String,
     next_href: Option<String>,
     can_plan: bool,
+    can_import: bool,
+    partner_errors: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -886,6 +888,8 @@ pub struct MembersQuery {
     ok: Option<String>,
     added: Option<u64>,
     total: Option<i64>,
+    /// Set after a partner list: the flash names it.
+    partner: Option<String>,
 }
 
 const RANK_SPAN: i64 = 1_000_000_000_000;
@@ -898,10 +902,22 @@ pub async fn list_members(
     Path(id): Path<String>,
     Query(q): Query<MembersQuery>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(&headers, &s, e),
-    };
+    match parse_id(&id) {
+        Ok(id) => members_page(&state, &s, &headers, id, q, None, StatusCode::OK).await,
+        Err(e) => fail(&headers, &s, e),
+    }
+}
+
+async fn members_page(
+    state: &AppState,
+    s: &ResolvedSession,
+    headers: &HeaderMap,
+    id: i64,
+    q: MembersQuery,
+    partner_errors: Option<Vec<String>>,
+    status: StatusCode,
+) -> Response {
+    let (state, s, headers) = (state.clone(), s.clone(), headers.clone());
     let c = match state.store.campaign(id).await {
         Ok(Some(c)) => c,
         Ok(None) => return fail(&headers, &s, ApiError::not_found()),
@@ -966,7 +982,10 @@ pub async fn list_members(
     shell.flash = match (q.added, q.total) {
         (Some(added), Some(total)) => Some(super::Flash {
             kind: "ok",
-            text: shell.t.fill("members.generated", &[("added", &added.to_string()), ("total", &total.to_string())]),
+            text: shell.t.fill(
+                if q.partner.is_some() { "members.partner_added" } else { "members.generated" },
+                &[("added", &added.to_string()), ("total", &total.to_string())],
+            ),
         }),
         _ => flash_from(shell.t, q.ok.as_deref()),
     };
@@ -987,9 +1006,11 @@ pub async fn list_members(
         count_text,
         next_href,
         can_plan: can(&s.actor, Permission::ManageCampaigns),
+        can_import: can(&s.actor, Permission::ManageCampaigns) && can(&s.actor, Permission::WriteCustomers),
+        partner_errors,
         c,
     };
-    render(StatusCode::OK, &page)
+    render(status, &page)
 }
 
 pub async fn generate(
@@ -1095,5 +1116,59 @@ pub async fn save_phase_settings(
             )
         }
         Err(e) => fail(&headers, &s, e),
+    }
+}
+
+/// The partner-list upload (multipart; its CSRF token rides in the URL).
+pub async fn import_partner_list(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return fail(&headers, &s, e),
+    };
+    let Ok(mut multipart) = multipart else {
+        return fail(&headers, &s, OpsError::invalid("file", "send the form with its file"));
+    };
+    let (mut partner, mut partial, mut file, mut name) = (String::new(), false, Vec::new(), None);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => match field.name().unwrap_or_default() {
+                "partner" => partner = field.text().await.unwrap_or_default(),
+                "partial" => partial = field.text().await.unwrap_or_default() == "true",
+                "file" => {
+                    name = field.file_name().map(str::to_owned);
+                    file = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => return fail(&headers, &s, OpsError::invalid("file", "the upload was cut short; send it again")),
+        }
+    }
+    let upload = crate::ops::import::Upload { bytes: &file, file_name: name.as_deref(), content_type: None };
+    match ops::campaigns::import_partner_list(&state.store, &s.actor, id, &partner, upload, partial).await {
+        Ok(outcome) if outcome.report.status == crate::ops::import::ImportStatus::Rejected => {
+            let problems: Vec<String> = outcome
+                .report
+                .errors
+                .iter()
+                .take(50)
+                .map(|e| format!("第 {} 行 · {}：{}", e.row, e.column, e.message))
+                .collect();
+            let q =
+                MembersQuery { tier: None, rep: None, cursor: None, ok: None, added: None, total: None, partner: None };
+            members_page(&state, &s, &headers, id, q, Some(problems), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Ok(outcome) => {
+            Redirect::to(&format!("/campaigns/{id}/members?added={}&total={}&partner=1", outcome.added, outcome.total))
+                .into_response()
+        }
+        Err(crate::ops::import::ImportError::Ops(e)) => fail(&headers, &s, e),
+        Err(e) => fail(&headers, &s, crate::web::api::imports::import_error(e)),
     }
 }

@@ -84,6 +84,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/campaigns/{id}/breakdown", get(campaigns::breakdown).post(campaigns::save_breakdown))
         .route("/campaigns/{id}/members", get(campaigns::list_members))
         .route("/campaigns/{id}/members/generate", post(campaigns::generate))
+        .route("/campaigns/{id}/members/import", post(campaigns::import_partner_list))
         .route_layer(middleware::from_fn_with_state(state, page_guard))
 }
 
