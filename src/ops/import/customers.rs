@@ -557,6 +557,7 @@ pub(super) async fn run(
     // New customers are audited by the import's one record (their ids as
     // ranges): per-customer records would double the bytes written.
     super::record(&mut tx, importer, ImportKind::Customers, &file_name, &report, &ids, now).await?;
+    let suspended = sql::suspend_indexes(&mut tx, drafts.len()).await?;
     let mut drafts = ids.into_iter().zip(drafts);
     loop {
         let batch: Vec<(i64, CustomerFields)> = drafts.by_ref().take(WRITE_BATCH).collect();
@@ -566,6 +567,9 @@ pub(super) async fn run(
         done += batch.len() as u64;
         sql::insert_customers(&mut tx, batch, now).await?;
         progress(Stage::Writing, done, total);
+    }
+    if let Some(indexes) = suspended {
+        sql::restore_indexes(&mut tx, indexes).await?;
     }
     phase("inserted");
 

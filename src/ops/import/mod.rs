@@ -355,11 +355,25 @@ pub async fn run(
     if let Some(actor) = &importer.actor {
         authz::require(actor, Permission::WriteCustomers)?;
     }
-    match prepared.kind {
-        ImportKind::Customers => customers::run(store, importer, prepared, options, progress).await,
-        ImportKind::Interactions => interactions::run(store, importer, prepared, options, progress).await,
+    let report = match prepared.kind {
+        ImportKind::Customers => customers::run(store, importer, prepared, options, progress).await?,
+        ImportKind::Interactions => interactions::run(store, importer, prepared, options, progress).await?,
+    };
+    // Like the demo loader: after a bulk load the query planner's statistics
+    // are stale until the hourly refresh, and segment counts may pick a poor
+    // index meanwhile. The import is committed; a failure here only waits
+    // for that refresh.
+    if report.status == ImportStatus::Imported
+        && report.created + report.updated >= REFRESH_STATISTICS_AFTER
+        && let Err(err) = store.optimize().await
+    {
+        tracing::warn!(error = %err, "could not refresh statistics after an import; the hourly job will");
     }
+    Ok(report)
 }
+
+/// Rows written from which an import refreshes the planner's statistics.
+const REFRESH_STATISTICS_AFTER: usize = 1_000;
 
 /// A problem against `field`'s column (its header if mapped, else the
 /// field's Chinese label).
@@ -427,8 +441,8 @@ async fn record(
         rejected: report.rejected,
     };
     let object = match kind {
-        ImportKind::Customers => "customer_ids",
-        ImportKind::Interactions => "interaction_ids",
+        ImportKind::Customers => CUSTOMER_IDS,
+        ImportKind::Interactions => INTERACTION_IDS,
     };
     let summary = serde_json::json!({
         "kind": run.kind, "file_name": run.file_name, "rows": run.rows, "created": run.created,
@@ -436,6 +450,19 @@ async fn record(
         "on_duplicate": report.on_duplicate, object: id_ranges(created_ids),
     });
     Ok(record_import(tx, &run, summary, now).await?)
+}
+
+/// Where an import's audit record lists the ids it created.
+const CUSTOMER_IDS: &str = "customer_ids";
+const INTERACTION_IDS: &str = "interaction_ids";
+
+/// The key of an import record's created ids for an audited object type.
+pub fn created_ids_key(object_type: &str) -> Option<&'static str> {
+    match object_type {
+        "customer" => Some(CUSTOMER_IDS),
+        "interaction" => Some(INTERACTION_IDS),
+        _ => None,
+    }
 }
 
 /// Frees large working sets on another thread: dropping 100k rows of
