@@ -85,7 +85,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/campaigns/{id}/breakdown", get(campaigns::breakdown).post(campaigns::save_breakdown))
         .route("/campaigns/{id}/members", get(campaigns::list_members))
         .route("/campaigns/{id}/members/generate", post(campaigns::generate))
-        .route("/campaigns/{id}/members/import", post(campaigns::import_partner_list))
+        .route(
+            "/campaigns/{id}/members/import",
+            // Partner lists can be large spreadsheets: the app's limit, not axum's 2 MB default.
+            post(campaigns::import_partner_list)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::app::MAX_BODY_BYTES)),
+        )
         .route("/campaigns/{id}/export", get(campaigns::export))
         .route_layer(middleware::from_fn_with_state(state, page_guard))
 }
