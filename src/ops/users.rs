@@ -254,3 +254,43 @@ pub async fn own_tokens(store: &Store, actor: &Actor) -> OpsResult<Vec<TokenInfo
 pub async fn revoke_own_token(store: &Store, actor: &Actor, token_id: i64) -> OpsResult<()> {
     if store.revoke_token(actor.id, token_id).await? { Ok(()) } else { Err(OpsError::NotFound) }
 }
+
+/// Replaces the team's sales regions (admin). Customers and reps keep the
+/// region they have; the list decides what new entries may use.
+pub async fn set_regions(store: &Store, actor: &Actor, regions: Vec<String>) -> OpsResult<Vec<String>> {
+    authz::require(actor, Permission::ManageTeam)?;
+    let mut clean: Vec<String> = Vec::new();
+    for r in regions {
+        let r = r.trim().to_owned();
+        if r.is_empty() {
+            continue;
+        }
+        if r.chars().count() > 20 {
+            return Err(OpsError::invalid("regions", format!("{r:?} is longer than 20 characters")));
+        }
+        if !clean.contains(&r) {
+            clean.push(r);
+        }
+    }
+    if clean.is_empty() || clean.len() > 50 {
+        return Err(OpsError::invalid("regions", "give between 1 and 50 regions"));
+    }
+    let before = store.regions().await?;
+    let mut tx = store.begin().await?;
+    user_store::replace_regions(&mut tx, &clean).await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_id: Some(actor.id),
+            actor_email: &actor.email,
+            action: AuditAction::Update,
+            object_type: "settings",
+            object_id: 0,
+            before: Some(json!({ "regions": before })),
+            after: Some(json!({ "regions": clean })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(clean)
+}

@@ -219,3 +219,13 @@ impl Store {
         Ok(())
     }
 }
+
+/// Replaces the list of sales regions (display order as given).
+pub async fn replace_regions(tx: &mut super::Tx, regions: &[String]) -> StoreResult<()> {
+    super::on_tx!(tx, conn => sqlx::query("DELETE FROM regions").execute(&mut **conn).await?.rows_affected());
+    for (i, name) in regions.iter().enumerate() {
+        let sql = "INSERT INTO regions (name, position) VALUES ($1, $2)";
+        super::on_tx!(tx, conn => sqlx::query(sql).bind(name).bind(i64::try_from(i).unwrap_or(0) + 1).execute(&mut **conn).await?.rows_affected());
+    }
+    Ok(())
+}

@@ -181,7 +181,8 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         ("post", "/api/v1/calendar/years") => pick(admin, 200, 403),
         // Partner lists create customers: planners who may also write customers.
         ("post", "/api/v1/campaigns/{id}/members/import") => pick(lead_or_admin, 200, 403),
-        ("get", "/api/v1/settings/phases") => 200,
+        ("get", "/api/v1/settings/phases") | ("get", "/api/v1/settings/regions") => 200,
+        ("put", "/api/v1/settings/regions") => pick(admin, 200, 403),
         ("put", "/api/v1/settings/phases") => pick(lead_or_admin, 200, 403),
         _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
     }
@@ -258,6 +259,9 @@ fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
         }
         ("put", "/api/v1/settings/phases") => Some(json!({"kickoff_after_notice": 2, "breakdown_after_notice": 3,
             "rollout_after_start": 3, "review_after_end": 3})),
+        ("put", "/api/v1/settings/regions") => {
+            Some(json!({"regions": ["华东", "华南", "华北", "华中", "西南", "西北", "东北"]}))
+        }
         _ => None,
     }
 }

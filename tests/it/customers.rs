@@ -292,3 +292,37 @@ backend_test!(contacts_belong_to_their_customer, |app| {
     let list = get(&app, &ming, &format!("/api/v1/customers/{id}/contacts")).await;
     assert_eq!(list["items"][0]["title"], "董事长");
 });
+
+backend_test!(the_region_list_is_the_teams, |app| {
+    let admin = app.user("admin@example.com", "admin", None).await;
+    let (status, saved) = send(
+        &app,
+        &admin,
+        Method::PUT,
+        "/api/v1/settings/regions",
+        json!({"regions": ["华东", " 华南 ", "港澳", "华东", ""]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["regions"], json!(["华东", "华南", "港澳"]));
+    let (status, created) =
+        send(&app, &admin, Method::POST, "/api/v1/customers", json!({"name": "澳门客户", "region": "港澳"})).await;
+    assert_eq!(status, 201, "{created}");
+    let (status, error) =
+        send(&app, &admin, Method::POST, "/api/v1/customers", json!({"name": "西部客户", "region": "西南"})).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (422, Some("region")));
+    let (status, error) = send(&app, &admin, Method::PUT, "/api/v1/settings/regions", json!({"regions": [" "]})).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (422, Some("regions")));
+
+    let browser = app.browser_session("admin@example.com").await;
+    let team = browser.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
+    let csrf = crate::helpers::hidden_csrf(&team);
+    let saved = browser
+        .post(app.url("/team/regions"))
+        .form(&[("csrf", csrf.as_str()), ("regions", "华东\n西南")])
+        .send()
+        .await
+        .unwrap();
+    assert!(saved.status().is_success() || saved.status().is_redirection());
+    assert_eq!(app.store.regions().await.unwrap(), vec!["华东".to_owned(), "西南".to_owned()]);
+});

@@ -177,3 +177,32 @@ pub async fn reset_password(
     ops::users::reset_password(&state.store, &actor, id, &input.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Regions {
+    /// In display order, e.g. ["华东", "华南", "华北"].
+    pub regions: Vec<String>,
+}
+
+/// The team's sales regions.
+#[utoipa::path(get, operation_id = "settings_regions", path = "/api/v1/settings/regions", tag = "team",
+    responses((status = 200, description = "OK", body = Regions), (status = 401, description = "No or invalid credentials", body = super::ErrorBody)))]
+pub async fn regions(State(state): State<AppState>, ApiAuth(_actor): ApiAuth) -> Result<Json<Regions>, ApiError> {
+    Ok(Json(Regions { regions: state.store.regions().await.map_err(crate::ops::OpsError::from)? }))
+}
+
+/// Replace the list of sales regions (admin).
+#[utoipa::path(put, operation_id = "settings_set_regions", path = "/api/v1/settings/regions", tag = "team", request_body = Regions,
+    responses((status = 200, description = "OK", body = Regions), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
+        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+pub async fn set_regions(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Regions>, ApiError> {
+    authz::require(&actor, Permission::ManageTeam)?;
+    let input: Regions = parse_body(&headers, &body)?;
+    Ok(Json(Regions { regions: ops::users::set_regions(&state.store, &actor, input.regions).await? }))
+}

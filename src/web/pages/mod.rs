@@ -71,6 +71,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/customers/{id}/interactions/{interaction}/delete", post(customer_detail::delete_interaction))
         .route("/team", get(team::list).post(team::create))
+        .route("/team/regions", post(team::save_regions))
         .route("/team/{id}", get(team::edit).post(team::update))
         .route("/team/{id}/password", post(team::reset_password))
         .route("/audit/{object_type}/{id}", get(team::audit))

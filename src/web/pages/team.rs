@@ -315,3 +315,26 @@ pub async fn audit(
     let shell = Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "audit.title", "/team", None);
     render(StatusCode::OK, &AuditPage { shell, heading: format!("{object_type} #{id}"), records: rows })
 }
+
+#[derive(Deserialize)]
+pub struct RegionsForm {
+    regions: String,
+}
+
+pub async fn save_regions(
+    State(state): State<AppState>,
+    PageAuth(session): PageAuth,
+    headers: HeaderMap,
+    Form(form): Form<RegionsForm>,
+) -> Response {
+    let list = form.regions.lines().map(str::to_owned).collect();
+    match ops::users::set_regions(&state.store, &session.actor, list).await {
+        Ok(_) => Redirect::to("/team?ok=team.regions_saved").into_response(),
+        Err(OpsError::Invalid { message, .. }) => {
+            let t = crate::web::i18n::texts(crate::web::session::request_locale(&headers, Some(&session.actor)));
+            let error = Some(t.fill("error.invalid", &[("message", &message)]));
+            team_page(&state, &session, &headers, StatusCode::UNPROCESSABLE_ENTITY, error, None).await
+        }
+        Err(e) => error_page(&headers, Some((&session.actor, &session.csrf)), e.into()),
+    }
+}
