@@ -612,28 +612,22 @@ impl Store {
         credit_codes: &[String],
         name_keys: &[String],
     ) -> StoreResult<(Vec<(String, i64)>, Vec<(String, i64)>)> {
-        let mut by_code = Vec::new();
-        let mut by_name = Vec::new();
-        for chunk in credit_codes.chunks(500) {
+        Ok((self.ids_by_column("credit_code", credit_codes).await?, self.ids_by_column("name_key", name_keys).await?))
+    }
+
+    /// `(value, id)` for customers whose `column` is one of `keys`, in id order.
+    async fn ids_by_column(&self, column: &str, keys: &[String]) -> StoreResult<Vec<(String, i64)>> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(500) {
             let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT credit_code, id FROM customers WHERE credit_code IN ({})", list.join(", "));
+            let sql = format!("SELECT {column}, id FROM customers WHERE {column} IN ({}) ORDER BY id", list.join(", "));
             let values: Vec<Value> = chunk.iter().map(|c| Value::from(c.as_str())).collect();
             let rows: Vec<(String, i64)> = on_db!(self, pool => {
                 let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
                 rows.iter().map(<(String, i64) as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?
             });
-            by_code.extend(rows);
+            found.extend(rows);
         }
-        for chunk in name_keys.chunks(500) {
-            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT name_key, id FROM customers WHERE name_key IN ({}) ORDER BY id", list.join(", "));
-            let values: Vec<Value> = chunk.iter().map(|c| Value::from(c.as_str())).collect();
-            let rows: Vec<(String, i64)> = on_db!(self, pool => {
-                let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
-                rows.iter().map(<(String, i64) as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?
-            });
-            by_name.extend(rows);
-        }
-        Ok((by_code, by_name))
+        Ok(found)
     }
 }

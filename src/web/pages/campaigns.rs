@@ -46,7 +46,7 @@ fn status_key(status: &str) -> &'static str {
     }
 }
 
-fn phase_key(key: &str) -> &'static str {
+pub(super) fn phase_key(key: &str) -> &'static str {
     match key {
         "kickoff" => "phase.kickoff",
         "breakdown" => "phase.breakdown",

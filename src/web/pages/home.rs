@@ -67,12 +67,7 @@ async fn deadlines(state: &AppState, actor: &crate::ops::authz::Actor) -> Vec<De
                 Urgency::DueSoon => ("due_soon", "urgency.due_soon"),
                 _ => continue,
             };
-            let phase_key = match p.phase.key {
-                "kickoff" => "phase.kickoff",
-                "breakdown" => "phase.breakdown",
-                "rollout" => "phase.rollout",
-                _ => "phase.review",
-            };
+            let phase_key = super::campaigns::phase_key(p.phase.key);
             out.push(Deadline {
                 campaign_id: c.id,
                 campaign: c.name.clone(),
