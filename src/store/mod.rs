@@ -21,6 +21,7 @@ use crate::clock::Clock;
 use crate::config::{DatabaseUrl, redact_url};
 
 pub mod audit;
+pub mod bulk;
 pub mod calendar;
 pub mod campaigns;
 pub mod contacts;
@@ -31,6 +32,7 @@ pub mod interactions;
 pub mod segments;
 pub mod sessions;
 pub mod settings;
+pub mod uploads;
 pub mod users;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend.
@@ -460,42 +462,6 @@ where
     query
 }
 
-/// `INSERT INTO table (cols) VALUES (...), (...)` statements of at most
-/// `rows_per_statement` rows each, with `$N` placeholders, for bulk loads.
-pub(crate) fn multi_row_inserts(
-    table: &str,
-    columns: &[&str],
-    rows: usize,
-    suffix: &str,
-) -> impl Iterator<Item = (std::ops::Range<usize>, String)> {
-    // Both backends allow well over 30,000 parameters per statement.
-    let per_statement = (30_000 / columns.len().max(1)).clamp(1, 1000);
-    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let width = columns.len();
-    (0..rows).step_by(per_statement).map(move |start| {
-        let end = (start + per_statement).min(rows);
-        let mut sql = head.clone();
-        let mut n = 1;
-        for row in start..end {
-            if row > start {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for col in 0..width {
-                if col > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('$');
-                sql.push_str(&n.to_string());
-                n += 1;
-            }
-            sql.push(')');
-        }
-        sql.push_str(suffix);
-        (start..end, sql)
-    })
-}
-
 impl Store {
     /// Refreshes the planner's statistics after bulk changes (imports, the
     /// demo) and periodically, so filters pick the right index.
@@ -516,16 +482,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn multi_row_inserts_number_placeholders_per_statement() {
-        let stmts: Vec<_> = multi_row_inserts("t", &["a", "b"], 3, "").collect();
-        assert_eq!(stmts.len(), 1);
-        assert_eq!(stmts[0].1, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)");
-        let many: Vec<_> = multi_row_inserts("t", &["a"; 30], 2500, "").collect();
-        assert_eq!(many.len(), 3);
-        assert_eq!(many[2].0, 2000..2500);
-    }
 
     #[test]
     fn embedded_migrations_match_between_backends() {
