@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::authz::{Actor, Permission};
+use super::authz::{self, Actor, Permission};
 use super::customer_edit::editable;
 use super::{OpsError, OpsResult, audit_change, optional_text, required_text};
 use crate::store::Store;
@@ -76,6 +76,7 @@ pub async fn create(store: &Store, actor: &Actor, customer_id: i64, fields: Cont
 }
 
 async fn load(tx: &mut crate::store::Tx, actor: &Actor, id: i64) -> OpsResult<Contact> {
+    authz::require(actor, Permission::WriteCustomers)?;
     let contact = contact_store::contact_in_tx(tx, id).await?.ok_or(OpsError::NotFound)?;
     editable(tx, actor, contact.customer_id, Permission::WriteCustomers).await?;
     Ok(contact)
