@@ -152,6 +152,12 @@ backend_test!(campaign_pages_render_for_every_role, |app| {
             let (status, html) = page(&browser, &app, &path).await;
             assert_eq!(status, 200, "{role} {path}");
             assert!(!html.contains("<script>x</script>"), "{role} {path} escapes names");
+            if path != "/" {
+                assert!(
+                    html.contains("&#60;script&#62;x&#60;/script&#62;展会"),
+                    "{role} {path} shows the name as text"
+                );
+            }
         }
         let (status, html) = page(&browser, &app, "/settings/phases").await;
         assert_eq!(status, 200, "{role}");
