@@ -9,3 +9,4 @@ pub mod customer;
 pub mod money;
 pub mod segment;
 pub mod team;
+pub mod throttle;

@@ -10,6 +10,7 @@ mod browser;
 mod campaign_pages;
 mod campaigns;
 mod cli;
+mod credentials;
 mod customer_pages;
 mod customers;
 mod foundation;

@@ -157,9 +157,13 @@ pub async fn update(
 pub struct ResetPassword {
     /// At least 8 characters.
     pub password: String,
+    /// Keep the member's API tokens working; by default (`false`) they are revoked.
+    #[serde(default)]
+    pub keep_tokens: bool,
 }
 
-/// Set a new password for a team member (admin); their sessions end.
+/// Set a new password for a team member (admin); their sessions end and
+/// their API tokens are revoked unless `keep_tokens`.
 #[utoipa::path(post, operation_id = "users_reset_password", path = "/api/v1/users/{id}/password", tag = "team", request_body = ResetPassword,
     params(("id" = i64, Path, description = "user id")),
     responses((status = 204, description = "reset"), (status = 403, description = "Your role may not do this", body = super::ErrorBody), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
@@ -174,7 +178,7 @@ pub async fn reset_password(
     let id = parse_id(&id)?;
     ops::users::get_user(&state.store, &actor, id).await?;
     let input: ResetPassword = parse_body(&headers, &body)?;
-    ops::users::reset_password(&state.store, &actor, id, &input.password).await?;
+    ops::users::reset_password(&state.store, &actor, id, &input.password, input.keep_tokens).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -240,6 +240,8 @@ pub async fn update(
 #[derive(Deserialize)]
 pub struct ResetForm {
     password: String,
+    /// A ticked checkbox sends `keep_tokens=on`; an unticked one sends nothing.
+    keep_tokens: Option<String>,
 }
 
 pub async fn reset_password(
@@ -253,8 +255,12 @@ pub async fn reset_password(
         Ok(id) => id,
         Err(e) => return error_page(&headers, Some((&session.actor, &session.csrf)), e),
     };
-    match ops::users::reset_password(&state.store, &session.actor, id, &form.password).await {
-        Ok(()) => Redirect::to(&format!("/team/{id}?ok=team.password_reset_done")).into_response(),
+    let keep_tokens = form.keep_tokens.is_some();
+    match ops::users::reset_password(&state.store, &session.actor, id, &form.password, keep_tokens).await {
+        Ok(()) => {
+            let done = if keep_tokens { "team.password_reset_kept" } else { "team.password_reset_done" };
+            Redirect::to(&format!("/team/{id}?ok={done}")).into_response()
+        }
         Err(OpsError::Invalid { message, .. }) => {
             let t = crate::web::i18n::texts(crate::web::session::request_locale(&headers, Some(&session.actor)));
             let error = t.fill("error.invalid", &[("message", &message)]);
