@@ -82,6 +82,7 @@ impl Email {
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
                     && !email.contains(char::is_whitespace)
+                    && !email.contains(char::is_control)
                     && !domain.contains('@')
                     && email.len() <= 254
             }
@@ -108,6 +109,8 @@ pub fn validate_person_name(raw: &str) -> Result<String, &'static str> {
         Err("the name is empty")
     } else if name.chars().count() > 100 {
         Err("the name is longer than 100 characters")
+    } else if super::text::check_chars(name, false).is_err() {
+        Err("the name contains a control character; remove it")
     } else {
         Ok(name.to_owned())
     }

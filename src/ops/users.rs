@@ -236,6 +236,7 @@ pub async fn create_own_token(store: &Store, actor: &Actor, name: &str) -> OpsRe
     if name.is_empty() || name.chars().count() > 100 {
         return Err(OpsError::invalid("name", "give the token a name of 1 to 100 characters"));
     }
+    super::check_chars("name", name, false)?;
     let (token, hash, prefix) = new_api_token();
     let id = store.insert_api_token(actor.id, name, &hash, &prefix).await?;
     let info = store.tokens_of(actor.id).await?.into_iter().find(|t| t.id == id).ok_or(OpsError::NotFound)?;
@@ -260,6 +261,7 @@ pub async fn set_regions(store: &Store, actor: &Actor, regions: Vec<String>) -> 
         if r.is_empty() {
             continue;
         }
+        super::check_chars("regions", &r, false)?;
         if r.chars().count() > 20 {
             return Err(OpsError::invalid("regions", format!("{r:?} is longer than 20 characters")));
         }

@@ -6,6 +6,7 @@ mod helpers;
 mod pg;
 
 mod api;
+mod api_errors;
 mod browser;
 mod campaign_pages;
 mod campaigns;

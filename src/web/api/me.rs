@@ -1,7 +1,6 @@
 //! The caller's own account.
 
 use axum::Json;
-use axum::body::Bytes;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
@@ -9,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::parse_body;
+use super::ApiJson;
 use crate::app::AppState;
 use crate::ops;
 use crate::ops::authz::Actor;
@@ -61,10 +60,8 @@ pub struct UpdateMe {
 pub async fn update_me(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(input): ApiJson<UpdateMe>,
 ) -> Result<Json<Me>, ApiError> {
-    let input: UpdateMe = parse_body(&headers, &body)?;
     ops::users::set_own_locale(&state.store, &actor, &input.locale).await?;
     Ok(Json(Me { locale: input.locale, ..actor.into() }))
 }
@@ -95,9 +92,8 @@ pub async fn change_password(
     ApiAuth(actor): ApiAuth,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiJson(input): ApiJson<ChangePassword>,
 ) -> Result<StatusCode, ApiError> {
-    let input: ChangePassword = parse_body(&headers, &body)?;
     // A bearer request has no session to keep; a cookie request keeps its own.
     let session = match headers.contains_key(header::AUTHORIZATION) {
         true => None,

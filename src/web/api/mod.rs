@@ -113,10 +113,14 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code: `unauthorized`, `invalid_token`, `forbidden`, `not_found`, `invalid`, `conflict`, `version_conflict`, `csrf`, `throttled`, `internal`; imports add `rejected_rows`, `file_*` (unreadable file) and `column_missing`.
+    /// Stable machine-readable code: `unauthorized`, `invalid_token`, `forbidden`, `not_found`, `invalid`, `conflict`, `version_conflict`, `csrf`, `throttled`, `bad_request`, `method_not_allowed`, `too_large`, `unsupported_media_type`, `internal`; imports add `rejected_rows`, `file_*` (unreadable file) and `column_missing`.
     pub code: String,
+    /// For people; quoted values in it are shortened.
     pub message: String,
-    /// The offending field, for validation errors.
+    /// The offending field, for validation errors: its path in the body
+    /// (`name`, `rows[2].target_customers`) or the parameter's name. With
+    /// `version_conflict` the error also carries `current`: the record as it
+    /// is now, in the shape its GET returns.
     pub field: Option<String>,
 }
 
@@ -154,11 +158,12 @@ pub struct List<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Parses a JSON body after authorization has been checked, naming the field
-/// that is wrong.
+/// Parses a JSON body after authorization has been checked. Errors name the
+/// field by its path in the body (`name`, `rows[2].target_customers`), never
+/// by the value, and quote at most a little of the value.
 pub fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, ApiError> {
     if let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
-        && !ct.starts_with("application/json")
+        && !is_json(ct)
     {
         return Err(ApiError::new(
             axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -166,13 +171,61 @@ pub fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Res
             "send the body as application/json",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        let text = e.to_string();
-        // serde names fields in backticks: "missing field `email` at line 1 column 2".
-        let field = text.split('`').nth(1).unwrap_or("body").to_owned();
-        let field = if e.is_syntax() || e.is_eof() { "body".to_owned() } else { field };
-        ApiError::invalid(field, text)
-    })
+    // Every body is an object; serde would also read a struct from an array.
+    if body.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'[') {
+        return Err(ApiError::invalid("body", "the body must be a JSON object"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ApiError::invalid(body_field(&path, &inner), inner.to_string())
+    })?;
+    // Trailing text after the JSON value is as wrong as a syntax error.
+    de.end().map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    Ok(value)
+}
+
+/// `application/json`, with or without parameters (`; charset=utf-8`).
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+/// The field a serde error is about: the error's path in the body, except
+/// for a missing field, which serde reports at its parent's path and names
+/// only in the message.
+fn body_field(path: &str, err: &serde_json::Error) -> String {
+    if err.is_syntax() || err.is_eof() {
+        return "body".to_owned();
+    }
+    let text = err.to_string();
+    let missing = text.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    let root = path.is_empty() || path == ".";
+    let field = match (missing, root) {
+        (Some(name), true) => name.to_owned(),
+        (Some(name), false) => format!("{path}.{name}"),
+        (None, true) => "body".to_owned(),
+        (None, false) => path.to_owned(),
+    };
+    // An unknown field's name is the client's text: keep it short.
+    if field.chars().count() > 100 { field.chars().take(100).collect::<String>() + "…" } else { field }
+}
+
+/// A JSON body as an extractor, for handlers with nothing to authorize
+/// before reading it: the same rules and error shape as [`parse_body`].
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = request.headers().clone();
+        let body = <Bytes as axum::extract::FromRequest<S>>::from_request(request, state)
+            .await
+            .map_err(|rejection| ApiError::from_status(rejection.status(), &rejection.body_text()))?;
+        parse_body(&headers, &body).map(ApiJson)
+    }
 }
 
 /// Ids in paths: anything that is not a positive number cannot exist.

@@ -11,7 +11,7 @@ use super::{List, if_match, parse_body, parse_id};
 use crate::app::AppState;
 use crate::ops::authz::{self, Permission};
 use crate::ops::users::{AddUser, UserPatch};
-use crate::ops::{self};
+use crate::ops::{self, OpsError};
 use crate::store::users::User as StoredUser;
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
@@ -149,7 +149,14 @@ pub async fn update(
         locale: input.locale,
         version,
     };
-    Ok(Json(ops::users::update_user(&state.store, &actor, id, patch).await?.into()))
+    match ops::users::update_user(&state.store, &actor, id, patch).await {
+        Ok(user) => Ok(Json(user.into())),
+        Err(OpsError::Stale { current_version, .. }) => {
+            let now = User::from(ops::users::get_user(&state.store, &actor, id).await?);
+            Err(ApiError::stale(current_version, serde_json::json!(now)))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
