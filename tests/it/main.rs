@@ -16,4 +16,5 @@ mod customer_pages;
 mod customers;
 mod foundation;
 mod import;
+mod input_hygiene;
 mod segments;
