@@ -18,3 +18,4 @@ mod foundation;
 mod import;
 mod input_hygiene;
 mod segments;
+mod xss;
