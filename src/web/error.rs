@@ -123,6 +123,12 @@ impl From<OpsError> for ApiError {
             // Handlers replace `current` with the GET shape (`ApiError::stale`);
             // this is the fallback for any that does not.
             OpsError::Stale { current_version, current } => ApiError::stale(current_version, current),
+            OpsError::Store(crate::store::StoreError::NotFound) => ApiError::not_found(),
+            OpsError::Store(crate::store::StoreError::Conflict(what)) => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("this conflicts with an existing record ({what})"),
+            ),
             OpsError::Store(e) => internal(&e),
             OpsError::Other(e) => internal(&*e),
         }
