@@ -190,6 +190,20 @@ backend_test!(version_conflicts_show_the_record_as_get_does, |app| {
     let path = format!("/api/v1/users/{}", rep.id);
     conflict_shows_get(&app, &admin, &path, json!({"name": "明"}), &path, rep.id).await;
 
+    let created: Value = app
+        .api(&admin, Method::POST, "/api/v1/campaigns")
+        .json(&json!({"name": "冲突活动", "kind": "trade_show", "announced_on": "2026-11-02",
+                      "starts_on": "2026-11-05", "ends_on": "2026-11-08", "budget": 50000}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let campaign = created["id"].as_i64().unwrap();
+    let path = format!("/api/v1/campaigns/{campaign}");
+    conflict_shows_get(&app, &admin, &path, json!({"theme": "新品A首发"}), &path, campaign).await;
+
     // A rep's own customer: the conflict shows what the rep's GET shows.
     let path = format!("/api/v1/customers/{customer}");
     conflict_shows_get(&app, &rep, &path, json!({"city": "广州"}), &path, customer).await;

@@ -136,6 +136,69 @@ backend_test!(dates_stay_within_2000_and_2100, |app| {
     assert_eq!(history["total"], 1, "{history}");
 });
 
+backend_test!(campaign_dates_stay_within_2000_and_2100, |app| {
+    let admin = app.user("admin@example.com", "admin", None).await;
+    let plan = |announced: &str| {
+        json!({"name": "日期活动", "kind": "trade_show", "announced_on": announced,
+               "starts_on": "2026-11-05", "ends_on": "2026-11-08"})
+    };
+    // 0001-01-01 used to be stored, with a kickoff deadline of +10000-01-04 shown back.
+    let response = app.api(&admin, Method::POST, "/api/v1/campaigns").json(&plan("0001-01-01")).send().await;
+    let error: Value = response.unwrap().json().await.unwrap();
+    assert_eq!(error["error"]["field"], "announced_on", "{error}");
+    let created: Value = app
+        .api(&admin, Method::POST, "/api/v1/campaigns")
+        .json(&plan("2026-11-02"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let path = format!("/api/v1/campaigns/{id}");
+    for (field, date) in [("ends_on", "2101-01-01"), ("starts_on", "1999-12-31")] {
+        let response = app.api(&admin, Method::PATCH, &path).json(&json!({ field: date })).send().await.unwrap();
+        assert_eq!(response.status(), 422, "{field} {date}");
+        assert_eq!(response.json::<Value>().await.unwrap()["error"]["field"], field);
+    }
+    let milestone = format!("{path}/milestones/kickoff_held");
+    let response = app.api(&admin, Method::PUT, &milestone).json(&json!({"planned_on": "0001-01-01"})).send().await;
+    assert_eq!(response.unwrap().json::<Value>().await.unwrap()["error"]["field"], "planned_on");
+    let response =
+        app.api(&admin, Method::GET, "/api/v1/calendar/working-days?from=0001-01-01&add=2").send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(response.json::<Value>().await.unwrap()["error"]["field"], "from");
+    let calendar = json!({"years": {"1990": {"status": "official", "source": {"title": "1990"},
+        "blocks": [{"name": "元旦", "off_from": "1990-01-01", "off_to": "1990-01-01", "adjusted_workdays": []}]}}});
+    let response = app.api(&admin, Method::POST, "/api/v1/calendar/years").json(&calendar).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+
+    // The plan form.
+    let browser = app.browser_session(&admin.email).await;
+    let page = browser.get(app.url("/campaigns/new")).send().await.unwrap().text().await.unwrap();
+    let form = [
+        ("csrf", hidden_csrf(&page)),
+        ("name", "表单活动".to_owned()),
+        ("kind", "trade_show".to_owned()),
+        ("announced_on", "0001-01-01".to_owned()),
+        ("starts_on", "2026-11-05".to_owned()),
+        ("ends_on", "2026-11-08".to_owned()),
+    ];
+    let response = browser.post(app.url("/campaigns")).form(&form).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let listed: Value = app.api(&admin, Method::GET, "/api/v1/campaigns").send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed["total"], 1, "only the good campaign was stored: {listed}");
+
+    // The plan's notes may span lines; its theme may not hold control characters.
+    let notes = json!({"notes": "第一条\n第二条", "selling_points": "新品A首发享8折\n3年质保"});
+    let response = app.api(&admin, Method::PATCH, &path).json(&notes).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["notes"], "第一条\n第二条");
+    refused(&app, &admin, Method::PATCH, &path, json!({"theme": "新品\nA"}), "theme").await;
+    refused(&app, &admin, Method::PATCH, &path, json!({"notes": "a\u{0}b"}), "notes").await;
+});
+
 fn multipart(boundary: &str, fields: &[(&str, &str)], file: &str) -> Vec<u8> {
     let mut body = String::new();
     for (name, value) in fields {
