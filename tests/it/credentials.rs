@@ -270,3 +270,102 @@ backend_test!(waits_double_with_each_failure_and_end, |app| {
     }
     assert_eq!(wait(attempt("guess", at).await), 15);
 });
+
+/// With request tracing at debug level, a sign-in, a password change and API
+/// calls leave no password, session cookie, CSRF token or API token in the
+/// server's output.
+#[tokio::test]
+async fn secrets_never_reach_the_logs() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("logs.db").display());
+    let store = rally::store::Store::open_and_migrate(&rally::config::DatabaseUrl::parse(&url).unwrap()).await.unwrap();
+    let input = rally::ops::users::AddUser {
+        email: "fang@example.com".into(),
+        name: "芳".into(),
+        role: "lead".into(),
+        region: None,
+        password: PASSWORD.into(),
+    };
+    rally::ops::users::add_user(&store, None, input).await.unwrap();
+    let token = rally::ops::users::create_token(&store, "fang@example.com", "logs").await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_rally"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database-url", &url])
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .unwrap();
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut ready = false;
+    for _ in 0..200 {
+        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let pre_csrf = hidden_csrf(&page);
+    let mut session_cookie = String::new();
+    for password in ["a wrong guess 123", PASSWORD] {
+        let form = [("csrf", pre_csrf.as_str()), ("email", "fang@example.com"), ("password", password)];
+        let response = client.post(format!("{base}/login")).form(&form).send().await.unwrap();
+        for value in response.headers().get_all("set-cookie") {
+            let value = value.to_str().unwrap();
+            if let Some(rest) = value.strip_prefix("rally_session=") {
+                session_cookie = rest.split(';').next().unwrap().to_owned();
+            }
+        }
+    }
+    assert!(!session_cookie.is_empty(), "signed in");
+    let settings = client.get(format!("{base}/settings")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_csrf(&settings);
+    let change = [
+        ("csrf", csrf.as_str()),
+        ("current_password", PASSWORD),
+        ("new_password", NEW_PASSWORD),
+        ("keep_tokens", "on"),
+    ];
+    client.post(format!("{base}/settings/password")).form(&change).send().await.unwrap();
+    assert_eq!(client.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await.unwrap().status(), 200);
+    let body = json!({"current_password": NEW_PASSWORD, "new_password": PASSWORD, "keep_tokens": true});
+    client.post(format!("{base}/api/v1/me/password")).bearer_auth(&token).json(&body).send().await.unwrap();
+    let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    server.wait().unwrap();
+    assert!(ready, "the server did not start");
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    assert!(logged.contains("/settings/password"), "requests are traced: {logged}");
+    let secrets = [
+        PASSWORD.to_owned(),
+        NEW_PASSWORD.to_owned(),
+        "a wrong guess 123".to_owned(),
+        token.clone(),
+        token[4..].to_owned(),
+        pre_csrf,
+        csrf,
+        session_cookie,
+    ];
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        assert!(!logged.contains(secret.as_str()), "the log shows a secret ({}…)", &secret[..secret.len().min(6)]);
+    }
+}
+
+backend_test!(disabling_a_member_ends_their_sessions_and_stops_their_tokens, |app| {
+    let admin = app.user("admin@example.com", "admin", None).await;
+    let rep = app.user("rep@example.com", "rep", Some("华南")).await;
+    let browser = app.browser_session(&rep.email).await;
+    assert_eq!(browser.get(app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    let path = format!("/api/v1/users/{}", rep.id);
+    let response = app.api(&admin, Method::PATCH, &path).json(&json!({"active": false})).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(browser.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    assert!(!token_works(&app, &rep.token).await);
+    let signed_in = rally::ops::auth::sign_in(&app.store, &rep.email, PASSWORD, "198.51.100.7").await;
+    assert!(matches!(signed_in, Err(rally::ops::OpsError::BadCredentials)), "a disabled member cannot sign in");
+});

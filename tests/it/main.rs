@@ -17,5 +17,6 @@ mod customers;
 mod foundation;
 mod import;
 mod input_hygiene;
+mod schema;
 mod segments;
 mod xss;

@@ -100,7 +100,76 @@ pub fn routes() -> Router<AppState> {
 /// The OpenAPI 3.1 document, built once from the handlers' annotations.
 pub fn openapi() -> &'static utoipa::openapi::OpenApi {
     static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    DOC.get_or_init(|| api_router().split_for_parts().1)
+    DOC.get_or_init(|| {
+        let mut doc = api_router().split_for_parts().1;
+        document_common_errors(&mut doc);
+        doc
+    })
+}
+
+/// Adds the error answers every operation of a kind can give to each
+/// operation that does not list them yet, so the document says what the
+/// server does (Schemathesis checks every status against it): 401 without
+/// valid credentials; 404 for a path with an id; 400 and 422 for unreadable
+/// or invalid query parameters or bodies; 413 and 415 for bodies too large
+/// or of another content type.
+fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Operation, ParameterIn};
+    use utoipa::openapi::{Content, RefOr, ResponseBuilder};
+
+    let error = |description: &str| {
+        let body = Content::new(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")));
+        RefOr::T(ResponseBuilder::new().description(description).content("application/json", body).build())
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let has_id = path.contains('{');
+        let operations: [Option<&mut Operation>; 5] =
+            [item.get.as_mut(), item.put.as_mut(), item.post.as_mut(), item.delete.as_mut(), item.patch.as_mut()];
+        for op in operations.into_iter().flatten() {
+            let has_query = op.parameters.iter().flatten().any(|p| match p {
+                RefOr::T(p) => matches!(p.parameter_in, ParameterIn::Query),
+                RefOr::Ref(_) => false,
+            });
+            let has_body = op.request_body.is_some();
+            // A 4xx documented with a richer body (an import's report) may
+            // also be a plain validation error, e.g. an empty file.
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let (true, RefOr::T(response)) = (status.starts_with('4'), response) {
+                    widen_to_plain_error(response);
+                }
+            }
+            let mut add = |status: &str, description: &str| {
+                op.responses.responses.entry(status.to_owned()).or_insert_with(|| error(description));
+            };
+            add("401", "No or invalid credentials");
+            if has_id {
+                add("404", "Not found, or not visible to you");
+            }
+            if has_query || has_body {
+                add("400", "The query string or body cannot be read (e.g. a parameter given twice)");
+                add("422", "Invalid input; the error names the field");
+            }
+            if has_body {
+                add("413", "The body is too large");
+                add("415", "The body is not of an accepted content type");
+            }
+        }
+    }
+}
+
+/// `X` becomes "X or ErrorBody" (anyOf: an `X` is often an `ErrorBody` too).
+fn widen_to_plain_error(response: &mut utoipa::openapi::Response) {
+    use utoipa::openapi::schema::{AnyOf, Schema};
+    use utoipa::openapi::{Ref, RefOr};
+    let plain = "#/components/schemas/ErrorBody";
+    let Some(RefOr::T(content)) = response.content.get_mut("application/json") else { return };
+    let Some(RefOr::Ref(reference)) = &content.schema else { return };
+    if reference.ref_location == plain {
+        return;
+    }
+    let mut any = AnyOf::new();
+    any.items = vec![RefOr::Ref(reference.clone()), RefOr::Ref(Ref::new(plain))];
+    content.schema = Some(RefOr::T(Schema::AnyOf(any)));
 }
 
 async fn openapi_json() -> axum::Json<&'static utoipa::openapi::OpenApi> {
