@@ -4,6 +4,7 @@
 pub mod breakdown;
 pub mod calendar;
 pub mod campaign;
+pub mod contact;
 pub mod credit_code;
 pub mod customer;
 pub mod dates;

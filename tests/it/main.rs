@@ -17,6 +17,7 @@ mod customers;
 mod foundation;
 mod import;
 mod input_hygiene;
+mod page_routes;
 mod schema;
 mod segments;
 mod xss;
