@@ -59,6 +59,10 @@ const INSPECT: &str = "
     };";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn stored_script_payloads_are_shown_as_text_and_never_run() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
     let admin = app.named_user("admin@rally.test", "王兰", "admin", None).await;
