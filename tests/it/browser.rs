@@ -110,7 +110,7 @@ fn start_driver() -> Result<Driver, String> {
 
 /// The window a session starts with.
 #[derive(Clone, Copy)]
-enum Screen {
+pub(crate) enum Screen {
     Desktop,
     /// A 375×740 CSS-pixel phone (Chrome's mobile emulation: viewport, touch, DPR 2).
     Phone,
@@ -118,7 +118,7 @@ enum Screen {
 
 /// One browser session. Closed (and its profile removed) when dropped, even
 /// when the test panics.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     port: u16,
     session: String,
@@ -184,15 +184,15 @@ impl Browser {
         self.try_cmd(method, path, body).await.unwrap_or_else(|e| panic!("WebDriver command failed: {e}"))
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", json!({ "url": url })).await;
     }
 
-    async fn js(&self, script: &str) -> Value {
+    pub(crate) async fn js(&self, script: &str) -> Value {
         self.js_with(script, json!([])).await
     }
 
-    async fn js_with(&self, script: &str, args: Value) -> Value {
+    pub(crate) async fn js_with(&self, script: &str, args: Value) -> Value {
         self.cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": args })).await
     }
 
@@ -201,7 +201,7 @@ impl Browser {
     }
 
     /// Polls `script` (a function body) until it returns something truthy, and returns that.
-    async fn wait_for(&self, what: &str, script: &str) -> Value {
+    pub(crate) async fn wait_for(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + WAIT;
         loop {
             let last = match self
@@ -221,7 +221,7 @@ impl Browser {
     }
 
     /// Waits until the document at `path` has loaded.
-    async fn wait_for_page(&self, path: &str) {
+    pub(crate) async fn wait_for_page(&self, path: &str) {
         let script = format!("return location.pathname === {path:?} && document.readyState === 'complete'");
         self.wait_for(&format!("page {path}"), &script).await;
     }
@@ -248,7 +248,7 @@ impl Browser {
     }
 
     /// The HTTP status of the current document's response.
-    async fn status(&self) -> i64 {
+    pub(crate) async fn status(&self) -> i64 {
         let v = self.js("return performance.getEntriesByType('navigation')[0].responseStatus").await;
         v.as_i64().unwrap_or_else(|| panic!("no navigation status: {v}"))
     }
@@ -273,7 +273,7 @@ impl Browser {
         path
     }
 
-    async fn sign_in(&self, app: &TestApp, email: &str) {
+    pub(crate) async fn sign_in(&self, app: &TestApp, email: &str) {
         self.goto(&app.url("/login")).await;
         self.type_into("input[name=email]", email).await;
         self.type_into("input[name=password]", PASSWORD).await;
@@ -324,7 +324,7 @@ fn truthy(v: &Value) -> bool {
 }
 
 /// A browser and a fresh app on the backend, or `None` when either is missing (announced).
-async fn setup(backend: Backend, screen: Screen) -> Option<(TestApp, Browser)> {
+pub(crate) async fn setup(backend: Backend, screen: Screen) -> Option<(TestApp, Browser)> {
     let driver = driver()?;
     let app = spawn_app(backend).await?;
     let browser = Browser::open(driver, screen).await;

@@ -203,17 +203,19 @@ backend_test!(a_partners_list_is_uploaded_from_the_target_list_page, |app| {
     let (_, members) = page(&browser, &app, &format!("/campaigns/{id}/members")).await;
     assert!(members.contains("导入渠道商名单"));
     let csrf = hidden_csrf(&members);
-    let url = app.url(&format!("/campaigns/{id}/members/import?csrf={csrf}"));
+    let url = app.url(&format!("/campaigns/{id}/members/import"));
 
     let (ct, body) = partner_form("华贸渠道", false, "客户名称,区域,年采购额\n甲公司,华南,100万\n乙公司,华南,abc\n");
-    let rejected = browser.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+    let rejected =
+        browser.post(&url).header("x-csrf-token", &csrf).header("content-type", ct).body(body).send().await.unwrap();
     assert_eq!(rejected.status(), 422);
     let html = rejected.text().await.unwrap();
     assert!(html.contains("第 3 行"), "the bad row is listed");
     assert_eq!(app.store.count_customers().await.unwrap(), 0);
 
     let (ct, body) = partner_form("华贸渠道", true, "客户名称,区域,年采购额\n甲公司,华南,100万\n乙公司,华南,abc\n");
-    let accepted = browser.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+    let accepted =
+        browser.post(&url).header("x-csrf-token", &csrf).header("content-type", ct).body(body).send().await.unwrap();
     assert_eq!(accepted.status(), 303);
     let location = accepted.headers()["location"].to_str().unwrap().to_owned();
     let (_, after) = page(&browser, &app, &location).await;
@@ -235,7 +237,8 @@ backend_test!(an_admin_imports_a_new_calendar_year_in_the_ui, |app| {
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"2027.json\"\r\nContent-Type: application/json\r\n\r\n{json}\r\n--{boundary}--\r\n"
         );
         admin
-            .post(app.url(&format!("/settings/calendar?csrf={csrf}")))
+            .post(app.url("/settings/calendar"))
+            .header("x-csrf-token", &csrf)
             .header("content-type", format!("multipart/form-data; boundary={boundary}"))
             .body(body)
             .send()

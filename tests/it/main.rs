@@ -6,13 +6,18 @@ mod helpers;
 mod pg;
 
 mod api;
+mod api_errors;
 mod browser;
 mod campaign_pages;
 mod campaigns;
 mod cli;
+mod credentials;
 mod customer_pages;
 mod customers;
 mod foundation;
 mod import;
+mod input_hygiene;
 mod page_routes;
+mod schema;
 mod segments;
+mod xss;
