@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod campaign_pages;
 mod campaigns;
+mod concurrency;
 mod cli;
 mod customer_pages;
 mod customers;
