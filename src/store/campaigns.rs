@@ -4,7 +4,7 @@ use chrono::{NaiveDate, Utc};
 use sqlx::Row;
 
 use super::customers::{CustomerFilter, TierBasis};
-use super::{Store, StoreResult, Tx, Value, bind_values, on_db, on_tx};
+use super::{Store, StoreResult, Tx, Value, bind_values, on_db, on_tx, on_write};
 
 /// The plan (template 1) as stored. Money in fen.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -530,7 +530,7 @@ impl Store {
     pub async fn save_calendar_year(&self, year: i32, data: &str, by: Option<i64>) -> StoreResult<()> {
         let sql = "INSERT INTO calendar_years (year, data, imported_by, imported_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (year) DO UPDATE SET data = excluded.data, imported_by = excluded.imported_by, imported_at = excluded.imported_at";
-        on_db!(self, pool => sqlx::query(sql).bind(i64::from(year)).bind(data).bind(by).bind(Utc::now()).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(i64::from(year)).bind(data).bind(by).bind(Utc::now()).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Db, Store, StoreError, StoreResult, Tx, Value, on_db, on_tx};
+use super::{Db, Store, StoreError, StoreResult, Tx, Value, on_db, on_tx, on_write};
 use crate::domain::team::Role;
 
 /// Rows per `IN (...)` lookup: far below both backends' parameter limits.
@@ -24,21 +24,24 @@ const IMPORT_LOCK: i64 = 0x7261_6c6c_7969_6d70; // "rallyimp"
 /// the duplicate checks it reads stay true until it commits.
 pub async fn begin_import(store: &Store, write: bool) -> StoreResult<Tx> {
     Ok(match &store.db {
-        Db::Sqlite(pool) if write => {
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-            // A big import's indexes outgrow SQLite's default 2 MB page
-            // cache, which then writes pages out early and reads them back.
-            sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).execute(&mut *tx).await?;
-            Tx::Sqlite(tx)
-        }
-        Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-        Db::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            if write {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(IMPORT_LOCK).execute(&mut *tx).await?;
+        Db::Sqlite(_) if write => {
+            let mut tx = store.begin().await?;
+            if let Tx::Sqlite(conn) = &mut tx {
+                // A big import's indexes outgrow SQLite's default 2 MB page
+                // cache, which then writes pages out early and reads them back.
+                sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).execute(&mut **conn).await?;
             }
-            Tx::Postgres(tx)
+            tx
         }
+        Db::Sqlite(_) => store.begin_read().await?,
+        Db::Postgres(_) if write => {
+            let mut tx = store.begin().await?;
+            if let Tx::Postgres(conn) = &mut tx {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(IMPORT_LOCK).execute(&mut **conn).await?;
+            }
+            tx
+        }
+        Db::Postgres(_) => store.begin_read().await?,
     })
 }
 
@@ -772,14 +775,14 @@ impl Store {
     ) -> StoreResult<i64> {
         let sql = "INSERT INTO import_uploads (owner_id, kind, file_name, content_type, bytes, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        Ok(on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql)
+        Ok(on_write!(self, conn => sqlx::query_scalar::<_, i64>(sql)
             .bind(owner_id)
             .bind(kind)
             .bind(file_name)
             .bind(content_type)
             .bind(bytes)
             .bind(now)
-            .fetch_one(pool)
+            .fetch_one(&mut **conn)
             .await?))
     }
 
@@ -804,20 +807,20 @@ impl Store {
 
     pub async fn set_upload_mapping(&self, id: i64, owner_id: i64, mapping: &str) -> StoreResult<bool> {
         let sql = "UPDATE import_uploads SET mapping = $1 WHERE id = $2 AND owner_id = $3";
-        let n = on_db!(self, pool => sqlx::query(sql).bind(mapping).bind(id).bind(owner_id).execute(pool).await?.rows_affected());
+        let n = on_write!(self, conn => sqlx::query(sql).bind(mapping).bind(id).bind(owner_id).execute(&mut **conn).await?.rows_affected());
         Ok(n > 0)
     }
 
     pub async fn delete_upload(&self, id: i64, owner_id: i64) -> StoreResult<()> {
         let sql = "DELETE FROM import_uploads WHERE id = $1 AND owner_id = $2";
-        on_db!(self, pool => sqlx::query(sql).bind(id).bind(owner_id).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(id).bind(owner_id).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
     /// Housekeeping: drops uploads nobody confirmed since `before`.
     pub async fn prune_uploads(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let sql = "DELETE FROM import_uploads WHERE created_at < $1";
-        Ok(on_db!(self, pool => sqlx::query(sql).bind(before).execute(pool).await?.rows_affected()))
+        Ok(on_write!(self, conn => sqlx::query(sql).bind(before).execute(&mut **conn).await?.rows_affected()))
     }
 
     /// Each customer's first contact (by id), for exports.

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::users::{USER_COLUMNS_U, User, UserRow, user_from_row};
-use super::{Store, StoreResult, on_db};
+use super::{Store, StoreResult, on_db, on_write};
 
 pub struct SessionRecord {
     pub user: User,
@@ -23,13 +23,13 @@ impl Store {
     ) -> StoreResult<()> {
         let sql = "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
                    VALUES ($1, $2, $3, $4, $4, $5)";
-        on_db!(self, pool => sqlx::query(sql)
+        on_write!(self, conn => sqlx::query(sql)
             .bind(id_hash)
             .bind(user_id)
             .bind(csrf_token)
             .bind(Utc::now())
             .bind(expires_at)
-            .execute(pool)
+            .execute(&mut **conn)
             .await?
             .rows_affected());
         Ok(())
@@ -71,26 +71,26 @@ impl Store {
     /// Slides the expiry of an active session forward.
     pub async fn touch_session(&self, id_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<()> {
         let sql = "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1";
-        on_db!(self, pool => sqlx::query(sql).bind(id_hash).bind(now).bind(expires_at).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(id_hash).bind(now).bind(expires_at).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
         let sql = "DELETE FROM sessions WHERE id_hash = $1";
-        on_db!(self, pool => sqlx::query(sql).bind(id_hash).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(id_hash).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
     /// Ends every session of a user except `keep` (after a password change).
     pub async fn delete_sessions_of(&self, user_id: i64, keep: Option<&str>) -> StoreResult<()> {
         let sql = "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2";
-        on_db!(self, pool => sqlx::query(sql).bind(user_id).bind(keep.unwrap_or("")).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(user_id).bind(keep.unwrap_or("")).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
     pub async fn record_login_failure(&self, key: &str, at: DateTime<Utc>) -> StoreResult<()> {
         let sql = "INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)";
-        on_db!(self, pool => sqlx::query(sql).bind(key).bind(at).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(key).bind(at).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
@@ -101,17 +101,17 @@ impl Store {
 
     pub async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
         let sql = "DELETE FROM login_failures WHERE key = $1";
-        on_db!(self, pool => sqlx::query(sql).bind(key).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(key).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
     /// Housekeeping: drops expired sessions and old failure records.
     pub async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<()> {
-        on_db!(self, pool => {
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await?;
+        on_write!(self, conn => {
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&mut **conn).await?;
             sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
                 .bind(now - Duration::days(1))
-                .execute(pool)
+                .execute(&mut **conn)
                 .await?
                 .rows_affected()
         });

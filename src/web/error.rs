@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::ops::OpsError;
+use crate::store::StoreError;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -57,6 +58,14 @@ impl From<OpsError> for ApiError {
                     "version_conflict",
                     format!("the record was changed meanwhile; the current version is {current_version}"),
                 )
+            },
+            // A uniqueness race or a transaction PostgreSQL rolled back for a concurrent one.
+            OpsError::Store(StoreError::Conflict(what)) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", format!("the change conflicts with another: {what}"))
+            }
+            OpsError::Store(e @ StoreError::Busy) => ApiError {
+                retry_after: Some(5),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
             },
             OpsError::Store(e) => internal(&e),
             OpsError::Other(e) => internal(&*e),

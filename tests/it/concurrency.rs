@@ -43,7 +43,8 @@ backend_test!(twenty_writers_on_different_customers_and_one_customer_never_get_5
         let (app, lead) = (app.clone(), lead.clone());
         tasks.spawn(async move {
             let day = today - chrono::Duration::days(i);
-            let body = json!({"channel": "phone", "kind": "inquiry", "note": format!("第{i}次跟进"), "occurred_on": day});
+            let body =
+                json!({"channel": "phone", "kind": "inquiry", "note": format!("第{i}次跟进"), "occurred_on": day});
             let (s, v) = send(&app, &lead, Method::POST, &format!("/api/v1/customers/{busy}/interactions"), body).await;
             (format!("log {i}"), s, v)
         });
@@ -63,7 +64,8 @@ backend_test!(twenty_writers_on_different_customers_and_one_customer_never_get_5
     }
     let (_, list) =
         send(&app, &lead, Method::GET, &format!("/api/v1/customers/{busy}/interactions?limit=200"), Value::Null).await;
-    let notes: Vec<_> = list["items"].as_array().unwrap().iter().map(|i| i["note"].as_str().unwrap().to_owned()).collect();
+    let notes: Vec<_> =
+        list["items"].as_array().unwrap().iter().map(|i| i["note"].as_str().unwrap().to_owned()).collect();
     assert_eq!(notes.len(), 20, "{notes:?}");
     // The activity columns saw every interaction, whichever committed last.
     let (_, c) = send(&app, &lead, Method::GET, &format!("/api/v1/customers/{busy}"), Value::Null).await;

@@ -113,7 +113,7 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code: `unauthorized`, `invalid_token`, `forbidden`, `not_found`, `invalid`, `conflict`, `version_conflict`, `csrf`, `throttled`, `internal`; imports add `rejected_rows`, `file_*` (unreadable file) and `column_missing`.
+    /// Stable machine-readable code: `unauthorized`, `invalid_token`, `forbidden`, `not_found`, `invalid`, `conflict`, `version_conflict`, `csrf`, `throttled`, `busy` (503 with `Retry-After`: the database's write lock stayed taken too long), `internal`; imports add `rejected_rows`, `file_*` (unreadable file) and `column_missing`.
     pub code: String,
     pub message: String,
     /// The offending field, for validation errors.
