@@ -23,6 +23,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::config::{DatabaseUrl, redact_url};
 
 pub mod audit;
+pub mod backup;
 pub mod campaigns;
 pub mod contacts;
 pub mod customers;

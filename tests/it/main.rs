@@ -6,6 +6,7 @@ mod helpers;
 mod pg;
 
 mod api;
+mod backup;
 mod browser;
 mod campaign_pages;
 mod campaigns;
