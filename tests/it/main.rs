@@ -12,6 +12,7 @@ mod campaign_pages;
 mod campaigns;
 mod cli;
 mod concurrency;
+mod crash;
 mod customer_pages;
 mod customers;
 mod foundation;
