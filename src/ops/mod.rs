@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod backup;
+pub mod calendar;
 pub mod campaigns;
 pub mod contacts;
 pub mod credentials;
@@ -16,6 +17,8 @@ pub mod export;
 pub mod import;
 pub mod interactions;
 pub mod segments;
+pub mod settings;
+pub mod team;
 pub mod uploads;
 pub mod users;
 

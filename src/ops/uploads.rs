@@ -9,7 +9,7 @@ use super::import::{self, field_from_code, kind_code, parse_kind};
 use super::{OpsError, OpsResult};
 use crate::io::{Field, ImportKind};
 use crate::store::Store;
-use crate::store::import::PendingUpload;
+use crate::store::uploads::PendingUpload;
 
 /// How long an unconfirmed upload is kept.
 pub fn lifetime() -> Duration {

@@ -59,10 +59,16 @@ impl From<OpsError> for ApiError {
                     format!("the record was changed meanwhile; the current version is {current_version}"),
                 )
             },
-            // A uniqueness race or a transaction PostgreSQL rolled back for a concurrent one.
-            OpsError::Store(StoreError::Conflict(what)) => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", format!("the change conflicts with another: {what}"))
+            OpsError::Store(StoreError::NotFound) => ApiError::not_found(),
+            // PostgreSQL rolled the transaction back for a concurrent one (deadlock, serialization).
+            OpsError::Store(StoreError::Conflict(what)) if what == crate::store::CONCURRENT_CHANGE => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", "a concurrent change got in the way; try again")
             }
+            OpsError::Store(StoreError::Conflict(what)) => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("this conflicts with an existing record ({what})"),
+            ),
             OpsError::Store(e @ StoreError::Busy) => ApiError {
                 retry_after: Some(5),
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
