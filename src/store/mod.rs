@@ -418,8 +418,9 @@ impl Store {
         })
     }
 
-    /// Opens a transaction that only reads (one consistent snapshot); it
-    /// never waits for writers. Writing in it may fail on SQLite.
+    /// Opens a transaction that only reads (one consistent snapshot). It
+    /// never waits for writers, only (briefly) for one of the read turns
+    /// that keep pooled connections free. Writing in it may fail on SQLite.
     pub async fn begin_read(&self) -> StoreResult<Tx> {
         let turn = take_turn(&self.readers).await?;
         Ok(match &self.db {
