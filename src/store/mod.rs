@@ -612,6 +612,23 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// A writer that waited its whole busy timeout gets `Busy` (503), not a database error (500).
+    #[tokio::test]
+    async fn a_write_lock_held_too_long_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("busy.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::ZERO);
+        let mut holder = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        sqlx::query("CREATE TABLE t (x)").execute(&mut holder).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+        let mut other = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        let err = sqlx::query("INSERT INTO t VALUES (1)").execute(&mut other).await.unwrap_err();
+        assert!(matches!(StoreError::from(err), StoreError::Busy));
+    }
+
     #[test]
     fn embedded_migrations_match_between_backends() {
         let sqlite = migrator::<SqliteMigrations>();
