@@ -17,4 +17,5 @@ mod customer_pages;
 mod customers;
 mod foundation;
 mod import;
+mod page_routes;
 mod segments;

@@ -2,7 +2,6 @@
 //! (跟进记录), with the forms that add, correct and delete them.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,7 +11,7 @@ use serde_json::Value;
 
 use super::customers::CustomerRow;
 use super::forms::{self, FieldErrors, field_errors};
-use super::{Page, PageResult, Shell, flash_from, parse_id, render};
+use super::{Page, PageForm, PageResult, Shell, flash_from, parse_id, render};
 use crate::app::AppState;
 use crate::domain::customer::{Channel, InteractionKind};
 use crate::domain::money::format_cny;
@@ -68,6 +67,7 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
 
 /// A contact form's values (as typed, so a failed save keeps them).
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ContactForm {
     #[serde(default)]
     pub name: String,
@@ -108,6 +108,7 @@ impl ContactForm {
 
 /// An interaction form's values (as typed).
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct InteractionForm {
     #[serde(default)]
     pub occurred_on: String,
@@ -343,7 +344,7 @@ pub async fn add_contact(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-    Form(form): Form<ContactForm>,
+    PageForm(form): PageForm<ContactForm>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     match ops::contacts::create(&state.store, &page.actor, id, form.fields()).await {
@@ -417,7 +418,7 @@ pub async fn update_contact(
     State(state): State<AppState>,
     page: Page,
     Path((id, cid)): Path<(String, String)>,
-    Form(form): Form<ContactForm>,
+    PageForm(form): PageForm<ContactForm>,
 ) -> PageResult {
     let (id, cid) = ids(&id, &cid)?;
     let (_, customer_name) = editable_contact(&state, &page.actor, id, cid).await?;
@@ -468,7 +469,7 @@ pub async fn add_interaction(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-    Form(form): Form<InteractionForm>,
+    PageForm(form): PageForm<InteractionForm>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     // Authorization first, so a form error is never shown to someone who may not log at all.
@@ -578,7 +579,7 @@ pub async fn update_interaction(
     State(state): State<AppState>,
     page: Page,
     Path((id, iid)): Path<(String, String)>,
-    Form(form): Form<InteractionForm>,
+    PageForm(form): PageForm<InteractionForm>,
 ) -> PageResult {
     let (id, iid) = ids(&id, &iid)?;
     let (_, customer_name) = editable_interaction(&state, &page.actor, id, iid).await?;

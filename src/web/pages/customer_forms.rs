@@ -1,7 +1,6 @@
 //! Creating, editing and deleting a customer through forms.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -10,7 +9,7 @@ use serde_json::Value;
 
 use super::customer_detail::{StaleLine, source_label};
 use super::forms::{self, FieldErrors, field_errors};
-use super::{Page, PageResult, Shell, can, parse_id, render};
+use super::{Page, PageForm, PageResult, Shell, can, parse_id, render};
 use crate::app::AppState;
 use crate::domain::money::format_cny;
 use crate::domain::team::Role;
@@ -23,6 +22,7 @@ use crate::web::i18n::Texts;
 
 /// The customer form's values as typed (so a failed save keeps them).
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CustomerForm {
     #[serde(default)]
     pub name: String,
@@ -191,7 +191,7 @@ pub async fn new_form(State(state): State<AppState>, page: Page) -> PageResult {
     form_page(&state, &page, view, StatusCode::OK).await
 }
 
-pub async fn create(State(state): State<AppState>, page: Page, Form(form): Form<CustomerForm>) -> PageResult {
+pub async fn create(State(state): State<AppState>, page: Page, PageForm(form): PageForm<CustomerForm>) -> PageResult {
     page.require(Permission::WriteCustomers)?;
     let errors = match form.fields(page.t, &page.actor, None) {
         Err(errors) => errors,
@@ -252,7 +252,7 @@ pub async fn update(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-    Form(form): Form<CustomerForm>,
+    PageForm(form): PageForm<CustomerForm>,
 ) -> PageResult {
     let actor = &page.actor;
     let id = parse_id(&id)?;

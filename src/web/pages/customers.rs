@@ -2,7 +2,6 @@
 //! form-based builder and live count, saved segments, tier counts.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -11,7 +10,7 @@ use serde::Deserialize;
 
 use super::forms::{FieldErrors, field_errors};
 use super::segment_builder::{self as sb, Builder, Op, Outcome};
-use super::{Page, PageResult, Shell, can, flash_from, parse_id, render};
+use super::{Page, PageForm, PageResult, Shell, can, flash_from, parse_id, render};
 use crate::app::AppState;
 use crate::domain::money::format_cny;
 use crate::domain::segment::{self, Field, FieldKind};
@@ -553,7 +552,8 @@ async fn saved_rows(state: &AppState, actor: &Actor) -> Result<Vec<SavedRow>, op
         .collect())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SaveSegmentForm {
     name: String,
     expression: String,
@@ -562,7 +562,11 @@ pub struct SaveSegmentForm {
 }
 
 /// Saves the list's current segment under a name for the whole team.
-pub async fn save_segment(State(state): State<AppState>, page: Page, Form(form): Form<SaveSegmentForm>) -> PageResult {
+pub async fn save_segment(
+    State(state): State<AppState>,
+    page: Page,
+    PageForm(form): PageForm<SaveSegmentForm>,
+) -> PageResult {
     let q = form.q.unwrap_or_default();
     let region = form.region.unwrap_or_default();
     match ops::segments::create(&state.store, &page.actor, &form.name, &form.expression).await {

@@ -1,13 +1,12 @@
 //! Team management (admins edit; everyone reads) and the audit trail pages.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
-use super::{Page, PageResult, Shell, flash_from, invalid_message, parse_id, render, role_key};
+use super::{Page, PageForm, PageResult, Shell, flash_from, invalid_message, parse_id, render, role_key};
 use crate::app::AppState;
 use crate::domain::team::Role;
 use crate::ops::authz::Permission;
@@ -79,7 +78,8 @@ pub async fn list(State(state): State<AppState>, page: Page, Query(q): Query<OkQ
     team_page(&state, &page, StatusCode::OK, None, q.ok.as_deref()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CreateForm {
     email: String,
     name: String,
@@ -88,7 +88,7 @@ pub struct CreateForm {
     password: String,
 }
 
-pub async fn create(State(state): State<AppState>, page: Page, Form(form): Form<CreateForm>) -> PageResult {
+pub async fn create(State(state): State<AppState>, page: Page, PageForm(form): PageForm<CreateForm>) -> PageResult {
     let input =
         AddUser { email: form.email, name: form.name, role: form.role, region: form.region, password: form.password };
     match ops::users::add_user(&state.store, Some(&page.actor), input).await {
@@ -158,7 +158,8 @@ pub async fn edit(
     edit_page(&state, &page, id, StatusCode::OK, notice).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct UpdateForm {
     name: String,
     role: String,
@@ -171,7 +172,7 @@ pub async fn update(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-    Form(form): Form<UpdateForm>,
+    PageForm(form): PageForm<UpdateForm>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     let patch = UserPatch {
@@ -196,7 +197,8 @@ pub async fn update(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ResetForm {
     password: String,
 }
@@ -205,7 +207,7 @@ pub async fn reset_password(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-    Form(form): Form<ResetForm>,
+    PageForm(form): PageForm<ResetForm>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     match ops::users::reset_password(&state.store, &page.actor, id, &form.password).await {
@@ -262,12 +264,17 @@ pub async fn audit(
     Ok(render(StatusCode::OK, &AuditPage { shell, heading: format!("{object_type} #{id}"), records: rows }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RegionsForm {
     regions: String,
 }
 
-pub async fn save_regions(State(state): State<AppState>, page: Page, Form(form): Form<RegionsForm>) -> PageResult {
+pub async fn save_regions(
+    State(state): State<AppState>,
+    page: Page,
+    PageForm(form): PageForm<RegionsForm>,
+) -> PageResult {
     let list = form.regions.lines().map(str::to_owned).collect();
     match ops::users::set_regions(&state.store, &page.actor, list).await {
         Ok(_) => Ok(Redirect::to("/team?ok=team.regions_saved").into_response()),
