@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions, Connection};
 
 use super::{
     Db, OpenError, PostgresMigrations, SqliteMigrations, Store, StoreError, StoreResult, database_reason, migrator,
@@ -55,7 +55,13 @@ impl Store {
         let target = file.to_str().ok_or_else(|| {
             StoreError::Database(sqlx::Error::Configuration("the backup file name is not UTF-8".into()))
         })?;
-        sqlx::query("VACUUM INTO $1").bind(target).execute(pool).await?;
+        // Its own connection without sqlx's "slow statement" warning: copying
+        // a large database takes seconds, and the command line shows logs.
+        let options = (*pool.connect_options()).clone().disable_statement_logging();
+        let mut conn = SqliteConnection::connect_with(&options).await?;
+        let copied = sqlx::query("VACUUM INTO $1").bind(target).execute(&mut conn).await;
+        let _ = conn.close().await;
+        copied?;
         Ok(())
     }
 
@@ -159,7 +165,8 @@ pub struct BackupFile {
 /// mode) and reports what a restore needs to know.
 pub async fn inspect_sqlite_file(path: &Path) -> Result<BackupFile, OpenError> {
     let shown = path.display().to_string();
-    let options = SqliteConnectOptions::new().filename(path).read_only(true).create_if_missing(false);
+    let options =
+        SqliteConnectOptions::new().filename(path).read_only(true).create_if_missing(false).disable_statement_logging();
     let mut conn = SqliteConnection::connect_with(&options)
         .await
         .map_err(|e| OpenError::Sqlite { path: shown.clone(), reason: database_reason(&e) })?;

@@ -20,7 +20,13 @@ use rally::store::backup::Contents;
 const RALLY: &str = env!("CARGO_BIN_EXE_rally");
 
 fn rally(args: &[&str]) -> Output {
-    Command::new(RALLY).args(args).env_remove("RALLY_DATABASE_URL").output().expect("run rally")
+    // Errors only: on a busy machine sqlx may add a "slow statement" warning.
+    Command::new(RALLY)
+        .args(args)
+        .env_remove("RALLY_DATABASE_URL")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run rally")
 }
 
 fn stderr(out: &Output) -> String {
