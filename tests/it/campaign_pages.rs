@@ -322,3 +322,87 @@ backend_test!(a_team_directory_that_cannot_be_read_never_clears_the_owners, |app
     let campaign = app.store.campaign(id).await.unwrap().unwrap();
     assert!(campaign.lead_id.is_some() && campaign.marketing_id.is_some() && campaign.service_id.is_some());
 });
+
+backend_test!(a_draft_says_what_is_missing_and_activates_with_its_button, |app| {
+    app.user("lead@example.com", "lead", None).await;
+    let lead = app.browser_session("lead@example.com").await;
+    let today = app.store.today();
+    let (_, form) = page(&lead, &app, "/campaigns/new").await;
+    let csrf = hidden_csrf(&form);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("name", "答谢会"),
+        ("kind", "appreciation"),
+        ("announced_on", &today.to_string()),
+        ("starts_on", &(today + chrono::Days::new(20)).to_string()),
+        ("ends_on", &(today + chrono::Days::new(40)).to_string()),
+    ];
+    let (status, location, _) = post(&lead, &app, "/campaigns", &fields).await;
+    assert_eq!(status, 303);
+    let id: i64 = location.split('/').nth(2).unwrap().parse().unwrap();
+    let (_, plan) = page(&lead, &app, &format!("/campaigns/{id}")).await;
+    assert_eq!(plan.matches("data-missing").count(), 5, "segment, list, goals, lead, breakdown are missing");
+    assert!(plan.contains("目标客群（筛选条件）") && plan.contains("销售任务分解"));
+    assert!(plan.contains("未设定"), "unset goals say so instead of 0 · ¥0 · ROI 1:0");
+    assert!(!plan.contains("ROI 1:0") && !plan.contains("1:0<"));
+    assert!(plan.contains("未到期"), "phases not yet due say so, not 进行中");
+    assert!(plan.contains("data-activate"), "an explicit activate button");
+
+    // A milestone done in the future comes back on the plan, beside its dates.
+    let tomorrow = (today + chrono::Days::new(1)).to_string();
+    let (status, _, html) = post(
+        &lead,
+        &app,
+        &format!("/campaigns/{id}/milestones/kickoff_held"),
+        &[("csrf", csrf.as_str()), ("done_on", tomorrow.as_str())],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("完成日期不能晚于今天") && html.contains("data-missing"), "the plan, with the message");
+    let (status, _, _) = post(
+        &lead,
+        &app,
+        &format!("/campaigns/{id}/milestones/kickoff_held"),
+        &[("csrf", csrf.as_str()), ("done_on", today.to_string().as_str())],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, plan) = page(&lead, &app, &format!("/campaigns/{id}")).await;
+    assert!(plan.contains(&format!("已完成 {today}")), "a done milestone shows its date");
+
+    let version = app.store.campaign(id).await.unwrap().unwrap().version.to_string();
+    let (status, location, _) = post(
+        &lead,
+        &app,
+        &format!("/campaigns/{id}/activate"),
+        &[("csrf", csrf.as_str()), ("version", version.as_str())],
+    )
+    .await;
+    assert_eq!(status, 303, "activated");
+    assert!(location.ends_with("ok=campaign.activated"));
+    let campaign = app.store.campaign(id).await.unwrap().unwrap();
+    assert_eq!(campaign.status, rally::domain::campaign::CampaignStatus::Active);
+    let (_, plan) = page(&lead, &app, &format!("/campaigns/{id}")).await;
+    assert!(!plan.contains("data-activate") && !plan.contains("data-missing"));
+});
+
+backend_test!(segments_read_in_chinese_on_the_plan, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let response = app
+        .api(&lead, reqwest::Method::POST, "/api/v1/campaigns")
+        .json(&serde_json::json!({"name": "新品A", "kind": "new_product",
+            "segment": "区域 = \"华东\" 且 行业 = \"制造业\" 且 年采购额 > 500万",
+            "announced_on": "2026-11-02", "starts_on": "2026-11-05", "ends_on": "2026-11-30"}))
+        .send()
+        .await
+        .unwrap();
+    let created: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        created["segment"], "region = \"华东\" and industry = \"制造业\" and annual_purchase > 500万",
+        "{created}"
+    );
+    let id = created["id"].as_i64().unwrap();
+    let browser = app.browser_session("lead@example.com").await;
+    let (_, plan) = page(&browser, &app, &format!("/campaigns/{id}")).await;
+    assert!(plan.contains("区域 = &#34;华东&#34; 且 行业 = &#34;制造业&#34; 且 年采购额 &#62; 500万"), "{plan}");
+});

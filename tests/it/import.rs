@@ -741,6 +741,7 @@ fn the_cli_imports_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
 async fn the_cli_imports_on_postgres() {
     let Some((url, _)) = fresh_database(Backend::Postgres).await else { return };
     tokio::task::spawn_blocking(move || cli_imports(&url)).await.unwrap();

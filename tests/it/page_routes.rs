@@ -93,6 +93,7 @@ GET  /campaigns/{campaign}                         200 200 200 200 200 200 200
 POST /campaigns/{campaign}                         ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/edit                    200 200 403 200 403 403 403
 POST /campaigns/{campaign}/milestones/kickoff_held  ok  ok  403 ok  403 403 403
+POST /campaigns/{campaign}/activate                ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/breakdown               200 200 200 200 200 200 200
 POST /campaigns/{campaign}/breakdown               ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/members                 200 200 200 200 200 200 200

@@ -333,6 +333,28 @@ pub async fn list(store: &Store, actor: &Actor) -> OpsResult<Vec<CampaignView>> 
         .collect())
 }
 
+/// What the campaign still lacks before rollout (empty once it is ready).
+pub async fn missing(store: &Store, actor: &Actor, id: i64) -> OpsResult<Vec<campaign::Missing>> {
+    let c = readable(store, actor, id).await?;
+    let members = store.member_counts(id).await?.iter().map(|(_, _, n)| n).sum();
+    let breakdown_saved = !store.breakdown(id).await?.is_empty();
+    Ok(campaign::missing_before_rollout(campaign::RolloutFacts {
+        has_segment: !c.segment.trim().is_empty(),
+        members,
+        intent_goal: c.goal_intent,
+        has_lead: c.lead_id.is_some(),
+        breakdown_saved,
+    }))
+}
+
+/// Makes a draft campaign active (启动活动), as the edit form's status
+/// would, naming the version the lead saw.
+pub async fn activate(store: &Store, actor: &Actor, id: i64, version: Option<i64>) -> OpsResult<()> {
+    let fields =
+        CampaignFields { status: Some(CampaignStatus::Active.as_str().to_owned()), ..CampaignFields::default() };
+    update(store, actor, id, version, fields).await
+}
+
 /// A campaign that exists and that `actor` may read; 404 otherwise.
 pub async fn readable(store: &Store, actor: &Actor, id: i64) -> OpsResult<Campaign> {
     authz::require(actor, Permission::ReadCampaigns)?;

@@ -85,6 +85,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/campaigns/{id}", get(campaigns::plan::plan).post(campaigns::plan::update))
         .route("/campaigns/{id}/edit", get(campaigns::plan::edit_form))
         .route("/campaigns/{id}/milestones/{key}", post(campaigns::plan::set_milestone))
+        .route("/campaigns/{id}/activate", post(campaigns::plan::activate))
         .route(
             "/campaigns/{id}/breakdown",
             get(campaigns::breakdown::breakdown).post(campaigns::breakdown::save_breakdown),
