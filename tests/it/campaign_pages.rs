@@ -406,3 +406,48 @@ backend_test!(segments_read_in_chinese_on_the_plan, |app| {
     let (_, plan) = page(&browser, &app, &format!("/campaigns/{id}")).await;
     assert!(plan.contains("区域 = &#34;华东&#34; 且 行业 = &#34;制造业&#34; 且 年采购额 &#62; 500万"), "{plan}");
 });
+
+backend_test!(the_campaign_form_counts_and_builds_the_segment_in_the_readers_language, |app| {
+    app.user("lead@example.com", "lead", None).await;
+    add_customer(&app, "华东精密", "华东", None).await;
+    add_customer(&app, "华南贸易", "华南", None).await;
+    let lead = app.browser_session("lead@example.com").await;
+    let (_, form) = page(&lead, &app, "/campaigns/new").await;
+    assert!(form.contains("id=\"segment-builder-box\"") && form.contains("name=\"ctx\" value=\"campaign\""));
+    // The live count the segment field asks for, in Chinese field names.
+    let (status, count) =
+        page(&lead, &app, "/customers/segment-preview?segment=%E5%8C%BA%E5%9F%9F%20%3D%20%22%E5%8D%8E%E4%B8%9C%22")
+            .await;
+    assert_eq!(status, 200);
+    assert!(count.contains("data-count=\"1\""), "{count}");
+    // The builder, in the campaign's context, offers to fill the field.
+    let (_, built) =
+        page(&lead, &app, "/customers/segment-preview?b=1&ctx=campaign&f0=region&o0=eq&v0=%E5%8D%8E%E5%8D%97").await;
+    assert!(built.contains("data-use-segment=\"区域 = &#34;华南&#34;\""), "{built}");
+    assert!(!built.contains("data-apply"), "no link away to the customer list");
+
+    // A segment that does not read comes back beside the field, in Chinese.
+    let csrf = hidden_csrf(&form);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("name", "新品A"),
+        ("kind", "new_product"),
+        ("segment", "区域 = 华东"),
+        ("announced_on", "2026-11-02"),
+        ("starts_on", "2026-11-03"),
+        ("ends_on", "2026-11-30"),
+    ];
+    let (status, _, html) = post(&lead, &app, "/campaigns", &fields).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("保存失败，请修正下面标出的内容") && html.contains("aria-invalid=\"true\""), "{html}");
+    assert!(!html.contains("expected"), "no English parser message");
+    assert!(html.contains("value=\"区域 = 华东\""), "the text typed is kept");
+    let mut good = fields.to_vec();
+    good[3] = ("segment", "区域 = \"华东\"");
+    let (status, location, html) = post(&lead, &app, "/campaigns", &good).await;
+    assert_eq!(status, 303, "{html}");
+    let id: i64 = location.split('/').nth(2).unwrap().parse().unwrap();
+    assert_eq!(app.store.campaign(id).await.unwrap().unwrap().segment, "region = \"华东\"");
+    let (_, edit) = page(&lead, &app, &format!("/campaigns/{id}/edit")).await;
+    assert!(edit.contains("value=\"区域 = &#34;华东&#34;\""), "the edit form shows the segment in Chinese");
+});

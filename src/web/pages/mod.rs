@@ -21,12 +21,12 @@ mod account;
 mod campaigns;
 mod customer_detail;
 mod customer_forms;
-mod customers;
+pub(crate) mod customers;
 mod docs;
-mod forms;
+pub(crate) mod forms;
 mod home;
 mod imports;
-mod segment_builder;
+pub(crate) mod segment_builder;
 mod settings;
 mod team;
 

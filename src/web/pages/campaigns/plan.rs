@@ -19,6 +19,9 @@ use crate::ops::campaigns::CampaignFields;
 use crate::ops::team::Directory;
 use crate::ops::{self, OpsError};
 use crate::store::campaigns::Campaign;
+use crate::web::pages::customers::{BuilderView, Carry, Preview, builder_preview, builder_view, row_problem};
+use crate::web::pages::forms::FieldErrors;
+use crate::web::pages::segment_builder::Builder;
 use crate::web::pages::{Page, PageForm, PageResult, Shell, flash_from, invalid_message, parse_id, render};
 
 /// The plan form's values, as text (what the user typed comes back on errors).
@@ -53,7 +56,7 @@ pub struct PlanForm {
 }
 
 impl PlanForm {
-    fn from_campaign(c: &Campaign, team: &Directory) -> PlanForm {
+    fn from_campaign(c: &Campaign, team: &Directory, t: &crate::web::i18n::Texts) -> PlanForm {
         let email = |id: Option<i64>| team.email_of(id).unwrap_or_default();
         let yuan = |fen: i64| if fen == 0 { String::new() } else { (fen / 100).to_string() };
         PlanForm {
@@ -62,7 +65,7 @@ impl PlanForm {
             status: c.status.as_str().to_owned(),
             theme: c.theme.clone(),
             selling_points: c.selling_points.clone(),
-            segment: c.segment.clone(),
+            segment: segment_for(t, &c.segment),
             announced_on: c.announced_on.to_string(),
             starts_on: c.starts_on.to_string(),
             ends_on: c.ends_on.to_string(),
@@ -170,13 +173,22 @@ struct FormPage {
     statuses: Vec<(&'static str, &'static str)>,
     owner_fields: Vec<OwnerField>,
     error: Option<String>,
+    errors: FieldErrors,
     stale: Option<String>,
+    segment_preview: Preview,
+    builder: BuilderView,
+    preview: Preview,
+    regions: Vec<String>,
 }
 
 /// What the plan form shows above its fields.
 enum FormNotice {
     None,
-    Error(String),
+    /// A field's problem, shown beside it.
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// The campaign as it is now, after a version conflict.
     Stale(String),
 }
@@ -192,11 +204,30 @@ async fn form_page(
     status: StatusCode,
     notice: FormNotice,
 ) -> PageResult {
+    let t = page.t;
+    let mut errors = FieldErrors::none();
     let (error, stale) = match notice {
         FormNotice::None => (None, None),
-        FormNotice::Error(e) => (Some(e), None),
+        FormNotice::Invalid { field, message } => {
+            // The segment's own message, positioned and in the reader's language.
+            let text = match crate::domain::segment::parse(f.segment.trim()) {
+                Err(e) if field == "segment" => crate::web::pages::segment_builder::error_text(t, &e),
+                _ => crate::web::pages::forms::invalid_text(t, field, &message),
+            };
+            errors.add(field, text);
+            (Some(t.get("form.fix_below").to_owned()), None)
+        }
         FormNotice::Stale(current) => (None, Some(current)),
     };
+    // The live count of the segment as it stands, and the form builder
+    // started from it (or blank when the text is not one a form can show).
+    let segment_preview = text_preview_of(state, page, &f.segment).await;
+    let from_text = crate::domain::segment::parse(f.segment.trim()).ok().and_then(|e| Builder::from_expr(&e));
+    let b = from_text.unwrap_or_else(Builder::blank);
+    let carry = Carry { q: String::new(), region: String::new(), for_campaign: true };
+    let preview = builder_preview(state, &page.actor, t, &b, &carry).await;
+    let mut builder = builder_view(&b, row_problem(t, &b), ("", "", ""));
+    builder.for_campaign = true;
     let team = ops::team::directory(&state.store, &page.actor).await?;
     let choices = |roles: &[Role]| -> Vec<(String, String)> {
         team.active_with(roles).map(|u| (u.email.clone(), format!("{} <{}>", u.name, u.email))).collect()
@@ -237,7 +268,12 @@ async fn form_page(
         f,
         owner_fields,
         error,
+        errors,
         stale,
+        segment_preview,
+        builder,
+        preview,
+        regions: ops::team::regions(&state.store, &page.actor).await?,
     };
     Ok(render(status, &form))
 }
@@ -265,8 +301,8 @@ pub async fn create(State(state): State<AppState>, page: Page, PageForm(f): Page
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/campaigns/{id}/members?ok=campaign.created")).into_response()),
         Err(OpsError::Invalid { field, message }) => {
-            let error = FormNotice::Error(invalid_message(page.t, field, &message));
-            form_page(&state, &page, None, f, StatusCode::UNPROCESSABLE_ENTITY, error).await
+            let notice = FormNotice::Invalid { field, message };
+            form_page(&state, &page, None, f, StatusCode::UNPROCESSABLE_ENTITY, notice).await
         }
         Err(e) => Err(e.into()),
     }
@@ -276,7 +312,7 @@ pub async fn edit_form(State(state): State<AppState>, page: Page, Path(id): Path
     let id = parse_id(&id)?;
     let c = ops::campaigns::check_manage(&state.store, &page.actor, id).await?;
     let team = ops::team::directory(&state.store, &page.actor).await?;
-    let f = PlanForm::from_campaign(&c, &team);
+    let f = PlanForm::from_campaign(&c, &team, page.t);
     form_page(&state, &page, Some(id), f, StatusCode::OK, FormNotice::None).await
 }
 
@@ -298,8 +334,8 @@ pub async fn update(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/campaigns/{id}?ok=campaign.saved")).into_response()),
         Err(OpsError::Invalid { field, message }) => {
-            let error = FormNotice::Error(invalid_message(page.t, field, &message));
-            form_page(&state, &page, Some(id), f, StatusCode::UNPROCESSABLE_ENTITY, error).await
+            let notice = FormNotice::Invalid { field, message };
+            form_page(&state, &page, Some(id), f, StatusCode::UNPROCESSABLE_ENTITY, notice).await
         }
         Err(OpsError::Stale { current, .. }) => {
             let shown = serde_json::to_string_pretty(&current).unwrap_or_default();
@@ -329,6 +365,11 @@ pub struct PhaseRow {
 pub struct GoalLine {
     pub label_key: &'static str,
     pub value: Option<String>,
+}
+
+/// The live count beside the segment field, as the customer list shows it.
+async fn text_preview_of(state: &AppState, page: &Page, text: &str) -> Preview {
+    crate::web::pages::customers::text_preview(state, &page.actor, page.t, text).await
 }
 
 /// What a draft still lacks, with where to fix it.
