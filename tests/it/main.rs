@@ -7,10 +7,13 @@ mod pg;
 
 mod api;
 mod api_errors;
+mod backup;
 mod browser;
 mod campaign_pages;
 mod campaigns;
 mod cli;
+mod concurrency;
+mod crash;
 mod credentials;
 mod customer_pages;
 mod customers;

@@ -186,8 +186,9 @@ pub async fn save_breakdown(
             format!("the rows add up to {sum} target customers, but the intent-customer goal is {}", c.goal_intent),
         ));
     }
-    let before = store.breakdown(id).await?;
+    // Read under the write turn, so the audit's "before" is what this change replaced.
     let mut tx = store.begin().await?;
+    let before = store.breakdown(id).await?;
     campaign_store::replace_breakdown(&mut tx, id, &out).await?;
     audit_change(
         &mut tx,

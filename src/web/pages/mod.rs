@@ -342,6 +342,8 @@ pub fn error_page(headers: &HeaderMap, session: Option<(&Actor, &str)>, err: Api
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
             shell.t.fill("error.invalid", &[("message", &err.message)])
         }
+        StatusCode::CONFLICT => shell.t.get("error.conflict").to_owned(),
+        StatusCode::SERVICE_UNAVAILABLE => shell.t.get("error.busy").to_owned(),
         _ => shell.t.get("error.internal").to_owned(),
     };
     shell.title = shell.t.get("error.title").to_owned();
