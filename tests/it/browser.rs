@@ -694,7 +694,8 @@ async fn a_lead_plans_a_campaign() {
 
     browser.click("nav.tabs a[href$='/breakdown']").await;
     browser.wait_for_page(&format!("{campaign_path}/breakdown")).await;
-    assert_eq!(browser.text("tfoot [data-total]").await, "8", "the proposal sums to the goal");
+    let total = browser.js("return document.querySelector('[data-total-of=\"breakdown.target\"]').dataset.total").await;
+    assert_eq!(total, "8", "the proposal sums to the goal");
     // Move one target from the first row to the second, then save.
     browser
         .js("const t = document.querySelectorAll('input[name=target_customers]');
@@ -702,7 +703,7 @@ async fn a_lead_plans_a_campaign() {
              document.querySelector('input[name=resource_needs]').value = '需技术支持演示';
              return true")
         .await;
-    browser.click("main form button[type=submit]").await;
+    browser.click("main form button[data-save]").await;
     browser.wait_for("the saved breakdown", "return document.body.innerText.includes('任务分解已保存')").await;
     let id: i64 = campaign_path.rsplit('/').next().unwrap().parse().unwrap();
     let saved = app.store.breakdown(id).await.unwrap();
