@@ -112,7 +112,7 @@ fn start_driver() -> Result<Driver, String> {
 #[derive(Clone, Copy)]
 pub(crate) enum Screen {
     Desktop,
-    /// A 375×740 CSS-pixel phone (Chrome's mobile emulation: viewport, touch, DPR 2).
+    /// A 375×812 CSS-pixel phone (Chrome's mobile emulation: viewport, touch, DPR 2).
     Phone,
 }
 
@@ -147,7 +147,7 @@ impl Browser {
             Screen::Desktop => args_push(&mut chrome, "--window-size=1280,800"),
             Screen::Phone => {
                 chrome["mobileEmulation"] = json!({
-                    "deviceMetrics": { "width": 375, "height": 740, "pixelRatio": 2, "touch": true, "mobile": true }
+                    "deviceMetrics": { "width": 375, "height": 812, "pixelRatio": 2, "touch": true, "mobile": true }
                 });
             }
         }
@@ -196,7 +196,7 @@ impl Browser {
         self.cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": args })).await
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         self.js("return location.pathname").await.as_str().unwrap_or_default().to_owned()
     }
 
@@ -260,7 +260,7 @@ impl Browser {
     }
 
     /// A PNG of the viewport, written to the temp directory; returns its path.
-    async fn screenshot(&self, name: &str) -> PathBuf {
+    pub(crate) async fn screenshot(&self, name: &str) -> PathBuf {
         let encoded = self.cmd(reqwest::Method::GET, "/screenshot", json!({})).await;
         let png = base64::Engine::decode(
             &base64::engine::general_purpose::STANDARD,
@@ -274,14 +274,24 @@ impl Browser {
     }
 
     pub(crate) async fn sign_in(&self, app: &TestApp, email: &str) {
+        self.sign_in_with(app, email, PASSWORD).await;
+    }
+
+    pub(crate) async fn sign_in_with(&self, app: &TestApp, email: &str, password: &str) {
         self.goto(&app.url("/login")).await;
         self.type_into("input[name=email]", email).await;
-        self.type_into("input[name=password]", PASSWORD).await;
+        self.type_into("input[name=password]", password).await;
         self.click("form[action='/login'] button[type=submit]").await;
         self.wait_for_page("/").await;
     }
 
-    async fn sign_out(&self) {
+    /// Opens the header's user menu (settings, tokens, language, sign out).
+    async fn open_user_menu(&self) {
+        self.js("document.querySelector('header details.user-menu').open = true; return true").await;
+    }
+
+    pub(crate) async fn sign_out(&self) {
+        self.open_user_menu().await;
         self.click("form[action='/logout'] button").await;
         self.wait_for_page("/login").await;
     }
@@ -357,17 +367,19 @@ async fn sign_in_switch_language_sign_out(backend: Backend) {
 
     assert_eq!(browser.text("main h1").await, "您好，王兰");
     assert_eq!(browser.text("[data-stat=total]").await, "4");
-    let switch = browser.text("form[action='/settings/language'] button").await;
+    browser.open_user_menu().await;
+    let switch = browser.text("header form[action='/settings/language'] button").await;
     assert_eq!(switch, "English");
     if backend == Backend::Sqlite {
         let shot = browser.screenshot("rally-dashboard.png").await;
         eprintln!("dashboard screenshot: {}", shot.display());
     }
 
-    browser.click("form[action='/settings/language'] button").await;
+    browser.click("header form[action='/settings/language'] button").await;
     browser.wait_for("the English dashboard", "return document.documentElement.lang === 'en'").await;
     assert_eq!(browser.path().await, "/");
     assert_eq!(browser.text("main h1").await, "Hello, 王兰");
+    browser.open_user_menu().await;
     assert_eq!(browser.text("form[action='/logout'] button").await, "Sign out");
 
     browser.sign_out().await;
@@ -468,7 +480,7 @@ async fn script_in_a_name_is_shown_as_text() {
     browser.sign_out().await;
     browser.sign_in(&app, &victim.email).await;
     assert_eq!(browser.text("main h1").await, format!("您好，{NAME}"));
-    assert!(browser.text("header .who").await.contains(NAME));
+    assert!(browser.text("header .user-menu summary").await.contains(NAME));
     assert_eq!(browser.js("return typeof window.__pwned === 'undefined'").await, true);
 }
 

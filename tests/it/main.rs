@@ -21,6 +21,7 @@ mod foundation;
 mod import;
 mod input_hygiene;
 mod page_routes;
+mod pages;
 mod schema;
 mod segments;
 mod xss;
