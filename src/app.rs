@@ -15,6 +15,11 @@ use crate::store::Store;
 pub struct AppConfig {
     /// Mark cookies `Secure` (set when Rally is served over HTTPS).
     pub secure_cookies: bool,
+    /// Run the notification worker and reminder scan (`rally serve` does;
+    /// in-process test servers leave the queue to the test).
+    pub notification_workers: bool,
+    /// How long a worker's claim on a job lasts (`--job-lease-seconds`).
+    pub job_lease_seconds: u32,
 }
 
 /// Shared by every request. Holds nothing that must agree across server
@@ -47,9 +52,15 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let jobs = crate::jobs::spawn(state.store.clone());
+    let loops = crate::jobs::Loops {
+        notifications: state.config.notification_workers,
+        lease: chrono::Duration::seconds(i64::from(state.config.job_lease_seconds.max(1))),
+    };
+    let jobs = crate::jobs::spawn_all(state.store.clone(), loops);
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
-    jobs.abort();
+    for job in jobs {
+        job.abort();
+    }
     result
 }

@@ -52,6 +52,9 @@ pub enum Command {
     /// The official working-day calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The notification queue: run due jobs once (for cron and tests), or list them.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Copy the SQLite database into a new FILE, safely while servers run (PostgreSQL: use pg_dump).
     Backup {
         /// The backup file to create; an existing file is never overwritten.
@@ -78,6 +81,18 @@ pub enum CalendarCommand {
     List,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Make today's due reminders, send every due message, record the outcomes, and exit.
+    Run,
+    /// List queued, running and dead jobs (oldest first).
+    List {
+        /// Only the dead jobs (retry them on 设置 → 通知 or with POST /api/v1/jobs/{id}/retry).
+        #[arg(long)]
+        dead: bool,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -89,6 +104,12 @@ pub struct ServeArgs {
     /// Mark session cookies Secure (set this when Rally is served over HTTPS).
     #[arg(long, env = "RALLY_SECURE_COOKIES", action = ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub secure_cookies: bool,
+    /// Do not send notifications or make reminders from this server (another server or cron does).
+    #[arg(long, env = "RALLY_NO_WORKERS", action = ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_workers: bool,
+    /// Seconds a server's claim on a job lasts; after a crash, other servers send its messages once it ends.
+    #[arg(long, env = "RALLY_JOB_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub job_lease_seconds: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,6 +244,50 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 let status = if cal.covers(year) { "official" } else { "not announced (Mon-Fri assumed)" };
                 println!("{year}  {status:<32} {source}");
             }
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::Run) => {
+            let store = Store::open_and_migrate(&url).await?;
+            let made = ops::notify::reminders::scan(&store).await?;
+            let worker = ops::notify::queue::Worker::new("cli");
+            let report = ops::notify::queue::run(&store, &worker, None).await?;
+            println!(
+                "reminders made {made}; sent {}, retrying {}, dead {}, held for rate limits {}, taken over from stopped workers {}",
+                report.sent, report.retried, report.dead, report.postponed, report.reaped
+            );
+            store.close().await;
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::List { dead }) => {
+            let store = Store::open_and_migrate(&url).await?;
+            let mut after = None;
+            let mut shown = 0;
+            loop {
+                let page = store.jobs(dead, after, 1000).await?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.id);
+                for j in &page {
+                    println!(
+                        "{:>8}  {:<8} {:<7} {}  attempt {}/{}  {}",
+                        j.id,
+                        j.status,
+                        j.kind,
+                        j.run_at.with_timezone(&crate::clock::china_offset()).format("%Y-%m-%d %H:%M:%S"),
+                        j.attempts,
+                        j.max_attempts,
+                        j.last_error.as_deref().unwrap_or("")
+                    );
+                }
+                shown += page.len();
+            }
+            let counts = store.job_counts().await?;
+            let count = |s: &str| counts.get(s).copied().unwrap_or(0);
+            println!(
+                "{shown} job(s) shown; queued {}, running {}, dead {}",
+                count("queued"),
+                count("running"),
+                count("dead")
+            );
             Ok(())
         }
         Command::Backup { file } => {
@@ -392,7 +457,12 @@ async fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     }
     let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
-    let state = AppState { store: store.clone(), config: Arc::new(AppConfig { secure_cookies: args.secure_cookies }) };
+    let config = AppConfig {
+        secure_cookies: args.secure_cookies,
+        notification_workers: !args.no_workers,
+        job_lease_seconds: args.job_lease_seconds,
+    };
+    let state = AppState { store: store.clone(), config: Arc::new(config) };
     tracing::info!(%local, database = %url, "serving");
     println!("Rally 快响 is running at http://{local}  (database: {url}; stop with Ctrl+C)");
     crate::app::serve(listener, state, shutdown_signal()).await.context("the server stopped")?;

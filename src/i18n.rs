@@ -66,6 +66,13 @@ impl Texts {
     }
 }
 
+/// Notification messages render from the same texts (`domain::notify::render`).
+impl crate::domain::notify::render::Texts for Texts {
+    fn text<'a>(&'a self, key: &'a str) -> &'a str {
+        self.get(key)
+    }
+}
+
 /// `locales/<language>/<area>.json`: one file per product area, merged.
 #[derive(rust_embed::RustEmbed)]
 #[folder = "locales"]

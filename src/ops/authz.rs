@@ -51,6 +51,9 @@ pub enum Permission {
     ReadTeam,
     ManageTeam,
     ReadAudit,
+    /// Configuring notification channels and events, reading the delivery
+    /// log and retrying dead jobs (robot URLs and keys are the admin's).
+    ManageNotifications,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -67,6 +70,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ManageCalendar => role == Admin,
         ManageTeam => role == Admin,
         ReadAudit => matches!(role, Admin | Lead),
+        ManageNotifications => role == Admin,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod interactions;
+pub mod notify;
 pub mod segments;
 pub mod settings;
 pub mod team;

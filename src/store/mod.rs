@@ -33,6 +33,7 @@ pub mod customers;
 pub mod demo;
 pub mod import;
 pub mod interactions;
+pub mod notify;
 pub mod segments;
 pub mod sessions;
 pub mod settings;
@@ -193,6 +194,10 @@ pub struct Store {
     /// Turns for read-only transactions ([`READ_TRANSACTIONS`]).
     readers: Arc<Semaphore>,
     clock: Clock,
+    /// Wakes this process's queue worker when a job was just written, so a
+    /// message goes out at once instead of at the next poll. A hint only:
+    /// other servers find the job by polling.
+    wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -324,6 +329,7 @@ impl Store {
             writers: Arc::new(Semaphore::new(writers)),
             readers: Arc::new(Semaphore::new(READ_TRANSACTIONS)),
             clock: Clock::System,
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -345,6 +351,16 @@ impl Store {
     /// The same database seen through another clock (tests pin "today").
     pub fn with_clock(&self, clock: Clock) -> Store {
         Store { clock, ..self.clone() }
+    }
+
+    /// Tells this process's queue worker that jobs were written.
+    pub fn wake_workers(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Resolves when [`Store::wake_workers`] was called (or had been).
+    pub async fn woken(&self) {
+        self.wake.notified().await;
     }
 
     pub fn clock(&self) -> Clock {

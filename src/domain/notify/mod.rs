@@ -173,9 +173,29 @@ pub fn mask_url(url: &str) -> String {
     format!("{prefix}/…{tail}")
 }
 
+/// A mainland mobile number as robots @-mention it: 11 digits starting
+/// with 1 (spaces, dashes and a +86 prefix are dropped); `None` otherwise.
+pub fn mobile(raw: &str) -> Option<String> {
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    let digits = match digits.strip_prefix("86") {
+        Some(rest) if digits.len() == 13 => rest.to_owned(),
+        _ => digits,
+    };
+    let plausible = raw.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+'));
+    (plausible && digits.len() == 11 && digits.starts_with('1')).then_some(digits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mobiles_are_eleven_digits() {
+        assert_eq!(mobile("138 0013 8000").as_deref(), Some("13800138000"));
+        assert_eq!(mobile("+86 138-0013-8000").as_deref(), Some("13800138000"));
+        assert_eq!(mobile("010-12345678"), None);
+        assert_eq!(mobile("1380013800x"), None);
+    }
 
     #[test]
     fn codes_round_trip() {
