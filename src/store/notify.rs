@@ -160,7 +160,8 @@ pub async fn channel_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<Channel>>
 
 pub async fn delete_channel(tx: &mut Tx, id: i64) -> StoreResult<bool> {
     // Jobs of its deliveries can never be sent now.
-    let jobs = "DELETE FROM jobs WHERE kind = 'deliver' AND ref_id IN (SELECT id FROM deliveries WHERE channel_id = $1)";
+    let jobs =
+        "DELETE FROM jobs WHERE kind = 'deliver' AND ref_id IN (SELECT id FROM deliveries WHERE channel_id = $1)";
     let dead = "UPDATE deliveries SET status = 'dead', last_answer = 'the channel was removed' \
                 WHERE channel_id = $1 AND status <> 'sent'";
     let sql = "DELETE FROM notification_channels WHERE id = $1";
@@ -421,9 +422,11 @@ impl Store {
             .bind(dedupe_key)
             .fetch_optional(pool)
             .await?);
-        row.map(|r| Ok::<_, sqlx::Error>(StoredEvent { id: r.0, kind: decode(r.1, "kind")?, occurred_at: r.2, data: r.3 }))
-            .transpose()
-            .map_err(Into::into)
+        row.map(|r| {
+            Ok::<_, sqlx::Error>(StoredEvent { id: r.0, kind: decode(r.1, "kind")?, occurred_at: r.2, data: r.3 })
+        })
+        .transpose()
+        .map_err(Into::into)
     }
 }
 
@@ -748,10 +751,8 @@ pub async fn claim_jobs(
     // 3. Deliveries already sent (a lease that ran out after the send was
     //    recorded cannot happen, but an admin retry of a sent one can): done.
     let refs: Vec<i64> = claimed.iter().map(|c| c.1).collect();
-    let sql = format!(
-        "SELECT id FROM deliveries WHERE status = 'sent' AND id IN ({})",
-        placeholders(sqlite, refs.len())
-    );
+    let sql =
+        format!("SELECT id FROM deliveries WHERE status = 'sent' AND id IN ({})", placeholders(sqlite, refs.len()));
     let sent: Vec<i64> = on_tx!(&mut tx, conn => {
         let mut q = sqlx::query_scalar::<_, i64>(&sql);
         for r in &refs {
@@ -773,7 +774,8 @@ pub async fn claim_jobs(
     let mut windows: HashMap<String, (Vec<i64>, Vec<i64>)> = HashMap::new();
     for key in &keys {
         let ensure = "INSERT INTO rate_windows (rate_key, sends) VALUES ($1, '[]') ON CONFLICT (rate_key) DO NOTHING";
-        let read = format!("SELECT sends FROM rate_windows WHERE rate_key = $1{}", if sqlite { "" } else { " FOR UPDATE" });
+        let read =
+            format!("SELECT sends FROM rate_windows WHERE rate_key = $1{}", if sqlite { "" } else { " FOR UPDATE" });
         let text: String = on_tx!(&mut tx, conn => {
             sqlx::query(ensure).bind(key).execute(&mut **conn).await?;
             sqlx::query_scalar(&read).bind(key).fetch_one(&mut **conn).await?

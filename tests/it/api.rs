@@ -20,6 +20,12 @@ struct World {
     segment: i64,
     campaign: i64,
     spare_admin_token: i64,
+    /// One of the admin's notifications (others do not see it).
+    notification: i64,
+    channel: i64,
+    /// A dead job (its receiver refused the robot's key).
+    dead_job: i64,
+    _receivers: crate::receivers::Receivers,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -63,7 +69,40 @@ async fn world(app: &TestApp) -> World {
                "announced_on": "2026-11-02", "starts_on": "2026-11-03", "ends_on": "2026-11-30"}),
     )
     .await;
+    crate::notify::event(&app.store, rally::domain::notify::EventKind::PhaseDueSoon, "matrix", vec![admin.id]).await;
+    let notification = app.store.inbox(admin.id, None, false, 10).await.unwrap()[0].id;
+    let receivers = crate::receivers::start().await;
+    let channel = create(
+        app,
+        admin,
+        "/api/v1/notification-channels",
+        json!({"kind": "webhook", "name": "矩阵", "url": receivers.webhook_url(), "secret": crate::receivers::WEBHOOK_SECRET}),
+    )
+    .await;
+    // A robot whose key the receiver does not know: its test message is dead at once.
+    let refused = create(
+        app,
+        admin,
+        "/api/v1/notification-channels",
+        json!({"kind": "wecom", "name": "旧群", "url": format!("{}/cgi-bin/webhook/send?key=wrong", receivers.base())}),
+    )
+    .await;
+    let test: Value = app
+        .api(admin, Method::POST, &format!("/api/v1/notification-channels/{refused}/test"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(test["status"], "dead", "{test}");
+    let jobs: Value = app.api(admin, Method::GET, "/api/v1/jobs?dead=true").send().await.unwrap().json().await.unwrap();
+    let dead_job = jobs["items"][0]["id"].as_i64().expect("a dead job");
     World {
+        notification,
+        channel,
+        dead_job,
+        _receivers: receivers,
         campaign,
         users,
         target,
@@ -104,6 +143,15 @@ async fn fresh_target(app: &TestApp, w: &World, path: &str) -> String {
             &w.other_rep,
             &format!("/api/v1/customers/{}/interactions", w.other_rep_customer),
             json!({"channel": "im", "kind": "message"}),
+        )
+        .await
+    } else if path.starts_with("/api/v1/notification-channels") {
+        let name = format!("临时{}", rand_suffix());
+        create(
+            app,
+            admin,
+            "/api/v1/notification-channels",
+            json!({"kind": "webhook", "name": name, "url": "https://example.com/hook", "secret": "whsec"}),
         )
         .await
     } else if path.starts_with("/api/v1/segments") {
@@ -184,6 +232,24 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         ("get", "/api/v1/settings/phases") | ("get", "/api/v1/settings/regions") => 200,
         ("put", "/api/v1/settings/regions") => pick(admin, 200, 403),
         ("put", "/api/v1/settings/phases") => pick(lead_or_admin, 200, 403),
+        // Everyone has an inbox and preferences; a notification is its reader's alone.
+        ("get", "/api/v1/inbox")
+        | ("get", "/api/v1/inbox/unread-count")
+        | ("post", "/api/v1/inbox/read-all")
+        | ("get", "/api/v1/me/notifications")
+        | ("put", "/api/v1/me/notifications") => 200,
+        ("post", "/api/v1/inbox/{id}/read") => pick(admin, 204, 404),
+        // Channels, the team's settings, the delivery log and the queue: admins only.
+        ("get", "/api/v1/settings/notifications")
+        | ("put", "/api/v1/settings/notifications")
+        | ("get", "/api/v1/notification-channels")
+        | ("get", "/api/v1/notification-channels/{id}")
+        | ("patch", "/api/v1/notification-channels/{id}")
+        | ("post", "/api/v1/notification-channels/{id}/test")
+        | ("get", "/api/v1/deliveries")
+        | ("get", "/api/v1/jobs") => pick(admin, 200, 403),
+        ("post", "/api/v1/notification-channels") => pick(admin, 201, 403),
+        ("delete", "/api/v1/notification-channels/{id}") | ("post", "/api/v1/jobs/{id}/retry") => pick(admin, 204, 403),
         _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
     }
 }
@@ -217,6 +283,12 @@ fn concrete(path: &str, w: &World) -> String {
         return format!("{path}?from=2025-09-30&add=1");
     } else if path.starts_with("/api/v1/tokens") {
         w.spare_admin_token
+    } else if path.starts_with("/api/v1/inbox") {
+        w.notification
+    } else if path.starts_with("/api/v1/notification-channels") {
+        w.channel
+    } else if path.starts_with("/api/v1/jobs") {
+        w.dead_job
     } else {
         w.target.id
     };
@@ -265,6 +337,14 @@ fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
         ("put", "/api/v1/settings/regions") => {
             Some(json!({"regions": ["华东", "华南", "华北", "华中", "西南", "西北", "东北"]}))
         }
+        ("put", "/api/v1/me/notifications") => {
+            Some(json!({"mobile": "138 0013 8000", "mail_optout": ["phase_overdue"]}))
+        }
+        ("put", "/api/v1/settings/notifications") => Some(json!({"quiet_start": "21:30", "quiet_end": "08:00"})),
+        ("post", "/api/v1/notification-channels") => Some(
+            json!({"kind": "dingtalk", "name": format!("{role}的钉钉群"), "url": "https://oapi.dingtalk.com/robot/send?access_token=abc", "secret": "SECabc"}),
+        ),
+        ("patch", "/api/v1/notification-channels/{id}") => Some(json!({"name": "矩阵群"})),
         _ => None,
     }
 }

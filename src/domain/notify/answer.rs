@@ -10,9 +10,14 @@ use super::ChannelKind;
 pub enum Verdict {
     Sent,
     /// Worth another attempt; `rate_limited` waits out the robot's window.
-    Retry { answer: String, rate_limited: bool },
+    Retry {
+        answer: String,
+        rate_limited: bool,
+    },
     /// Another attempt would fail the same way.
-    Dead { answer: String },
+    Dead {
+        answer: String,
+    },
 }
 
 /// Longest answer kept (receivers sometimes answer with a whole HTML page).
@@ -50,7 +55,9 @@ fn classify_robot(kind: ChannelKind, body: &str) -> Verdict {
     let parsed: serde_json::Value = match serde_json::from_str(body) {
         Ok(v) => v,
         // A proxy's error page or a truncated answer: the robot may be fine.
-        Err(_) => return Verdict::Retry { answer: format!("unreadable answer: {}", excerpt(body)), rate_limited: false },
+        Err(_) => {
+            return Verdict::Retry { answer: format!("unreadable answer: {}", excerpt(body)), rate_limited: false };
+        }
     };
     let code_field = match kind {
         ChannelKind::Feishu => ["code", "StatusCode"].into_iter().find_map(|f| parsed.get(f)),

@@ -288,7 +288,9 @@ mod tests {
         assert_eq!(m.link, "https://rally.example.com/campaigns/3");
         let w = wecom(&m, &[]);
         assert_eq!(w["msgtype"], "markdown");
-        assert!(w["markdown"]["content"].as_str().unwrap().contains("[打开快响](https://rally.example.com/campaigns/3)"));
+        assert!(
+            w["markdown"]["content"].as_str().unwrap().contains("[打开快响](https://rally.example.com/campaigns/3)")
+        );
         let w = wecom(&m, &["13800000000".to_owned()]);
         assert_eq!(w["msgtype"], "text");
         assert_eq!(w["text"]["mentioned_mobile_list"][0], "13800000000");

@@ -124,7 +124,9 @@ fn check_url(kind: ChannelKind, url: &str) -> OpsResult<()> {
 fn values(current: Option<&Channel>, input: ChannelInput) -> OpsResult<ChannelValues> {
     let kind = match (&input.kind, current) {
         (_, Some(c)) => c.kind,
-        (Some(k), None) => k.parse().map_err(|e: crate::domain::notify::UnknownCode| OpsError::invalid("kind", e.to_string()))?,
+        (Some(k), None) => {
+            k.parse().map_err(|e: crate::domain::notify::UnknownCode| OpsError::invalid("kind", e.to_string()))?
+        }
         (None, None) => return Err(OpsError::invalid("kind", "kind is required")),
     };
     let name = match (input.name, current) {
@@ -314,6 +316,8 @@ pub async fn send_test(store: &Store, actor: &Actor, id: i64) -> OpsResult<TestR
     Ok(match delivery {
         Some(d) => TestResult { status: d.status, answer: d.last_answer, delivery_id: Some(d.id) },
         // Mail to an admin without an address, or the channel has no receiver.
-        None => TestResult { status: "dead".into(), answer: Some("no receiver for this channel".into()), delivery_id: None },
+        None => {
+            TestResult { status: "dead".into(), answer: Some("no receiver for this channel".into()), delivery_id: None }
+        }
     })
 }

@@ -28,7 +28,13 @@ pub async fn deliveries(
     Ok((rows, attempts))
 }
 
-pub async fn jobs(store: &Store, actor: &Actor, dead_only: bool, after: Option<i64>, limit: i64) -> OpsResult<Vec<JobRow>> {
+pub async fn jobs(
+    store: &Store,
+    actor: &Actor,
+    dead_only: bool,
+    after: Option<i64>,
+    limit: i64,
+) -> OpsResult<Vec<JobRow>> {
     authz::require(actor, Permission::ManageNotifications)?;
     Ok(store.jobs(dead_only, after, limit).await?)
 }

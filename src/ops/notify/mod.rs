@@ -55,9 +55,9 @@ pub async fn set_settings(store: &Store, actor: &Actor, input: SettingsInput) ->
     if let Some(kinds) = input.enabled {
         let mut enabled = BTreeSet::new();
         for k in kinds {
-            let kind: EventKind = k.parse().map_err(|e: crate::domain::notify::UnknownCode| {
-                OpsError::invalid("enabled", e.to_string())
-            })?;
+            let kind: EventKind = k
+                .parse()
+                .map_err(|e: crate::domain::notify::UnknownCode| OpsError::invalid("enabled", e.to_string()))?;
             if !EventKind::CONFIGURABLE.contains(&kind) {
                 return Err(OpsError::invalid("enabled", format!("{kind} is not an event a team switches")));
             }
@@ -86,7 +86,7 @@ pub async fn set_settings(store: &Store, actor: &Actor, input: SettingsInput) ->
     }
     if let Some(u) = input.public_url {
         let u = super::optional_text("public_url", &u, 300)?;
-        if !u.is_empty() && !(u.starts_with("http://") || u.starts_with("https://")) {
+        if !(u.is_empty() || u.starts_with("http://") || u.starts_with("https://")) {
             return Err(OpsError::invalid("public_url", "Rally's address starts with https:// (or http://)"));
         }
         s.public_url = u.trim_end_matches('/').to_owned();

@@ -28,7 +28,8 @@ pub async fn scan(store: &Store) -> OpsResult<usize> {
     if !wanted.iter().any(|k| ctx.settings.is_enabled(*k)) {
         return Ok(0);
     }
-    let planning = Planning { calendar: ctx.calendar.clone(), rules: super::super::settings::phase_rules(store).await?, today };
+    let planning =
+        Planning { calendar: ctx.calendar.clone(), rules: super::super::settings::phase_rules(store).await?, today };
     let mut milestones = store.all_milestones().await?;
     let mut events = Vec::new();
     for campaign in store.campaigns().await? {

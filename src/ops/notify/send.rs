@@ -1,7 +1,7 @@
 //! Sending one delivery: the message rendered for its channel, signed, and
 //! posted (robots and webhooks over HTTPS with reqwest) or mailed (SMTP
 //! with lettre); the receiver's answer classified. One TLS stack for both:
-//! rustls with the ring provider.
+//! rustls on aws-lc-rs.
 //!
 //! Nothing here logs or returns a URL or a secret: reqwest's errors name
 //! their URL (which carries the robot's key), so they are stripped of it.
@@ -44,21 +44,11 @@ pub struct Sender {
     http: reqwest::Client,
 }
 
-/// Installs rustls' ring provider once; reqwest and lettre both use it.
-fn install_crypto() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        // Fails only when a provider is installed already, which is what we want.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
-
 impl Sender {
     pub fn shared() -> Arc<Sender> {
         static SENDER: OnceLock<Arc<Sender>> = OnceLock::new();
         SENDER
             .get_or_init(|| {
-                install_crypto();
                 let http = reqwest::Client::builder()
                     .timeout(SEND_TIMEOUT)
                     .connect_timeout(Duration::from_secs(5))
@@ -180,7 +170,6 @@ async fn mail(smtp: &SmtpConfig, password: &str, to: &str, key: &str, m: &Messag
     use lettre::transport::smtp::client::{Tls, TlsParameters};
     use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-    install_crypto();
     let (subject, text) = render::mail(m);
     let (Ok(from), Ok(to)) = (smtp.from.parse::<lettre::message::Mailbox>(), to.parse::<lettre::message::Mailbox>())
     else {
@@ -205,8 +194,10 @@ async fn mail(smtp: &SmtpConfig, password: &str, to: &str, key: &str, m: &Messag
             Err(e) => return Verdict::Dead { answer: format!("TLS: {e}") },
         },
     };
-    let mut builder =
-        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host).port(smtp.port).tls(tls).timeout(Some(SEND_TIMEOUT));
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+        .port(smtp.port)
+        .tls(tls)
+        .timeout(Some(SEND_TIMEOUT));
     if !smtp.username.is_empty() {
         builder = builder.credentials(Credentials::new(smtp.username.clone(), password.to_owned()));
     }

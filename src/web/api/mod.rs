@@ -26,6 +26,7 @@ mod exports;
 pub mod imports;
 mod interactions;
 mod me;
+mod notify;
 mod segments;
 mod settings;
 mod tokens;
@@ -90,6 +91,18 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(audit::history))
+        .routes(routes!(notify::inbox))
+        .routes(routes!(notify::unread))
+        .routes(routes!(notify::read))
+        .routes(routes!(notify::read_all))
+        .routes(routes!(notify::my_prefs, notify::set_my_prefs))
+        .routes(routes!(notify::settings, notify::set_settings))
+        .routes(routes!(notify::channels, notify::create_channel))
+        .routes(routes!(notify::channel, notify::update_channel, notify::delete_channel))
+        .routes(routes!(notify::test_channel))
+        .routes(routes!(notify::deliveries))
+        .routes(routes!(notify::jobs))
+        .routes(routes!(notify::retry_job))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -1,0 +1,456 @@
+//! Notifications end to end against real receivers on loopback: every
+//! channel's test message arrives correctly signed; receivers' errors are
+//! retried or dead as they should be; quiet hours and holidays hold
+//! messages; a rate-limited robot gets its burst at ≤ 20 a minute with
+//! nothing lost; reminders are made once however many servers scan.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::backend_test;
+use crate::helpers::{TestApp, TestUser};
+use crate::receivers::{self, Mode};
+use rally::clock::Clock;
+use rally::domain::notify::EventKind;
+use rally::domain::notify::render::{EventData, Params};
+use rally::domain::notify::schedule::at_local;
+use rally::ops::authz::Actor;
+use rally::ops::notify::channels::{ChannelInput, SmtpConfig, SmtpTls};
+use rally::ops::notify::queue::{Worker, run};
+use rally::ops::notify::{Context, Event, emit_now};
+use rally::store::Store;
+use rally::store::notify::DeliveryFilter;
+
+pub async fn actor(app: &TestApp, user: &TestUser) -> Actor {
+    Actor::from(app.store.user_by_id(user.id).await.unwrap().unwrap())
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// The store seen at `h:m` on `d` (Asia/Shanghai).
+fn at(store: &Store, d: &str, h: u32, m: u32) -> Store {
+    store.with_clock(Clock::Fixed(at_local(day(d), chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap())))
+}
+
+pub fn channel(kind: &str, name: &str, url: &str, secret: &str) -> ChannelInput {
+    ChannelInput {
+        kind: Some(kind.into()),
+        name: Some(name.into()),
+        url: Some(url.into()),
+        secret: Some(secret.into()),
+        ..ChannelInput::default()
+    }
+}
+
+/// An event for the given recipients, made now on `store`'s clock.
+pub async fn event(store: &Store, kind: EventKind, key: &str, recipients: Vec<i64>) -> i64 {
+    let ctx = Context::load(store).await.unwrap();
+    let mut params = Params::new();
+    params.insert("campaign".into(), "双十一新品A限时促销".into());
+    params.insert("phase".into(), rally::domain::notify::render::Param::Key { key: "phase.breakdown".into() });
+    params.insert("due_on".into(), "2026-11-26".into());
+    let e = Event {
+        kind,
+        dedupe_key: key.into(),
+        occurred_at: store.now(),
+        data: EventData { params, lines: vec![], link: "/campaigns/1".into() },
+        recipients,
+        only_channel: None,
+    };
+    emit_now(store, &ctx, &e).await.unwrap().expect("a new event")
+}
+
+async fn statuses(store: &Store) -> Vec<String> {
+    store.deliveries(&DeliveryFilter::default(), 1000).await.unwrap().into_iter().map(|d| d.status).collect()
+}
+
+backend_test!(every_channel_sends_a_correctly_signed_test_message, |app| {
+    let fakes = receivers::start().await;
+    let smtp = receivers::start_smtp().await;
+    let admin_user = app.user("admin@example.com", "admin", None).await;
+    let admin = actor(&app, &admin_user).await;
+    let s = &app.store;
+    let ops = rally::ops::notify::channels::create;
+    let wecom = ops(s, &admin, channel("wecom", "销售群", &fakes.wecom_url(), "")).await.unwrap();
+    let dingtalk =
+        ops(s, &admin, channel("dingtalk", "钉钉群", &fakes.dingtalk_url(), receivers::DINGTALK_SECRET)).await.unwrap();
+    let feishu =
+        ops(s, &admin, channel("feishu", "飞书群", &fakes.feishu_url(), receivers::FEISHU_SECRET)).await.unwrap();
+    let webhook =
+        ops(s, &admin, channel("webhook", "CRM", &fakes.webhook_url(), receivers::WEBHOOK_SECRET)).await.unwrap();
+    let mail = ops(
+        s,
+        &admin,
+        ChannelInput {
+            kind: Some("email".into()),
+            name: Some("邮件".into()),
+            secret: Some(receivers::SMTP_PASSWORD.into()),
+            smtp: Some(SmtpConfig {
+                host: "127.0.0.1".into(),
+                port: smtp.port,
+                tls: SmtpTls::None,
+                username: receivers::SMTP_USER.into(),
+                from: "快响 Rally <rally@example.com>".into(),
+            }),
+            ..ChannelInput::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    // Secrets are never shown back in full.
+    assert!(!dingtalk.url.contains(receivers::DINGTALK_TOKEN) && !dingtalk.secret.contains("SECd0e1"));
+    assert!(!wecom.url.contains(receivers::WECOM_KEY));
+
+    for (view, receiver) in [(&wecom, "wecom"), (&dingtalk, "dingtalk"), (&feishu, "feishu"), (&webhook, "webhook")] {
+        let result = rally::ops::notify::channels::send_test(s, &admin, view.id).await.unwrap();
+        assert_eq!(result.status, "sent", "{receiver}: {:?} {:?}", result.answer, fakes.fakes.received());
+        let got = fakes.fakes.accepted(receiver);
+        assert_eq!(got.len(), 1, "{receiver}: {:?}", fakes.fakes.received());
+    }
+    let d = &fakes.fakes.accepted("dingtalk")[0];
+    assert!(d.body["markdown"]["text"].as_str().unwrap().contains("快响测试消息"));
+    assert!(d.key.as_deref().is_some_and(|k| k.starts_with("rally-e")), "msgUuid carries the idempotency key");
+    let w = &fakes.fakes.accepted("webhook")[0];
+    assert_eq!(w.body["event"], "test");
+    assert_eq!(w.body["data"]["title"], "快响测试消息");
+
+    let result = rally::ops::notify::channels::send_test(s, &admin, mail.id).await.unwrap();
+    assert_eq!(result.status, "sent", "{:?}", result.answer);
+    let mails = smtp.mails.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].authenticated);
+    assert_eq!(mails[0].from, "rally@example.com");
+    assert_eq!(mails[0].to, vec!["admin@example.com".to_owned()]);
+    assert!(mails[0].data.contains("Message-ID: <rally-e"), "{}", mails[0].data);
+
+    // Nothing secret in the audit trail.
+    for id in [wecom.id, dingtalk.id, feishu.id, webhook.id, mail.id] {
+        let history = s.audit_of("notification_channel", id).await.unwrap();
+        let text = serde_json::to_string(&history.iter().map(|r| &r.after).collect::<Vec<_>>()).unwrap();
+        for secret in [
+            receivers::WECOM_KEY,
+            receivers::DINGTALK_TOKEN,
+            receivers::DINGTALK_SECRET,
+            receivers::FEISHU_SECRET,
+            receivers::FEISHU_TOKEN,
+            receivers::WEBHOOK_SECRET,
+            receivers::SMTP_PASSWORD,
+        ] {
+            assert!(!text.contains(secret), "the audit trail shows a secret: {text}");
+        }
+    }
+});
+
+backend_test!(receiver_errors_are_retried_or_dead_with_the_receivers_message, |app| {
+    let fakes = receivers::start().await;
+    let admin_user = app.user("admin@example.com", "admin", None).await;
+    let admin = actor(&app, &admin_user).await;
+    let s = at(&app.store, "2026-11-25", 10, 0);
+    let create = rally::ops::notify::channels::create;
+    // A wrong key: dead at once, with WeCom's own words.
+    let bad = format!("{}/cgi-bin/webhook/send?key=wrong-key", fakes.base());
+    let wrong = create(&s, &admin, channel("wecom", "旧群", &bad, "")).await.unwrap();
+    // A DingTalk robot whose secret does not match: dead at once.
+    let unsigned = create(&s, &admin, channel("dingtalk", "钉钉", &fakes.dingtalk_url(), "SECwrong")).await.unwrap();
+    let hook =
+        create(&s, &admin, channel("webhook", "CRM", &fakes.webhook_url(), receivers::WEBHOOK_SECRET)).await.unwrap();
+    fakes.fakes.set_mode(Mode::Fail);
+    event(&s, EventKind::PhaseDueSoon, "e1", vec![admin_user.id]).await;
+    let worker = Worker::new("t");
+    let report = run(&s, &worker, None).await.unwrap();
+    assert_eq!((report.dead, report.retried), (2, 1), "{report:?}");
+    let log = s.deliveries(&DeliveryFilter::default(), 10).await.unwrap();
+    let of = |id: i64| log.iter().find(|d| d.channel_id == Some(id)).unwrap();
+    assert_eq!(of(wrong.id).status, "dead");
+    assert!(of(wrong.id).last_answer.as_deref().unwrap().contains("93000: invalid webhook url"));
+    assert_eq!(of(unsigned.id).status, "dead");
+    assert!(of(unsigned.id).last_answer.as_deref().unwrap().contains("sign not match"));
+    let refusals: Vec<Option<String>> =
+        fakes.fakes.received().into_iter().filter(|r| r.receiver == "dingtalk").map(|r| r.refusal).collect();
+    assert_eq!(refusals, [Some("sign".to_owned())], "the receiver refused the wrong signature itself");
+    // A 500 is retried later (backoff: 15–30 s), not now.
+    let retrying = of(hook.id);
+    assert_eq!(retrying.status, "retrying");
+    assert!(retrying.last_answer.as_deref().unwrap().contains("HTTP 500"));
+    let next = retrying.next_at.unwrap();
+    assert!(next > s.now() + chrono::Duration::seconds(14) && next <= s.now() + chrono::Duration::seconds(30));
+    assert_eq!(run(&s, &worker, None).await.unwrap().done(), 0, "nothing is due yet");
+    // The receiver recovers; a minute later the retry goes.
+    fakes.fakes.set_mode(Mode::Ok);
+    let later = s.with_clock(Clock::Fixed(s.now() + chrono::Duration::seconds(31)));
+    assert_eq!(run(&later, &worker, None).await.unwrap().sent, 1);
+    let attempts = s.delivery_attempts(&[retrying.id]).await.unwrap();
+    let outcomes: Vec<&str> = attempts.iter().map(|a| a.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["retry", "sent"]);
+    // The admin fixes the key and retries the dead job: it goes.
+    let fixed = ChannelInput { url: Some(fakes.wecom_url()), ..ChannelInput::default() };
+    rally::ops::notify::channels::update(&later, &admin, wrong.id, None, fixed).await.unwrap();
+    let dead = rally::ops::notify::log::jobs(&later, &admin, true, None, 10).await.unwrap();
+    assert_eq!(dead.len(), 2);
+    let job = dead.iter().find(|j| j.ref_id == of(wrong.id).id).unwrap();
+    rally::ops::notify::log::retry(&later, &admin, job.id).await.unwrap();
+    assert_eq!(run(&later, &worker, None).await.unwrap().sent, 1);
+    assert_eq!(fakes.fakes.accepted("wecom").len(), 1);
+    // Only dead jobs can be retried, and only by an admin.
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let lead = actor(&app, &lead).await;
+    assert!(matches!(
+        rally::ops::notify::log::retry(&later, &lead, job.id).await,
+        Err(rally::ops::OpsError::Forbidden)
+    ));
+    assert!(matches!(
+        rally::ops::notify::log::retry(&later, &admin, job.id).await,
+        Err(rally::ops::OpsError::NotFound)
+    ));
+});
+
+backend_test!(quiet_hours_and_holidays_hold_messages_until_a_working_morning, |app| {
+    let fakes = receivers::start().await;
+    let admin_user = app.user("admin@example.com", "admin", None).await;
+    let admin = actor(&app, &admin_user).await;
+    let evening = at(&app.store, "2026-11-24", 22, 30);
+    rally::ops::notify::channels::create(
+        &evening,
+        &admin,
+        channel("webhook", "CRM", &fakes.webhook_url(), receivers::WEBHOOK_SECRET),
+    )
+    .await
+    .unwrap();
+    let worker = Worker::new("t");
+    // Tuesday 22:30: made now (the inbox has it), sent at Wednesday 08:00.
+    event(&evening, EventKind::PhaseOverdue, "night", vec![admin_user.id]).await;
+    assert_eq!(app.store.unread_count(admin_user.id).await.unwrap(), 1);
+    assert_eq!(run(&evening, &worker, None).await.unwrap().done(), 0);
+    let held = &evening.deliveries(&DeliveryFilter::default(), 10).await.unwrap()[0];
+    assert_eq!(held.next_at, Some(at_local(day("2026-11-25"), chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap())));
+    assert_eq!(run(&at(&app.store, "2026-11-25", 7, 59), &worker, None).await.unwrap().done(), 0);
+    assert_eq!(run(&at(&app.store, "2026-11-25", 8, 0), &worker, None).await.unwrap().sent, 1);
+
+    // National Day (2026-10-01 to 10-07 off): held until Thursday 10-08 08:00.
+    let holiday = at(&app.store, "2026-10-03", 11, 0);
+    event(&holiday, EventKind::PhaseOverdue, "holiday", vec![admin_user.id]).await;
+    assert_eq!(run(&at(&app.store, "2026-10-07", 12, 0), &worker, None).await.unwrap().done(), 0);
+    assert_eq!(run(&at(&app.store, "2026-10-08", 8, 0), &worker, None).await.unwrap().sent, 1);
+    assert_eq!(fakes.fakes.accepted("webhook").len(), 2);
+
+    // Reminders are not even made on a holiday or at night; an adjusted
+    // working Saturday (2026-10-10) is a working day.
+    let lead = app.user("lead@example.com", "lead", None).await;
+    create_campaign(&app, &lead, "2026-10-08", "2026-10-09", "2026-10-31").await;
+    let scan = |d: &'static str, h: u32, m: u32| {
+        let store = at(&app.store, d, h, m);
+        async move { rally::ops::notify::reminders::scan(&store).await.unwrap() }
+    };
+    assert_eq!(scan("2026-10-04", 10, 0).await, 0, "a holiday");
+    assert_eq!(scan("2026-10-09", 22, 0).await, 0, "quiet hours");
+    assert_eq!(scan("2026-10-10", 8, 0).await, 0, "before the working day starts");
+    assert!(scan("2026-10-10", 9, 30).await > 0, "an adjusted working Saturday gets its reminders");
+});
+
+backend_test!(a_rate_limited_robot_gets_its_burst_at_twenty_a_minute_with_nothing_lost, |app| {
+    let fakes = receivers::start().await;
+    let admin_user = app.user("admin@example.com", "admin", None).await;
+    let admin = actor(&app, &admin_user).await;
+    let t0 = at(&app.store, "2026-11-25", 10, 0);
+    rally::ops::notify::channels::create(&t0, &admin, channel("wecom", "销售群", &fakes.wecom_url(), ""))
+        .await
+        .unwrap();
+    for i in 0..45 {
+        event(&t0, EventKind::PhaseDueSoon, &format!("burst-{i}"), vec![admin_user.id]).await;
+    }
+    let worker = Worker::new("t");
+    let mut sent_at: Vec<DateTime<Utc>> = Vec::new();
+    // Each run is a moment of the store's clock; the queue may send only
+    // what the robot's window allows then.
+    for second in (0..=180).step_by(5) {
+        let store = t0.with_clock(Clock::Fixed(t0.now() + chrono::Duration::seconds(second)));
+        let report = run(&store, &worker, None).await.unwrap();
+        sent_at.extend(std::iter::repeat_n(store.now(), report.sent));
+    }
+    assert_eq!(sent_at.len(), 45, "every message of the burst arrives");
+    assert_eq!(fakes.fakes.accepted("wecom").len(), 45);
+    for (i, start) in sent_at.iter().enumerate() {
+        let within = sent_at[i..].iter().filter(|t| **t < *start + chrono::Duration::seconds(60)).count();
+        assert!(within <= 20, "{within} messages in the minute from {start}");
+    }
+    assert_eq!(sent_at.iter().filter(|t| **t == t0.now()).count(), 20, "the first twenty go at once");
+    assert!(statuses(&t0).await.iter().all(|s| s == "sent"));
+
+    // The robot's own "too fast" answer is retried after its minute, not dropped.
+    fakes.fakes.set_mode(Mode::RateLimit);
+    let t1 = t0.with_clock(Clock::Fixed(t0.now() + chrono::Duration::minutes(10)));
+    event(&t1, EventKind::PhaseDueSoon, "limited", vec![admin_user.id]).await;
+    assert_eq!(run(&t1, &worker, None).await.unwrap().retried, 1);
+    fakes.fakes.set_mode(Mode::Ok);
+    let t2 = t1.with_clock(Clock::Fixed(t1.now() + chrono::Duration::seconds(75)));
+    assert_eq!(run(&t2, &worker, None).await.unwrap().sent, 1);
+});
+
+backend_test!(phase_deadlines_remind_owners_once_however_many_servers_scan, |app| {
+    let fakes = receivers::start().await;
+    let admin_user = app.user("admin@example.com", "admin", None).await;
+    let admin = actor(&app, &admin_user).await;
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let rep = app.user("rep@example.com", "rep", Some("华南")).await;
+    // Announced Monday 11-23: kickoff due Wednesday 11-25, breakdown Thursday 11-26.
+    let id = create_campaign(&app, &lead, "2026-11-23", "2026-11-30", "2026-12-20").await;
+    rally::ops::notify::channels::create(
+        &app.store,
+        &admin,
+        channel("dingtalk", "钉钉群", &fakes.dingtalk_url(), receivers::DINGTALK_SECRET),
+    )
+    .await
+    .unwrap();
+    rally::ops::notify::set_my_prefs(&app.store, &actor(&app, &lead).await, "138 0013 8000", &[]).await.unwrap();
+    let morning = at(&app.store, "2026-11-25", 9, 5);
+    let other_server = app.another_store().await.with_clock(morning.clock());
+    let (a, b) =
+        tokio::join!(rally::ops::notify::reminders::scan(&morning), rally::ops::notify::reminders::scan(&other_server));
+    let made = a.unwrap() + b.unwrap();
+    assert_eq!(made, 2, "kickoff due today and breakdown due tomorrow, made once");
+    assert_eq!(rally::ops::notify::reminders::scan(&morning).await.unwrap(), 0);
+    let lead_actor = actor(&app, &lead).await;
+    let inbox = rally::ops::notify::inbox::list(&morning, &lead_actor, None, false, 50).await.unwrap();
+    assert_eq!(inbox.unread, 2);
+    assert!(inbox.items.iter().all(|i| i.link == format!("/campaigns/{id}")));
+    assert!(inbox.items.iter().any(|i| i.title.contains("启动与目标锚定")), "{:?}", inbox.items);
+    assert_eq!(morning.unread_count(rep.id).await.unwrap(), 0, "a rep who is no owner hears nothing");
+    let worker = Worker::new("t");
+    assert_eq!(run(&morning, &worker, None).await.unwrap().sent, 2);
+    let got = fakes.fakes.accepted("dingtalk");
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].body["at"]["atMobiles"], json!(["13800138000"]), "the lead is @-mentioned");
+    // Marking read.
+    rally::ops::notify::inbox::mark_read(&morning, &lead_actor, inbox.items[0].id).await.unwrap();
+    assert_eq!(morning.unread_count(lead.id).await.unwrap(), 1);
+    let admin_actor = actor(&app, &admin_user).await;
+    assert!(rally::ops::notify::inbox::mark_read(&morning, &admin_actor, inbox.items[1].id).await.is_err());
+    assert_eq!(rally::ops::notify::inbox::mark_all_read(&morning, &lead_actor).await.unwrap(), 1);
+    // The next day the overdue kickoff is reminded again; switched off, nothing.
+    let input =
+        rally::ops::notify::SettingsInput { enabled: Some(vec!["phase_due_soon".into()]), ..Default::default() };
+    rally::ops::notify::set_settings(&app.store, &admin, input).await.unwrap();
+    let next = at(&app.store, "2026-11-26", 9, 5);
+    assert_eq!(rally::ops::notify::reminders::scan(&next).await.unwrap(), 1, "breakdown due today only");
+});
+
+/// A campaign planned by `lead` through the API.
+pub async fn create_campaign(app: &TestApp, lead: &TestUser, announced: &str, starts: &str, ends: &str) -> i64 {
+    let response = app
+        .api(lead, Method::POST, "/api/v1/campaigns")
+        .json(&json!({"name": "双十一新品A限时促销", "kind": "new_product", "announced_on": announced,
+                       "starts_on": starts, "ends_on": ends}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+/// How many times each idempotency key reached the webhook receiver.
+fn arrivals(fakes: &receivers::Fakes) -> std::collections::BTreeMap<String, usize> {
+    let mut seen = std::collections::BTreeMap::new();
+    for r in fakes.accepted("webhook") {
+        *seen.entry(r.key.expect("X-Rally-Delivery")).or_insert(0) += 1;
+    }
+    seen
+}
+
+backend_test!(two_workers_on_one_database_deliver_each_message_exactly_once, |app| {
+    let fakes = receivers::start().await;
+    let admin_user = app.user("admin@example.com", "admin", None).await;
+    let admin = actor(&app, &admin_user).await;
+    let s = at(&app.store, "2026-11-25", 10, 0);
+    rally::ops::notify::channels::create(
+        &s,
+        &admin,
+        channel("webhook", "CRM", &fakes.webhook_url(), receivers::WEBHOOK_SECRET),
+    )
+    .await
+    .unwrap();
+    for i in 0..200 {
+        event(&s, EventKind::PhaseDueSoon, &format!("pair-{i}"), vec![admin_user.id]).await;
+    }
+    // A second server's store on the same database, at the same moment.
+    let other = app.another_store().await.with_clock(s.clock());
+    let (mut a, mut b) = (Worker::new("a"), Worker::new("b"));
+    // Small batches, so the two interleave.
+    a.concurrency = 4;
+    b.concurrency = 4;
+    let (ra, rb) = tokio::join!(run(&s, &a, None), run(&other, &b, None));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.sent + rb.sent, 200, "{ra:?} {rb:?}");
+    assert!(ra.sent > 0 && rb.sent > 0, "both workers took a share: {ra:?} {rb:?}");
+    let seen = arrivals(&fakes.fakes);
+    assert_eq!(seen.len(), 200, "every message arrived");
+    assert!(seen.values().all(|n| *n == 1), "a message arrived twice: {seen:?}");
+    assert!(statuses(&s).await.iter().all(|st| st == "sent"));
+    assert_eq!(run(&s, &a, None).await.unwrap().done(), 0, "nothing is left to send");
+});
+
+backend_test!(a_worker_stopped_mid_send_is_taken_over_after_its_lease_with_the_same_key, |app| {
+    let fakes = receivers::start().await;
+    let admin_user = app.user("admin@example.com", "admin", None).await;
+    let admin = actor(&app, &admin_user).await;
+    let s = at(&app.store, "2026-11-25", 10, 0);
+    rally::ops::notify::channels::create(
+        &s,
+        &admin,
+        channel("webhook", "CRM", &fakes.webhook_url(), receivers::WEBHOOK_SECRET),
+    )
+    .await
+    .unwrap();
+    for i in 0..5 {
+        event(&s, EventKind::PhaseDueSoon, &format!("stalled-{i}"), vec![admin_user.id]).await;
+    }
+    // The receiver takes the messages but answers only after a long while:
+    // the worker is stopped (its task dropped, as a killed process) before
+    // it hears back, so it records nothing.
+    fakes.fakes.set_delay(std::time::Duration::from_secs(30));
+    let stalled = {
+        let store = s.clone();
+        tokio::spawn(async move { run(&store, &Worker::new("stalled"), None).await })
+    };
+    let started = std::time::Instant::now();
+    while fakes.fakes.accepted("webhook").len() < 5 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the sends never arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    stalled.abort();
+    let _ = stalled.await;
+    fakes.fakes.set_delay(std::time::Duration::ZERO);
+    assert!(statuses(&s).await.iter().all(|st| st == "sending"), "each attempt is recorded before its send");
+
+    // Within the lease nobody else touches them.
+    let rescuer = Worker::new("rescuer");
+    let within = s.with_clock(Clock::Fixed(s.now() + chrono::Duration::seconds(59)));
+    let report = run(&within, &rescuer, None).await.unwrap();
+    assert_eq!((report.done(), report.reaped), (0, 0), "{report:?}");
+    // After it, another worker sends them again with the same keys, so the
+    // receiver can tell the repeat, and each is recorded sent once.
+    let after = s.with_clock(Clock::Fixed(s.now() + chrono::Duration::seconds(61)));
+    let report = run(&after, &rescuer, None).await.unwrap();
+    assert_eq!((report.reaped, report.sent), (5, 5), "{report:?}");
+    let seen = arrivals(&fakes.fakes);
+    assert_eq!(seen.len(), 5);
+    assert!(seen.values().all(|n| *n == 2), "each was repeated once with its key: {seen:?}");
+    let log = s.deliveries(&DeliveryFilter::default(), 10).await.unwrap();
+    assert!(log.iter().all(|d| d.status == "sent"));
+    let ids: Vec<i64> = log.iter().map(|d| d.id).collect();
+    let attempts = s.delivery_attempts(&ids).await.unwrap();
+    for d in &log {
+        let outcomes: Vec<&str> =
+            attempts.iter().filter(|a| a.delivery_id == d.id).map(|a| a.outcome.as_str()).collect();
+        assert_eq!(outcomes, ["unknown", "sent"], "delivery {}", d.id);
+    }
+    // A message recorded as sent is never sent again, whoever looks later.
+    let much_later = s.with_clock(Clock::Fixed(s.now() + chrono::Duration::minutes(30)));
+    assert_eq!(run(&much_later, &rescuer, None).await.unwrap().done(), 0);
+    assert_eq!(fakes.fakes.accepted("webhook").len(), 10);
+});
