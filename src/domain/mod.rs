@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod credit_code;
 pub mod customer;
+pub mod execution;
 pub mod money;
 pub mod segment;
 pub mod team;
