@@ -20,6 +20,8 @@ ALTER TABLE campaign_members ADD COLUMN last_follow_up_at TIMESTAMPTZ;
 ALTER TABLE campaign_members ADD COLUMN assigned_explicitly BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE campaign_members ADD COLUMN assigned_at TIMESTAMPTZ;
 ALTER TABLE campaign_members ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+-- The day the member's playbook tasks count from (set when first planned).
+ALTER TABLE campaign_members ADD COLUMN plan_from DATE;
 UPDATE campaign_members SET assigned_at = added_at WHERE assignee_id IS NOT NULL;
 CREATE INDEX campaign_members_customer ON campaign_members (customer_id);
 CREATE INDEX campaign_members_next_action ON campaign_members (assignee_id, next_action_on);

@@ -379,7 +379,7 @@ pub async fn add_members_matching(
     let campaign = values.len();
     values.push(source.into());
     let source_p = values.len();
-    values.push(Utc::now().into());
+    values.push(store.now().into());
     let now = values.len();
     values.push(Value::Text(partner.map(str::to_owned)));
     let partner_p = values.len();

@@ -12,6 +12,7 @@ mod campaigns;
 mod cli;
 mod customer_pages;
 mod customers;
+mod execution;
 mod foundation;
 mod import;
 mod segments;

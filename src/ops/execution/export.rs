@@ -68,9 +68,9 @@ pub async fn follow_ups_xlsx(
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         for f in &page {
-            if !pains.contains_key(&f.customer_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = pains.entry(f.customer_id) {
                 let (_, p) = store.customer_labels(f.customer_id).await?;
-                pains.insert(f.customer_id, p.join("、"));
+                slot.insert(p.join("、"));
             }
             let when = super::in_china(f.occurred_at).format("%Y-%m-%d %H:%M").to_string();
             let feedback = match sheets::feedback_zh(f.feedback_kind.as_str()) {

@@ -646,3 +646,20 @@ pub async fn recent(
     let since = store.today() - Duration::days(RECENT_DAYS);
     Ok(fu_store::recent_for_customer(store.acquire().await?.conn(), customer_id, since, 50).await?)
 }
+
+/// Authorization and visibility only, before a request body is read.
+pub async fn check_loggable(store: &Store, actor: &Actor, campaign_id: i64, customer_id: i64) -> OpsResult<()> {
+    authz::require(actor, Permission::LogFollowUps)?;
+    let m = super::visible_member(store, actor, campaign_id, customer_id).await?;
+    if can_work(actor, &m) { Ok(()) } else { Err(OpsError::Forbidden) }
+}
+
+/// Authorization and visibility of an edit, before a request body is read.
+pub async fn check_editable(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
+    authz::require(actor, Permission::LogFollowUps)?;
+    let f = fu_store::follow_up(store.acquire().await?.conn(), id).await?.ok_or(OpsError::NotFound)?;
+    let m = exec_store::member(store.acquire().await?.conn(), f.campaign_id, f.customer_id)
+        .await?
+        .ok_or(OpsError::NotFound)?;
+    editable(actor, &f, &m)
+}

@@ -51,11 +51,16 @@ fn held_by(m: &MemberRecord) -> String {
 /// from the pool too.
 pub async fn claim(store: &Store, actor: &Actor, campaign_id: i64, customer_id: i64) -> OpsResult<MemberRecord> {
     authz::require(actor, Permission::LogFollowUps)?;
-    let m = visible_member(store, actor, campaign_id, customer_id).await?;
     if actor.role != Role::Rep {
         // Leads assign rather than claim.
         return Err(OpsError::Forbidden);
     }
+    // A claim may be on a member of the rep's region that someone else took
+    // meanwhile: that answers 409 naming the holder. Other regions: 404.
+    let m = exec_store::member(store.acquire().await?.conn(), campaign_id, customer_id)
+        .await?
+        .filter(|m| actor.region.as_deref() == Some(m.region.as_str()) || m.assignee_id == Some(actor.id))
+        .ok_or(OpsError::NotFound)?;
     if m.assignee_id == Some(actor.id) {
         return Ok(m);
     }

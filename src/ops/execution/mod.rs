@@ -123,3 +123,20 @@ pub async fn visible_member(
 pub fn in_china(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::FixedOffset> {
     at.with_timezone(&crate::clock::china_offset())
 }
+
+/// Authorization and existence for a lead's act on a campaign, before a
+/// request body is read.
+pub async fn check_run(store: &Store, actor: &Actor, campaign_id: i64) -> OpsResult<()> {
+    authz::require(actor, Permission::RunCampaigns)?;
+    store.campaign(campaign_id).await?.map(|_| ()).ok_or(OpsError::NotFound)
+}
+
+/// A team member's id by email, for filters (`field` names the input).
+pub async fn member_of_team(store: &Store, actor: &Actor, field: &'static str, email: &str) -> OpsResult<i64> {
+    authz::require(actor, Permission::ReadTeam)?;
+    Ok(store
+        .user_by_email(email.trim())
+        .await?
+        .ok_or_else(|| OpsError::invalid(field, format!("{email:?} is not on the team")))?
+        .id)
+}

@@ -294,7 +294,10 @@ fn why(reason: DayReason, today: NaiveDate) -> (Why, NaiveDate) {
     }
 }
 
-fn group(items: Vec<(i64, DayReason)>, today: NaiveDate) -> (Vec<i64>, HashMap<i64, (Vec<Why>, NaiveDate)>) {
+/// Members in first-seen order, and each one's reasons with its earliest due day.
+type Grouped = (Vec<i64>, HashMap<i64, (Vec<Why>, NaiveDate)>);
+
+fn group(items: Vec<(i64, DayReason)>, today: NaiveDate) -> Grouped {
     let mut order = Vec::new();
     let mut by: HashMap<i64, (Vec<Why>, NaiveDate)> = HashMap::new();
     for (member, reason) in items {
@@ -325,6 +328,7 @@ pub async fn day(store: &Store, actor: &Actor, rep_email: Option<&str>) -> OpsRe
         }
         _ => {
             if actor.role != Role::Rep {
+                authz::require(actor, Permission::RunCampaigns)?;
                 return Err(OpsError::invalid("rep", "name the rep whose day to show"));
             }
             users.iter().find(|u| u.id == actor.id).cloned().ok_or(OpsError::NotFound)?

@@ -31,24 +31,41 @@ async fn playbook_in(tx: &mut Tx, campaign_id: i64) -> StoreResult<Vec<Step>> {
     Ok(task_store::playbook(tx.conn(), campaign_id).await?.map_or_else(default_playbook, |(s, _)| s))
 }
 
+/// When members' tasks count from: the day the campaign became active
+/// counts as its start for the members on the list then; members added
+/// later count from the day they joined.
+#[derive(Clone, Copy)]
+enum Base {
+    Start,
+    Joined,
+}
+
 /// The tasks of `members` under `steps`, skipping closed members and the
-/// steps each member already did.
+/// steps each member already did; with the base day of each member.
 fn plan_for(
     campaign_id: i64,
     starts_on: NaiveDate,
+    base: Base,
     steps: &[Step],
     members: &[Unplanned],
     done: &std::collections::HashSet<(i64, i64)>,
     calendar: &WorkCalendar,
-) -> Vec<NewTask> {
+) -> (Vec<NewTask>, std::collections::BTreeMap<NaiveDate, Vec<i64>>) {
     let mut out = Vec::new();
+    let mut bases: std::collections::BTreeMap<NaiveDate, Vec<i64>> = Default::default();
     for m in members {
         if m.stage.parse::<Stage>().is_ok_and(Stage::is_closed) {
             continue;
         }
         let Ok(tier) = m.tier.parse::<Tier>() else { continue };
-        let base = playbook::base_day(starts_on, crate::store::execution::added_on(m.added_at));
-        for t in playbook::plan(steps, tier, base, calendar) {
+        let day = m.plan_from.unwrap_or(match base {
+            Base::Start => starts_on,
+            Base::Joined => playbook::base_day(starts_on, crate::store::execution::added_on(m.added_at)),
+        });
+        if m.plan_from.is_none() {
+            bases.entry(day).or_default().push(m.member_id);
+        }
+        for t in playbook::plan(steps, tier, day, calendar) {
             if done.contains(&(m.member_id, i64::try_from(t.step).unwrap_or(-1))) {
                 continue;
             }
@@ -63,33 +80,57 @@ fn plan_for(
             });
         }
     }
-    out
+    (out, bases)
 }
 
-/// Gives every member of an active campaign that has no task yet its
-/// playbook tasks (inside the caller's unit of work). Returns how many.
+async fn insert_planned(
+    tx: &mut Tx,
+    tasks: &[NewTask],
+    bases: std::collections::BTreeMap<NaiveDate, Vec<i64>>,
+) -> StoreResult<()> {
+    task_store::insert_tasks(tx, tasks).await?;
+    for (day, ids) in bases {
+        task_store::set_plan_from(tx, day, &ids).await?;
+    }
+    Ok(())
+}
+
+/// Gives every member of a campaign that has no task yet its playbook
+/// tasks (inside the caller's unit of work): at activation, counted from
+/// the start. Returns how many.
 pub(crate) async fn plan_new_members(
     tx: &mut Tx,
     calendar: &WorkCalendar,
     campaign_id: i64,
     starts_on: NaiveDate,
 ) -> StoreResult<usize> {
+    plan_unplanned(tx, calendar, campaign_id, starts_on, Base::Start).await
+}
+
+async fn plan_unplanned(
+    tx: &mut Tx,
+    calendar: &WorkCalendar,
+    campaign_id: i64,
+    starts_on: NaiveDate,
+    base: Base,
+) -> StoreResult<usize> {
     let steps = playbook_in(tx, campaign_id).await?;
     let members = task_store::unplanned_members(tx, campaign_id).await?;
-    let tasks = plan_for(campaign_id, starts_on, &steps, &members, &Default::default(), calendar);
-    task_store::insert_tasks(tx, &tasks).await?;
+    let (tasks, bases) = plan_for(campaign_id, starts_on, base, &steps, &members, &Default::default(), calendar);
+    insert_planned(tx, &tasks, bases).await?;
     Ok(tasks.len())
 }
 
 /// Plans tasks for members added to `campaign` if it is running (after a
-/// target list is generated or a partner list added).
+/// target list is generated or a partner list added), counted from the day
+/// they joined.
 pub(crate) async fn plan_if_active(store: &Store, tx: &mut Tx, campaign_id: i64) -> OpsResult<usize> {
     let Some(c) = crate::store::campaigns::campaign(tx.conn(), campaign_id).await? else { return Ok(0) };
     if c.status != CampaignStatus::Active {
         return Ok(0);
     }
     let calendar = crate::ops::calendar::calendar(store).await?;
-    Ok(plan_new_members(tx, &calendar, campaign_id, c.starts_on).await?)
+    Ok(plan_unplanned(tx, &calendar, campaign_id, c.starts_on, Base::Joined).await?)
 }
 
 /// Replaces the playbook (lead, admin) and re-plans the open tasks: done
@@ -106,13 +147,7 @@ pub async fn set_playbook(store: &Store, actor: &Actor, campaign_id: i64, steps:
     task_store::save_playbook(&mut tx, campaign_id, &steps, actor.id).await?;
     let mut replanned = 0;
     if c.status == CampaignStatus::Active {
-        task_store::delete_open_tasks(&mut tx, campaign_id).await?;
-        let done: std::collections::HashSet<(i64, i64)> =
-            task_store::done_steps(&mut tx, campaign_id).await?.into_iter().map(|(m, s, _)| (m, s)).collect();
-        let members = task_store::all_members(&mut tx, campaign_id).await?;
-        let tasks = plan_for(campaign_id, c.starts_on, &steps, &members, &done, &calendar);
-        replanned = tasks.len();
-        task_store::insert_tasks(&mut tx, &tasks).await?;
+        replanned = replan(&mut tx, &calendar, campaign_id, c.starts_on, &steps).await?;
     }
     audit_change(
         &mut tx,
@@ -126,6 +161,45 @@ pub async fn set_playbook(store: &Store, actor: &Actor, campaign_id: i64, steps:
     .await?;
     tx.commit().await?;
     Ok(steps)
+}
+
+/// Re-plans open tasks under new `steps`: open tasks of steps that remain
+/// get the step's new action, text and due date (keeping their ids); open
+/// tasks of steps that are gone are deleted; steps new to a member are
+/// added. Done and cancelled tasks stay as they were.
+async fn replan(
+    tx: &mut Tx,
+    calendar: &WorkCalendar,
+    campaign_id: i64,
+    starts_on: NaiveDate,
+    steps: &[Step],
+) -> StoreResult<usize> {
+    let mut changed = 0;
+    for (tier_code, plan_from) in task_store::plan_groups(tx, campaign_id).await? {
+        let Ok(tier) = tier_code.parse::<Tier>() else { continue };
+        for t in playbook::plan(steps, tier, plan_from, calendar) {
+            let step = i64::try_from(t.step).unwrap_or(-1);
+            changed +=
+                task_store::replan_open_step(tx, campaign_id, &tier_code, plan_from, step, t.action, &t.what, t.due_on)
+                    .await? as usize;
+        }
+    }
+    for tier in Tier::ALL {
+        let keep: Vec<i64> = steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.tier == tier)
+            .map(|(i, _)| i64::try_from(i).unwrap_or(-1))
+            .collect();
+        task_store::delete_open_steps_except(tx, campaign_id, tier.as_str(), &keep).await?;
+    }
+    let existing: std::collections::HashSet<(i64, i64)> =
+        task_store::planned_steps(tx, campaign_id).await?.into_iter().collect();
+    let members = task_store::all_members(tx, campaign_id).await?;
+    let (tasks, bases) = plan_for(campaign_id, starts_on, Base::Start, steps, &members, &existing, calendar);
+    changed += tasks.len();
+    insert_planned(tx, &tasks, bases).await?;
+    Ok(changed)
 }
 
 /// A campaign's tasks; a rep sees their own.
@@ -150,12 +224,8 @@ pub struct TaskEdit {
 /// Its assignee marks a task done (or open again); a lead also cancels it
 /// or moves its date. Others: not theirs (404 for a rep, 403 otherwise).
 pub async fn update(store: &Store, actor: &Actor, id: i64, edit: TaskEdit) -> OpsResult<Task> {
-    authz::require(actor, Permission::LogFollowUps)?;
-    let task = task_store::task(store.acquire().await?.conn(), id).await?.ok_or(OpsError::NotFound)?;
+    let task = check(store, actor, id).await?;
     let lead = authz::allows(actor.role, Permission::RunCampaigns);
-    if !lead && task.assignee_id != Some(actor.id) {
-        return Err(OpsError::NotFound);
-    }
     let status = match edit.status.as_deref().map(str::trim) {
         None => task.status.clone(),
         Some(s @ ("open" | "done")) => s.to_owned(),
@@ -183,5 +253,15 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, edit: TaskEdit) -> Op
     )
     .await?;
     tx.commit().await?;
-    Ok(task_store::task(store.acquire().await?.conn(), id).await?.ok_or(OpsError::NotFound)?)
+    task_store::task(store.acquire().await?.conn(), id).await?.ok_or(OpsError::NotFound)
+}
+
+/// A task `actor` may change (its assignee, or a lead), before a body is read.
+pub async fn check(store: &Store, actor: &Actor, id: i64) -> OpsResult<Task> {
+    authz::require(actor, Permission::LogFollowUps)?;
+    let task = task_store::task(store.acquire().await?.conn(), id).await?.ok_or(OpsError::NotFound)?;
+    if !authz::allows(actor.role, Permission::RunCampaigns) && task.assignee_id != Some(actor.id) {
+        return Err(OpsError::NotFound);
+    }
+    Ok(task)
 }

@@ -67,54 +67,117 @@ pub struct Unplanned {
     pub assignee_id: Option<i64>,
     pub added_at: DateTime<Utc>,
     pub stage: String,
+    /// The day its tasks count from, once planned.
+    pub plan_from: Option<NaiveDate>,
+}
+
+type UnplannedRow = (i64, String, Option<i64>, DateTime<Utc>, String, Option<NaiveDate>);
+
+fn unplanned(rows: Vec<UnplannedRow>) -> Vec<Unplanned> {
+    rows.into_iter()
+        .map(|(member_id, tier, assignee_id, added_at, stage, plan_from)| Unplanned {
+            member_id,
+            tier,
+            assignee_id,
+            added_at,
+            stage,
+            plan_from,
+        })
+        .collect()
+}
+
+/// Records the day members' tasks count from.
+pub async fn set_plan_from(tx: &mut Tx, day: NaiveDate, member_ids: &[i64]) -> StoreResult<()> {
+    for chunk in member_ids.chunks(1000) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!("UPDATE campaign_members SET plan_from = $1 WHERE id IN ({})", list.join(", "));
+        let mut values: Vec<Value> = vec![day.into()];
+        values.extend(chunk.iter().map(|id| Value::from(*id)));
+        on_tx!(tx, conn => bind_values(sqlx::query(&sql), &values).execute(&mut **conn).await?.rows_affected());
+    }
+    Ok(())
 }
 
 /// Members of a campaign without any task (new, or the campaign just became active).
 pub async fn unplanned_members(tx: &mut Tx, campaign_id: i64) -> StoreResult<Vec<Unplanned>> {
-    let sql = "SELECT m.id, m.tier, m.assignee_id, m.added_at, m.stage FROM campaign_members m \
+    let sql = "SELECT m.id, m.tier, m.assignee_id, m.added_at, m.stage, m.plan_from FROM campaign_members m \
                WHERE m.campaign_id = $1 AND NOT EXISTS (SELECT 1 FROM member_tasks t WHERE t.member_id = m.id)";
-    let rows: Vec<(i64, String, Option<i64>, DateTime<Utc>, String)> =
+    let rows: Vec<UnplannedRow> =
         on_tx!(tx, conn => sqlx::query_as(sql).bind(campaign_id).fetch_all(&mut **conn).await?);
-    Ok(rows
-        .into_iter()
-        .map(|(member_id, tier, assignee_id, added_at, stage)| Unplanned {
-            member_id,
-            tier,
-            assignee_id,
-            added_at,
-            stage,
-        })
-        .collect())
+    Ok(unplanned(rows))
 }
 
-/// Open tasks of a campaign's members that are still open (to re-plan when
-/// the playbook changes): member, tier, assignee, added.
-pub async fn delete_open_tasks(tx: &mut Tx, campaign_id: i64) -> StoreResult<u64> {
-    let sql = "DELETE FROM member_tasks WHERE campaign_id = $1 AND status = 'open'";
-    Ok(on_tx!(tx, conn => sqlx::query(sql).bind(campaign_id).execute(&mut **conn).await?.rows_affected()))
-}
-
-/// Members whose playbook step `step` is already done (not planned again on re-plan).
-pub async fn done_steps(tx: &mut Tx, campaign_id: i64) -> StoreResult<Vec<(i64, i64, String)>> {
-    let sql = "SELECT member_id, step, action FROM member_tasks WHERE campaign_id = $1 AND status <> 'open'";
+/// Every (member, step) that has a task, whatever its status (re-planning
+/// adds only the missing ones).
+pub async fn planned_steps(tx: &mut Tx, campaign_id: i64) -> StoreResult<Vec<(i64, i64)>> {
+    let sql = "SELECT member_id, CAST(step AS BIGINT) FROM member_tasks WHERE campaign_id = $1";
     Ok(on_tx!(tx, conn => sqlx::query_as(sql).bind(campaign_id).fetch_all(&mut **conn).await?))
+}
+
+/// The (tier, plan day) groups of a campaign's planned members: every open
+/// task of a group and step gets the same new due date.
+pub async fn plan_groups(tx: &mut Tx, campaign_id: i64) -> StoreResult<Vec<(String, NaiveDate)>> {
+    let sql = "SELECT DISTINCT tier, plan_from FROM campaign_members WHERE campaign_id = $1 AND plan_from IS NOT NULL";
+    Ok(on_tx!(tx, conn => sqlx::query_as(sql).bind(campaign_id).fetch_all(&mut **conn).await?))
+}
+
+/// Re-plans the open tasks of one step for the members of a (tier, plan
+/// day) group, keeping the tasks (and their ids).
+#[allow(clippy::too_many_arguments)]
+pub async fn replan_open_step(
+    tx: &mut Tx,
+    campaign_id: i64,
+    tier: &str,
+    plan_from: NaiveDate,
+    step: i64,
+    action: Action,
+    what: &str,
+    due_on: NaiveDate,
+) -> StoreResult<u64> {
+    let sql = "UPDATE member_tasks SET action = $5, what = $6, due_on = $7 WHERE campaign_id = $1 AND status = 'open' \
+               AND step = $4 AND member_id IN (SELECT id FROM campaign_members WHERE campaign_id = $1 AND tier = $2 \
+               AND plan_from = $3)";
+    Ok(on_tx!(tx, conn => sqlx::query(sql)
+        .bind(campaign_id)
+        .bind(tier)
+        .bind(plan_from)
+        .bind(i32::try_from(step).unwrap_or(i32::MAX))
+        .bind(action.as_str())
+        .bind(what)
+        .bind(due_on)
+        .execute(&mut **conn)
+        .await?
+        .rows_affected()))
+}
+
+/// Deletes the open tasks of a tier's members whose step the playbook no
+/// longer has for that tier.
+pub async fn delete_open_steps_except(tx: &mut Tx, campaign_id: i64, tier: &str, keep: &[i64]) -> StoreResult<u64> {
+    let mut values: Vec<Value> = vec![campaign_id.into(), tier.into()];
+    let mut list: Vec<String> = keep
+        .iter()
+        .map(|k| {
+            values.push((*k).into());
+            format!("${}", values.len())
+        })
+        .collect();
+    if list.is_empty() {
+        list.push("-1".to_owned());
+    }
+    let sql = format!(
+        "DELETE FROM member_tasks WHERE campaign_id = $1 AND status = 'open' AND step NOT IN ({}) \
+         AND member_id IN (SELECT id FROM campaign_members WHERE campaign_id = $1 AND tier = $2)",
+        list.join(", ")
+    );
+    Ok(on_tx!(tx, conn => bind_values(sqlx::query(&sql), &values).execute(&mut **conn).await?.rows_affected()))
 }
 
 /// Members of a campaign with their tier, assignee, added time and stage (re-plan).
 pub async fn all_members(tx: &mut Tx, campaign_id: i64) -> StoreResult<Vec<Unplanned>> {
-    let sql = "SELECT id, tier, assignee_id, added_at, stage FROM campaign_members WHERE campaign_id = $1";
-    let rows: Vec<(i64, String, Option<i64>, DateTime<Utc>, String)> =
+    let sql = "SELECT id, tier, assignee_id, added_at, stage, plan_from FROM campaign_members WHERE campaign_id = $1";
+    let rows: Vec<UnplannedRow> =
         on_tx!(tx, conn => sqlx::query_as(sql).bind(campaign_id).fetch_all(&mut **conn).await?);
-    Ok(rows
-        .into_iter()
-        .map(|(member_id, tier, assignee_id, added_at, stage)| Unplanned {
-            member_id,
-            tier,
-            assignee_id,
-            added_at,
-            stage,
-        })
-        .collect())
+    Ok(unplanned(rows))
 }
 
 /// Open tasks follow their member's assignee.
@@ -204,7 +267,7 @@ macro_rules! task_from_row {
             tier: r.try_get("tier")?,
             assignee_id: r.try_get("assignee_id")?,
             assignee_email: r.try_get("assignee_email")?,
-            step: r.try_get("step")?,
+            step: i64::from(r.try_get::<i32, _>("step")?),
             action: super::super::decode(r.try_get("action")?, "action")?,
             what: r.try_get("what")?,
             due_on: r.try_get("due_on")?,
