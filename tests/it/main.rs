@@ -15,4 +15,5 @@ mod customers;
 mod execution;
 mod foundation;
 mod import;
+mod page_routes;
 mod segments;

@@ -86,29 +86,6 @@ pub fn field_errors(t: &Texts, err: OpsError) -> Result<FieldErrors, PageError> 
     }
 }
 
-/// The field errors of an invalid form, or the error page for anything else
-/// (for handlers that render their own error responses).
-pub fn invalid_or_page(
-    t: &Texts,
-    headers: &axum::http::HeaderMap,
-    session: &crate::web::session::ResolvedSession,
-    err: OpsError,
-) -> Result<FieldErrors, Box<axum::response::Response>> {
-    match err {
-        OpsError::Invalid { field, message } => Ok(FieldErrors::one(field, invalid_text(t, field, &message))),
-        other => Err(Box::new(super::error_page(
-            headers,
-            Some((&session.actor, &session.csrf)),
-            crate::web::error::ApiError::from(other),
-        ))),
-    }
-}
-
-/// A path id; anything else is a page that does not exist.
-pub fn parse_id(raw: &str) -> Result<i64, crate::web::error::ApiError> {
-    raw.parse().map_err(|_| crate::web::error::ApiError::not_found())
-}
-
 /// A form's optional amount in CNY (`500万`, `5,000,000`, `￥5,000,000.00`):
 /// blank is `None`.
 pub fn amount(t: &Texts, raw: &str) -> Result<Option<i64>, String> {

@@ -314,7 +314,7 @@ async fn render_preview(
     let mut report: Option<ImportReport> = None;
     if error.is_none() {
         // The preview is a dry run of the good rows, with the chosen options.
-        let mut options = ImportOptions::new(crate::clock::today());
+        let mut options = ImportOptions::new(state.store.today());
         options.dry_run = true;
         options.partial = true;
         options.on_duplicate = if choices.update { OnDuplicate::Update } else { OnDuplicate::Skip };
@@ -486,7 +486,7 @@ pub async fn submit(
             .await;
         }
     };
-    let mut options = ImportOptions::new(crate::clock::today());
+    let mut options = ImportOptions::new(state.store.today());
     options.partial = choices.partial;
     options.on_duplicate = if choices.update { OnDuplicate::Update } else { OnDuplicate::Skip };
     options.partner = Some(choices.partner.clone()).filter(|p| !p.is_empty());

@@ -195,6 +195,26 @@ pub fn frame_failure(headers: &HeaderMap, session: Option<&ResolvedSession>, res
     }
 }
 
+/// A form body. Page forms take every field as text with defaults, so
+/// reading one cannot fail before the handler has checked who asks; a body
+/// that is not a form at all is a 422 page.
+pub struct PageForm<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for PageForm<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(value)) => Ok(PageForm(value)),
+            Err(rejection) => Err(PageError(ApiError::invalid("form", rejection.body_text()))),
+        }
+    }
+}
+
 /// A numeric id from the path; anything else is a page that does not exist.
 pub fn parse_id(raw: &str) -> Result<i64, PageError> {
     raw.parse().map_err(|_| PageError(ApiError::not_found()))

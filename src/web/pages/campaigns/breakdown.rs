@@ -2,7 +2,6 @@
 //! those who plan the campaign, with the realism check against history.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -15,7 +14,7 @@ use crate::ops::authz::Permission;
 use crate::ops::campaigns::breakdown::BreakdownInput;
 use crate::ops::{self, OpsError};
 use crate::store::campaigns::Campaign;
-use crate::web::pages::{Flash, Page, PageResult, Shell, flash_from, parse_id, render};
+use crate::web::pages::{Flash, Page, PageForm, PageResult, Shell, flash_from, parse_id, render};
 
 pub struct BreakdownLine {
     pub assignee_email: String,
@@ -156,7 +155,7 @@ pub async fn save_breakdown(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     ops::campaigns::check_manage(&state.store, &page.actor, id).await?;

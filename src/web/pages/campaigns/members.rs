@@ -178,6 +178,9 @@ pub async fn import_partner_list(
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> PageResult {
     let id = parse_id(&id)?;
+    // Who may add a list is decided before the upload is read.
+    ops::campaigns::check_manage(&state.store, &page.actor, id).await?;
+    page.require(Permission::WriteCustomers)?;
     let Ok(mut multipart) = multipart else {
         return Err(OpsError::invalid("file", "send the form with its file").into());
     };

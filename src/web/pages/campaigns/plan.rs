@@ -2,7 +2,6 @@
 //! with its phases and milestones, and the planning spreadsheets.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,7 +19,7 @@ use crate::ops::campaigns::CampaignFields;
 use crate::ops::team::Directory;
 use crate::ops::{self, OpsError};
 use crate::store::campaigns::Campaign;
-use crate::web::pages::{Page, PageResult, Shell, flash_from, invalid_message, parse_id, render};
+use crate::web::pages::{Page, PageForm, PageResult, Shell, flash_from, invalid_message, parse_id, render};
 
 /// The plan form's values, as text (what the user typed comes back on errors).
 #[derive(Deserialize, Default, Clone)]
@@ -258,7 +257,7 @@ pub async fn new_form(State(state): State<AppState>, page: Page) -> PageResult {
     form_page(&state, &page, None, f, StatusCode::OK, FormNotice::None).await
 }
 
-pub async fn create(State(state): State<AppState>, page: Page, Form(f): Form<PlanForm>) -> PageResult {
+pub async fn create(State(state): State<AppState>, page: Page, PageForm(f): PageForm<PlanForm>) -> PageResult {
     let result = match f.fields(false) {
         Ok((fields, _)) => ops::campaigns::create(&state.store, &page.actor, fields).await,
         Err(e) => Err(e),
@@ -285,7 +284,7 @@ pub async fn update(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-    Form(f): Form<PlanForm>,
+    PageForm(f): PageForm<PlanForm>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     ops::campaigns::check_manage(&state.store, &page.actor, id).await?;
@@ -396,7 +395,8 @@ pub async fn plan(
     Ok(render(StatusCode::OK, &plan))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct MilestoneForm {
     #[serde(default)]
     planned_on: String,
@@ -408,7 +408,7 @@ pub async fn set_milestone(
     State(state): State<AppState>,
     page: Page,
     Path((id, key)): Path<(String, String)>,
-    Form(f): Form<MilestoneForm>,
+    PageForm(f): PageForm<MilestoneForm>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     let date = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();

@@ -1,7 +1,6 @@
 //! Phase deadlines in working days (everyone reads, leads and admins change).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -12,7 +11,7 @@ use crate::domain::campaign::PhaseRules;
 use crate::ops::authz::Permission;
 use crate::ops::{self, OpsError};
 use crate::web::pages::campaigns::OkQuery;
-use crate::web::pages::{Page, PageResult, Shell, flash_from, render};
+use crate::web::pages::{Page, PageForm, PageResult, Shell, flash_from, render};
 
 pub struct DaysField {
     pub name: &'static str,
@@ -56,22 +55,35 @@ pub async fn page(State(state): State<AppState>, page: Page, Query(q): Query<OkQ
     Ok(render(StatusCode::OK, &body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct PhaseForm {
-    kickoff_after_notice: u32,
-    breakdown_after_notice: u32,
-    rollout_after_start: u32,
-    review_after_end: u32,
+    kickoff_after_notice: String,
+    breakdown_after_notice: String,
+    rollout_after_start: String,
+    review_after_end: String,
 }
 
-pub async fn save(State(state): State<AppState>, page: Page, Form(f): Form<PhaseForm>) -> PageResult {
-    let rules = PhaseRules {
-        kickoff_after_notice: f.kickoff_after_notice,
-        breakdown_after_notice: f.breakdown_after_notice,
-        rollout_after_start: f.rollout_after_start,
-        review_after_end: f.review_after_end,
+pub async fn save(State(state): State<AppState>, page: Page, PageForm(f): PageForm<PhaseForm>) -> PageResult {
+    page.require(Permission::ManageSettings)?;
+    let mut problem = None;
+    let mut days = |field: &'static str, raw: &str| {
+        raw.trim().parse::<u32>().unwrap_or_else(|_| {
+            problem.get_or_insert((field, format!("{raw:?} is not a whole number of working days")));
+            0
+        })
     };
-    match ops::settings::set_phase_rules(&state.store, &page.actor, rules).await {
+    let rules = PhaseRules {
+        kickoff_after_notice: days("kickoff_after_notice", &f.kickoff_after_notice),
+        breakdown_after_notice: days("breakdown_after_notice", &f.breakdown_after_notice),
+        rollout_after_start: days("rollout_after_start", &f.rollout_after_start),
+        review_after_end: days("review_after_end", &f.review_after_end),
+    };
+    let result = match problem {
+        Some((field, message)) => Err(OpsError::invalid(field, message)),
+        None => ops::settings::set_phase_rules(&state.store, &page.actor, rules).await,
+    };
+    match result {
         Ok(_) => Ok(Redirect::to("/settings/phases?ok=phases.saved").into_response()),
         Err(OpsError::Invalid { field, message }) => {
             let shell =

@@ -2,7 +2,6 @@
 //! change them.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -14,10 +13,11 @@ use crate::ops;
 use crate::ops::authz::Permission;
 use crate::web::pages::campaigns::OkQuery;
 use crate::web::pages::forms::{FieldErrors, field_errors};
-use crate::web::pages::{Page, PageResult, Shell, flash_from, render};
+use crate::web::pages::{Page, PageForm, PageResult, Shell, flash_from, render};
 
 /// The three numbers as typed (so a failed save keeps them).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct TierForm {
     #[serde(default)]
     pub s_min_interactions: String,
@@ -83,7 +83,7 @@ pub async fn page(State(state): State<AppState>, page: Page, Query(q): Query<OkQ
     tiers_page(&state, &page, None, FieldErrors::none(), q.ok.as_deref(), StatusCode::OK).await
 }
 
-pub async fn save(State(state): State<AppState>, page: Page, Form(form): Form<TierForm>) -> PageResult {
+pub async fn save(State(state): State<AppState>, page: Page, PageForm(form): PageForm<TierForm>) -> PageResult {
     page.require(Permission::ManageSettings)?;
     let t = page.t;
     let mut errors = FieldErrors::none();
