@@ -663,3 +663,9 @@ pub async fn check_editable(store: &Store, actor: &Actor, id: i64) -> OpsResult<
         .ok_or(OpsError::NotFound)?;
     editable(actor, &f, &m)
 }
+
+/// The member's customer's pain points (shown, and editable, on the form).
+pub async fn pain_points(store: &Store, actor: &Actor, campaign_id: i64, customer_id: i64) -> OpsResult<Vec<String>> {
+    super::visible_member(store, actor, campaign_id, customer_id).await?;
+    Ok(store.customer_labels(customer_id).await?.1)
+}

@@ -259,3 +259,15 @@ pub async fn of_customer(store: &Store, actor: &Actor, customer_id: i64) -> OpsR
     let all = exec_store::memberships_of_customer(store.acquire().await?.conn(), customer_id).await?;
     Ok(all.into_iter().filter(|m| can_see(actor, m)).collect())
 }
+
+/// The contacts of a member's customer, for whoever may see the member
+/// (its assignee may not own the customer).
+pub async fn contacts(
+    store: &Store,
+    actor: &Actor,
+    campaign_id: i64,
+    customer_id: i64,
+) -> OpsResult<Vec<crate::store::contacts::Contact>> {
+    visible_member(store, actor, campaign_id, customer_id).await?;
+    Ok(store.contacts_of(customer_id).await?)
+}

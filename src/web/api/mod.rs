@@ -23,6 +23,7 @@ pub mod campaigns;
 mod contacts;
 mod customers;
 mod execution;
+pub use execution::members::download as execution_download;
 mod exports;
 pub mod imports;
 mod interactions;
