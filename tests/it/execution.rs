@@ -584,3 +584,35 @@ exec_test!(follow_ups_and_the_target_list_export_as_spreadsheets, |app| {
         .unwrap();
     assert_eq!(response.status(), 200);
 });
+
+crate::backend_test!(the_demo_campaign_is_under_way, |app| {
+    rally::ops::demo::load(&app.store, rally::clock::today()).await.unwrap();
+    let lead = TestUser {
+        id: 0,
+        email: "lead@rally.example".to_owned(),
+        role: "lead".to_owned(),
+        token: rally::ops::users::create_token(&app.store, "lead@rally.example", "test").await.unwrap(),
+    };
+    let campaigns = get(&app, &lead, "/api/v1/campaigns").await;
+    let running = campaigns["items"].as_array().unwrap().iter().find(|c| c["status"] == "active").unwrap();
+    let id = running["id"].as_i64().unwrap();
+    let p = get(&app, &lead, &format!("/api/v1/campaigns/{id}/progress")).await;
+    assert!(p["actual"]["reached"].as_i64().unwrap() > 20, "real progress: {p}");
+    assert!(p["actual"]["orders"].as_i64().unwrap() > 0, "{p}");
+    let s = get(&app, &lead, &format!("/api/v1/campaigns/{id}/standup")).await;
+    let reps = s["reps"].as_array().unwrap();
+    assert!(
+        reps.iter().any(|r| r["missed_previous_day"] == true || r["missing_update"] == true),
+        "a missing update: {s}"
+    );
+    assert!(reps.iter().any(|r| r["overdue"].as_i64().unwrap() > 0), "overdue work: {s}");
+    assert!(reps.iter().map(|r| r["open_blockers"].as_i64().unwrap()).sum::<i64>() > 0, "an open blocker: {s}");
+    let ming = get(&app, &lead, "/api/v1/me/day?rep=ming@rally.example").await;
+    let overdue_action =
+        ming["items"].as_array().unwrap().iter().any(|i| {
+            i["reasons"].as_array().unwrap().iter().any(|r| r["kind"] == "next_action" && r["overdue"] == true)
+        });
+    assert!(overdue_action, "an overdue next action: {ming}");
+    assert_eq!(ming["stale_collateral"][0]["item"], "宣传单页", "a stale collateral item");
+    assert!(get(&app, &lead, "/api/v1/scripts").await["total"].as_i64().unwrap() >= 3);
+});

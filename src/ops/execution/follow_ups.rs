@@ -634,8 +634,9 @@ pub async fn delete(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
 /// How far back the form shows what others logged for the customer.
 pub const RECENT_DAYS: i64 = 30;
 
-/// What anyone logged for the member's customer in the last 30 days, in any
-/// campaign or outside one (shown before reaching the customer).
+/// What others logged for the member's customer in the last 30 days, in any
+/// campaign or outside one (shown before reaching the customer; one's own
+/// records are in the member's history).
 pub async fn recent(
     store: &Store,
     actor: &Actor,
@@ -644,7 +645,8 @@ pub async fn recent(
 ) -> OpsResult<Vec<RecentActivity>> {
     super::visible_member(store, actor, campaign_id, customer_id).await?;
     let since = store.today() - Duration::days(RECENT_DAYS);
-    Ok(fu_store::recent_for_customer(store.acquire().await?.conn(), customer_id, since, 50).await?)
+    let all = fu_store::recent_for_customer(store.acquire().await?.conn(), customer_id, since, 50).await?;
+    Ok(all.into_iter().filter(|r| r.by_id != Some(actor.id)).collect())
 }
 
 /// Authorization and visibility only, before a request body is read.

@@ -177,11 +177,15 @@ pub struct StandupRow {
     pub updated: bool,
     /// 未更新: members to work, nothing logged, the day's cutoff passed.
     pub missing_update: bool,
+    /// Also 未更新 on the previous working day (the morning stand-up reviews it).
+    pub missed_previous_day: bool,
 }
 
 pub struct Standup {
     pub campaign: Campaign,
     pub date: NaiveDate,
+    /// The working day before `date` (its missing updates are flagged too).
+    pub previous_day: NaiveDate,
     pub cutoff: String,
     pub rows: Vec<StandupRow>,
     pub blockers: Vec<crate::store::execution::blockers::Blocker>,
@@ -200,6 +204,8 @@ pub async fn standup(store: &Store, actor: &Actor, campaign_id: i64, date: Optio
     let mut conn = store.acquire().await?;
     let counts = report_store::standup_counts(conn.conn(), campaign_id, date).await?;
     let blockers_by = report_store::open_blocker_counts(conn.conn(), campaign_id).await?;
+    let previous_day = previous_working_day(&calendar, date);
+    let logged_before = report_store::logged_on(conn.conn(), campaign_id, previous_day).await?;
     let blockers = crate::store::execution::blockers::blockers(
         conn.conn(),
         &crate::store::execution::blockers::BlockerQuery {
@@ -213,6 +219,8 @@ pub async fn standup(store: &Store, actor: &Actor, campaign_id: i64, date: Optio
     let users = store.users().await?;
     let now = super::in_china(store.now());
     let now = (now.date_naive(), now.time());
+    // Only the campaign's own days can miss an update.
+    let running = |d: NaiveDate| c.starts_on <= d && d <= c.ends_on;
     // Every active rep with members, plus anyone with something to report.
     let mut ids: Vec<Option<i64>> = counts.keys().copied().collect();
     for (a, _) in &blockers_by {
@@ -241,13 +249,24 @@ pub async fn standup(store: &Store, actor: &Actor, campaign_id: i64, date: Optio
                 open_blockers: blockers_by.iter().find(|(b, _)| *b == a).map_or(0, |(_, n)| *n),
                 updated: logged,
                 missing_update: is_rep
+                    && running(date)
                     && standup::missing_update(k.members > 0, logged, date, now, settings.cutoff(), &calendar),
+                missed_previous_day: is_rep
+                    && running(previous_day)
+                    && standup::missing_update(
+                        k.members > 0,
+                        logged_before.iter().any(|(by, n)| *by == a && *n > 0),
+                        previous_day,
+                        now,
+                        settings.cutoff(),
+                        &calendar,
+                    ),
             }
         })
         .filter(|r| r.members > 0 || r.open_blockers > 0 || r.updated)
         .collect();
     rows.sort_by(|a, b| a.assignee_id.is_none().cmp(&b.assignee_id.is_none()).then(a.name.cmp(&b.name)));
-    Ok(Standup { campaign: c, date, cutoff: settings.standup_cutoff, rows, blockers })
+    Ok(Standup { campaign: c, date, previous_day, cutoff: settings.standup_cutoff, rows, blockers })
 }
 
 /// Why a member is on the day, for display.

@@ -278,6 +278,8 @@ pub struct RecentActivity {
     pub feedback_kind: Option<FeedbackKind>,
     pub feedback: Option<String>,
     pub next_action: Option<String>,
+    /// The follow-up's summary (the interaction note also carries the feedback).
+    pub summary: Option<String>,
 }
 
 pub async fn recent_for_customer(
@@ -287,7 +289,7 @@ pub async fn recent_for_customer(
     limit: i64,
 ) -> StoreResult<Vec<RecentActivity>> {
     let sql = "SELECT i.id, i.occurred_on, i.occurred_at, i.channel, i.kind, i.note, i.created_by, u.name, u.role, \
-               f.campaign_id, k.name, f.feedback_kind, f.feedback, f.next_action \
+               f.campaign_id, k.name, f.feedback_kind, f.feedback, f.next_action, f.summary \
                FROM interactions i LEFT JOIN users u ON u.id = i.created_by \
                LEFT JOIN follow_ups f ON f.interaction_id = i.id LEFT JOIN campaigns k ON k.id = f.campaign_id \
                WHERE i.customer_id = $1 AND i.occurred_on >= $2 ORDER BY i.occurred_on DESC, i.id DESC LIMIT $3";
@@ -302,6 +304,7 @@ pub async fn recent_for_customer(
         Option<String>,
         Option<String>,
         Option<i64>,
+        Option<String>,
         Option<String>,
         Option<String>,
         Option<String>,
@@ -328,6 +331,7 @@ pub async fn recent_for_customer(
             feedback_kind: r.11.and_then(|k| k.parse().ok()),
             feedback: r.12,
             next_action: r.13,
+            summary: r.14,
         });
     }
     Ok(out)

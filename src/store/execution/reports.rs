@@ -178,3 +178,11 @@ pub async fn open_blocker_counts(conn: Conn<'_>, campaign_id: i64) -> StoreResul
         WHERE b.campaign_id = $1 AND b.status IN ('open', 'escalated') GROUP BY COALESCE(m.assignee_id, b.raised_by)";
     Ok(on_conn!(conn, c => sqlx::query_as(sql).bind(campaign_id).fetch_all(&mut *c).await?))
 }
+
+/// Follow-ups each person logged in a campaign on `day` (the day before's
+/// missing updates show on the morning stand-up).
+pub async fn logged_on(conn: Conn<'_>, campaign_id: i64, day: NaiveDate) -> StoreResult<Vec<(Option<i64>, i64)>> {
+    let sql =
+        "SELECT created_by, COUNT(*) FROM follow_ups WHERE campaign_id = $1 AND logged_on = $2 GROUP BY created_by";
+    Ok(on_conn!(conn, c => sqlx::query_as(sql).bind(campaign_id).bind(day).fetch_all(&mut *c).await?))
+}

@@ -197,11 +197,15 @@ pub struct StandupRep {
     pub updated: bool,
     /// 未更新: members to work, nothing logged, and the team's cutoff passed.
     pub missing_update: bool,
+    /// 未更新 on the previous working day.
+    pub missed_previous_day: bool,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct StandupOut {
     pub date: NaiveDate,
+    /// The working day before, whose missing updates are flagged too.
+    pub previous_day: NaiveDate,
     /// The team's cutoff for the day's record (`HH:MM`).
     pub cutoff: String,
     pub reps: Vec<StandupRep>,
@@ -229,6 +233,7 @@ pub async fn standup(
     let s = ops::execution::reports::standup(&state.store, &actor, id, date).await?;
     Ok(Json(StandupOut {
         date: s.date,
+        previous_day: s.previous_day,
         cutoff: s.cutoff,
         reps: s
             .rows
@@ -247,6 +252,7 @@ pub async fn standup(
                 open_blockers: r.open_blockers,
                 updated: r.updated,
                 missing_update: r.missing_update,
+                missed_previous_day: r.missed_previous_day,
             })
             .collect(),
     }))

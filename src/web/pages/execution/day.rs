@@ -52,7 +52,9 @@ fn line(t: &Texts, r: DayRow, today: NaiveDate) -> DayLine {
         .why
         .iter()
         .map(|w| match w {
-            Why::Task { action, what, .. } => format!("{} · {what}", t.get(action_key(action))),
+            // The step's text names its action (电话沟通：…); the label is for steps without text.
+            Why::Task { action, what, .. } if what.is_empty() => t.get(action_key(action)).to_owned(),
+            Why::Task { what, .. } => what.clone(),
             Why::NextAction { at, what, .. } => {
                 let at = at.as_deref().map(|a| format!(" {a}")).unwrap_or_default();
                 t.fill("day.next_action", &[("what", what), ("at", &at)])

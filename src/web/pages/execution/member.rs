@@ -193,6 +193,7 @@ struct MemberPage {
     stages: Vec<Choice>,
     lost_reasons: Vec<(String, String)>,
     recent: Vec<RecentLine>,
+    recent_more: Vec<RecentLine>,
     scripts: Vec<ScriptLine>,
     history: Vec<HistoryLine>,
     tasks: Vec<TaskLine>,
@@ -287,7 +288,7 @@ async fn render_page(
         })
         .collect();
     contact_choices.push(("new".to_owned(), t.get("followup.new_contact").to_owned()));
-    let recent = recent
+    let mut recent: Vec<RecentLine> = recent
         .into_iter()
         .map(|r| RecentLine {
             when: format!(
@@ -298,13 +299,15 @@ async fn render_page(
             who: r.by_name.clone().unwrap_or_else(|| t.get("followup.someone").to_owned()),
             channel_key: channel_key(r.channel),
             context: r.campaign_name.clone().unwrap_or_else(|| t.get("followup.outside_campaign").to_owned()),
-            note: r.note.clone(),
+            note: r.summary.clone().unwrap_or_else(|| r.note.clone()),
             feedback: r
                 .feedback_kind
                 .filter(|k| *k != FeedbackKind::Neutral)
                 .map(|k| (t.get(feedback_key(k)).to_owned(), r.feedback.clone().unwrap_or_default())),
         })
         .collect();
+    // The latest few on the phone's first screen; the rest a tap away.
+    let recent_more = if recent.len() > 4 { recent.split_off(4) } else { Vec::new() };
     let scripts = scripts
         .into_iter()
         .take(6)
@@ -403,6 +406,7 @@ async fn render_page(
         stages,
         lost_reasons,
         recent,
+        recent_more,
         scripts,
         history,
         tasks,

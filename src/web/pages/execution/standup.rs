@@ -25,6 +25,7 @@ pub struct StandupLine {
     pub overdue: i64,
     pub blockers: i64,
     pub missing: bool,
+    pub missed_previous: bool,
     pub updated: bool,
 }
 
@@ -41,6 +42,7 @@ struct Board {
     t: &'static Texts,
     c: Campaign,
     date: NaiveDate,
+    previous_day: NaiveDate,
     cutoff: String,
     rows: Vec<StandupLine>,
     blockers: Vec<BlockerLine>,
@@ -91,6 +93,7 @@ async fn board(
             overdue: r.overdue_tasks + r.overdue_actions,
             blockers: r.open_blockers,
             missing: r.missing_update,
+            missed_previous: r.missed_previous_day,
             updated: r.updated,
         })
         .collect();
@@ -112,7 +115,17 @@ async fn board(
         })
         .collect();
     let updated_at = ops::execution::in_china(state.store.now()).format("%H:%M:%S").to_string();
-    Ok(Board { t, c: s.campaign, date: s.date, cutoff: s.cutoff, rows, blockers, updated_at, totals })
+    Ok(Board {
+        t,
+        c: s.campaign,
+        date: s.date,
+        previous_day: s.previous_day,
+        cutoff: s.cutoff,
+        rows,
+        blockers,
+        updated_at,
+        totals,
+    })
 }
 
 pub async fn page(
