@@ -93,10 +93,14 @@ pub enum UserCommand {
         #[arg(long)]
         region: Option<String>,
     },
-    /// Set a new password for a user (read from standard input); their sessions end.
+    /// Set a new password for a user (read from standard input); their sessions end and their
+    /// API tokens are revoked unless --keep-tokens.
     Password {
         #[arg(long)]
         email: String,
+        /// Keep the user's API tokens working.
+        #[arg(long)]
+        keep_tokens: bool,
     },
     /// List the team.
     List,
@@ -168,11 +172,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("added {} ({})", input.email.trim().to_lowercase(), input.role.trim().to_lowercase());
             Ok(())
         }
-        Command::User(UserCommand::Password { email }) => {
+        Command::User(UserCommand::Password { email, keep_tokens }) => {
             let password = read_password()?;
             let store = Store::open_and_migrate(&url).await?;
-            ops::users::set_password_by_email(&store, &email, &password).await.map_err(cli_error)?;
-            println!("password set for {}; their sessions have ended", email.trim().to_lowercase());
+            ops::users::set_password_by_email(&store, &email, &password, keep_tokens).await.map_err(cli_error)?;
+            let tokens = if keep_tokens { "their API tokens still work" } else { "their API tokens are revoked" };
+            println!("password set for {}; their sessions have ended and {tokens}", email.trim().to_lowercase());
             Ok(())
         }
         Command::User(UserCommand::List) => {

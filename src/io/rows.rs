@@ -83,6 +83,14 @@ impl<'a> RowReader<'a> {
     /// Free text of at most `max` characters.
     pub fn text(&mut self, field: Field, max: usize) -> Option<String> {
         let text = self.parse(field, |cell, _| text_from_cell(cell))?;
+        // The same character rule as forms and the API (`domain::text`).
+        let multiline = matches!(field, Field::Note | Field::Feedback | Field::NextAction);
+        if let Err(bad) = crate::domain::text::check_chars(&text, multiline) {
+            let message =
+                format!("the text contains the control character {} at position {}", bad.code(), bad.position);
+            self.report(field, ValueError::new("control_char", message));
+            return None;
+        }
         match check_length(&text, max) {
             Ok(()) => Some(text),
             Err(e) => {

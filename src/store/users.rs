@@ -171,6 +171,15 @@ pub async fn set_password_hash(tx: &mut super::Tx, id: i64, hash: &str) -> Store
     Ok(())
 }
 
+/// Revokes every live API token of a user (after a password change or
+/// reset); returns how many.
+pub async fn revoke_tokens_of(tx: &mut super::Tx, user_id: i64) -> StoreResult<u64> {
+    let sql = "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL";
+    Ok(
+        super::on_tx!(tx, conn => sqlx::query(sql).bind(user_id).bind(Utc::now()).execute(&mut **conn).await?.rows_affected()),
+    )
+}
+
 impl Store {
     pub async fn set_user_locale(&self, id: i64, locale: &str) -> StoreResult<()> {
         let sql = "UPDATE users SET locale = $2 WHERE id = $1";

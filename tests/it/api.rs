@@ -341,7 +341,10 @@ fn concrete(path: &str, w: &World) -> String {
 fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
     match (method, path) {
         ("patch", "/api/v1/me") => Some(json!({"locale": "zh-CN"})),
-        ("post", "/api/v1/me/password") => Some(json!({"current_password": PASSWORD, "new_password": PASSWORD})),
+        ("post", "/api/v1/me/password") => {
+            // Keeping the tokens: the matrix goes on with this user's token.
+            Some(json!({"current_password": PASSWORD, "new_password": PASSWORD, "keep_tokens": true}))
+        }
         ("post", "/api/v1/users") => Some(json!({
             "email": format!("new-{role}@example.com"), "name": "新人", "role": "lead", "password": "long enough pw"
         })),

@@ -110,7 +110,7 @@ fn start_driver() -> Result<Driver, String> {
 
 /// The window a session starts with.
 #[derive(Clone, Copy)]
-enum Screen {
+pub(crate) enum Screen {
     Desktop,
     /// A 375×740 CSS-pixel phone (Chrome's mobile emulation: viewport, touch, DPR 2).
     Phone,
@@ -120,7 +120,7 @@ enum Screen {
 
 /// One browser session. Closed (and its profile removed) when dropped, even
 /// when the test panics.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     port: u16,
     session: String,
@@ -187,15 +187,15 @@ impl Browser {
         self.try_cmd(method, path, body).await.unwrap_or_else(|e| panic!("WebDriver command failed: {e}"))
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", json!({ "url": url })).await;
     }
 
-    async fn js(&self, script: &str) -> Value {
+    pub(crate) async fn js(&self, script: &str) -> Value {
         self.js_with(script, json!([])).await
     }
 
-    async fn js_with(&self, script: &str, args: Value) -> Value {
+    pub(crate) async fn js_with(&self, script: &str, args: Value) -> Value {
         self.cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": args })).await
     }
 
@@ -204,7 +204,7 @@ impl Browser {
     }
 
     /// Polls `script` (a function body) until it returns something truthy, and returns that.
-    async fn wait_for(&self, what: &str, script: &str) -> Value {
+    pub(crate) async fn wait_for(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + WAIT;
         loop {
             let last = match self
@@ -224,7 +224,7 @@ impl Browser {
     }
 
     /// Waits until the document at `path` has loaded.
-    async fn wait_for_page(&self, path: &str) {
+    pub(crate) async fn wait_for_page(&self, path: &str) {
         let script = format!("return location.pathname === {path:?} && document.readyState === 'complete'");
         self.wait_for(&format!("page {path}"), &script).await;
     }
@@ -251,7 +251,7 @@ impl Browser {
     }
 
     /// The HTTP status of the current document's response.
-    async fn status(&self) -> i64 {
+    pub(crate) async fn status(&self) -> i64 {
         let v = self.js("return performance.getEntriesByType('navigation')[0].responseStatus").await;
         v.as_i64().unwrap_or_else(|| panic!("no navigation status: {v}"))
     }
@@ -276,7 +276,7 @@ impl Browser {
         path
     }
 
-    async fn sign_in(&self, app: &TestApp, email: &str) {
+    pub(crate) async fn sign_in(&self, app: &TestApp, email: &str) {
         self.goto(&app.url("/login")).await;
         self.type_into("input[name=email]", email).await;
         self.type_into("input[name=password]", PASSWORD).await;
@@ -327,7 +327,7 @@ fn truthy(v: &Value) -> bool {
 }
 
 /// A browser and a fresh app on the backend, or `None` when either is missing (announced).
-async fn setup(backend: Backend, screen: Screen) -> Option<(TestApp, Browser)> {
+pub(crate) async fn setup(backend: Backend, screen: Screen) -> Option<(TestApp, Browser)> {
     let driver = driver()?;
     let app = spawn_app(backend).await?;
     let browser = Browser::open(driver, screen).await;
@@ -385,11 +385,19 @@ mod sign_in_switch_language_sign_out {
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        rally_no_browser,
+        ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+    )]
     async fn sqlite() {
         sign_in_switch_language_sign_out(Backend::Sqlite).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        rally_no_browser,
+        ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+    )]
     async fn postgres() {
         sign_in_switch_language_sign_out(Backend::Postgres).await;
     }
@@ -398,6 +406,10 @@ mod sign_in_switch_language_sign_out {
 /// A form submitted without its hidden `csrf` field is refused and changes nothing;
 /// the same form with the field works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn form_without_csrf_token_is_rejected() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
     let user = app.named_user("jun@rally.test", "李军", "rep", Some("华南")).await;
@@ -433,6 +445,10 @@ async fn form_without_csrf_token_is_rejected() {
 /// A person named with a `<script>` tag is shown as that text, never run,
 /// on the team pages and in the shell when that person signs in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn script_in_a_name_is_shown_as_text() {
     const NAME: &str = "<script>window.__pwned=1</script>明";
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
@@ -462,6 +478,10 @@ async fn script_in_a_name_is_shown_as_text() {
 /// On a 375-pixel-wide phone the pages fit: tables scroll inside their box,
 /// the page itself never scrolls sideways.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn pages_fit_a_phone() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Phone).await else { return };
     let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
@@ -488,6 +508,10 @@ async fn pages_fit_a_phone() {
 /// The main pages load htmx and break no Content-Security-Policy rule: the
 /// console shows no errors and no element carries an inline `style`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn main_pages_keep_the_content_security_policy() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
     let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
@@ -530,6 +554,10 @@ async fn main_pages_keep_the_content_security_policy() {
 /// count, changing the field swaps in the operators that fit it, a value
 /// the parser rejects is marked at its position, and "apply" filters the list.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn segment_builder_counts_live() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
     let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
@@ -630,6 +658,10 @@ async fn segment_builder_counts_live() {
 /// A lead creates a campaign from the UI, generates its target list and edits
 /// the breakdown, as the planning issue's browser check asks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn a_lead_plans_a_campaign() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
     let lead = app.named_user("qiang@rally.test", "周强", "lead", None).await;

@@ -125,6 +125,7 @@ fn demo_twice_changes_nothing_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
 async fn demo_twice_changes_nothing_on_postgres() {
     let Some((url, _)) = fresh_database(Backend::Postgres).await else { return };
     let dir = tempfile::tempdir().unwrap();

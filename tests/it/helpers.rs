@@ -112,6 +112,7 @@ macro_rules! backend_test {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
             async fn postgres() {
                 $crate::helpers::run_on($crate::helpers::Backend::Postgres, |$app| async move $body).await;
             }

@@ -93,6 +93,7 @@ GET  /campaigns/{campaign}                         200 200 200 200 200 200 200
 POST /campaigns/{campaign}                         ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/edit                    200 200 403 200 403 403 403
 POST /campaigns/{campaign}/milestones/kickoff_held  ok  ok  403 ok  403 403 403
+POST /campaigns/{campaign}/activate                ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/breakdown               200 200 200 200 200 200 200
 POST /campaigns/{campaign}/breakdown               ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/members                 200 200 200 200 200 200 200
@@ -128,7 +129,7 @@ POST /scripts/{missing}                            404 404 403 404 403 403 403
 POST /scripts/{missing}/delete                     404 404 403 404 403 403 403
 GET  /customers/{customer}/campaigns               200 200 200 200 200 200 200
 GET  /campaigns/{campaign}/activate                200 200 403 200 403 403 403
-POST /campaigns/{campaign}/activate                ok  ok  403 ok  403 403 403
+POST /campaigns/{campaign}/activate/confirm        ok  ok  403 ok  403 403 403
 ";
 
 /// Routes that anyone may open without signing in.

@@ -2,7 +2,7 @@
 //! first rows, every bad row; change the mapping, choose the options) →
 //! confirm → result. The file waits in the database between the steps
 //! (`ops::uploads`), so any server instance can serve the next one.
-//! Multipart forms carry their CSRF token in the action URL (`?csrf=`).
+//! Multipart forms carry their CSRF token as their first field (see `session::page_guard`).
 
 use askama::Template;
 use axum::Form;

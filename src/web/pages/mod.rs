@@ -21,13 +21,13 @@ mod account;
 mod campaigns;
 mod customer_detail;
 mod customer_forms;
-mod customers;
+pub(crate) mod customers;
 mod docs;
 mod execution;
-mod forms;
+pub(crate) mod forms;
 mod home;
 mod imports;
-mod segment_builder;
+pub(crate) mod segment_builder;
 mod settings;
 mod team;
 
@@ -113,7 +113,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/campaigns/{id}/standup", get(execution::standup::page))
         .route("/campaigns/{id}/standup/board", get(execution::standup::board_only))
         .route("/campaigns/{id}/requests", get(execution::requests::of_campaign).post(execution::requests::create))
-        .route("/campaigns/{id}/activate", get(execution::requests::activate_form).post(execution::requests::activate))
+        .route("/campaigns/{id}/activate", get(execution::requests::activate_form).post(campaigns::plan::activate))
+        .route("/campaigns/{id}/activate/confirm", post(execution::requests::activate))
         .route("/campaigns/{id}/blockers", get(execution::team_work::of_campaign).post(execution::team_work::raise))
         .route("/campaigns/{id}/playbook", get(execution::playbook::page).post(execution::playbook::save))
         .route("/blockers/{id}", post(execution::team_work::act))

@@ -284,8 +284,16 @@ pub async fn update(
     let confirm_unready = input.confirm_unready;
     let (fields, version) = input.fields()?;
     let version = if_match(&headers)?.or(version);
-    ops::campaigns::update_with(&state.store, &actor, id, version, fields, confirm_unready).await?;
-    Ok(Json(to_api(ops::campaigns::get(&state.store, &actor, id).await?)))
+    let result = ops::campaigns::update_with(&state.store, &actor, id, version, fields, confirm_unready).await;
+    let now = to_api(ops::campaigns::get(&state.store, &actor, id).await?);
+    match result {
+        Ok(()) => Ok(Json(now)),
+        // `current` as GET shows it (`budget`, `goals`, owners' emails), not the stored row.
+        Err(crate::ops::OpsError::Stale { current_version, .. }) => {
+            Err(ApiError::stale(current_version, serde_json::json!(now)))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]

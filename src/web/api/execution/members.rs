@@ -53,7 +53,7 @@ pub fn task_out(t: crate::store::execution::tasks::Task) -> TaskOut {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct MemberOut {
+pub struct MemberDetail {
     pub campaign_id: i64,
     pub customer_id: i64,
     pub customer_name: String,
@@ -84,8 +84,8 @@ pub struct MemberOut {
     pub version: i64,
 }
 
-pub fn member_out(m: MemberRecord) -> MemberOut {
-    MemberOut {
+pub fn member_out(m: MemberRecord) -> MemberDetail {
+    MemberDetail {
         campaign_id: m.campaign_id,
         customer_id: m.customer_id,
         customer_name: m.customer_name,
@@ -115,12 +115,12 @@ pub fn member_out(m: MemberRecord) -> MemberOut {
 /// unassigned ones of their region.
 #[utoipa::path(get, operation_id = "execution_member", path = "/api/v1/campaigns/{id}/members/{customer_id}", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "OK", body = MemberOut), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = MemberDetail), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
     Path((id, customer_id)): Path<(String, String)>,
-) -> Result<Json<MemberOut>, ApiError> {
+) -> Result<Json<MemberDetail>, ApiError> {
     let (id, customer_id) = (parse_id(&id)?, parse_id(&customer_id)?);
     let view = ops::execution::members::get(&state.store, &actor, id, customer_id).await?;
     let mut out = member_out(view.member);
@@ -134,13 +134,13 @@ pub async fn get(
 /// same member, one wins; the other gets 409 naming who holds it.
 #[utoipa::path(post, operation_id = "execution_claim", path = "/api/v1/campaigns/{id}/members/{customer_id}/claim", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "Yours now", body = MemberOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
+    responses((status = 200, description = "Yours now", body = MemberDetail), (status = 403, description = "Your role may not do this", body = ErrorBody),
         (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Someone holds it; the message names them", body = ErrorBody)))]
 pub async fn claim(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
     Path((id, customer_id)): Path<(String, String)>,
-) -> Result<Json<MemberOut>, ApiError> {
+) -> Result<Json<MemberDetail>, ApiError> {
     let (id, customer_id) = (parse_id(&id)?, parse_id(&customer_id)?);
     Ok(Json(member_out(ops::execution::members::claim(&state.store, &actor, id, customer_id).await?)))
 }
@@ -156,7 +156,7 @@ pub struct AssigneeInput {
 #[utoipa::path(put, operation_id = "execution_set_assignee", path = "/api/v1/campaigns/{id}/members/{customer_id}/assignee", tag = "execution",
     request_body = AssigneeInput,
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "OK", body = MemberOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
+    responses((status = 200, description = "OK", body = MemberDetail), (status = 403, description = "Your role may not do this", body = ErrorBody),
         (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
 pub async fn set_assignee(
     State(state): State<AppState>,
@@ -164,7 +164,7 @@ pub async fn set_assignee(
     Path((id, customer_id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<MemberOut>, ApiError> {
+) -> Result<Json<MemberDetail>, ApiError> {
     let (id, customer_id) = (parse_id(&id)?, parse_id(&customer_id)?);
     authz::require(&actor, Permission::RunCampaigns)?;
     ops::execution::visible_member(&state.store, &actor, id, customer_id).await?;
@@ -188,7 +188,7 @@ pub struct StageInput {
 #[utoipa::path(put, operation_id = "execution_set_stage", path = "/api/v1/campaigns/{id}/members/{customer_id}/stage", tag = "execution",
     request_body = StageInput,
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "OK", body = MemberOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
+    responses((status = 200, description = "OK", body = MemberDetail), (status = 403, description = "Your role may not do this", body = ErrorBody),
         (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
 pub async fn set_stage(
     State(state): State<AppState>,
@@ -196,7 +196,7 @@ pub async fn set_stage(
     Path((id, customer_id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<MemberOut>, ApiError> {
+) -> Result<Json<MemberDetail>, ApiError> {
     let (id, customer_id) = (parse_id(&id)?, parse_id(&customer_id)?);
     authz::require(&actor, Permission::RunCampaigns)?;
     ops::execution::visible_member(&state.store, &actor, id, customer_id).await?;
