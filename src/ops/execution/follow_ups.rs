@@ -65,6 +65,7 @@ struct Checked {
     occurred_on: NaiveDate,
     channel: Channel,
     contact_id: Option<i64>,
+    contact_name: Option<String>,
     new_contact: Option<NewContact>,
     summary: String,
     feedback_kind: FeedbackKind,
@@ -204,7 +205,11 @@ async fn check(store: &Store, m: &MemberRecord, input: &FollowUpInput) -> OpsRes
     let feedback = optional_text("feedback", input.feedback.as_deref().unwrap_or(""), 2000)?;
     let (next_action_on, next_action_at, next_action) =
         next_action(input.next_action_on, input.next_action_at.as_deref(), input.next_action.as_deref(), occurred_on)?;
-    let lost_reasons = super::settings(store).await?.lost_reasons;
+    // The team's lost reasons are read only when a reason is given.
+    let lost_reasons = match input.lost_reason.as_deref().map(str::trim) {
+        Some(r) if !r.is_empty() => super::settings(store).await?.lost_reasons,
+        _ => Vec::new(),
+    };
     let (to, order_amount_fen, lost_reason) = stage_outcome(m, input, &lost_reasons)?;
     let new_contact = match &input.new_contact {
         Some(c) if !c.name.trim().is_empty() => {
@@ -218,14 +223,14 @@ async fn check(store: &Store, m: &MemberRecord, input: &FollowUpInput) -> OpsRes
         }
         _ => None,
     };
-    let contact_id = match input.contact_id.filter(|_| new_contact.is_none()) {
-        None => None,
+    let (contact_id, contact_name) = match input.contact_id.filter(|_| new_contact.is_none()) {
+        None => (None, new_contact.as_ref().map(|c| c.name.clone())),
         Some(id) => {
-            let found = store.contacts_of(m.customer_id).await?.into_iter().any(|c| c.id == id);
-            if !found {
+            let found = store.contacts_of(m.customer_id).await?.into_iter().find(|c| c.id == id);
+            let Some(contact) = found else {
                 return Err(OpsError::invalid("contact_id", "not a contact of this customer"));
-            }
-            Some(id)
+            };
+            (Some(id), Some(contact.name))
         }
     };
     let pain_points = input.pain_points.as_deref().map(|p| labels("pain_points", p)).transpose()?;
@@ -234,6 +239,7 @@ async fn check(store: &Store, m: &MemberRecord, input: &FollowUpInput) -> OpsRes
         occurred_on,
         channel,
         contact_id,
+        contact_name,
         new_contact,
         summary,
         feedback_kind,
@@ -286,6 +292,8 @@ pub struct Saved {
     pub id: i64,
     pub stage: Stage,
     pub task_done: Option<i64>,
+    /// The follow-up as written (no read back).
+    pub follow_up: FollowUp,
 }
 
 /// Logs a follow-up on a campaign member (its assignee, or a lead).
@@ -296,16 +304,25 @@ pub async fn create(
     customer_id: i64,
     input: FollowUpInput,
 ) -> OpsResult<Saved> {
+    let m = loggable_member(store, actor, campaign_id, customer_id).await?;
+    create_for(store, actor, m, input).await
+}
+
+/// [`create`] for a member just read by [`loggable_member`] (the API checks
+/// who asks before it reads the body, and saves the second read).
+pub async fn create_for(store: &Store, actor: &Actor, member: MemberRecord, input: FollowUpInput) -> OpsResult<Saved> {
     authz::require(actor, Permission::LogFollowUps)?;
     let rules = crate::ops::customers::tier_rules(store).await?;
+    let (campaign_id, customer_id) = (member.campaign_id, member.customer_id);
     // The member is read and checked outside the write, which then applies
     // only if the member is unchanged (its version); a concurrent change
     // re-runs the checks on the new state.
+    let mut first = Some(member);
     for _ in 0..3 {
-        let m = super::visible_member(store, actor, campaign_id, customer_id).await?;
-        if !can_work(actor, &m) {
-            return Err(OpsError::Forbidden);
-        }
+        let m = match first.take() {
+            Some(m) => m,
+            None => loggable_member(store, actor, campaign_id, customer_id).await?,
+        };
         let c = check(store, &m, &input).await?;
         if let Some(saved) = write(store, actor, &m, c, i64::from(rules.s_min_interactions)).await? {
             return Ok(saved);
@@ -414,7 +431,36 @@ async fn write(store: &Store, actor: &Actor, m: &MemberRecord, c: Checked, s_min
         .await?;
     }
     tx.commit().await?;
-    Ok(Some(Saved { id, stage: c.to, task_done }))
+    let follow_up = FollowUp {
+        id,
+        campaign_id: record.campaign_id,
+        member_id: record.member_id,
+        customer_id: record.customer_id,
+        customer_name: m.customer_name.clone(),
+        industry: m.industry.clone(),
+        interaction_id,
+        contact_id,
+        contact_name: c.contact_name,
+        occurred_at: record.occurred_at,
+        occurred_on: record.occurred_on,
+        channel: record.channel,
+        summary: record.summary,
+        feedback_kind: record.feedback_kind,
+        feedback: record.feedback,
+        next_action_on: record.next_action_on,
+        next_action_at: record.next_action_at,
+        next_action: record.next_action,
+        stage_before: record.stage_before,
+        stage_after: record.stage_after,
+        order_amount_fen: record.order_amount_fen,
+        lost_reason: record.lost_reason,
+        created_by: Some(actor.id),
+        created_by_email: Some(actor.email.clone()),
+        created_by_name: Some(actor.name.clone()),
+        created_at: now,
+        version: 1,
+    };
+    Ok(Some(Saved { id, stage: c.to, task_done, follow_up }))
 }
 
 /// Replaces a customer's pain points from the follow-up form (audited as a
@@ -651,9 +697,20 @@ pub async fn recent(
 
 /// Authorization and visibility only, before a request body is read.
 pub async fn check_loggable(store: &Store, actor: &Actor, campaign_id: i64, customer_id: i64) -> OpsResult<()> {
+    loggable_member(store, actor, campaign_id, customer_id).await.map(|_| ())
+}
+
+/// The member if `actor` may log follow-ups on it: 403 without the
+/// permission or when it is someone else's to work, 404 when invisible.
+pub async fn loggable_member(
+    store: &Store,
+    actor: &Actor,
+    campaign_id: i64,
+    customer_id: i64,
+) -> OpsResult<MemberRecord> {
     authz::require(actor, Permission::LogFollowUps)?;
     let m = super::visible_member(store, actor, campaign_id, customer_id).await?;
-    if can_work(actor, &m) { Ok(()) } else { Err(OpsError::Forbidden) }
+    if can_work(actor, &m) { Ok(m) } else { Err(OpsError::Forbidden) }
 }
 
 /// Authorization and visibility of an edit, before a request body is read.

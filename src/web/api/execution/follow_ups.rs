@@ -180,16 +180,15 @@ pub async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<FollowUpOut>), ApiError> {
     let (id, customer_id) = (parse_id(&id)?, parse_id(&customer_id)?);
-    ops::execution::follow_ups::check_loggable(&state.store, &actor, id, customer_id).await?;
+    let member = ops::execution::follow_ups::loggable_member(&state.store, &actor, id, customer_id).await?;
     let input: FollowUpInputIo = parse_body(&headers, &body)?;
     if let Some(a) = input.order_amount
         && (!a.is_finite() || a < 0.0)
     {
         return Err(ApiError::invalid("order_amount", "the order amount is CNY from 0"));
     }
-    let saved = ops::execution::follow_ups::create(&state.store, &actor, id, customer_id, input.into_input()).await?;
-    let f = ops::execution::follow_ups::get(&state.store, &actor, saved.id).await?;
-    Ok((StatusCode::CREATED, Json(follow_up_out(f))))
+    let saved = ops::execution::follow_ups::create_for(&state.store, &actor, member, input.into_input()).await?;
+    Ok((StatusCode::CREATED, Json(follow_up_out(saved.follow_up))))
 }
 
 /// One follow-up.
