@@ -52,6 +52,19 @@ pub enum Command {
     /// The official working-day calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Copy the SQLite database into a new FILE, safely while servers run (PostgreSQL: use pg_dump).
+    Backup {
+        /// The backup file to create; an existing file is never overwritten.
+        file: std::path::PathBuf,
+    },
+    /// Restore a backup FILE onto the SQLite database of --database-url (PostgreSQL: use pg_restore).
+    Restore {
+        /// A file made by `rally backup`.
+        file: std::path::PathBuf,
+        /// Replace a database that already holds data (stop its servers first).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,6 +223,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 let status = if cal.covers(year) { "official" } else { "not announced (Mon-Fri assumed)" };
                 println!("{year}  {status:<32} {source}");
             }
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let report = ops::backup::backup(&url, &file).await?;
+            println!(
+                "backed up {url} to {} ({:.1} MB): {}",
+                file.display(),
+                report.bytes as f64 / 1_048_576.0,
+                report.contents
+            );
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let report = ops::backup::restore(&file, &url, force).await?;
+            let replaced = if report.replaced { ", replacing the database that was there" } else { "" };
+            println!(
+                "restored {} onto {url} ({} migration(s) applied{replaced}): {}",
+                file.display(),
+                report.migrated,
+                report.contents
+            );
             Ok(())
         }
         Command::Token(TokenCommand::Create { email, name }) => {

@@ -248,7 +248,7 @@ pub async fn delete(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
 
 /// Authorization and visibility only, before a request body is even read.
 pub async fn check(store: &Store, actor: &Actor, id: i64, permission: Permission) -> OpsResult<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     editable(&mut tx, actor, id, permission).await.map(|_| ())
 }
 
@@ -256,7 +256,7 @@ pub async fn check(store: &Store, actor: &Actor, id: i64, permission: Permission
 /// form, if `actor` may edit it; private notes are blanked for roles that
 /// may not read them.
 pub async fn for_edit(store: &Store, actor: &Actor, id: i64) -> OpsResult<CustomerRecord> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     let mut record = editable(&mut tx, actor, id, Permission::WriteCustomers).await?;
     if !authz::allows(actor.role, Permission::ReadCustomerNotes) {
         record.notes.clear();

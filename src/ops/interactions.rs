@@ -191,18 +191,18 @@ pub fn choices() -> (Vec<Channel>, Vec<InteractionKind>) {
 
 /// Authorization and visibility only, before a request body is even read.
 pub async fn check(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     load(&mut tx, store, actor, id).await.map(|_| ())
 }
 
 /// May `actor` log interactions on this customer?
 pub async fn check_customer(store: &Store, actor: &Actor, customer_id: i64) -> OpsResult<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     loggable(&mut tx, store, actor, customer_id).await
 }
 
 /// One interaction for its edit form, if `actor` may correct it.
 pub async fn for_edit(store: &Store, actor: &Actor, id: i64) -> OpsResult<Interaction> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     load(&mut tx, store, actor, id).await
 }

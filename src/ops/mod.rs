@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod backup;
 pub mod calendar;
 pub mod campaigns;
 pub mod contacts;

@@ -272,8 +272,9 @@ pub async fn set_regions(store: &Store, actor: &Actor, regions: Vec<String>) -> 
     if clean.is_empty() || clean.len() > 50 {
         return Err(OpsError::invalid("regions", "give between 1 and 50 regions"));
     }
-    let before = store.regions().await?;
+    // Read under the write turn, so the audit's "before" is what this change replaced.
     let mut tx = store.begin().await?;
+    let before = store.regions().await?;
     user_store::replace_regions(&mut tx, &clean).await?;
     audit::record(
         &mut tx,

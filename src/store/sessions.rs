@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::users::{USER_COLUMNS_U, User, UserRow, user_from_row};
-use super::{Store, StoreResult, on_db};
+use super::{Store, StoreResult, on_db, on_write};
 
 pub struct SessionRecord {
     pub user: User,
@@ -31,13 +31,13 @@ impl Store {
     ) -> StoreResult<()> {
         let sql = "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
                    VALUES ($1, $2, $3, $4, $4, $5)";
-        on_db!(self, pool => sqlx::query(sql)
+        on_write!(self, conn => sqlx::query(sql)
             .bind(id_hash)
             .bind(user_id)
             .bind(csrf_token)
             .bind(Utc::now())
             .bind(expires_at)
-            .execute(pool)
+            .execute(&mut **conn)
             .await?
             .rows_affected());
         Ok(())
@@ -79,20 +79,20 @@ impl Store {
     /// Slides the expiry of an active session forward.
     pub async fn touch_session(&self, id_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<()> {
         let sql = "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1";
-        on_db!(self, pool => sqlx::query(sql).bind(id_hash).bind(now).bind(expires_at).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(id_hash).bind(now).bind(expires_at).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
         let sql = "DELETE FROM sessions WHERE id_hash = $1";
-        on_db!(self, pool => sqlx::query(sql).bind(id_hash).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(id_hash).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
     /// Ends every session of a user except `keep` (after a password change).
     pub async fn delete_sessions_of(&self, user_id: i64, keep: Option<&str>) -> StoreResult<()> {
         let sql = "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2";
-        on_db!(self, pool => sqlx::query(sql).bind(user_id).bind(keep.unwrap_or("")).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(user_id).bind(keep.unwrap_or("")).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
@@ -121,11 +121,11 @@ impl Store {
                                    ELSE sign_in_throttle.failures + 1 END, \
                    last_failure_at = $2 \
                    RETURNING failures";
-        Ok(on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql)
+        Ok(on_write!(self, conn => sqlx::query_scalar::<_, i64>(sql)
             .bind(key)
             .bind(now)
             .bind(forget_before)
-            .fetch_one(pool)
+            .fetch_one(&mut **conn)
             .await?))
     }
 
@@ -133,14 +133,14 @@ impl Store {
     /// counted meanwhile (its own, longer, wait wins).
     pub async fn throttle_block(&self, key: &str, failures: i64, until: DateTime<Utc>) -> StoreResult<()> {
         let sql = "UPDATE sign_in_throttle SET blocked_until = $3 WHERE key = $1 AND failures = $2";
-        on_db!(self, pool => sqlx::query(sql).bind(key).bind(failures).bind(until).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(key).bind(failures).bind(until).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
     /// Forgets the failures of `key` (after the right password).
     pub async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
         let sql = "DELETE FROM sign_in_throttle WHERE key = $1";
-        on_db!(self, pool => sqlx::query(sql).bind(key).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(key).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
@@ -150,21 +150,21 @@ impl Store {
         let sql = "UPDATE sign_in_throttle SET failures = failures - 1, \
                    blocked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE blocked_until END \
                    WHERE key = $1 AND failures > 0";
-        on_db!(self, pool => sqlx::query(sql).bind(key).bind(free).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(key).bind(free).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
     /// Housekeeping: drops expired sessions and forgotten throttle counts.
     pub async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<()> {
-        on_db!(self, pool => {
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await?;
+        on_write!(self, conn => {
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&mut **conn).await?;
             sqlx::query(
                 "DELETE FROM sign_in_throttle WHERE last_failure_at <= $1 \
                  AND (blocked_until IS NULL OR blocked_until <= $2)",
             )
             .bind(now - crate::domain::throttle::FORGET_AFTER)
             .bind(now)
-            .execute(pool)
+            .execute(&mut **conn)
                 .await?
                 .rows_affected()
         });

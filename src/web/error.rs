@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::ops::OpsError;
+use crate::store::StoreError;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -123,12 +124,20 @@ impl From<OpsError> for ApiError {
             // Handlers replace `current` with the GET shape (`ApiError::stale`);
             // this is the fallback for any that does not.
             OpsError::Stale { current_version, current } => ApiError::stale(current_version, current),
-            OpsError::Store(crate::store::StoreError::NotFound) => ApiError::not_found(),
-            OpsError::Store(crate::store::StoreError::Conflict(what)) => ApiError::new(
+            OpsError::Store(StoreError::NotFound) => ApiError::not_found(),
+            // PostgreSQL rolled the transaction back for a concurrent one (deadlock, serialization).
+            OpsError::Store(StoreError::Conflict(what)) if what == crate::store::CONCURRENT_CHANGE => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", "a concurrent change got in the way; try again")
+            }
+            OpsError::Store(StoreError::Conflict(what)) => ApiError::new(
                 StatusCode::CONFLICT,
                 "conflict",
                 format!("this conflicts with an existing record ({what})"),
             ),
+            OpsError::Store(e @ StoreError::Busy) => ApiError {
+                retry_after: Some(5),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
+            },
             OpsError::Store(e) => internal(&e),
             OpsError::Other(e) => internal(&*e),
         }

@@ -688,6 +688,7 @@ backend_test!(stale_versions_conflict_and_edits_are_audited, |app| {
     let mut tx = app.store.begin().await.unwrap();
     let rewrite = rally_sql(&mut tx, "UPDATE audit_log SET actor_email = 'nobody'").await;
     assert!(rewrite.is_err(), "audit rows must not be updatable");
+    drop(tx); // one write transaction at a time
     let mut tx = app.store.begin().await.unwrap();
     assert!(rally_sql(&mut tx, "DELETE FROM audit_log").await.is_err(), "audit rows must not be deletable");
 });

@@ -70,7 +70,11 @@ backend_test!(a_lead_plans_a_campaign_in_the_browser, |app| {
 
     // The breakdown: a proposal summing to 10, then the team's own rows.
     let (_, breakdown) = page(&lead, &app, &format!("/campaigns/{id}/breakdown")).await;
-    assert!(breakdown.contains("data-total=\"10\""), "the proposal sums to the goal");
+    assert!(
+        breakdown.contains("data-total-of=\"breakdown.target\" data-total=\"10\""),
+        "the proposal sums to the goal"
+    );
+    assert!(!breakdown.contains("data-mismatch"), "targets, orders and sales of the proposal add up to the goals");
     let rows = |a: &'static str, b: &'static str| {
         vec![
             ("csrf", csrf.clone()),
@@ -85,7 +89,7 @@ backend_test!(a_lead_plans_a_campaign_in_the_browser, |app| {
             ("region", "华北".to_owned()),
             ("target_customers", b.to_owned()),
             ("expected_conversion", "40".to_owned()),
-            ("sales_target", "150000".to_owned()),
+            ("sales_target", "350000".to_owned()),
             ("key_customers", "C工程(建筑)".to_owned()),
             ("resource_needs", "需技术支持演示".to_owned()),
         ]
@@ -126,6 +130,27 @@ backend_test!(a_lead_plans_a_campaign_in_the_browser, |app| {
     let (status, _, _) =
         post(&rep, &app, &format!("/campaigns/{id}/members/generate"), &[("csrf", rep_csrf.as_str())]).await;
     assert_eq!(status, 403);
+    // Their breakdown row only, with nothing to edit and no team totals.
+    let (_, theirs) = page(&rep, &app, &format!("/campaigns/{id}/breakdown")).await;
+    assert_eq!(theirs.matches("data-row=").count(), 1, "one row: theirs");
+    assert!(theirs.contains("需延长活动期限至下月5日") && !theirs.contains("需技术支持演示"));
+    assert!(!theirs.contains("<input name=\"target_customers\"") && !theirs.contains("data-save"));
+    assert!(!theirs.contains("data-total-of"), "no team totals for a rep");
+
+    // The lead adds a row and removes one without saving; the page keeps what was typed.
+    let mut form = rows("4", "6");
+    form.push(("add", "1".to_owned()));
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, html) = post(&lead, &app, &format!("/campaigns/{id}/breakdown"), &refs).await;
+    assert_eq!(status, 200);
+    assert_eq!(html.matches("data-row=").count(), 3, "a blank third row");
+    let mut form = rows("4", "6");
+    form.push(("drop", "0".to_owned()));
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (_, _, html) = post(&lead, &app, &format!("/campaigns/{id}/breakdown"), &refs).await;
+    assert_eq!(html.matches("data-row=").count(), 1);
+    assert!(html.contains("需技术支持演示") && !html.contains("需延长活动期限至下月5日"), "the first row is gone");
+    assert_eq!(app.store.breakdown(id).await.unwrap().len(), 2, "nothing saved yet");
 });
 
 backend_test!(campaign_pages_render_for_every_role, |app| {

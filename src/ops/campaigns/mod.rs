@@ -434,8 +434,9 @@ pub async fn set_milestone(
     {
         return Err(OpsError::invalid("done_on", "a milestone cannot be done in the future"));
     }
-    let before = store.milestones(id).await?.into_iter().find(|m| m.key == key);
+    // Read under the write turn, so the audit's "before" is what this change replaced.
     let mut tx = store.begin().await?;
+    let before = store.milestones(id).await?.into_iter().find(|m| m.key == key);
     campaign_store::set_milestone(&mut tx, id, key, planned_on, done_on).await?;
     audit_change(
         &mut tx,

@@ -215,7 +215,7 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code: `unauthorized`, `invalid_token`, `forbidden`, `not_found`, `invalid`, `conflict`, `version_conflict`, `csrf`, `throttled`, `bad_request`, `method_not_allowed`, `too_large`, `unsupported_media_type`, `internal`; imports add `rejected_rows`, `file_*` (unreadable file) and `column_missing`.
+    /// Stable machine-readable code: `unauthorized`, `invalid_token`, `forbidden`, `not_found`, `invalid`, `conflict`, `version_conflict`, `csrf`, `throttled`, `busy` (503 with `Retry-After`: the database's write lock stayed taken too long), `bad_request`, `method_not_allowed`, `too_large`, `unsupported_media_type`, `internal`; imports add `rejected_rows`, `file_*` (unreadable file) and `column_missing`.
     pub code: String,
     /// For people; quoted values in it are shortened.
     pub message: String,

@@ -199,8 +199,8 @@ pub struct Regions {
 /// The team's sales regions.
 #[utoipa::path(get, operation_id = "settings_regions", path = "/api/v1/settings/regions", tag = "team",
     responses((status = 200, description = "OK", body = Regions), (status = 401, description = "No or invalid credentials", body = super::ErrorBody)))]
-pub async fn regions(State(state): State<AppState>, ApiAuth(_actor): ApiAuth) -> Result<Json<Regions>, ApiError> {
-    Ok(Json(Regions { regions: state.store.regions().await.map_err(crate::ops::OpsError::from)? }))
+pub async fn regions(State(state): State<AppState>, ApiAuth(actor): ApiAuth) -> Result<Json<Regions>, ApiError> {
+    Ok(Json(Regions { regions: ops::team::regions(&state.store, &actor).await? }))
 }
 
 /// Replace the list of sales regions (admin).

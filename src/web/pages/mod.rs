@@ -42,6 +42,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/settings/password", post(account::change_password))
         .route("/settings/tokens", get(account::tokens).post(account::create_token))
         .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/settings/team", get(settings::index))
         .route("/settings/tiers", get(settings::tiers::page).post(settings::tiers::save))
         .route("/customers", get(customers::list).post(customer_forms::create))
         .route("/customers/new", get(customer_forms::new_form))
@@ -251,6 +252,10 @@ pub struct Flash {
     pub text: String,
 }
 
+/// The team-wide settings (tiers, phases, calendar, regions): the section
+/// their pages belong to.
+pub const TEAM_SETTINGS: &str = "/settings/team";
+
 pub struct NavItem {
     pub href: &'static str,
     pub key: &'static str,
@@ -285,7 +290,9 @@ impl Shell {
         Shell { t, title: t.get(title_key).to_owned(), actor, csrf: csrf.to_owned(), path: path.to_owned(), flash }
     }
 
-    /// The main navigation; later areas (campaigns, follow-ups, reviews) plug in here.
+    /// The main navigation: the work (dashboard, campaigns, customers, team)
+    /// and, for those who change team-wide settings, 设置. Personal settings,
+    /// API tokens and the API reference live in the user menu.
     pub fn nav(&self) -> Vec<NavItem> {
         let mut items = vec![("/", "nav.dashboard")];
         // Execution: the day for those who follow up, the queue for those who supply.
@@ -302,11 +309,9 @@ impl Shell {
             ("/scripts", "nav.scripts"),
             ("/team", "nav.team"),
         ]);
-        items.extend([
-            ("/settings/tokens", "nav.tokens"),
-            ("/api/docs", "nav.api_docs"),
-            ("/settings", "nav.settings"),
-        ]);
+        if self.actor.as_ref().is_some_and(|a| authz::allows(a.role, Permission::ManageSettings)) {
+            items.push((TEAM_SETTINGS, "nav.team_settings"));
+        }
         // The longest matching prefix is the current section.
         let current = items
             .iter()
@@ -376,6 +381,8 @@ pub fn error_page(headers: &HeaderMap, session: Option<(&Actor, &str)>, err: Api
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
             shell.t.fill("error.invalid", &[("message", &err.message)])
         }
+        StatusCode::CONFLICT => shell.t.get("error.conflict").to_owned(),
+        StatusCode::SERVICE_UNAVAILABLE => shell.t.get("error.busy").to_owned(),
         _ => shell.t.get("error.internal").to_owned(),
     };
     shell.title = shell.t.get("error.title").to_owned();
