@@ -9,6 +9,7 @@ use rally::ops;
 use serde_json::Value;
 
 use crate::browser::{Screen, setup};
+use crate::helpers::Backend;
 use crate::page_routes::{POLICY, ROLES};
 
 const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/node_modules/axe-core/axe.min.js");
@@ -31,7 +32,10 @@ fn is_whole_page(path: &str) -> bool {
         || path.contains("segment-preview")
         || path.contains("segment-builder")
         || path.contains("tier-counts")
-        || path.ends_with("/export"))
+        || path.ends_with("/export")
+        || path.ends_with("/panel")
+        || path.ends_with("/standup/board")
+        || (path.starts_with("/customers/") && path.ends_with("/campaigns")))
 }
 
 /// Runs axe and answers the violations and how many rules passed (so a run
@@ -40,8 +44,8 @@ const RUN_AXE: &str = "return axe.run(document, { runOnly: { type: 'tag', values
     .then(r => ({ passes: r.passes.length, violations: r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
         nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' ')) })) }))";
 
-async fn check_every_page(screen: Screen) {
-    let Some((app, browser)) = setup(crate::helpers::Backend::Sqlite, screen).await else { return };
+async fn check_every_page(backend: Backend, screen: Screen) {
+    let Some((app, browser)) = setup(backend, screen).await else { return };
     let axe =
         std::fs::read_to_string(AXE).unwrap_or_else(|e| panic!("{AXE}: {e} (run `npm ci --prefix tests/browser`)"));
     ops::demo::load(&app.store, app.store.today()).await.expect("the demo data");
@@ -125,18 +129,29 @@ impl Ids {
         let today = app.store.today();
         let query = ops::customers::ListQuery { limit: 50, ..Default::default() };
         let (customers, _) = ops::customers::list(&app.store, actor, &query, today).await.unwrap();
+        let campaigns = ops::campaigns::list(&app.store, actor).await.unwrap();
+        let running = campaigns.iter().find(|v| v.campaign.status == CampaignStatus::Active).map(|v| v.campaign.id);
+        // Members of the running campaign first: their member pages then open too.
+        let mut candidates: Vec<i64> = match running {
+            Some(id) => {
+                let q = rally::store::campaigns::MemberQuery { limit: 50, ..Default::default() };
+                let members = ops::campaigns::members::members(&app.store, actor, id, q).await.unwrap_or_default();
+                members.into_iter().map(|m| m.customer_id).collect()
+            }
+            None => Vec::new(),
+        };
+        candidates.extend(customers.iter().map(|c| c.id));
         let mut ids = Ids { customer: None, contact: None, interaction: None, campaign: None, user: None };
         // A customer with a contact and a follow-up, so their pages show something.
-        for c in customers {
-            let contacts = ops::contacts::list(&app.store, actor, c.id).await.unwrap_or_default();
-            let history = ops::interactions::list(&app.store, actor, c.id, 5).await.unwrap_or_default();
+        for id in candidates {
+            let contacts = ops::contacts::list(&app.store, actor, id).await.unwrap_or_default();
+            let history = ops::interactions::list(&app.store, actor, id, 5).await.unwrap_or_default();
             if let (Some(k), Some(i)) = (contacts.first(), history.first()) {
-                ids = Ids { customer: Some(c.id), contact: Some(k.id), interaction: Some(i.id), ..ids };
+                ids = Ids { customer: Some(id), contact: Some(k.id), interaction: Some(i.id), ..ids };
                 break;
             }
         }
-        let campaigns = ops::campaigns::list(&app.store, actor).await.unwrap();
-        ids.campaign = campaigns.iter().find(|v| v.campaign.status == CampaignStatus::Active).map(|v| v.campaign.id);
+        ids.campaign = running;
         ids.user = app.store.user_by_email("boss@rally.example").await.unwrap().map(|u| u.id);
         ids
     }
@@ -158,22 +173,32 @@ impl Ids {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    rally_no_browser,
-    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
-)]
-#[cfg_attr(rally_no_axe, ignore = "axe-core is not installed (npm ci --prefix tests/browser)")]
-async fn every_page_fits_a_phone_and_passes_axe() {
-    check_every_page(Screen::Phone).await;
+macro_rules! page_check {
+    ($(#[$extra:meta])* $name:ident, $backend:expr, $screen:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        $(#[$extra])*
+        #[cfg_attr(
+            rally_no_browser,
+            ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+        )]
+        #[cfg_attr(rally_no_axe, ignore = "axe-core is not installed (npm ci --prefix tests/browser)")]
+        async fn $name() {
+            check_every_page($backend, $screen).await;
+        }
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    rally_no_browser,
-    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
-)]
-#[cfg_attr(rally_no_axe, ignore = "axe-core is not installed (npm ci --prefix tests/browser)")]
-async fn every_page_passes_axe_on_a_desk() {
-    check_every_page(Screen::Desktop).await;
-}
+page_check!(every_page_fits_a_phone_and_passes_axe_on_sqlite, Backend::Sqlite, Screen::Phone);
+page_check!(every_page_passes_axe_on_a_desk_on_sqlite, Backend::Sqlite, Screen::Desktop);
+page_check!(
+    #[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
+    every_page_fits_a_phone_and_passes_axe_on_postgres,
+    Backend::Postgres,
+    Screen::Phone
+);
+page_check!(
+    #[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
+    every_page_passes_axe_on_a_desk_on_postgres,
+    Backend::Postgres,
+    Screen::Desktop
+);
