@@ -454,3 +454,161 @@ backend_test!(a_worker_stopped_mid_send_is_taken_over_after_its_lease_with_the_s
     assert_eq!(run(&much_later, &rescuer, None).await.unwrap().done(), 0);
     assert_eq!(fakes.fakes.accepted("webhook").len(), 10);
 });
+
+/// The id of the channel named `name`.
+async fn channel_id_named(app: &TestApp, name: &str) -> i64 {
+    app.store.channels().await.unwrap().into_iter().find(|c| c.name == name).expect("the channel was saved").id
+}
+
+backend_test!(an_admin_configures_each_channel_in_the_pages_and_its_test_message_arrives_signed, |app| {
+    use crate::helpers::{get_page, post_form};
+    let fakes = receivers::start().await;
+    let smtp = receivers::start_smtp().await;
+    app.user("admin@example.com", "admin", None).await;
+    let browser = app.browser_session("admin@example.com").await;
+    let smtp_port = smtp.port.to_string();
+    let forms: Vec<(&str, Vec<(&str, String)>)> = vec![
+        (
+            "钉钉群",
+            vec![
+                ("kind", "dingtalk".into()),
+                ("url", fakes.dingtalk_url()),
+                ("secret", receivers::DINGTALK_SECRET.into()),
+            ],
+        ),
+        ("企业微信群", vec![("kind", "wecom".into()), ("url", fakes.wecom_url())]),
+        (
+            "飞书群",
+            vec![("kind", "feishu".into()), ("url", fakes.feishu_url()), ("secret", receivers::FEISHU_SECRET.into())],
+        ),
+        (
+            "CRM",
+            vec![
+                ("kind", "webhook".into()),
+                ("url", fakes.webhook_url()),
+                ("secret", receivers::WEBHOOK_SECRET.into()),
+            ],
+        ),
+        (
+            "邮件",
+            vec![
+                ("kind", "email".into()),
+                ("secret", receivers::SMTP_PASSWORD.into()),
+                ("smtp_host", "127.0.0.1".into()),
+                ("smtp_port", smtp_port.clone()),
+                ("smtp_tls", "none".into()),
+                ("smtp_username", receivers::SMTP_USER.into()),
+                ("smtp_from", "rally@example.com".into()),
+            ],
+        ),
+    ];
+    for (name, fields) in &forms {
+        let mut form: Vec<(&str, &str)> = vec![("name", name)];
+        form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+        let (status, location, body) = post_form(&browser, &app, "/settings/channels", &form).await;
+        assert_eq!((status, location.as_str()), (303, "/settings/channels?ok=channels.created"), "{name}: {body}");
+        let id = channel_id_named(&app, name).await;
+        let (status, _, page) = post_form(&browser, &app, &format!("/settings/channels/{id}/test"), &[]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("测试消息已送达"), "{name}: {page}");
+    }
+    for receiver in ["dingtalk", "wecom", "feishu", "webhook"] {
+        assert_eq!(fakes.fakes.accepted(receiver).len(), 1, "{receiver}: {:?}", fakes.fakes.received());
+    }
+    assert_eq!(smtp.mails.lock().unwrap().len(), 1);
+    // The page never shows a key or secret back.
+    let (_, page) = get_page(&browser, &app, "/settings/channels").await;
+    for secret in [
+        receivers::DINGTALK_TOKEN,
+        receivers::DINGTALK_SECRET,
+        receivers::WECOM_KEY,
+        receivers::FEISHU_TOKEN,
+        receivers::FEISHU_SECRET,
+        receivers::WEBHOOK_SECRET,
+        receivers::SMTP_PASSWORD,
+    ] {
+        assert!(!page.contains(secret), "the channels page shows a secret");
+    }
+    assert!(page.contains("钉钉自定义机器人") && page.contains("发送测试消息"));
+
+    // A robot that refuses its key: the page says so in the receiver's words,
+    // the job is dead, and once the key is fixed the admin sends it again.
+    let bad = format!("{}/cgi-bin/webhook/send?key=wrong-key", fakes.base());
+    post_form(&browser, &app, "/settings/channels", &[("name", "旧群"), ("kind", "wecom"), ("url", &bad)]).await;
+    let id = channel_id_named(&app, "旧群").await;
+    let (_, _, page) = post_form(&browser, &app, &format!("/settings/channels/{id}/test"), &[]).await;
+    assert!(page.contains("测试消息未送达") && page.contains("93000"), "{page}");
+    let (status, page) = get_page(&browser, &app, "/settings/jobs").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("invalid webhook url"), "{page}");
+    let job = page.split("/settings/jobs/").nth(1).and_then(|r| r.split('/').next()).unwrap().to_owned();
+    let (_, edit) = get_page(&browser, &app, &format!("/settings/channels/{id}")).await;
+    let version = edit.split("name=\"version\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_owned();
+    let fixed = fakes.wecom_url();
+    let (status, location, body) = post_form(
+        &browser,
+        &app,
+        &format!("/settings/channels/{id}"),
+        &[("name", "旧群"), ("url", &fixed), ("enabled", "on"), ("version", &version)],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (303, "/settings/channels?ok=channels.saved"), "{body}");
+    let (status, location, _) = post_form(&browser, &app, &format!("/settings/jobs/{job}/retry"), &[]).await;
+    assert_eq!((status, location.as_str()), (303, "/settings/jobs?ok=jobs.retried"));
+    run(&app.store, &Worker::new("t"), None).await.unwrap();
+    assert_eq!(fakes.fakes.accepted("wecom").len(), 2);
+    let (_, log) = get_page(&browser, &app, "/settings/deliveries?status=sent").await;
+    assert!(log.contains("rally-e") && log.contains("已送达"), "{log}");
+});
+
+backend_test!(the_bell_counts_unread_notifications_and_the_inbox_marks_them_read, |app| {
+    use crate::helpers::{get_page, post_form};
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let browser = app.browser_session("lead@example.com").await;
+    let (_, page) = get_page(&browser, &app, "/").await;
+    assert!(!page.contains("bell-count"), "no number without notifications");
+    for i in 0..3 {
+        event(&app.store, EventKind::PhaseDueSoon, &format!("bell-{i}"), vec![lead.id]).await;
+    }
+    let (_, page) = get_page(&browser, &app, "/").await;
+    assert!(page.contains("<span class=\"bell-count\">3</span>"), "{page}");
+    assert!(page.contains("通知（3 条未读）"));
+    let (status, inbox) = get_page(&browser, &app, "/inbox").await;
+    assert_eq!(status, 200);
+    assert!(inbox.contains("双十一新品A限时促销") && inbox.contains("共 3 条，3 条未读"), "{inbox}");
+    // Opening one marks it read and goes where it points.
+    let id = inbox
+        .split("action=\"/inbox/")
+        .skip(1)
+        .filter_map(|r| r.split('/').next())
+        .find(|s| s.parse::<i64>().is_ok())
+        .unwrap()
+        .to_owned();
+    let (status, location, _) =
+        post_form(&browser, &app, &format!("/inbox/{id}/read"), &[("open", "/campaigns/1")]).await;
+    assert_eq!((status, location.as_str()), (303, "/campaigns/1"));
+    assert_eq!(app.store.unread_count(lead.id).await.unwrap(), 2);
+    // Never to another site.
+    let (_, location, _) = post_form(&browser, &app, &format!("/inbox/{id}/read"), &[("open", "//evil.example")]).await;
+    assert_eq!(location, "/inbox");
+    let (status, location, _) = post_form(&browser, &app, "/inbox/read-all", &[]).await;
+    assert_eq!((status, location.as_str()), (303, "/inbox?ok=inbox.all_read"));
+    let (_, page) = get_page(&browser, &app, "/inbox?unread=1").await;
+    assert!(page.contains("暂无通知") && !page.contains("bell-count"), "{page}");
+
+    // Preferences: the mobile for @-mentions and a mail opt-out.
+    let (status, location, body) = post_form(
+        &browser,
+        &app,
+        "/settings/notifications",
+        &[("mobile", "138-0013-8000"), ("mail", "phase_due_soon")],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (303, "/settings/notifications?ok=notify_prefs.saved"), "{body}");
+    let prefs = app.store.notify_prefs(lead.id).await.unwrap();
+    assert_eq!(prefs.mobile, "13800138000");
+    assert_eq!(prefs.mail_optout, [EventKind::PhaseOverdue]);
+    let (status, _, body) = post_form(&browser, &app, "/settings/notifications", &[("mobile", "12345")]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("12345"), "what was typed is kept");
+});

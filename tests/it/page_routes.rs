@@ -131,6 +131,21 @@ POST /scripts/{missing}/delete                     404 404 403 404 403 403 403
 GET  /customers/{customer}/campaigns               200 200 200 200 200 200 200
 GET  /campaigns/{campaign}/activate                200 200 403 200 403 403 403
 POST /campaigns/{campaign}/activate/confirm        ok  ok  403 ok  403 403 403
+GET  /inbox                                        200 200 200 200 200 200 200
+POST /inbox/read-all                               ok  ok  ok  ok  ok  ok  ok
+POST /inbox/{missing}/read                         404 404 404 404 404 404 404
+GET  /settings/notifications                       200 200 200 200 200 200 200
+POST /settings/notifications                       ok  ok  ok  ok  ok  ok  ok
+GET  /settings/channels                            200 403 403 403 403 403 403
+POST /settings/channels                            ok  403 403 403 403 403 403
+POST /settings/channels/team                       ok  403 403 403 403 403 403
+GET  /settings/channels/{missing}                  404 403 403 403 403 403 403
+POST /settings/channels/{missing}                  404 403 403 403 403 403 403
+POST /settings/channels/{missing}/test             404 403 403 403 403 403 403
+POST /settings/channels/{missing}/delete           404 403 403 403 403 403 403
+GET  /settings/deliveries                          200 403 403 403 403 403 403
+GET  /settings/jobs                                200 403 403 403 403 403 403
+POST /settings/jobs/{missing}/retry                404 403 403 403 403 403 403
 ";
 
 /// Routes that anyone may open without signing in.

@@ -27,6 +27,7 @@ mod execution;
 pub(crate) mod forms;
 mod home;
 mod imports;
+mod notify;
 pub(crate) mod segment_builder;
 mod settings;
 mod team;
@@ -125,6 +126,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/scripts/{id}", post(execution::team_work::update_script))
         .route("/scripts/{id}/delete", post(execution::team_work::delete_script))
         .route("/customers/{id}/campaigns", get(execution::panels::customer_campaigns))
+        .route("/inbox", get(notify::inbox))
+        .route("/inbox/read-all", post(notify::mark_all_read))
+        .route("/inbox/{id}/read", post(notify::mark_read))
+        .route("/settings/notifications", get(notify::prefs).post(notify::save_prefs))
+        .route("/settings/channels", get(notify::channels).post(notify::create_channel))
+        .route("/settings/channels/team", post(notify::save_team))
+        .route("/settings/channels/{id}", get(notify::edit_channel).post(notify::update_channel))
+        .route("/settings/channels/{id}/test", post(notify::test_channel))
+        .route("/settings/channels/{id}/delete", post(notify::delete_channel))
+        .route("/settings/deliveries", get(notify::deliveries))
+        .route("/settings/jobs", get(notify::jobs))
+        .route("/settings/jobs/{id}/retry", post(notify::retry_job))
         .route_layer(middleware::from_fn_with_state(state, page_guard))
 }
 
@@ -134,6 +147,8 @@ pub struct Page {
     pub actor: Actor,
     pub csrf: String,
     pub t: &'static Texts,
+    /// The bell's number: the reader's unread notifications.
+    pub unread: Option<i64>,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -142,7 +157,9 @@ impl FromRequestParts<AppState> for Page {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let super::session::PageAuth(s) = super::session::PageAuth::from_request_parts(parts, state).await?;
         let t = texts(request_locale(&parts.headers, Some(&s.actor)));
-        Ok(Page { actor: s.actor, csrf: s.csrf, t })
+        // A failed count leaves the bell without a number; the page itself still answers.
+        let unread = crate::ops::notify::inbox::unread_count(&state.store, &s.actor).await.ok();
+        Ok(Page { actor: s.actor, csrf: s.csrf, t, unread })
     }
 }
 
@@ -156,6 +173,7 @@ impl Page {
             csrf: self.csrf.clone(),
             path: section.to_owned(),
             flash: None,
+            unread: self.unread,
         }
     }
 
@@ -270,6 +288,8 @@ pub struct Shell {
     pub title: String,
     pub path: String,
     pub flash: Option<Flash>,
+    /// Unread notifications for the bell (`None`: the bell without a number).
+    pub unread: Option<i64>,
 }
 
 impl Shell {
@@ -287,7 +307,15 @@ impl Shell {
         flash: Option<Flash>,
     ) -> Shell {
         let t = texts(request_locale(headers, actor.as_ref()));
-        Shell { t, title: t.get(title_key).to_owned(), actor, csrf: csrf.to_owned(), path: path.to_owned(), flash }
+        Shell {
+            t,
+            title: t.get(title_key).to_owned(),
+            actor,
+            csrf: csrf.to_owned(),
+            path: path.to_owned(),
+            flash,
+            unread: None,
+        }
     }
 
     /// The main navigation: the work (dashboard, campaigns, customers, team)
@@ -323,6 +351,23 @@ impl Shell {
 
     pub fn role_key(&self) -> &'static str {
         self.actor.as_ref().map_or("role.viewer", |a| role_key(a.role))
+    }
+
+    /// The bell's label for screen readers: "通知（3 条未读）".
+    pub fn bell_label(&self) -> String {
+        match self.unread {
+            Some(n) if n > 0 => self.t.fill("inbox.bell_unread", &[("count", &n.to_string())]),
+            _ => self.t.get("inbox.title").to_owned(),
+        }
+    }
+
+    /// The number on the bell; more than 99 shows as 99+.
+    pub fn bell_count(&self) -> Option<String> {
+        match self.unread {
+            Some(n) if n > 99 => Some("99+".to_owned()),
+            Some(n) if n > 0 => Some(n.to_string()),
+            _ => None,
+        }
     }
 
     pub fn path_encoded(&self) -> String {
