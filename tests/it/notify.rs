@@ -607,8 +607,118 @@ backend_test!(the_bell_counts_unread_notifications_and_the_inbox_marks_them_read
     assert_eq!((status, location.as_str()), (303, "/settings/notifications?ok=notify_prefs.saved"), "{body}");
     let prefs = app.store.notify_prefs(lead.id).await.unwrap();
     assert_eq!(prefs.mobile, "13800138000");
-    assert_eq!(prefs.mail_optout, [EventKind::PhaseOverdue]);
+    let unticked: Vec<EventKind> =
+        EventKind::CONFIGURABLE.into_iter().filter(|k| *k != EventKind::PhaseDueSoon).collect();
+    assert_eq!(prefs.mail_optout, unticked, "what is not ticked comes by mail no more");
     let (status, _, body) = post_form(&browser, &app, "/settings/notifications", &[("mobile", "12345")]).await;
     assert_eq!(status, 422);
     assert!(body.contains("12345"), "what was typed is kept");
+});
+
+backend_test!(a_blocker_on_the_demos_running_campaign_reaches_the_lead_and_every_channel, |app| {
+    use rally::ops::execution::{blockers, requests};
+    let fakes = receivers::start().await;
+    let smtp = receivers::start_smtp().await;
+    rally::ops::demo::load(&app.store, app.store.today()).await.unwrap();
+    let by_email = |email: &'static str| {
+        let store = app.store.clone();
+        async move { Actor::from(store.user_by_email(email).await.unwrap().unwrap()) }
+    };
+    let admin = by_email("admin@rally.example").await;
+    let rep = by_email("ming@rally.example").await;
+    let boss = by_email("boss@rally.example").await;
+    let marketing = by_email("marketing@rally.example").await;
+    // The demo's own activity already put notifications in the demo team's inboxes.
+    assert!(app.store.unread_count(marketing.id).await.unwrap() > 0, "the demo's requests reached marketing");
+    let campaigns = rally::ops::campaigns::list(&app.store, &admin).await.unwrap();
+    let running = campaigns
+        .iter()
+        .find(|v| v.campaign.status == rally::domain::campaign::CampaignStatus::Active)
+        .expect("the demo has a running campaign");
+    let campaign = running.campaign.id;
+    let lead_id = running.campaign.lead_id.expect("the campaign has a lead");
+    let lead = Actor::from(app.store.user_by_id(lead_id).await.unwrap().unwrap());
+
+    let s = at(&app.store, "2026-11-25", 10, 0);
+    let create = rally::ops::notify::channels::create;
+    create(&s, &admin, channel("wecom", "销售群", &fakes.wecom_url(), "")).await.unwrap();
+    create(&s, &admin, channel("dingtalk", "钉钉群", &fakes.dingtalk_url(), receivers::DINGTALK_SECRET)).await.unwrap();
+    create(&s, &admin, channel("feishu", "飞书群", &fakes.feishu_url(), receivers::FEISHU_SECRET)).await.unwrap();
+    create(&s, &admin, channel("webhook", "CRM", &fakes.webhook_url(), receivers::WEBHOOK_SECRET)).await.unwrap();
+    let mail = ChannelInput {
+        kind: Some("email".into()),
+        name: Some("邮件".into()),
+        secret: Some(receivers::SMTP_PASSWORD.into()),
+        smtp: Some(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: smtp.port,
+            tls: SmtpTls::None,
+            username: receivers::SMTP_USER.into(),
+            from: "rally@example.com".into(),
+        }),
+        ..ChannelInput::default()
+    };
+    create(&s, &admin, mail).await.unwrap();
+    // The demo's earlier notifications are not this test's.
+    let worker = Worker::new("t");
+    run(&s, &worker, None).await.unwrap();
+    let before_unread = s.unread_count(lead.id).await.unwrap();
+
+    let b = blockers::raise(&s, &rep, campaign, None, "样品不够，客户要先试用").await.unwrap();
+    assert_eq!(s.unread_count(lead.id).await.unwrap(), before_unread + 1);
+    let inbox = rally::ops::notify::inbox::list(&s, &lead, None, true, 5).await.unwrap();
+    assert!(
+        inbox.items[0].title.contains("提出了卡点") && inbox.items[0].body.contains("样品不够"),
+        "{:?}",
+        inbox.items[0]
+    );
+    assert_eq!(inbox.items[0].link, format!("/campaigns/{campaign}/blockers"));
+    assert_eq!(run(&s, &worker, None).await.unwrap().sent, 5, "one message per channel (mail to the lead)");
+    for receiver in ["wecom", "dingtalk", "feishu", "webhook"] {
+        assert_eq!(fakes.fakes.accepted(receiver).len(), 1, "{receiver}");
+    }
+    assert_eq!(fakes.fakes.accepted("webhook")[0].body["event"], "blocker_raised");
+    let mails = smtp.mails.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, vec![s.user_by_id(lead.id).await.unwrap().unwrap().email]);
+    let event_id = s.event_by_key(&format!("blocker_raised:b{}:v{}", b.id, b.version)).await.unwrap().unwrap().id;
+    let log = s.deliveries(&DeliveryFilter { event_id: Some(event_id), ..Default::default() }, 10).await.unwrap();
+    assert_eq!(log.len(), 5);
+    assert!(log.iter().all(|d| d.status == "sent"), "{log:?}");
+
+    // Escalated: management hears it with the reply-by date; decided: the rep who raised it.
+    let reply_by = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let b = blockers::act(&s, &lead, b.id, blockers::Act::Escalate { reply_by: Some(reply_by) }, None).await.unwrap();
+    let boss_inbox = rally::ops::notify::inbox::list(&s, &boss, None, true, 5).await.unwrap();
+    assert!(boss_inbox.items[0].title.contains("2026-11-27"), "{:?}", boss_inbox.items[0]);
+    let rep_unread = s.unread_count(rep.id).await.unwrap();
+    blockers::act(&s, &lead, b.id, blockers::Act::Decide { decision: "先调 3 台样品".into() }, None).await.unwrap();
+    assert_eq!(s.unread_count(rep.id).await.unwrap(), rep_unread + 1);
+    let rep_inbox = rally::ops::notify::inbox::list(&s, &rep, None, true, 5).await.unwrap();
+    assert!(rep_inbox.items[0].body.contains("先调 3 台样品"), "{:?}", rep_inbox.items[0]);
+
+    // A collateral request reaches marketing's queue; its delivery, the rep.
+    let marketing_unread = s.unread_count(marketing.id).await.unwrap();
+    let input = requests::RequestInput {
+        kind: Some("collateral".into()),
+        item: Some("新品海报".into()),
+        quantity: Some(20),
+        ..Default::default()
+    };
+    let r = requests::create(&s, &rep, campaign, input).await.unwrap();
+    assert_eq!(s.unread_count(marketing.id).await.unwrap(), marketing_unread + 1);
+    let rep_unread = s.unread_count(rep.id).await.unwrap();
+    requests::move_request(&s, &marketing, r.id, "delivered", None, Some("已放共享盘"), None).await.unwrap();
+    assert_eq!(s.unread_count(rep.id).await.unwrap(), rep_unread + 1);
+    let rep_inbox = rally::ops::notify::inbox::list(&s, &rep, None, true, 5).await.unwrap();
+    assert!(rep_inbox.items[0].title.contains("新品海报") && rep_inbox.items[0].body.contains("已放共享盘"));
+    // Nobody hears about their own act.
+    assert_eq!(
+        s.event_recipients(
+            s.event_by_key(&format!("request_delivered:r{}:v{}", r.id, r.version + 1)).await.unwrap().unwrap().id
+        )
+        .await
+        .unwrap(),
+        [rep.id]
+    );
 });

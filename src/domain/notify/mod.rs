@@ -26,18 +26,41 @@ pub enum EventKind {
     PhaseDueSoon,
     /// A phase's deadline has passed without its milestone (campaign owners).
     PhaseOverdue,
+    /// Someone raised a blocker (the campaign's lead).
+    BlockerRaised,
+    /// The lead escalated a blocker, with a reply-by date (management).
+    BlockerEscalated,
+    /// The lead decided a blocker, or management answered it (whoever raised it).
+    BlockerDecided,
+    /// Collateral or support was requested (those whose queue takes its kind).
+    RequestRequested,
+    /// A request was delivered (whoever asked).
+    RequestDelivered,
     /// An admin's "send a test message" (one channel, never switched off).
     Test,
 }
 
 impl EventKind {
     /// The kinds a team switches on or off (a test message is always allowed).
-    pub const CONFIGURABLE: [EventKind; 2] = [EventKind::PhaseDueSoon, EventKind::PhaseOverdue];
+    pub const CONFIGURABLE: [EventKind; 7] = [
+        EventKind::PhaseDueSoon,
+        EventKind::PhaseOverdue,
+        EventKind::BlockerRaised,
+        EventKind::BlockerEscalated,
+        EventKind::BlockerDecided,
+        EventKind::RequestRequested,
+        EventKind::RequestDelivered,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::PhaseDueSoon => "phase_due_soon",
             EventKind::PhaseOverdue => "phase_overdue",
+            EventKind::BlockerRaised => "blocker_raised",
+            EventKind::BlockerEscalated => "blocker_escalated",
+            EventKind::BlockerDecided => "blocker_decided",
+            EventKind::RequestRequested => "request_requested",
+            EventKind::RequestDelivered => "request_delivered",
             EventKind::Test => "test",
         }
     }
@@ -66,8 +89,9 @@ impl FromStr for EventKind {
     type Err = UnknownCode;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [EventKind::PhaseDueSoon, EventKind::PhaseOverdue, EventKind::Test]
+        EventKind::CONFIGURABLE
             .into_iter()
+            .chain([EventKind::Test])
             .find(|k| k.as_str() == s.trim())
             .ok_or_else(|| UnknownCode { what: "event kind", value: s.to_owned() })
     }

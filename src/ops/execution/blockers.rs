@@ -6,8 +6,10 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::domain::execution::blockers::{self as rules, BlockerAct, BlockerStatus};
+use crate::domain::notify::EventKind;
 use crate::domain::team::Role;
 use crate::ops::authz::{self, Actor, Permission};
+use crate::ops::notify;
 use crate::ops::{OpsError, OpsResult, audit_change, required_text};
 use crate::store::Store;
 use crate::store::audit::AuditAction;
@@ -29,16 +31,20 @@ pub async fn raise(
     text: &str,
 ) -> OpsResult<Blocker> {
     authz::require(actor, Permission::RaiseBlockers)?;
-    crate::ops::campaigns::readable(store, actor, campaign_id).await?;
+    let campaign = crate::ops::campaigns::readable(store, actor, campaign_id).await?;
     let member_id = match customer_id {
         Some(c) => Some(super::visible_member(store, actor, campaign_id, c).await?.id),
         None => None,
     };
     let text = required_text("text", text, 1000)?;
+    let ctx = notify::Context::load(store).await?;
     let mut tx = store.begin().await?;
     let id = blocker_store::insert_blocker(&mut tx, campaign_id, member_id, &text, actor.id).await?;
     let created = blocker_store::blocker(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
     audit_change(&mut tx, actor, AuditAction::Create, "blocker", id, None, Some(view(&created))).await?;
+    let event =
+        notify::events::blocker_event(EventKind::BlockerRaised, &created, campaign.lead_id, &ctx, actor, store.now());
+    notify::events::make(store, &mut tx, &ctx, &event).await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -118,12 +124,19 @@ pub async fn act(store: &Store, actor: &Actor, id: i64, act: Act, version: Optio
             BlockerChange::Answer { text: &text, by: actor.id }
         }
     };
+    let ctx = notify::Context::load(store).await?;
     let mut tx = store.begin().await?;
     if !blocker_store::change_blocker(&mut tx, id, b.version, rules::after(kind), &change).await? {
         return Err(OpsError::Stale { current_version: b.version + 1, current: view(&b) });
     }
     let after = blocker_store::blocker(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
     audit_change(&mut tx, actor, AuditAction::Update, "blocker", id, Some(view(&b)), Some(view(&after))).await?;
+    let event_kind = match kind {
+        BlockerAct::Escalate => EventKind::BlockerEscalated,
+        BlockerAct::Decide | BlockerAct::Answer => EventKind::BlockerDecided,
+    };
+    let event = notify::events::blocker_event(event_kind, &after, None, &ctx, actor, store.now());
+    notify::events::make(store, &mut tx, &ctx, &event).await?;
     tx.commit().await?;
     Ok(after)
 }

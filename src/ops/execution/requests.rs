@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::domain::execution::requests::{self as rules, Readiness, RequestKind, RequestStatus};
+use crate::domain::notify::EventKind;
 use crate::ops::authz::{self, Actor, Permission};
+use crate::ops::notify;
 use crate::ops::{OpsError, OpsResult, audit_change, optional_text, required_text};
 use crate::store::audit::AuditAction;
 use crate::store::campaigns::Campaign;
@@ -78,10 +80,13 @@ pub async fn create(store: &Store, actor: &Actor, campaign_id: i64, input: Reque
         details: optional_text("details", input.details.as_deref().unwrap_or(""), 2000)?,
         requested_by: actor.id,
     };
+    let ctx = notify::Context::load(store).await?;
     let mut tx = store.begin().await?;
     let id = req_store::insert_request(&mut tx, &new).await?;
     let created = req_store::request(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
     audit_change(&mut tx, actor, AuditAction::Create, "request", id, None, Some(view(&created))).await?;
+    let event = notify::events::request_event(EventKind::RequestRequested, &created, &ctx, actor, store.now());
+    notify::events::make(store, &mut tx, &ctx, &event).await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -155,6 +160,7 @@ pub async fn move_request(
         return Err(OpsError::invalid("decline_reason", "say why the request is declined"));
     }
     let note = optional_text("delivery_note", note.unwrap_or(&r.delivery_note), 500)?;
+    let ctx = notify::Context::load(store).await?;
     let mut tx = store.begin().await?;
     let revision = req_store::revision(tx.conn(), r.campaign_id).await?;
     let m = RequestMove {
@@ -169,6 +175,10 @@ pub async fn move_request(
     }
     let after = req_store::request(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
     audit_change(&mut tx, actor, AuditAction::Update, "request", id, Some(view(&r)), Some(view(&after))).await?;
+    if to == RequestStatus::Delivered {
+        let event = notify::events::request_event(EventKind::RequestDelivered, &after, &ctx, actor, store.now());
+        notify::events::make(store, &mut tx, &ctx, &event).await?;
+    }
     tx.commit().await?;
     Ok(after)
 }

@@ -5,6 +5,7 @@
 //! delivery log, the reminders made on the calendar, and the queue's step.
 
 pub mod channels;
+pub mod events;
 pub mod inbox;
 pub mod log;
 pub mod queue;
@@ -131,12 +132,17 @@ pub struct Context {
     pub channels: Vec<Channel>,
     /// Active members: id → e-mail.
     pub emails: HashMap<i64, String>,
+    /// Active members: id → role (who hears escalations and requests).
+    pub roles: HashMap<i64, crate::domain::team::Role>,
 }
 
 impl Context {
     pub async fn load(store: &Store) -> OpsResult<Context> {
-        let emails = store.users().await?.into_iter().filter(|u| u.active).map(|u| (u.id, u.email)).collect();
+        let users: Vec<_> = store.users().await?.into_iter().filter(|u| u.active).collect();
+        let roles = users.iter().map(|u| (u.id, u.role)).collect();
+        let emails = users.into_iter().map(|u| (u.id, u.email)).collect();
         Ok(Context {
+            roles,
             settings: settings(store).await?,
             calendar: super::calendar::calendar(store).await?,
             channels: store.channels().await?,
