@@ -80,10 +80,20 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    /// Free text of at most `max` characters.
+    /// One line of free text of at most `max` characters.
     pub fn text(&mut self, field: Field, max: usize) -> Option<String> {
+        self.checked_text(field, max, false)
+    }
+
+    /// Free text that may span lines (notes): tabs and line breaks are
+    /// kept, other control characters are still refused.
+    pub fn long_text(&mut self, field: Field) -> Option<String> {
+        self.checked_text(field, LONG_TEXT_MAX, true)
+    }
+
+    fn checked_text(&mut self, field: Field, max: usize, multiline: bool) -> Option<String> {
         let text = self.parse(field, |cell, _| text_from_cell(cell))?;
-        match check_length(&text, max) {
+        match check_length(&text, max).and_then(|()| check_controls(&text, multiline)) {
             Ok(()) => Some(text),
             Err(e) => {
                 self.report(field, e);
@@ -104,6 +114,20 @@ pub(crate) fn check_length(text: &str, max: usize) -> Result<(), ValueError> {
         Ok(())
     } else {
         Err(ValueError::new("too_long", format!("the text is longer than {max} characters")))
+    }
+}
+
+/// Refuses control characters (NUL, BEL, ESC, …): no spreadsheet user types
+/// them, they break the pages and other tools that read the data later, and
+/// they hide text. `multiline` text keeps tabs and line breaks.
+pub(crate) fn check_controls(text: &str, multiline: bool) -> Result<(), ValueError> {
+    let allowed = |c: char| multiline && matches!(c, '\t' | '\n' | '\r');
+    match text.chars().find(|&c| c.is_control() && !allowed(c)) {
+        None => Ok(()),
+        Some(c) => Err(ValueError::new(
+            "control_character",
+            format!("the text contains the control character U+{:04X}; remove it", u32::from(c)),
+        )),
     }
 }
 
@@ -130,6 +154,16 @@ mod tests {
         assert_eq!(split_name_and_contact("A公司 ／ 王总"), (Some("A公司".into()), Some("王总".into())));
         assert_eq!(split_name_and_contact("A公司"), (Some("A公司".into()), None));
         assert_eq!(split_name_and_contact("/王总"), (None, Some("王总".into())));
+    }
+
+    #[test]
+    fn control_characters() {
+        assert!(check_controls("A公司", false).is_ok());
+        assert_eq!(check_controls("A\0公司", false).unwrap_err().code, "control_character");
+        assert!(check_controls("第一行\r\n第二行\t完", false).is_err());
+        assert!(check_controls("第一行\r\n第二行\t完", true).is_ok());
+        assert!(check_controls("响\u{7}铃", true).is_err());
+        assert!(check_controls("\u{9b}", true).is_err(), "C1 controls too");
     }
 
     #[test]
