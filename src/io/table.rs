@@ -343,7 +343,6 @@ impl TableBuilder {
         if self.cells_seen > MAX_CELLS || self.rows.len() >= MAX_ROWS || self.bytes > MAX_TABLE_BYTES {
             return Err(ReadError::TooLarge);
         }
-        cells.shrink_to_fit();
         if self.headers.is_some() {
             self.rows.push(Row { number, cells });
             return Ok(());

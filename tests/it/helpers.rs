@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use rally::app::{AppConfig, AppState};
 use rally::config::DatabaseUrl;
@@ -70,7 +69,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         Store::open_and_migrate(&DatabaseUrl::parse(&database_url).unwrap()).await.expect("open the test database");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState { store: store.clone(), config: Arc::new(AppConfig::default()) };
+    let state = AppState::new(store.clone(), AppConfig::default());
     let (tx, rx) = oneshot::channel();
     tokio::spawn(rally::app::serve(listener, state, async {
         let _ = rx.await;
@@ -193,7 +192,7 @@ pub async fn spawn_on(database_url: &str) -> TestApp {
     let store = Store::open_and_migrate(&DatabaseUrl::parse(database_url).unwrap()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState { store: store.clone(), config: Arc::new(AppConfig::default()) };
+    let state = AppState::new(store.clone(), AppConfig::default());
     let (tx, rx) = oneshot::channel();
     tokio::spawn(rally::app::serve(listener, state, async {
         let _ = rx.await;

@@ -1,69 +1,95 @@
 //! CSV: decoding (UTF-8 with or without BOM, UTF-16 with BOM, GBK) and a
-//! field-by-field reader (`csv_core`) that keeps at most one cell's worth of
-//! text in flight, so that a line of a million empty fields or one field of
-//! sixty megabytes costs nothing before it is refused.
+//! record reader (`csv_core`) with bounded buffers, so that a line of a
+//! million empty fields or one field of sixty megabytes is refused after a
+//! few megabytes rather than held.
 
 use std::borrow::Cow;
 
-use csv_core::{ReadFieldResult, ReaderBuilder};
+use csv_core::{ReadRecordResult, ReaderBuilder};
 
-use super::{Cell, MAX_CELL_CHARS, MAX_COLUMNS, ReadError, Table, TableBuilder, check_cell_length};
+use super::{Cell, MAX_CELL_CHARS, MAX_COLUMNS, ReadError, Table, TableBuilder, check_cell_length, column_letters};
 
 /// Bytes a cell of [`MAX_CELL_CHARS`] characters can take in UTF-8.
 const MAX_FIELD_BYTES: usize = MAX_CELL_CHARS * 4;
+/// Bytes one record may take: a customer row is a few hundred; this is
+/// room for several cells at the limit.
+const MAX_RECORD_BYTES: usize = 8 << 20;
 
 pub(super) fn read(bytes: &[u8]) -> Result<Table, ReadError> {
     let text = decode(bytes)?;
     let data = text.as_bytes();
     let mut reader = ReaderBuilder::new().delimiter(detect_delimiter(&text)).build();
     let mut builder = TableBuilder::new();
-    let mut field = vec![0u8; MAX_FIELD_BYTES];
-    let mut filled = 0;
-    let mut cells: Vec<Cell> = Vec::new();
-    let mut fields_in_record = 0usize;
-    let mut pos = 0usize;
-    // Where the current record started, its row, and the previous record's
-    // row. A record is one spreadsheet row even when a quoted field spans
-    // lines, as when Excel opens the file.
+    let mut output = vec![0u8; 64 * 1024];
+    // One slot more than a row may have fields, to tell "too many".
+    let mut ends = vec![0usize; MAX_COLUMNS + 1];
+    let (mut pos, mut written, mut fields) = (0usize, 0usize, 0usize);
+    // Where the current record started, and the previous record's row. A
+    // record is one spreadsheet row even when a quoted field spans lines,
+    // as when Excel opens the file.
     let mut record_start: Option<usize> = None;
-    let mut row: Option<usize> = None;
     let mut previous: Option<usize> = None;
     loop {
         let start = *record_start.get_or_insert(pos);
-        let (result, read, written) = reader.read_field(&data[pos..], &mut field[filled..]);
+        let (result, read, out, found) =
+            reader.read_record(&data[pos..], &mut output[written..], &mut ends[fields..]);
         pos += read;
-        filled += written;
+        written += out;
+        fields += found;
         match result {
             // The whole input is given at once: an empty input next tells
             // the reader that the file has ended.
-            ReadFieldResult::InputEmpty => {}
-            ReadFieldResult::OutputFull => {
-                let row = row_number(data, start, previous);
-                return Err(ReadError::CellTooLong { row, column: super::column_letters(fields_in_record) });
-            }
-            ReadFieldResult::Field { record_end } => {
-                let row_here = *row.get_or_insert_with(|| row_number(data, start, previous));
-                if fields_in_record >= MAX_COLUMNS {
-                    return Err(ReadError::TooManyColumns { row: row_here });
+            ReadRecordResult::InputEmpty => {}
+            ReadRecordResult::OutputFull => {
+                if output.len() >= MAX_RECORD_BYTES {
+                    let row = row_number(data, start, previous);
+                    // The field being read is the long one, unless every
+                    // field so far was within bounds: then the row is.
+                    let field_start = fields.checked_sub(1).map_or(0, |i| ends[i]);
+                    return Err(if written - field_start > MAX_FIELD_BYTES {
+                        ReadError::CellTooLong { row, column: column_letters(fields) }
+                    } else {
+                        ReadError::TooLarge
+                    });
                 }
-                if fields_in_record < builder.width() {
-                    // Fields split bytes only at ASCII delimiters, so a
-                    // decoded file gives UTF-8 fields.
-                    let value = String::from_utf8_lossy(&field[..filled]);
-                    check_cell_length(&value, row_here, fields_in_record)?;
+                output.resize(output.len() * 2, 0);
+            }
+            ReadRecordResult::OutputEndsFull => {
+                return Err(ReadError::TooManyColumns { row: row_number(data, start, previous) });
+            }
+            ReadRecordResult::Record => {
+                let row = row_number(data, start, previous);
+                if fields > MAX_COLUMNS {
+                    return Err(ReadError::TooManyColumns { row });
+                }
+                // Fields split only at ASCII delimiters, so a decoded file
+                // gives UTF-8 records and fields: validate once per record.
+                let record = std::str::from_utf8(&output[..written]).ok();
+                let range = |i: usize| (if i == 0 { 0 } else { ends[i - 1] }, ends[i]);
+                let width = fields.min(builder.width());
+                let mut cells = Vec::with_capacity(width);
+                for column in 0..fields {
+                    let (a, b) = range(column);
+                    if column >= width {
+                        // Not kept, but no longer than a kept one may be.
+                        if b - a > MAX_FIELD_BYTES {
+                            return Err(ReadError::CellTooLong { row, column: column_letters(column) });
+                        }
+                        continue;
+                    }
+                    let value = match record.and_then(|r| r.get(a..b)) {
+                        Some(value) => Cow::Borrowed(value),
+                        None => String::from_utf8_lossy(&output[a..b]),
+                    };
+                    check_cell_length(&value, row, column)?;
                     cells.push(Cell::text(&value));
                 }
-                fields_in_record += 1;
-                filled = 0;
-                if record_end {
-                    builder.push(row_here, std::mem::take(&mut cells))?;
-                    previous = Some(row_here);
-                    record_start = None;
-                    row = None;
-                    fields_in_record = 0;
-                }
+                builder.push(row, cells)?;
+                previous = Some(row);
+                record_start = None;
+                (written, fields) = (0, 0);
             }
-            ReadFieldResult::End => break,
+            ReadRecordResult::End => break,
         }
     }
     builder.finish()

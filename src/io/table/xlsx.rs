@@ -283,7 +283,9 @@ impl<'a> Package<'a> {
                     next_column = 0;
                 }
                 Event::End(e) if e.local_name().as_ref() == "row" => {
-                    builder.push(row, std::mem::take(&mut cells))?;
+                    let mut row_cells = Vec::with_capacity(cells.len());
+                    row_cells.append(&mut cells);
+                    builder.push(row, row_cells)?;
                 }
                 Event::Start(e) if e.local_name().as_ref() == "c" => {
                     cells_seen += 1;

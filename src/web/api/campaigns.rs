@@ -709,6 +709,7 @@ pub async fn import_partner_list(
     let id = parse_id(&id)?;
     crate::ops::authz::require(&actor, crate::ops::authz::Permission::WriteCustomers)?;
     ops::campaigns::check_manage(&state.store, &actor, id).await?;
+    let _slot = state.imports.enter(actor.id).map_err(super::imports::busy_error)?;
     let partial = matches!(params.partial.as_deref().map(str::trim), Some("true" | "1" | "yes"));
     let bytes = axum::body::to_bytes(body, crate::app::MAX_BODY_BYTES).await.map_err(|_| {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the file is larger than 64 MB")

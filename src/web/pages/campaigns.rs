@@ -1131,6 +1131,10 @@ pub async fn import_partner_list(
         Ok(id) => id,
         Err(e) => return fail(&headers, &s, e),
     };
+    let _slot = match state.imports.enter(s.actor.id) {
+        Ok(slot) => slot,
+        Err(busy) => return fail(&headers, &s, crate::web::api::imports::busy_error(busy)),
+    };
     let Ok(mut multipart) = multipart else {
         return fail(&headers, &s, OpsError::invalid("file", "send the form with its file"));
     };

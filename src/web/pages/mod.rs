@@ -212,6 +212,14 @@ pub fn error_page(headers: &HeaderMap, session: Option<(&Actor, &str)>, err: Api
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
             shell.t.fill("error.invalid", &[("message", &err.message)])
         }
+        // Busy answers (an import already running) have their own words.
+        StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS => {
+            let key = format!("error.{}", err.code);
+            match shell.t.get(&key) {
+                text if text == key => err.message.clone(),
+                text => text.to_owned(),
+            }
+        }
         _ => shell.t.get("error.internal").to_owned(),
     };
     shell.title = shell.t.get("error.title").to_owned();
