@@ -185,12 +185,12 @@ async fn main() -> anyhow::Result<()> {
     };
     let id = ops::campaigns::create(&store, &actor, fields).await?;
     let started = Instant::now();
-    let (added, total) = ops::campaigns::generate_members(&store, &actor, id).await?;
+    let (added, total) = ops::campaigns::members::generate_members(&store, &actor, id).await?;
     let took = started.elapsed();
     anyhow::ensure!(added as usize == n / 4 && total as usize == n / 4, "expected {} members, got {added}", n / 4);
     println!("| generate target list ({added} of {n} customers) | {} | (one run) |", ms(took));
     let started = Instant::now();
-    let (again, _) = ops::campaigns::generate_members(&store, &actor, id).await?;
+    let (again, _) = ops::campaigns::members::generate_members(&store, &actor, id).await?;
     println!("| generate again (adds {again}) | {} | (one run) |", ms(started.elapsed()));
 
     let url = format!("{base}/api/v1/campaigns/{id}/breakdown");

@@ -191,14 +191,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calendar(CalendarCommand::Import { file }) => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let store = Store::open_and_migrate(&url).await?;
-            let years = ops::campaigns::import_calendar(&store, None, &text).await.map_err(cli_error)?;
+            let years = ops::calendar::import_calendar(&store, None, &text).await.map_err(cli_error)?;
             let shown: Vec<String> = years.iter().map(i32::to_string).collect();
             println!("imported the official schedule for {}", shown.join(", "));
             Ok(())
         }
         Command::Calendar(CalendarCommand::List) => {
             let store = Store::open_and_migrate(&url).await?;
-            let cal = ops::campaigns::calendar(&store).await?;
+            let cal = ops::calendar::calendar(&store).await?;
             for year in cal.years() {
                 let source = cal.year(year).and_then(|y| y.source.as_ref()).map_or("-", |s| s.title.as_str());
                 let status = if cal.covers(year) { "official" } else { "not announced (Mon-Fri assumed)" };

@@ -347,12 +347,13 @@ pub struct DemoCampaign {
 /// ended last month, the same kind running now, and an urgent trade show in draft.
 pub fn campaigns(today: NaiveDate) -> Vec<DemoCampaign> {
     let day = |offset: i64| today.checked_add_signed(chrono::Duration::days(offset)).unwrap_or(today);
-    let base = |name: &str, kind: &str, status: &str, segment: &str, (a, s, e): (i64, i64, i64)| {
+    use crate::domain::campaign::{CampaignKind, CampaignStatus};
+    let base = |name: &str, kind: CampaignKind, status: CampaignStatus, segment: &str, (a, s, e): (i64, i64, i64)| {
         crate::store::campaigns::Campaign {
             id: 0,
             name: name.to_owned(),
-            kind: kind.to_owned(),
-            status: status.to_owned(),
+            kind,
+            status,
             theme: String::new(),
             selling_points: String::new(),
             segment: segment.to_owned(),
@@ -392,8 +393,8 @@ pub fn campaigns(today: NaiveDate) -> Vec<DemoCampaign> {
         budget_fen: 90_000_000,
         ..base(
             "十月新品A限时促销",
-            "new_product",
-            "ended",
+            CampaignKind::NewProduct,
+            CampaignStatus::Ended,
             "industry in [\"制造业\", \"汽车零部件\"] and annual_purchase > 300万",
             (-50, -46, -20),
         )
@@ -415,8 +416,8 @@ pub fn campaigns(today: NaiveDate) -> Vec<DemoCampaign> {
         notes: "优先触达近3个月有询盘但未下单的客户".to_owned(),
         ..base(
             "新品A限时促销（本月）",
-            "new_product",
-            "active",
+            CampaignKind::NewProduct,
+            CampaignStatus::Active,
             "region in [\"华东\", \"华南\", \"华北\"] and industry in [\"制造业\", \"零售\", \"建筑\", \"电子\", \"连锁\", \"医疗器械\"] and annual_purchase > 500万",
             (-6, -3, 24),
         )
@@ -431,7 +432,13 @@ pub fn campaigns(today: NaiveDate) -> Vec<DemoCampaign> {
         goal_roi: 2.5,
         collateral_needs: "展台物料、样品12件".to_owned(),
         resource_risks: "展位搭建时间紧".to_owned(),
-        ..base("华南工业博览会参展", "trade_show", "draft", "region = \"华南\" and tier in [\"S\", \"B\"]", (0, 10, 13))
+        ..base(
+            "华南工业博览会参展",
+            CampaignKind::TradeShow,
+            CampaignStatus::Draft,
+            "region = \"华南\" and tier in [\"S\", \"B\"]",
+            (0, 10, 13),
+        )
     };
     vec![
         DemoCampaign {

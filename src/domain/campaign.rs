@@ -132,6 +132,12 @@ impl FromStr for CampaignStatus {
     }
 }
 
+impl fmt::Display for CampaignStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Working days allowed per phase (PRODUCT.md's defaults; editable per team).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PhaseRules {

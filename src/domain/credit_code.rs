@@ -9,10 +9,67 @@ const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 
 pub enum CreditCodeError {
     #[error("a credit code has 18 characters, this one has {0}")]
     Length(usize),
-    #[error("{0:?} is not allowed in a credit code (digits and A-H J-N P-R T-U W-Y only)")]
+    #[error("a credit code has 18 characters; 15 is the old business registration number, not a credit code")]
+    OldRegistration,
+    #[error("{0:?} is not allowed in a credit code (digits and A-H J-N P-R T-U W-Y only; no I, O, S, V, Z)")]
     Character(char),
     #[error("the check character should be {expected}, not {found} (a typo?)")]
     Checksum { expected: char, found: char },
+}
+
+impl CreditCodeError {
+    /// A stable code for reports (the importer's row errors).
+    pub fn code(&self) -> &'static str {
+        match self {
+            CreditCodeError::Length(_) | CreditCodeError::OldRegistration => "credit_code_length",
+            CreditCodeError::Character(_) => "credit_code_character",
+            CreditCodeError::Checksum { .. } => "credit_code_check",
+        }
+    }
+}
+
+/// A valid unified social credit code: 18 characters of the GB 32100-2015
+/// alphabet whose last is the check character, stored uppercase without
+/// spaces or dashes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CreditCode(String);
+
+impl CreditCode {
+    /// Reads a code as people type or paste it: full-width characters,
+    /// spaces and dashes between groups, lowercase.
+    pub fn parse(raw: &str) -> Result<CreditCode, CreditCodeError> {
+        let code: String = raw
+            .chars()
+            .map(super::text::half_width_char)
+            .filter(|c| !super::text::is_blank_char(*c) && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let len = code.chars().count();
+        if len == 15 {
+            return Err(CreditCodeError::OldRegistration);
+        }
+        if len != 18 {
+            return Err(CreditCodeError::Length(len));
+        }
+        if let Some(bad) = code.chars().find(|c| !c.is_ascii() || !ALPHABET.contains(&(*c as u8))) {
+            return Err(CreditCodeError::Character(bad));
+        }
+        let (body, last) = code.split_at(17);
+        let found = last.chars().next().unwrap_or_default();
+        match check_char(body) {
+            Some(expected) if expected == found => Ok(CreditCode(code)),
+            Some(expected) => Err(CreditCodeError::Checksum { expected, found }),
+            None => Err(CreditCodeError::Length(len)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 /// The check character for the first 17 characters, if they are all valid.
@@ -31,23 +88,9 @@ pub fn check_char(first17: &str) -> Option<char> {
     ALPHABET.get(usize::try_from(check).ok()?).map(|&b| char::from(b))
 }
 
-/// Normalises (trim, uppercase) and validates a credit code.
+/// Normalises and validates a credit code (see [`CreditCode::parse`]).
 pub fn parse(raw: &str) -> Result<String, CreditCodeError> {
-    let code: String = raw.trim().to_uppercase();
-    let len = code.chars().count();
-    if len != 18 {
-        return Err(CreditCodeError::Length(len));
-    }
-    if let Some(bad) = code.chars().find(|c| !ALPHABET.contains(&(*c as u8)) || !c.is_ascii()) {
-        return Err(CreditCodeError::Character(bad));
-    }
-    let (body, last) = code.split_at(17);
-    let found = last.chars().next().unwrap_or_default();
-    match check_char(body) {
-        Some(expected) if expected == found => Ok(code),
-        Some(expected) => Err(CreditCodeError::Checksum { expected, found }),
-        None => Err(CreditCodeError::Length(len)),
-    }
+    CreditCode::parse(raw).map(CreditCode::into_string)
 }
 
 #[cfg(test)]
@@ -62,7 +105,9 @@ mod tests {
         assert!(matches!(parse("914403001922038217"), Err(CreditCodeError::Checksum { .. })));
         assert!(matches!(parse("91440300192203821"), Err(CreditCodeError::Length(17))));
         assert!(matches!(parse("9144030019220382I6"), Err(CreditCodeError::Character('I'))));
-        assert!(matches!(parse("91440300192203821６"), Err(CreditCodeError::Character('６'))));
+        assert_eq!(parse("9144 0300 1922 0382 16").unwrap(), "914403001922038216");
+        assert_eq!(parse("９１４４０３００１９２２０３８２１６").unwrap(), "914403001922038216");
+        assert!(matches!(parse("440301103098765"), Err(CreditCodeError::OldRegistration)));
     }
 
     #[test]

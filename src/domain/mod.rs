@@ -4,8 +4,10 @@
 pub mod breakdown;
 pub mod calendar;
 pub mod campaign;
+pub mod contact;
 pub mod credit_code;
 pub mod customer;
 pub mod money;
 pub mod segment;
 pub mod team;
+pub mod text;

@@ -63,43 +63,7 @@ impl FromStr for Role {
     }
 }
 
-/// An email address as stored: trimmed and lowercased, so sign-in is not
-/// case-sensitive and uniqueness holds across spellings.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Email(String);
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{0:?} is not an email address")]
-pub struct InvalidEmail(pub String);
-
-impl Email {
-    pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {
-        let email = raw.trim().to_lowercase();
-        let valid = match email.split_once('@') {
-            Some((local, domain)) => {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-                    && !email.contains(char::is_whitespace)
-                    && !domain.contains('@')
-                    && email.len() <= 254
-            }
-            None => false,
-        };
-        if valid { Ok(Email(email)) } else { Err(InvalidEmail(raw.to_owned())) }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use super::contact::{Email, InvalidEmail};
 
 /// A display name: not blank, at most 100 characters.
 pub fn validate_person_name(raw: &str) -> Result<String, &'static str> {

@@ -44,3 +44,19 @@ pub use names::{normalize_company_name, normalize_phone};
 pub use rows::{LONG_TEXT_MAX, RowError, SHORT_TEXT_MAX, TAG_MAX};
 pub use table::{Cell, FileFormat, MAX_CELLS, MAX_ROWS, ReadError, Row, Table, read_table};
 pub use values::{AmountUnit, Channel, InteractionKind, ValueError};
+
+/// A customer CSV of `rows` generated rows with ten mapped columns (name,
+/// industry, region, city, amount with thousands separators, contact,
+/// phone, e-mail, tags): the shape of a real list, for tests and benchmarks.
+pub fn sample_customer_csv(rows: u32) -> String {
+    use std::fmt::Write;
+    let mut text = String::from("客户名称,统一社会信用代码,所属行业,区域,城市,年采购额,联系人,电话,邮箱,标签\r\n");
+    for i in 0..rows {
+        let _ = write!(
+            text,
+            "客户{i}有限公司,,制造业,华东,上海,\"{},000\",联系人{i},138{i:08},user{i}@example.com,\"S级,重点\"\r\n",
+            i % 9000 + 1
+        );
+    }
+    text
+}

@@ -9,45 +9,7 @@
 //! `A公司北京分公司` is not `A公司`. The key is only used to *flag* possible
 //! duplicates; the caller decides what to do with them.
 
-use std::borrow::Cow;
-
-/// Converts full-width ASCII variants (U+FF01..=U+FF5E) and the ideographic
-/// space (U+3000) to their ASCII counterparts. Chinese input methods produce
-/// these easily (`５００万`, `ａ＠ｂ．ｃｏｍ`, `（`), and users cannot see the
-/// difference. Borrows when there is nothing to convert, which is the common
-/// case and keeps the hot path allocation-free.
-pub fn to_half_width(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_full_width) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(s.chars().map(half_width_char).collect())
-}
-
-fn is_full_width(c: char) -> bool {
-    matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}')
-}
-
-/// The ASCII counterpart of a full-width character; other characters are
-/// returned unchanged.
-pub(crate) fn half_width_char(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        _ => c,
-    }
-}
-
-/// Whitespace as users produce it in spreadsheets: Unicode white space
-/// (including U+3000 and NBSP) plus the invisible zero-width space and BOM
-/// that copy-paste from web pages and WeChat leaves behind.
-pub(crate) fn is_blank_char(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}')
-}
-
-/// Trims [`is_blank_char`] characters from both ends.
-pub(crate) fn trim_blank(s: &str) -> &str {
-    s.trim_matches(is_blank_char)
-}
+pub use crate::domain::text::{half_width_char, is_blank_char, to_half_width, trim_blank};
 
 /// Chinese legal-form suffixes, longest first so that `股份有限公司` is not
 /// left as `股份`. Matched after half-width conversion and bracket
@@ -176,7 +138,7 @@ mod tests {
         assert_eq!(to_half_width("５００万"), "500万");
         assert_eq!(to_half_width("ａ＠ｂ．ｃｏｍ"), "a@b.com");
         assert_eq!(to_half_width("（有限公司）　"), "(有限公司) ");
-        assert!(matches!(to_half_width("plain 中文"), Cow::Borrowed(_)));
+        assert!(matches!(to_half_width("plain 中文"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use chrono::{Datelike, NaiveDate, NaiveTime};
 
-use super::names::{half_width_char, is_blank_char, to_half_width, trim_blank};
+use super::names::{half_width_char, is_blank_char, trim_blank};
 use super::table::{Cell, excel_serial_to_datetime, format_number};
 
 /// Why a value was rejected.
@@ -30,21 +30,9 @@ impl ValueError {
 }
 
 /// Shortens user input quoted in messages so a pasted essay stays readable.
-fn quote(s: &str) -> String {
-    let mut out: String = s.chars().take(40).collect();
-    if out.len() < s.len() {
-        out.push('…');
-    }
-    format!("'{out}'")
-}
+use crate::domain::text::quote;
 
-/// Trimmed, half-width input: the form every parser below works on.
-fn clean(s: &str) -> Cow<'_, str> {
-    match to_half_width(trim_blank(s)) {
-        Cow::Borrowed(b) => Cow::Borrowed(b),
-        Cow::Owned(o) => Cow::Owned(trim_blank(&o).to_owned()),
-    }
-}
+use crate::domain::text::clean;
 
 // ---------------------------------------------------------------- amounts
 
@@ -593,44 +581,12 @@ pub fn parse_kind(s: &str) -> Result<InteractionKind, ValueError> {
 
 // ---------------------------------------------------------------- identifiers
 
-/// The check character for the first 17 characters of a credit code, or
-/// `None` if one is outside the alphabet.
-pub fn credit_code_check_char(first17: &[u8]) -> Option<char> {
-    crate::domain::credit_code::check_char(std::str::from_utf8(first17).ok()?)
-}
-
-/// Validates a unified social credit code (统一社会信用代码, GB 32100-2015):
-/// 18 characters from `0-9 A-H J-N P-R T-U W-Y` whose last is the check
-/// character. Returns it uppercased, without spaces.
+/// Validates a unified social credit code (统一社会信用代码, GB 32100-2015)
+/// by the one rule in [`crate::domain::credit_code::CreditCode`].
 pub fn parse_credit_code(s: &str) -> Result<String, ValueError> {
-    let code: String = s
-        .chars()
-        .map(half_width_char)
-        .filter(|c| !is_blank_char(*c) && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if code.chars().count() != 18 {
-        let hint =
-            if code.chars().count() == 15 { " (15 characters is the old business registration number)" } else { "" };
-        return Err(ValueError::new("credit_code_length", format!("{} is not 18 characters long{hint}", quote(s))));
-    }
-    if let Some(bad) =
-        code.chars().find(|&c| !c.is_ascii() || !crate::domain::credit_code::ALPHABET.contains(&(c as u8)))
-    {
-        return Err(ValueError::new(
-            "credit_code_character",
-            format!("{} contains '{bad}', which credit codes never use (no I, O, S, V, Z)", quote(s)),
-        ));
-    }
-    let bytes = code.as_bytes();
-    let expected = credit_code_check_char(&bytes[..17]);
-    if expected != Some(char::from(bytes[17])) {
-        return Err(ValueError::new(
-            "credit_code_check",
-            format!("{} has a wrong check character; it is probably mistyped", quote(s)),
-        ));
-    }
-    Ok(code)
+    crate::domain::credit_code::CreditCode::parse(s)
+        .map(|c| c.into_string())
+        .map_err(|e| ValueError::new(e.code(), format!("{}: {e}", quote(s))))
 }
 
 /// A credit-code cell. Number cells are rejected: Excel keeps only 15
@@ -648,22 +604,11 @@ pub fn credit_code_from_cell(cell: &Cell) -> Result<Option<String>, ValueError> 
     }
 }
 
-/// A light e-mail check (one `@`, a dotted domain, no spaces); returns it
-/// lowercased, since the mailbox is matched against users' e-mails.
+/// An e-mail address by the one rule in [`crate::domain::contact::Email`].
 pub fn parse_email(s: &str) -> Result<String, ValueError> {
-    let email = clean(s).to_lowercase();
-    let invalid = || ValueError::new("email_invalid", format!("{} is not an e-mail address", quote(s)));
-    let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-    let valid = !local.is_empty()
-        && local.len() <= 64
-        && email.len() <= 254
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | ';' | '<' | '>' | '"'));
-    if valid { Ok(email) } else { Err(invalid()) }
+    crate::domain::contact::Email::parse(s)
+        .map(|e| e.into_string())
+        .map_err(|e| ValueError::new("email_invalid", e.to_string()))
 }
 
 /// An e-mail cell; `Ok(None)` if empty.
@@ -675,36 +620,12 @@ pub fn email_from_cell(cell: &Cell) -> Result<Option<String>, ValueError> {
     }
 }
 
-/// Checks a phone number: digits, `+` (leading only), `-`, spaces and
-/// brackets (`(010) 1234-5678`), with 7 to 20 digits. Returns it half-width
-/// with runs of spaces collapsed; [`super::names::normalize_phone`] gives
-/// the comparison key.
+/// A phone number by the one rule in [`crate::domain::contact::Phone`];
+/// [`super::names::normalize_phone`] gives the comparison key.
 pub fn parse_phone(s: &str) -> Result<String, ValueError> {
-    let cleaned = clean(s);
-    let invalid = |why: &str| ValueError::new("phone_invalid", format!("{} is not a phone number: {why}", quote(s)));
-    let mut out = String::with_capacity(cleaned.len());
-    let mut digits = 0;
-    for (i, c) in cleaned.chars().enumerate() {
-        match c {
-            '0'..='9' => digits += 1,
-            '+' if i == 0 => {}
-            '-' | '(' | ')' => {}
-            c if is_blank_char(c) => {
-                if !out.ends_with(' ') {
-                    out.push(' ');
-                }
-                continue;
-            }
-            _ => {
-                return Err(invalid("use digits, +, -, spaces and brackets only, one number per cell"));
-            }
-        }
-        out.push(c);
-    }
-    if !(7..=20).contains(&digits) {
-        return Err(invalid("it needs 7 to 20 digits"));
-    }
-    Ok(out)
+    crate::domain::contact::Phone::parse(s)
+        .map(|p| p.into_string())
+        .map_err(|e| ValueError::new("phone_invalid", e.to_string()))
 }
 
 /// A phone cell; whole-number cells (Excel's default for a typed mobile
@@ -979,7 +900,7 @@ mod tests {
         assert_eq!(code(credit_code_from_cell(&Cell::Number(9.1e17))), "credit_code_number");
         // Every check value, including 0 (sum ≡ 0 mod 31), round-trips.
         for prefix in ["91350100M000100Y4", "00000000000000000", "YYYYYYYYYYYYYYYYY", "12345678901234567"] {
-            let check = credit_code_check_char(prefix.as_bytes()).unwrap();
+            let check = crate::domain::credit_code::check_char(prefix).unwrap();
             assert_eq!(parse_credit_code(&format!("{prefix}{check}")).map(|_| ()), Ok(()), "{prefix}");
         }
     }

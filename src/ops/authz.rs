@@ -42,6 +42,8 @@ pub enum Permission {
     ManageSettings,
     /// Saving shared segments.
     SaveSegments,
+    /// Opening campaigns, their plans, target lists (a rep: their part) and breakdowns.
+    ReadCampaigns,
     /// Creating and planning campaigns (marketing launches them, the lead runs them).
     ManageCampaigns,
     /// Importing a new year of the official holiday calendar.
@@ -55,7 +57,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     use Role::*;
     match permission {
-        ReadCustomers | ReadTeam => true,
+        ReadCustomers | ReadTeam | ReadCampaigns => true,
         ReadCustomerNotes => matches!(role, Admin | Lead | Rep | Service | Viewer),
         WriteCustomers => matches!(role, Admin | Lead | Rep),
         DeleteCustomers | ManageSettings => matches!(role, Admin | Lead),

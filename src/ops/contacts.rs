@@ -2,9 +2,10 @@
 
 use serde_json::json;
 
-use super::authz::{Actor, Permission};
+use super::authz::{self, Actor, Permission};
 use super::customer_edit::editable;
 use super::{OpsError, OpsResult, audit_change, optional_text, required_text};
+use crate::domain::contact::{Email, Phone};
 use crate::store::Store;
 use crate::store::audit::AuditAction;
 use crate::store::contacts::{self as contact_store, Contact};
@@ -35,20 +36,17 @@ fn merge(base: NewContact, f: ContactFields) -> OpsResult<NewContact> {
     }
     if let Some(v) = f.phone {
         let phone = optional_text("phone", &v, 40)?;
-        if !phone.is_empty() && phone.chars().filter(char::is_ascii_digit).count() < 7 {
-            return Err(OpsError::invalid("phone", format!("{phone:?} is not a phone number")));
-        }
-        c.phone = phone;
+        c.phone = if phone.is_empty() {
+            phone
+        } else {
+            Phone::parse(&phone).map_err(|e| OpsError::invalid("phone", e.to_string()))?.into_string()
+        };
     }
     if let Some(v) = f.email {
-        let email = v.trim();
-        c.email = if email.is_empty() {
+        c.email = if v.trim().is_empty() {
             String::new()
         } else {
-            crate::domain::team::Email::parse(email)
-                .map_err(|e| OpsError::invalid("email", e.to_string()))?
-                .as_str()
-                .to_owned()
+            Email::parse(&v).map_err(|e| OpsError::invalid("email", e.to_string()))?.into_string()
         };
     }
     if let Some(v) = f.im_id {
@@ -76,6 +74,7 @@ pub async fn create(store: &Store, actor: &Actor, customer_id: i64, fields: Cont
 }
 
 async fn load(tx: &mut crate::store::Tx, actor: &Actor, id: i64) -> OpsResult<Contact> {
+    authz::require(actor, Permission::WriteCustomers)?;
     let contact = contact_store::contact_in_tx(tx, id).await?.ok_or(OpsError::NotFound)?;
     editable(tx, actor, contact.customer_id, Permission::WriteCustomers).await?;
     Ok(contact)

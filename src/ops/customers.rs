@@ -114,3 +114,9 @@ pub async fn tier_counts_matching(
     let filter = filter_for(actor, query)?;
     Ok(store.tier_counts(&filter, &basis(store, today).await?).await?)
 }
+
+/// A visible customer's tags and pain points, for display.
+pub async fn labels(store: &Store, actor: &Actor, id: i64) -> OpsResult<(Vec<String>, Vec<String>)> {
+    get(store, actor, id, store.today()).await?;
+    Ok(store.customer_labels(id).await?)
+}

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde_json::json;
 
-use super::authz::{Actor, Permission};
+use super::authz::{self, Actor, Permission};
 use super::customer_edit::editable;
 use super::{OpsError, OpsResult, audit_change, optional_text};
 use crate::domain::customer::{Channel, InteractionKind};
@@ -128,6 +128,7 @@ pub async fn create(store: &Store, actor: &Actor, customer_id: i64, fields: Inte
 }
 
 async fn load(tx: &mut Tx, store: &Store, actor: &Actor, id: i64) -> OpsResult<Interaction> {
+    authz::require(actor, Permission::LogInteractions)?;
     let found = interaction_store::interaction_in_tx(tx, id).await?.ok_or(OpsError::NotFound)?;
     loggable(tx, store, actor, found.customer_id).await?;
     // Customer service corrects what it logged, not the reps' records.

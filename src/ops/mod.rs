@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod calendar;
 pub mod campaigns;
 pub mod contacts;
 pub mod credentials;
@@ -15,6 +16,8 @@ pub mod export;
 pub mod import;
 pub mod interactions;
 pub mod segments;
+pub mod settings;
+pub mod team;
 pub mod uploads;
 pub mod users;
 

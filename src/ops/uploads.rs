@@ -14,7 +14,7 @@ use super::import::{
 use super::{OpsError, OpsResult};
 use crate::io::{Field, ImportKind, MappingError};
 use crate::store::Store;
-use crate::store::import::PendingUpload;
+use crate::store::uploads::PendingUpload;
 
 /// How long an unconfirmed upload is kept.
 pub fn lifetime() -> Duration {
@@ -240,7 +240,7 @@ pub async fn compute_preview(
         choices,
     };
     if preview.problem.is_none() {
-        let mut options = ImportOptions::new(crate::clock::today());
+        let mut options = ImportOptions::new(store.today());
         options.dry_run = true;
         options.partial = true;
         options.on_duplicate = if preview.choices.update { OnDuplicate::Update } else { OnDuplicate::Skip };

@@ -4,15 +4,16 @@ use chrono::{NaiveDate, Utc};
 use sqlx::Row;
 
 use super::customers::{CustomerFilter, TierBasis};
-use super::{Store, StoreResult, Tx, Value, bind_values, on_db, on_tx};
+use super::{Conn, Store, StoreResult, Tx, Value, bind_values, on_conn, on_db, on_tx};
+use crate::domain::campaign::{CampaignKind, CampaignStatus};
 
 /// The plan (template 1) as stored. Money in fen.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Campaign {
     pub id: i64,
     pub name: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: CampaignKind,
+    pub status: CampaignStatus,
     pub theme: String,
     pub selling_points: String,
     pub segment: String,
@@ -75,8 +76,8 @@ macro_rules! campaign_from_row {
         Campaign {
             id: r.try_get("id")?,
             name: r.try_get("name")?,
-            kind: r.try_get("kind")?,
-            status: r.try_get("status")?,
+            kind: super::decode(r.try_get("kind")?, "kind")?,
+            status: super::decode(r.try_get("status")?, "status")?,
             theme: r.try_get("theme")?,
             selling_points: r.try_get("selling_points")?,
             segment: r.try_get("segment")?,
@@ -106,8 +107,8 @@ macro_rules! campaign_from_row {
 fn writable_values(c: &Campaign) -> Vec<Value> {
     vec![
         c.name.clone().into(),
-        c.kind.clone().into(),
-        c.status.clone().into(),
+        c.kind.as_str().into(),
+        c.status.as_str().into(),
         c.theme.clone().into(),
         c.selling_points.clone().into(),
         c.segment.clone().into(),
@@ -146,17 +147,14 @@ impl Store {
     }
 
     pub async fn campaign(&self, id: i64) -> StoreResult<Option<Campaign>> {
-        let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1");
-        Ok(on_db!(self, pool => match sqlx::query(&sql).bind(id).fetch_optional(pool).await? {
-            Some(row) => Some(campaign_from_row!(&row)),
-            None => None,
-        }))
+        campaign(self.acquire().await?.conn(), id).await
     }
 }
 
-pub async fn campaign_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<Campaign>> {
+/// One campaign, on the pool (`store.acquire()`) or inside a unit of work (`tx.conn()`).
+pub async fn campaign(conn: Conn<'_>, id: i64) -> StoreResult<Option<Campaign>> {
     let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1");
-    Ok(on_tx!(tx, conn => match sqlx::query(&sql).bind(id).fetch_optional(&mut **conn).await? {
+    Ok(on_conn!(conn, c => match sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await? {
         Some(row) => Some(campaign_from_row!(&row)),
         None => None,
     }))
@@ -212,6 +210,18 @@ impl Store {
         let rows: Vec<(String, Option<NaiveDate>, Option<NaiveDate>)> =
             on_db!(self, pool => sqlx::query_as(sql).bind(campaign_id).fetch_all(pool).await?);
         Ok(rows.into_iter().map(|(key, planned_on, done_on)| Milestone { key, planned_on, done_on }).collect())
+    }
+
+    /// The milestones of every campaign, by campaign (lists show all at once).
+    pub async fn all_milestones(&self) -> StoreResult<std::collections::HashMap<i64, Vec<Milestone>>> {
+        let sql = "SELECT campaign_id, key, planned_on, done_on FROM campaign_milestones";
+        let rows: Vec<(i64, String, Option<NaiveDate>, Option<NaiveDate>)> =
+            on_db!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        let mut out: std::collections::HashMap<i64, Vec<Milestone>> = std::collections::HashMap::new();
+        for (id, key, planned_on, done_on) in rows {
+            out.entry(id).or_default().push(Milestone { key, planned_on, done_on });
+        }
+        Ok(out)
     }
 }
 
@@ -518,19 +528,5 @@ impl Store {
                 order_amount_fen: r.5,
             })
             .collect())
-    }
-
-    /// Admin-imported calendar years (JSON in the calendar file format).
-    pub async fn calendar_years(&self) -> StoreResult<Vec<(i32, String)>> {
-        let sql = "SELECT CAST(year AS BIGINT), data FROM calendar_years ORDER BY year";
-        let rows: Vec<(i64, String)> = on_db!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
-        Ok(rows.into_iter().map(|(y, d)| (i32::try_from(y).unwrap_or_default(), d)).collect())
-    }
-
-    pub async fn save_calendar_year(&self, year: i32, data: &str, by: Option<i64>) -> StoreResult<()> {
-        let sql = "INSERT INTO calendar_years (year, data, imported_by, imported_at) VALUES ($1, $2, $3, $4) \
-                   ON CONFLICT (year) DO UPDATE SET data = excluded.data, imported_by = excluded.imported_by, imported_at = excluded.imported_at";
-        on_db!(self, pool => sqlx::query(sql).bind(i64::from(year)).bind(data).bind(by).bind(Utc::now()).execute(pool).await?.rows_affected());
-        Ok(())
     }
 }

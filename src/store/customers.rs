@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::domain::segment::{self, Dialect, SqlContext, SqlParam, TierRules};
 
-use super::{Store, StoreResult, Tx, Value, bind_values, multi_row_inserts, on_db, on_tx};
+use super::{Store, StoreResult, Tx, Value, bind_values, on_db, on_tx};
 use crate::domain::customer::{Channel, InteractionKind};
 
 #[derive(Clone, Debug, Default)]
@@ -131,16 +131,16 @@ pub async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> StoreRe
             ]);
         }
     }
-    insert_rows(tx, "customer_tags", &["customer_id", "tag"], &tags).await?;
-    insert_rows(tx, "customer_pain_points", &["customer_id", "pain_point"], &pains).await?;
-    insert_rows(
+    super::bulk::bulk_insert(tx, "customer_tags", &["customer_id", "tag"], tags).await?;
+    super::bulk::bulk_insert(tx, "customer_pain_points", &["customer_id", "pain_point"], pains).await?;
+    super::bulk::bulk_insert(
         tx,
         "contacts",
         &["customer_id", "name", "title", "phone", "email", "im_id", "created_at", "updated_at"],
-        &contacts,
+        contacts,
     )
     .await?;
-    insert_rows(
+    super::bulk::bulk_insert(
         tx,
         "interactions",
         &[
@@ -154,21 +154,10 @@ pub async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> StoreRe
             "created_by",
             "created_at",
         ],
-        &interactions,
+        interactions,
     )
     .await?;
     Ok(ids)
-}
-
-/// Bulk-inserts a flat row-major list of values.
-pub(crate) async fn insert_rows(tx: &mut Tx, table: &str, columns: &[&str], values: &[Value]) -> StoreResult<()> {
-    let width = columns.len();
-    let rows = values.len() / width;
-    for (range, sql) in multi_row_inserts(table, columns, rows, "") {
-        let chunk = &values[range.start * width..range.end * width];
-        on_tx!(tx, conn => bind_values(sqlx::query(&sql), chunk).execute(&mut **conn).await?.rows_affected());
-    }
-    Ok(())
 }
 
 /// Recomputes last interaction / inquiry / order and the tier-S anchor for the
@@ -566,8 +555,8 @@ pub async fn update_customer(tx: &mut Tx, id: i64, version: i64, c: &CustomerCha
     for pain in dedup(&c.pain_points) {
         pains.extend([Value::from(id), Value::from(pain)]);
     }
-    insert_rows(tx, "customer_tags", &["customer_id", "tag"], &tags).await?;
-    insert_rows(tx, "customer_pain_points", &["customer_id", "pain_point"], &pains).await?;
+    super::bulk::bulk_insert(tx, "customer_tags", &["customer_id", "tag"], tags).await?;
+    super::bulk::bulk_insert(tx, "customer_pain_points", &["customer_id", "pain_point"], pains).await?;
     Ok(true)
 }
 

@@ -1,5 +1,6 @@
-//! The SQL of imports (customer and interaction files), of the import page's
-//! pending uploads, and the contact lookup that exports need.
+//! The SQL of imports (customer and interaction files) and the contact
+//! lookup that exports need. The bulk-insert machinery is in `bulk`, the
+//! import page's pending uploads in `uploads`.
 //!
 //! Imports are written in bulk: ids are allocated up front (so no row needs
 //! `RETURNING`) and rows go in as multi-row `INSERT`s inside one transaction,
@@ -9,7 +10,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Db, Store, StoreError, StoreResult, Tx, Value, on_db, on_tx};
+use super::bulk::{bulk_insert, placeholders};
+use super::{Db, Store, StoreResult, Tx, Value, on_db, on_tx};
 use crate::domain::team::Role;
 
 /// Rows per `IN (...)` lookup: far below both backends' parameter limits.
@@ -52,120 +54,6 @@ pub async fn commit_import(mut tx: Tx) -> StoreResult<()> {
         sqlx::query("PRAGMA cache_size = -2000").execute(&mut **conn).await?;
     }
     tx.commit().await
-}
-
-/// `n` parameters numbered from 1: `$1, $2, …` on PostgreSQL, anonymous
-/// `?` on SQLite (see [`bulk_insert`] for why). Every statement using these
-/// binds all its parameters in order.
-fn placeholders(sqlite: bool, n: usize) -> String {
-    let mut s = String::with_capacity(n * 6);
-    for i in 0..n {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        if sqlite {
-            s.push('?');
-        } else {
-            s.push('$');
-            s.push_str(&(i + 1).to_string());
-        }
-    }
-    s
-}
-
-/// Multi-row `INSERT`s of a flat row-major list of values, consumed as they
-/// are bound. SQLite gets anonymous `?` placeholders: for `$N` names sqlx
-/// looks every parameter up by name, and SQLite's name lookup walks a list,
-/// so a 12,000-parameter statement spent seconds binding (quadratic).
-async fn bulk_insert(tx: &mut Tx, table: &str, columns: &[&str], values: Vec<Value>) -> StoreResult<()> {
-    let width = columns.len();
-    if width == 0 || values.is_empty() {
-        return Ok(());
-    }
-    // Both backends take well over 30,000 parameters per statement.
-    let per_statement = (30_000 / width).clamp(1, 5000);
-    let sqlite = matches!(tx, Tx::Sqlite(_));
-    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let mut values = values.into_iter();
-    let mut rows_left = values.len() / width;
-    while rows_left > 0 {
-        let rows = rows_left.min(per_statement);
-        rows_left -= rows;
-        let mut sql = String::with_capacity(head.len() + rows * width * 5);
-        sql.push_str(&head);
-        let mut n = 1;
-        for row in 0..rows {
-            sql.push_str(if row == 0 { "(" } else { ", (" });
-            for col in 0..width {
-                if col > 0 {
-                    sql.push_str(", ");
-                }
-                if sqlite {
-                    sql.push('?');
-                } else {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                }
-                n += 1;
-            }
-            sql.push(')');
-        }
-        let chunk = values.by_ref().take(rows * width);
-        on_tx!(tx, conn => {
-            let mut q = sqlx::query(&sql);
-            for value in chunk {
-                q = match value {
-                    Value::Int(v) => q.bind(v),
-                    Value::Real(v) => q.bind(v),
-                    Value::Text(v) => q.bind(v),
-                    Value::Date(v) => q.bind(v),
-                    Value::Time(v) => q.bind(v),
-                    Value::Bool(v) => q.bind(v),
-                };
-            }
-            q.execute(&mut **conn).await?.rows_affected()
-        });
-    }
-    Ok(())
-}
-
-/// Tables whose secondary indexes a large SQLite import rebuilds.
-const REBUILT_TABLES: [&str; 3] = ["customers", "contacts", "customer_tags"];
-
-/// The indexes a bulk load dropped, to be created again before commit.
-pub struct SuspendedIndexes(Vec<String>);
-
-/// For a load of `new_rows` customers into SQLite, when that is at least as
-/// many as are stored: drops the secondary indexes of the customer tables
-/// (those made by `CREATE INDEX`; the unique constraints' stay, they are
-/// the checks) so they can be built once, sorted, after the rows are in —
-/// for 100,000 rows that is about half the cost of maintaining them row by
-/// row. Inside the import's transaction, so readers never see the tables
-/// without them. Not on PostgreSQL, where `DROP INDEX` would lock readers out.
-pub async fn suspend_indexes(tx: &mut Tx, new_rows: usize) -> StoreResult<Option<SuspendedIndexes>> {
-    let Tx::Sqlite(conn) = tx else { return Ok(None) };
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&mut **conn).await?;
-    if new_rows < 10_000 || usize::try_from(stored).unwrap_or(usize::MAX) > new_rows {
-        return Ok(None);
-    }
-    let mut definitions = Vec::new();
-    for table in REBUILT_TABLES {
-        let sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL";
-        let indexes: Vec<(String, String)> = sqlx::query_as(sql).bind(table).fetch_all(&mut **conn).await?;
-        for (name, create) in indexes {
-            sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).execute(&mut **conn).await?;
-            definitions.push(create);
-        }
-    }
-    Ok(Some(SuspendedIndexes(definitions)))
-}
-
-/// Builds the indexes [`suspend_indexes`] dropped, exactly as they were defined.
-pub async fn restore_indexes(tx: &mut Tx, suspended: SuspendedIndexes) -> StoreResult<()> {
-    for create in suspended.0 {
-        on_tx!(tx, conn => sqlx::query(&create).execute(&mut **conn).await?.rows_affected());
-    }
-    Ok(())
 }
 
 /// A team member as an import checks owners against.
@@ -360,28 +248,6 @@ pub async fn customers_for_update(tx: &mut Tx, ids: &[i64]) -> StoreResult<HashM
         }
     }
     Ok(out)
-}
-
-/// Reserves `n` ids of `table` (customers or interactions) for rows the
-/// caller inserts with explicit ids in this transaction. On SQLite the
-/// import holds the write lock, so `MAX(id)` stays ours; on PostgreSQL the
-/// identity sequence hands them out.
-pub async fn allocate_ids(tx: &mut Tx, table: &'static str, n: usize) -> StoreResult<Vec<i64>> {
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let count = i64::try_from(n).map_err(|_| StoreError::Conflict("too many rows".into()))?;
-    match tx {
-        Tx::Sqlite(conn) => {
-            let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
-            let max: i64 = sqlx::query_scalar(&sql).fetch_one(&mut **conn).await?;
-            Ok((max + 1..=max + count).collect())
-        }
-        Tx::Postgres(conn) => {
-            let sql = format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)");
-            Ok(sqlx::query_scalar(&sql).bind(count).fetch_all(&mut **conn).await?)
-        }
-    }
 }
 
 /// Inserts new customers (with their allocated ids) and their contacts,
@@ -747,110 +613,7 @@ pub async fn insert_interactions(
     bulk_insert(tx, "interactions", &columns, values).await
 }
 
-/// A file waiting on the import page between upload and confirm.
-#[derive(Clone, Debug)]
-pub struct PendingUpload {
-    pub id: i64,
-    pub owner_id: i64,
-    pub kind: String,
-    pub file_name: String,
-    pub content_type: String,
-    /// Empty when read by [`Store::upload_preview`].
-    pub bytes: Vec<u8>,
-    pub mapping: Option<String>,
-    /// The page's preview as JSON (`ops::uploads::Preview`), once computed.
-    pub preview: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
 impl Store {
-    pub async fn save_upload(
-        &self,
-        owner_id: i64,
-        kind: &str,
-        file_name: &str,
-        content_type: &str,
-        bytes: &[u8],
-        now: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        let sql = "INSERT INTO import_uploads (owner_id, kind, file_name, content_type, bytes, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        Ok(on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql)
-            .bind(owner_id)
-            .bind(kind)
-            .bind(file_name)
-            .bind(content_type)
-            .bind(bytes)
-            .bind(now)
-            .fetch_one(pool)
-            .await?))
-    }
-
-    /// The upload if it exists and belongs to `owner_id`.
-    pub async fn upload(&self, id: i64, owner_id: i64) -> StoreResult<Option<PendingUpload>> {
-        self.upload_row(id, owner_id, "bytes").await
-    }
-
-    /// The upload without its file: enough to show its stored preview.
-    pub async fn upload_preview(&self, id: i64, owner_id: i64) -> StoreResult<Option<PendingUpload>> {
-        self.upload_row(id, owner_id, "NULL").await
-    }
-
-    async fn upload_row(&self, id: i64, owner_id: i64, bytes: &str) -> StoreResult<Option<PendingUpload>> {
-        let sql = format!(
-            "SELECT id, owner_id, kind, file_name, content_type, {bytes}, mapping, preview, created_at \
-             FROM import_uploads WHERE id = $1 AND owner_id = $2"
-        );
-        type Row = (i64, i64, String, String, String, Option<Vec<u8>>, Option<String>, Option<String>, DateTime<Utc>);
-        let row: Option<Row> =
-            on_db!(self, pool => sqlx::query_as(&sql).bind(id).bind(owner_id).fetch_optional(pool).await?);
-        Ok(row.map(|(id, owner_id, kind, file_name, content_type, bytes, mapping, preview, created_at)| {
-            PendingUpload {
-                id,
-                owner_id,
-                kind,
-                file_name,
-                content_type,
-                bytes: bytes.unwrap_or_default(),
-                mapping,
-                preview,
-                created_at,
-            }
-        }))
-    }
-
-    /// Stores the mapping the preview used and the preview itself.
-    pub async fn set_upload_preview(
-        &self,
-        id: i64,
-        owner_id: i64,
-        mapping: Option<&str>,
-        preview: &str,
-    ) -> StoreResult<bool> {
-        let sql = "UPDATE import_uploads SET mapping = $1, preview = $2 WHERE id = $3 AND owner_id = $4";
-        let n = on_db!(self, pool => sqlx::query(sql).bind(mapping).bind(preview).bind(id).bind(owner_id)
-            .execute(pool).await?.rows_affected());
-        Ok(n > 0)
-    }
-
-    pub async fn set_upload_mapping(&self, id: i64, owner_id: i64, mapping: &str) -> StoreResult<bool> {
-        let sql = "UPDATE import_uploads SET mapping = $1 WHERE id = $2 AND owner_id = $3";
-        let n = on_db!(self, pool => sqlx::query(sql).bind(mapping).bind(id).bind(owner_id).execute(pool).await?.rows_affected());
-        Ok(n > 0)
-    }
-
-    pub async fn delete_upload(&self, id: i64, owner_id: i64) -> StoreResult<()> {
-        let sql = "DELETE FROM import_uploads WHERE id = $1 AND owner_id = $2";
-        on_db!(self, pool => sqlx::query(sql).bind(id).bind(owner_id).execute(pool).await?.rows_affected());
-        Ok(())
-    }
-
-    /// Housekeeping: drops uploads nobody confirmed since `before`.
-    pub async fn prune_uploads(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let sql = "DELETE FROM import_uploads WHERE created_at < $1";
-        Ok(on_db!(self, pool => sqlx::query(sql).bind(before).execute(pool).await?.rows_affected()))
-    }
-
     /// Each customer's first contact (by id), for exports.
     pub async fn first_contacts(&self, ids: &[i64]) -> StoreResult<HashMap<i64, ContactFields>> {
         let mut out = HashMap::with_capacity(ids.len());

@@ -17,9 +17,12 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+use crate::clock::Clock;
 use crate::config::{DatabaseUrl, redact_url};
 
 pub mod audit;
+pub mod bulk;
+pub mod calendar;
 pub mod campaigns;
 pub mod contacts;
 pub mod customers;
@@ -29,6 +32,7 @@ pub mod interactions;
 pub mod segments;
 pub mod sessions;
 pub mod settings;
+pub mod uploads;
 pub mod users;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend.
@@ -63,12 +67,54 @@ pub enum Tx {
 }
 
 impl Tx {
+    /// The transaction's connection, for reads shared with the pool path.
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(tx) => Conn::Sqlite(tx),
+            Tx::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+
     pub async fn commit(self) -> StoreResult<()> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
+    }
+}
+
+/// One connection of either backend, borrowed from a [`Tx`] or a
+/// [`PooledConn`], so a read is written once and runs inside or outside a
+/// unit of work.
+pub enum Conn<'c> {
+    Sqlite(&'c mut sqlx::SqliteConnection),
+    Postgres(&'c mut sqlx::PgConnection),
+}
+
+/// Like [`on_db!`] for a [`Conn`]: `$c` is the concrete `&mut Connection`.
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::Conn::Sqlite($c) => $body,
+            $crate::store::Conn::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_conn;
+
+/// A connection taken from the pool for a few reads.
+pub enum PooledConn {
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+impl PooledConn {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            PooledConn::Sqlite(c) => Conn::Sqlite(c),
+            PooledConn::Postgres(c) => Conn::Postgres(c),
+        }
     }
 }
 
@@ -82,6 +128,7 @@ pub enum Db {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) db: Db,
+    clock: Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +239,24 @@ impl Store {
         Ok(store)
     }
 
+    /// The same database seen through another clock (tests pin "today").
+    pub fn with_clock(&self, clock: Clock) -> Store {
+        Store { db: self.db.clone(), clock }
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Today in Asia/Shanghai by this store's clock.
+    pub fn today(&self) -> NaiveDate {
+        self.clock.today()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self.db {
             Db::Sqlite(_) => "sqlite",
@@ -242,6 +307,13 @@ impl Store {
         })
     }
 
+    pub async fn acquire(&self) -> StoreResult<PooledConn> {
+        Ok(match &self.db {
+            Db::Sqlite(pool) => PooledConn::Sqlite(pool.acquire().await?),
+            Db::Postgres(pool) => PooledConn::Postgres(pool.acquire().await?),
+        })
+    }
+
     pub async fn close(&self) {
         on_db!(self, pool => pool.close().await)
     }
@@ -266,7 +338,7 @@ async fn open_sqlite(path: &Path) -> Result<Store, OpenError> {
         .connect_with(options)
         .await
         .map_err(|e| OpenError::Sqlite { path: shown, reason: database_reason(&e) })?;
-    Ok(Store { db: Db::Sqlite(pool) })
+    Ok(Store { db: Db::Sqlite(pool), clock: Clock::System })
 }
 
 async fn open_postgres(raw: &str) -> Result<Store, OpenError> {
@@ -281,7 +353,7 @@ async fn open_postgres(raw: &str) -> Result<Store, OpenError> {
     let _ = first.close().await;
     let pool =
         PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect_lazy_with(options);
-    Ok(Store { db: Db::Postgres(pool) })
+    Ok(Store { db: Db::Postgres(pool), clock: Clock::System })
 }
 
 /// The first line of a driver error, without the driver's own prefixes.
@@ -293,6 +365,16 @@ fn database_reason(err: &sqlx::Error) -> String {
         other => other.to_string(),
     };
     text.lines().next().unwrap_or_default().to_owned()
+}
+
+/// Reads a text column into a typed value (a kind, a status), so callers never
+/// compare strings; an unknown value is a decode error naming the column.
+pub(crate) fn decode<T>(raw: String, column: &str) -> Result<T, sqlx::Error>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    raw.parse().map_err(|e: T::Err| sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(e) })
 }
 
 /// A value bound into dynamically built SQL (bulk inserts, filters). NULLs
@@ -380,42 +462,6 @@ where
     query
 }
 
-/// `INSERT INTO table (cols) VALUES (...), (...)` statements of at most
-/// `rows_per_statement` rows each, with `$N` placeholders, for bulk loads.
-pub(crate) fn multi_row_inserts(
-    table: &str,
-    columns: &[&str],
-    rows: usize,
-    suffix: &str,
-) -> impl Iterator<Item = (std::ops::Range<usize>, String)> {
-    // Both backends allow well over 30,000 parameters per statement.
-    let per_statement = (30_000 / columns.len().max(1)).clamp(1, 1000);
-    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let width = columns.len();
-    (0..rows).step_by(per_statement).map(move |start| {
-        let end = (start + per_statement).min(rows);
-        let mut sql = head.clone();
-        let mut n = 1;
-        for row in start..end {
-            if row > start {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for col in 0..width {
-                if col > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('$');
-                sql.push_str(&n.to_string());
-                n += 1;
-            }
-            sql.push(')');
-        }
-        sql.push_str(suffix);
-        (start..end, sql)
-    })
-}
-
 impl Store {
     /// Refreshes the planner's statistics after bulk changes (imports, the
     /// demo) and periodically, so filters pick the right index.
@@ -436,16 +482,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn multi_row_inserts_number_placeholders_per_statement() {
-        let stmts: Vec<_> = multi_row_inserts("t", &["a", "b"], 3, "").collect();
-        assert_eq!(stmts.len(), 1);
-        assert_eq!(stmts[0].1, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)");
-        let many: Vec<_> = multi_row_inserts("t", &["a"; 30], 2500, "").collect();
-        assert_eq!(many.len(), 3);
-        assert_eq!(many[2].0, 2000..2500);
-    }
 
     #[test]
     fn embedded_migrations_match_between_backends() {

@@ -58,6 +58,12 @@ impl From<OpsError> for ApiError {
                     format!("the record was changed meanwhile; the current version is {current_version}"),
                 )
             },
+            OpsError::Store(crate::store::StoreError::NotFound) => ApiError::not_found(),
+            OpsError::Store(crate::store::StoreError::Conflict(what)) => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("this conflicts with an existing record ({what})"),
+            ),
             OpsError::Store(e) => internal(&e),
             OpsError::Other(e) => internal(&*e),
         }

@@ -109,10 +109,12 @@ pub async fn page_guard(State(state): State<AppState>, request: Request, next: N
             return super::pages::csrf_rejected(&parts.headers, actor);
         }
     }
-    if let Some(s) = session {
-        parts.extensions.insert(s);
+    let headers = parts.headers.clone();
+    if let Some(s) = &session {
+        parts.extensions.insert(s.clone());
     }
-    next.run(Request::from_parts(parts, body)).await
+    let response = next.run(Request::from_parts(parts, body)).await;
+    super::pages::frame_failure(&headers, session.as_ref(), response)
 }
 
 fn query_param(query: &str, name: &str) -> Option<String> {

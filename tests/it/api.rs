@@ -689,7 +689,16 @@ backend_test!(every_page_renders_for_every_role, |app| {
             let response = browser.get(app.url(path)).send().await.unwrap();
             assert_eq!(response.status(), 200, "{role} {path}");
             let html = response.text().await.unwrap();
-            assert!(html.contains("<main"), "{role} {path}");
+            let heading = html
+                .split_once("<h1")
+                .and_then(|(_, rest)| rest.split_once('>'))
+                .and_then(|(_, rest)| rest.split_once("</h1>"))
+                .map(|(h, _)| h.trim().to_owned())
+                .unwrap_or_default();
+            assert!(!heading.is_empty() && !heading.contains("出错了"), "{role} {path}: heading {heading:?}");
+            if path.starts_with("/customers/") {
+                assert!(heading.contains(&format!("{role}的客户")), "{role} {path}: the customer's page: {heading}");
+            }
         }
         let admin_only = browser.get(app.url(&format!("/team/{}", user.id))).send().await.unwrap().status();
         assert_eq!(admin_only, if role == "admin" { 200 } else { 403 }, "{role} edit page");

@@ -382,11 +382,19 @@ mod sign_in_switch_language_sign_out {
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        rally_no_browser,
+        ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+    )]
     async fn sqlite() {
         sign_in_switch_language_sign_out(Backend::Sqlite).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        rally_no_browser,
+        ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+    )]
     async fn postgres() {
         sign_in_switch_language_sign_out(Backend::Postgres).await;
     }
@@ -395,6 +403,10 @@ mod sign_in_switch_language_sign_out {
 /// A form submitted without its hidden `csrf` field is refused and changes nothing;
 /// the same form with the field works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn form_without_csrf_token_is_rejected() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
     let user = app.named_user("jun@rally.test", "李军", "rep", Some("华南")).await;
@@ -430,6 +442,10 @@ async fn form_without_csrf_token_is_rejected() {
 /// A person named with a `<script>` tag is shown as that text, never run,
 /// on the team pages and in the shell when that person signs in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn script_in_a_name_is_shown_as_text() {
     const NAME: &str = "<script>window.__pwned=1</script>明";
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
@@ -459,6 +475,10 @@ async fn script_in_a_name_is_shown_as_text() {
 /// On a 375-pixel-wide phone the pages fit: tables scroll inside their box,
 /// the page itself never scrolls sideways.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn pages_fit_a_phone() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Phone).await else { return };
     let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
@@ -485,6 +505,10 @@ async fn pages_fit_a_phone() {
 /// The main pages load htmx and break no Content-Security-Policy rule: the
 /// console shows no errors and no element carries an inline `style`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn main_pages_keep_the_content_security_policy() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
     let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
@@ -527,6 +551,10 @@ async fn main_pages_keep_the_content_security_policy() {
 /// count, changing the field swaps in the operators that fit it, a value
 /// the parser rejects is marked at its position, and "apply" filters the list.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn segment_builder_counts_live() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
     let admin = app.named_user("lan@rally.test", "王兰", "admin", None).await;
@@ -627,6 +655,10 @@ async fn segment_builder_counts_live() {
 /// A lead creates a campaign from the UI, generates its target list and edits
 /// the breakdown, as the planning issue's browser check asks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
 async fn a_lead_plans_a_campaign() {
     let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
     let lead = app.named_user("qiang@rally.test", "周强", "lead", None).await;

@@ -152,6 +152,12 @@ backend_test!(campaign_pages_render_for_every_role, |app| {
             let (status, html) = page(&browser, &app, &path).await;
             assert_eq!(status, 200, "{role} {path}");
             assert!(!html.contains("<script>x</script>"), "{role} {path} escapes names");
+            if path != "/" {
+                assert!(
+                    html.contains("&#60;script&#62;x&#60;/script&#62;展会"),
+                    "{role} {path} shows the name as text"
+                );
+            }
         }
         let (status, html) = page(&browser, &app, "/settings/phases").await;
         assert_eq!(status, 200, "{role}");
@@ -251,4 +257,68 @@ backend_test!(an_admin_imports_a_new_calendar_year_in_the_ui, |app| {
         html.contains("国务院办公厅关于2027年部分节假日安排的通知")
             && !html.contains("enctype=\"multipart/form-data\"")
     );
+});
+
+/// Runs one statement on the test database directly (to break what the app
+/// relies on, as a damaged row would).
+async fn execute_sql(app: &TestApp, statements: &[&str]) {
+    use sqlx::Connection;
+    if app.database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&app.database_url).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+    }
+}
+
+backend_test!(a_team_directory_that_cannot_be_read_never_clears_the_owners, |app| {
+    app.user("lead@example.com", "lead", None).await;
+    app.user("mkt@example.com", "marketing", None).await;
+    app.user("svc@example.com", "service", None).await;
+    app.user("old@example.com", "viewer", None).await;
+    let lead = app.browser_session("lead@example.com").await;
+    let (_, form) = page(&lead, &app, "/campaigns/new").await;
+    let csrf = hidden_csrf(&form);
+    let (status, location, _) = post(
+        &lead,
+        &app,
+        "/campaigns",
+        &[
+            ("csrf", csrf.as_str()),
+            ("name", "答谢会"),
+            ("kind", "appreciation"),
+            ("announced_on", "2026-11-02"),
+            ("starts_on", "2026-11-03"),
+            ("ends_on", "2026-11-30"),
+            ("lead_email", "lead@example.com"),
+            ("marketing_email", "mkt@example.com"),
+            ("service_email", "svc@example.com"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let id: i64 = location.split('/').nth(2).unwrap().parse().unwrap();
+    let (_, edit) = page(&lead, &app, &format!("/campaigns/{id}/edit")).await;
+    assert!(edit.contains("<option value=\"mkt@example.com\" selected"), "the owners are preselected");
+
+    // One member's row no longer reads (an unknown role): the directory fails.
+    let unchecked = if app.database_url.starts_with("postgres") {
+        "ALTER TABLE users DROP CONSTRAINT users_role_check"
+    } else {
+        "PRAGMA ignore_check_constraints = ON"
+    };
+    execute_sql(&app, &[unchecked, "UPDATE users SET role = 'auditor' WHERE email = 'old@example.com'"]).await;
+    let (status, html) = page(&lead, &app, &format!("/campaigns/{id}/edit")).await;
+    assert_eq!(status, 500, "the form is not offered with empty owner choices");
+    assert!(!html.contains("name=\"lead_email\""), "no owner select is rendered");
+    let (status, _) = page(&lead, &app, &format!("/campaigns/{id}")).await;
+    assert_eq!(status, 500, "the plan does not show blank owners either");
+
+    let campaign = app.store.campaign(id).await.unwrap().unwrap();
+    assert!(campaign.lead_id.is_some() && campaign.marketing_id.is_some() && campaign.service_id.is_some());
 });

@@ -125,6 +125,7 @@ fn demo_twice_changes_nothing_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
 async fn demo_twice_changes_nothing_on_postgres() {
     let Some((url, _)) = fresh_database(Backend::Postgres).await else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -176,4 +177,42 @@ async fn wait_ready(addr: &str) -> bool {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     false
+}
+
+/// Logs piped to a file are plain text (no colour codes); `RALLY_LOG_FORMAT=json`
+/// gives one JSON object per line; an unknown format is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_are_plain_when_piped_and_json_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["text", "json"] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let addr = format!("127.0.0.1:{port}");
+        let server = Command::new(RALLY)
+            .args(["serve", "--addr", &addr])
+            .current_dir(dir.path())
+            .env_remove("RALLY_DATABASE_URL")
+            .env("RALLY_LOG_FORMAT", format)
+            .env("RUST_LOG", "rally=info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        assert!(wait_ready(&addr).await, "server ready ({format})");
+        let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+        let output = server.wait_with_output().unwrap();
+        let log = String::from_utf8_lossy(&output.stderr);
+        assert!(log.contains("serving"), "{format}: {log}");
+        assert!(!log.contains('\u{1b}'), "{format}: no terminal colour codes in a piped log: {log:?}");
+        if format == "json" {
+            for line in log.lines().filter(|l| !l.trim().is_empty()) {
+                let value: serde_json::Value =
+                    serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+                assert!(value["level"].is_string(), "{line}");
+            }
+        }
+    }
+    let refused =
+        Command::new(RALLY).args(["migrate"]).current_dir(dir.path()).env("RALLY_LOG_FORMAT", "yaml").output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("RALLY_LOG_FORMAT must be text or json"));
 }

@@ -104,6 +104,7 @@ macro_rules! backend_test {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
             async fn postgres() {
                 $crate::helpers::run_on($crate::helpers::Backend::Postgres, |$app| async move $body).await;
             }
@@ -206,4 +207,29 @@ pub async fn spawn_on(database_url: &str) -> TestApp {
         shutdown: Some(tx),
         _dir: None,
     }
+}
+
+/// A page as (status, body), without following redirects when the client does not.
+pub async fn get_page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// A form post with the session's CSRF token (read from the settings page):
+/// (status, Location, body).
+pub async fn post_form(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let (_, settings) = get_page(client, app, "/settings").await;
+    let csrf = hidden_csrf(&settings);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let response = client.post(app.url(path)).form(&form).send().await.unwrap();
+    let status = response.status().as_u16();
+    let location = response.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (status, location, response.text().await.unwrap())
 }

@@ -741,6 +741,7 @@ fn the_cli_imports_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
 async fn the_cli_imports_on_postgres() {
     let Some((url, _)) = fresh_database(Backend::Postgres).await else { return };
     tokio::task::spawn_blocking(move || cli_imports(&url)).await.unwrap();
@@ -773,7 +774,7 @@ backend_test!(large_files_import_in_parts_and_batches, |app| {
     let mut csv = String::from("客户名称,统一社会信用代码,区域,电话,标签\n");
     let code = |i: usize| {
         let first17 = format!("91440300MA{i:07}");
-        let check = rally::io::values::credit_code_check_char(first17.as_bytes()).unwrap();
+        let check = rally::domain::credit_code::check_char(&first17).unwrap();
         format!("{first17}{check}")
     };
     for i in 0..25_000 {
@@ -800,4 +801,89 @@ backend_test!(large_files_import_in_parts_and_batches, |app| {
     let (_, report) = import(&app, &t.admin, "customers", "", "text/csv", small.into_bytes()).await;
     assert_eq!(counts(&report), [1, 0, 2, 0], "{report}");
     assert_eq!(app.store.count_customers().await.unwrap(), 25_001);
+});
+
+// One rule per field: a customer typed into the form and one sent through
+// the API, with values written the way people write them (spaced and
+// full-width credit codes, a full-width phone, a mixed-case e-mail, 万),
+// export and import again as duplicates with no rejected row.
+backend_test!(form_and_api_customers_export_and_reimport_as_duplicates, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let browser = app.browser_session("lead@example.com").await;
+    let (status, location, _) = crate::helpers::post_form(
+        &browser,
+        &app,
+        "/customers",
+        &[
+            ("name", "华东精密制造有限公司"),
+            ("credit_code", "9144 0300 1922 0382 16"),
+            ("industry", "制造业"),
+            ("region", "华东"),
+            ("city", "苏州"),
+            ("annual_purchase", "５００万"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "the form creates the customer");
+    let form_id: i64 = location.trim_start_matches("/customers/").split(['?', '#']).next().unwrap().parse().unwrap();
+    let (status, _, body) = crate::helpers::post_form(
+        &browser,
+        &app,
+        &format!("/customers/{form_id}/contacts"),
+        &[("name", "王总"), ("phone", "＋86 138-0013-8000"), ("email", " Wang@Example.COM ")],
+    )
+    .await;
+    assert_eq!(status, 303, "the contact form accepts it: {body}");
+    // The contact form refuses what the importer refuses.
+    for (field, value) in [("email", "a,b@x.cn"), ("phone", "138abc00138")] {
+        let (status, _, _) = crate::helpers::post_form(
+            &browser,
+            &app,
+            &format!("/customers/{form_id}/contacts"),
+            &[("name", "李四"), (field, value)],
+        )
+        .await;
+        assert_eq!(status, 422, "{field} {value:?} is refused by the form");
+    }
+
+    let created: Value = app
+        .api(&lead, Method::POST, "/api/v1/customers")
+        .json(&serde_json::json!({"name": "ｅ集团（连锁）", "credit_code": "91310000ma1fl0000".to_owned()
+            + &rally::domain::credit_code::check_char("91310000MA1FL0000").unwrap().to_string(),
+            "industry": "连锁", "region": "华南", "annual_purchase": 1234567.5}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let api_id = created["id"].as_i64().unwrap_or_else(|| panic!("{created}"));
+    let contact = app
+        .api(&lead, Method::POST, &format!("/api/v1/customers/{api_id}/contacts"))
+        .json(&serde_json::json!({"name": "赵经理", "phone": "(020) 8888-6666", "email": "ZHAO@e-group.cn"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(contact.status(), 201);
+
+    for format in ["csv", "xlsx"] {
+        let file = app
+            .api(&lead, Method::GET, &format!("/api/v1/customers/export?format={format}"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let report: Value = app
+            .api(&lead, Method::POST, "/api/v1/imports/customers?dry_run=true")
+            .body(file.to_vec())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(counts(&report), [0, 0, 2, 0], "{format}: both are duplicates, none rejected: {report}");
+    }
 });

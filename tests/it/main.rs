@@ -14,4 +14,5 @@ mod customer_pages;
 mod customers;
 mod foundation;
 mod import;
+mod page_routes;
 mod segments;

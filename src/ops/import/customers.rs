@@ -578,12 +578,12 @@ pub(super) async fn run(
     let total = (drafts.len() + changed.len()) as u64;
     let mut done = 0u64;
     progress(Stage::Writing, 0, total);
-    let ids = sql::allocate_ids(&mut tx, "customers", drafts.len()).await?;
+    let ids = crate::store::bulk::allocate_ids(&mut tx, "customers", drafts.len()).await?;
     let actor_id = importer.actor_id();
     // New customers are audited by the import's one record (their ids as
     // ranges): per-customer records would double the bytes written.
     super::record(&mut tx, importer, ImportKind::Customers, &file_name, &report, &ids, now).await?;
-    let suspended = sql::suspend_indexes(&mut tx, drafts.len()).await?;
+    let suspended = crate::store::bulk::suspend_indexes(&mut tx, drafts.len()).await?;
     let mut drafts = ids.into_iter().zip(drafts);
     loop {
         let batch: Vec<(i64, CustomerFields)> = drafts.by_ref().take(WRITE_BATCH).collect();
@@ -595,7 +595,7 @@ pub(super) async fn run(
         progress(Stage::Writing, done, total);
     }
     if let Some(indexes) = suspended {
-        sql::restore_indexes(&mut tx, indexes).await?;
+        crate::store::bulk::restore_indexes(&mut tx, indexes).await?;
     }
     phase("inserted");
 

@@ -180,7 +180,7 @@ pub(super) async fn run(
     let now = Utc::now().trunc_subsecs(0);
     let total = new_rows.len() as u64;
     progress(Stage::Writing, 0, total);
-    let ids = sql::allocate_ids(&mut tx, "interactions", new_rows.len()).await?;
+    let ids = crate::store::bulk::allocate_ids(&mut tx, "interactions", new_rows.len()).await?;
     let actor_id = importer.actor_id();
     // One audit record for the import, with the new records' ids as ranges.
     super::record(&mut tx, importer, ImportKind::Interactions, &prepared.file_name, &report, &ids, now).await?;

@@ -97,7 +97,7 @@ pub async fn list(
         after_id: page.after_id()?,
         limit: limit + 1,
     };
-    let (mut rows, total) = ops::customers::list(&state.store, &actor, &query, crate::clock::today()).await?;
+    let (mut rows, total) = ops::customers::list(&state.store, &actor, &query, state.store.today()).await?;
     let next_cursor = (rows.len() as i64 > limit).then(|| {
         rows.truncate(usize::try_from(limit).unwrap_or(50));
         cursor::encode(rows.last().map_or(0, |c| c.id))
@@ -114,7 +114,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Customer>, ApiError> {
     let id = parse_id(&id)?;
-    let c = ops::customers::get(&state.store, &actor, id, crate::clock::today()).await?;
+    let c = ops::customers::get(&state.store, &actor, id, state.store.today()).await?;
     Ok(Json(to_api(&actor, c)))
 }
 
@@ -179,7 +179,7 @@ pub async fn create(
     authz::require(&actor, Permission::WriteCustomers)?;
     let (fields, _) = super::parse_body::<CustomerInput>(&headers, &body)?.fields()?;
     let id = customer_edit::create(&state.store, &actor, fields).await?;
-    let c = ops::customers::get(&state.store, &actor, id, crate::clock::today()).await?;
+    let c = ops::customers::get(&state.store, &actor, id, state.store.today()).await?;
     Ok((StatusCode::CREATED, Json(to_api(&actor, c))))
 }
 
@@ -201,7 +201,7 @@ pub async fn update(
     let (fields, version) = super::parse_body::<CustomerInput>(&headers, &body)?.fields()?;
     let version = super::if_match(&headers)?.or(version);
     customer_edit::update(&state.store, &actor, id, version, fields).await?;
-    let c = ops::customers::get(&state.store, &actor, id, crate::clock::today()).await?;
+    let c = ops::customers::get(&state.store, &actor, id, state.store.today()).await?;
     Ok(Json(to_api(&actor, c)))
 }
 

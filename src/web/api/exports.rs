@@ -58,7 +58,7 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let format: ExportFormat = params.format.as_deref().unwrap_or("csv").parse()?;
     let query = ExportQuery { search: params.q, region: params.region, segment: params.segment };
-    let today = crate::clock::today();
+    let today = state.store.today();
     let mut cursor = export::start(&state.store, &actor, query, today).await?;
     let stem = format!("customers-{}", today.format("%Y%m%d"));
     match format {

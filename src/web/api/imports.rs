@@ -117,7 +117,7 @@ async fn import(
             format!("send the file as text/csv or {XLSX_MIME}"),
         ));
     }
-    let mut options = ImportOptions::new(crate::clock::today());
+    let mut options = ImportOptions::new(state.store.today());
     options.dry_run = flag("dry_run", params.dry_run.as_deref())?;
     options.partial = flag("partial", params.partial.as_deref())?;
     if let Some(raw) = params.on_duplicate.as_deref().filter(|v| !v.trim().is_empty()) {

@@ -18,6 +18,7 @@ use super::error::ApiError;
 use crate::app::AppState;
 
 mod audit;
+mod calendar;
 pub mod campaigns;
 mod contacts;
 mod customers;
@@ -26,6 +27,7 @@ pub mod imports;
 mod interactions;
 mod me;
 mod segments;
+mod settings;
 mod tokens;
 mod users;
 
@@ -72,15 +74,15 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(segments::tiers, segments::set_tiers))
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::get, campaigns::update))
-        .routes(routes!(campaigns::generate))
-        .routes(routes!(campaigns::import_partner_list))
+        .routes(routes!(campaigns::members::generate))
+        .routes(routes!(campaigns::members::import_partner_list))
         .routes(routes!(campaigns::export))
-        .routes(routes!(campaigns::members))
-        .routes(routes!(campaigns::breakdown, campaigns::set_breakdown))
+        .routes(routes!(campaigns::members::members))
+        .routes(routes!(campaigns::breakdown::breakdown, campaigns::breakdown::set_breakdown))
         .routes(routes!(campaigns::set_milestone))
-        .routes(routes!(campaigns::working_days))
-        .routes(routes!(campaigns::import_calendar))
-        .routes(routes!(campaigns::phases, campaigns::set_phases))
+        .routes(routes!(calendar::working_days))
+        .routes(routes!(calendar::import_calendar))
+        .routes(routes!(settings::phases, settings::set_phases))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update))
         .routes(routes!(users::reset_password))

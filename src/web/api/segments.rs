@@ -120,7 +120,7 @@ pub async fn count(
     Query(q): Query<CountQuery>,
 ) -> Result<Json<Count>, ApiError> {
     let count =
-        ops::customers::count(&state.store, &actor, q.segment.as_deref().unwrap_or(""), crate::clock::today()).await?;
+        ops::customers::count(&state.store, &actor, q.segment.as_deref().unwrap_or(""), state.store.today()).await?;
     Ok(Json(Count { count }))
 }
 

@@ -2,17 +2,16 @@
 //! (跟进记录), with the forms that add, correct and delete them.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::customers::CustomerRow;
-use super::forms::{self, FieldErrors, invalid_or_page, parse_id};
-use super::{Shell, can, error_page, flash_from, render};
+use super::forms::{self, FieldErrors, field_errors};
+use super::{Page, PageForm, PageResult, Shell, flash_from, parse_id, render};
 use crate::app::AppState;
 use crate::domain::customer::{Channel, InteractionKind};
 use crate::domain::money::format_cny;
@@ -23,9 +22,7 @@ use crate::ops::interactions::InteractionFields;
 use crate::ops::{self, OpsError};
 use crate::store::contacts::Contact;
 use crate::store::interactions::Interaction;
-use crate::web::error::ApiError;
-use crate::web::i18n::{Texts, texts};
-use crate::web::session::{PageAuth, ResolvedSession, request_locale};
+use crate::web::i18n::Texts;
 
 /// The newest interactions the timeline shows.
 const TIMELINE_LIMIT: i64 = 200;
@@ -70,6 +67,7 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
 
 /// A contact form's values (as typed, so a failed save keeps them).
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ContactForm {
     #[serde(default)]
     pub name: String,
@@ -110,6 +108,7 @@ impl ContactForm {
 
 /// An interaction form's values (as typed).
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct InteractionForm {
     #[serde(default)]
     pub occurred_on: String,
@@ -128,9 +127,9 @@ pub struct InteractionForm {
 }
 
 impl InteractionForm {
-    fn new_today() -> InteractionForm {
+    fn new_on(today: NaiveDate) -> InteractionForm {
         InteractionForm {
-            occurred_on: crate::clock::today().to_string(),
+            occurred_on: today.to_string(),
             channel: Channel::Phone.as_str().to_owned(),
             kind: InteractionKind::Call.as_str().to_owned(),
             ..InteractionForm::default()
@@ -239,12 +238,12 @@ struct DetailState {
 }
 
 impl DetailState {
-    fn fresh(ok: Option<String>) -> DetailState {
+    fn fresh(ok: Option<String>, today: NaiveDate) -> DetailState {
         DetailState {
             ok,
             contact: ContactForm::default(),
             contact_errors: FieldErrors::none(),
-            interaction: InteractionForm::new_today(),
+            interaction: InteractionForm::new_on(today),
             interaction_errors: FieldErrors::none(),
         }
     }
@@ -256,48 +255,27 @@ fn may_correct(actor: &Actor, may_log: bool, i: &Interaction) -> bool {
     may_log && (actor.role != Role::Service || i.created_by == Some(actor.id))
 }
 
-async fn detail_page(
-    state: &AppState,
-    session: &ResolvedSession,
-    headers: &HeaderMap,
-    id: i64,
-    view: DetailState,
-    status: StatusCode,
-) -> Response {
-    let actor = &session.actor;
-    let fail = |e: ApiError| error_page(headers, Some((actor, &session.csrf)), e);
-    let today = crate::clock::today();
-    let c = match ops::customers::get(&state.store, actor, id, today).await {
-        Ok(c) => c,
-        Err(e) => return fail(e.into()),
-    };
-    let (tags, pains) = match state.store.customer_labels(id).await {
-        Ok(labels) => labels,
-        Err(e) => return fail(OpsError::from(e).into()),
-    };
-    let contacts = match ops::contacts::list(&state.store, actor, id).await {
-        Ok(list) => list,
-        Err(e) => return fail(e.into()),
-    };
-    let mut history = match ops::interactions::list(&state.store, actor, id, TIMELINE_LIMIT + 1).await {
-        Ok(list) => list,
-        Err(e) => return fail(e.into()),
-    };
+async fn detail_page(state: &AppState, page: &Page, id: i64, view: DetailState, status: StatusCode) -> PageResult {
+    let actor = &page.actor;
+    let today = state.store.today();
+    let c = ops::customers::get(&state.store, actor, id, today).await?;
+    let (tags, pains) = ops::customers::labels(&state.store, actor, id).await?;
+    let contacts = ops::contacts::list(&state.store, actor, id).await?;
+    let mut history = ops::interactions::list(&state.store, actor, id, TIMELINE_LIMIT + 1).await?;
     let more = history.len() as i64 > TIMELINE_LIMIT;
     history.truncate(TIMELINE_LIMIT as usize);
     // The buttons follow what ops would allow; ops still decides on submit.
     let can_edit = ops::customer_edit::check(&state.store, actor, id, Permission::WriteCustomers).await.is_ok();
     let can_log = ops::interactions::check_customer(&state.store, actor, id).await.is_ok();
 
-    let mut shell = Shell::new(headers, Some(actor.clone()), &session.csrf, "customers.title", "/customers", None);
+    let mut shell = page.shell("customers.title", "/customers").with_flash(flash_from(page.t, view.ok.as_deref()));
     shell.title = c.name.clone();
-    shell.flash = flash_from(shell.t, view.ok.as_deref());
-    let page = DetailPage {
+    let detail = DetailPage {
         source: source_label(shell.t, &c.source),
         tags,
         pains,
-        show_notes: can(actor, Permission::ReadCustomerNotes),
-        show_audit: can(actor, Permission::ReadAudit),
+        show_notes: page.can(Permission::ReadCustomerNotes),
+        show_audit: page.can(Permission::ReadAudit),
         can_edit,
         can_log,
         contacts: contacts
@@ -338,7 +316,7 @@ async fn detail_page(
         c: c.into(),
         shell,
     };
-    render(status, &page)
+    Ok(render(status, &detail))
 }
 
 #[derive(Deserialize)]
@@ -348,47 +326,35 @@ pub struct OkQuery {
 
 pub async fn detail(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<String>,
     Query(q): Query<OkQuery>,
-) -> Response {
-    match parse_id(&id) {
-        Ok(id) => detail_page(&state, &session, &headers, id, DetailState::fresh(q.ok), StatusCode::OK).await,
-        Err(e) => error_page(&headers, Some((&session.actor, &session.csrf)), e),
-    }
+) -> PageResult {
+    let id = parse_id(&id)?;
+    detail_page(&state, &page, id, DetailState::fresh(q.ok, state.store.today()), StatusCode::OK).await
 }
 
-fn reader_texts(headers: &HeaderMap, session: &ResolvedSession) -> &'static Texts {
-    texts(request_locale(headers, Some(&session.actor)))
-}
-
-fn done(customer_id: i64, key: &str, anchor: &str) -> Response {
-    Redirect::to(&format!("/customers/{customer_id}?ok={key}#{anchor}")).into_response()
+fn done(customer_id: i64, key: &str, anchor: &str) -> PageResult {
+    Ok(Redirect::to(&format!("/customers/{customer_id}?ok={key}#{anchor}")).into_response())
 }
 
 // ------------------------------------------------------------ contacts
 
 pub async fn add_contact(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<String>,
-    Form(form): Form<ContactForm>,
-) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&headers, Some((&session.actor, &session.csrf)), e),
-    };
-    match ops::contacts::create(&state.store, &session.actor, id, form.fields()).await {
+    PageForm(form): PageForm<ContactForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    match ops::contacts::create(&state.store, &page.actor, id, form.fields()).await {
         Ok(_) => done(id, "contacts.added", "contacts"),
-        Err(e) => match invalid_or_page(reader_texts(&headers, &session), &headers, &session, e) {
-            Ok(errors) => {
-                let view = DetailState { contact: form, contact_errors: errors, ..DetailState::fresh(None) };
-                detail_page(&state, &session, &headers, id, view, StatusCode::UNPROCESSABLE_ENTITY).await
-            }
-            Err(page) => *page,
-        },
+        Err(e) => {
+            let errors = field_errors(page.t, e)?;
+            let view =
+                DetailState { contact: form, contact_errors: errors, ..DetailState::fresh(None, state.store.today()) };
+            detail_page(&state, &page, id, view, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
     }
 }
 
@@ -413,42 +379,31 @@ async fn editable_contact(state: &AppState, actor: &Actor, id: i64, cid: i64) ->
     if contact.customer_id != id {
         return Err(OpsError::NotFound);
     }
-    let customer = ops::customers::get(&state.store, actor, id, crate::clock::today()).await?;
+    let customer = ops::customers::get(&state.store, actor, id, state.store.today()).await?;
     Ok((contact, customer.name))
 }
 
-fn ids(id: &str, cid: &str) -> Result<(i64, i64), ApiError> {
+fn ids(id: &str, cid: &str) -> Result<(i64, i64), super::PageError> {
     Ok((parse_id(id)?, parse_id(cid)?))
 }
 
 pub async fn edit_contact(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path((id, cid)): Path<(String, String)>,
-) -> Response {
-    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
-    let (id, cid) = match ids(&id, &cid) {
-        Ok(ids) => ids,
-        Err(e) => return fail(e),
+) -> PageResult {
+    let (id, cid) = ids(&id, &cid)?;
+    let (contact, customer_name) = editable_contact(&state, &page.actor, id, cid).await?;
+    let edit = ContactEditPage {
+        shell: page.shell("contact.edit", "/customers"),
+        customer_id: id,
+        customer_name,
+        contact_id: cid,
+        contact: ContactForm::of(&contact),
+        contact_errors: FieldErrors::none(),
+        stale: None,
     };
-    match editable_contact(&state, &session.actor, id, cid).await {
-        Ok((contact, customer_name)) => {
-            let shell =
-                Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "contact.edit", "/customers", None);
-            let page = ContactEditPage {
-                shell,
-                customer_id: id,
-                customer_name,
-                contact_id: cid,
-                contact: ContactForm::of(&contact),
-                contact_errors: FieldErrors::none(),
-                stale: None,
-            };
-            render(StatusCode::OK, &page)
-        }
-        Err(e) => fail(e.into()),
-    }
+    Ok(render(StatusCode::OK, &edit))
 }
 
 fn text_of(v: &Value, key: &str) -> String {
@@ -461,24 +416,15 @@ fn text_of(v: &Value, key: &str) -> String {
 
 pub async fn update_contact(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path((id, cid)): Path<(String, String)>,
-    Form(form): Form<ContactForm>,
-) -> Response {
-    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
-    let (id, cid) = match ids(&id, &cid) {
-        Ok(ids) => ids,
-        Err(e) => return fail(e),
-    };
-    let (_, customer_name) = match editable_contact(&state, &session.actor, id, cid).await {
-        Ok(found) => found,
-        Err(e) => return fail(e.into()),
-    };
-    let t = reader_texts(&headers, &session);
+    PageForm(form): PageForm<ContactForm>,
+) -> PageResult {
+    let (id, cid) = ids(&id, &cid)?;
+    let (_, customer_name) = editable_contact(&state, &page.actor, id, cid).await?;
     let mut form = form;
     let (status, errors, stale) =
-        match ops::contacts::update(&state.store, &session.actor, cid, Some(form.version), form.fields()).await {
+        match ops::contacts::update(&state.store, &page.actor, cid, Some(form.version), form.fields()).await {
             Ok(saved) => return done(saved.customer_id, "contacts.saved", "contacts"),
             Err(OpsError::Stale { current_version, current }) => {
                 // Keep what was typed; the next save knowingly replaces what is shown.
@@ -492,14 +438,10 @@ pub async fn update_contact(
                 ];
                 (StatusCode::CONFLICT, FieldErrors::none(), Some(lines))
             }
-            Err(e) => match invalid_or_page(t, &headers, &session, e) {
-                Ok(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-                Err(page) => return *page,
-            },
+            Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, field_errors(page.t, e)?, None),
         };
-    let shell = Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "contact.edit", "/customers", None);
-    let page = ContactEditPage {
-        shell,
+    let edit = ContactEditPage {
+        shell: page.shell("contact.edit", "/customers"),
         customer_id: id,
         customer_name,
         contact_id: cid,
@@ -507,59 +449,41 @@ pub async fn update_contact(
         contact_errors: errors,
         stale,
     };
-    render(status, &page)
+    Ok(render(status, &edit))
 }
 
 pub async fn delete_contact(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path((id, cid)): Path<(String, String)>,
-) -> Response {
-    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
-    let (id, cid) = match ids(&id, &cid) {
-        Ok(ids) => ids,
-        Err(e) => return fail(e),
-    };
-    if let Err(e) = editable_contact(&state, &session.actor, id, cid).await {
-        return fail(e.into());
-    }
-    match ops::contacts::delete(&state.store, &session.actor, cid).await {
-        Ok(()) => done(id, "contacts.deleted", "contacts"),
-        Err(e) => fail(e.into()),
-    }
+) -> PageResult {
+    let (id, cid) = ids(&id, &cid)?;
+    editable_contact(&state, &page.actor, id, cid).await?;
+    ops::contacts::delete(&state.store, &page.actor, cid).await?;
+    done(id, "contacts.deleted", "contacts")
 }
 
 // ------------------------------------------------------------ interactions
 
 pub async fn add_interaction(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<String>,
-    Form(form): Form<InteractionForm>,
-) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&headers, Some((&session.actor, &session.csrf)), e),
-    };
-    let t = reader_texts(&headers, &session);
+    PageForm(form): PageForm<InteractionForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
     // Authorization first, so a form error is never shown to someone who may not log at all.
-    if let Err(e) = ops::interactions::check_customer(&state.store, &session.actor, id).await {
-        return error_page(&headers, Some((&session.actor, &session.csrf)), e.into());
-    }
-    let errors = match form.fields(t) {
+    ops::interactions::check_customer(&state.store, &page.actor, id).await?;
+    let errors = match form.fields(page.t) {
         Err(errors) => errors,
-        Ok(fields) => match ops::interactions::create(&state.store, &session.actor, id, fields).await {
+        Ok(fields) => match ops::interactions::create(&state.store, &page.actor, id, fields).await {
             Ok(_) => return done(id, "interactions.added", "timeline"),
-            Err(e) => match invalid_or_page(t, &headers, &session, e) {
-                Ok(errors) => errors,
-                Err(page) => return *page,
-            },
+            Err(e) => field_errors(page.t, e)?,
         },
     };
-    let view = DetailState { interaction: form, interaction_errors: errors, ..DetailState::fresh(None) };
-    detail_page(&state, &session, &headers, id, view, StatusCode::UNPROCESSABLE_ENTITY).await
+    let view =
+        DetailState { interaction: form, interaction_errors: errors, ..DetailState::fresh(None, state.store.today()) };
+    detail_page(&state, &page, id, view, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 #[derive(Template)]
@@ -587,58 +511,52 @@ async fn editable_interaction(
     if found.customer_id != id {
         return Err(OpsError::NotFound);
     }
-    let customer = ops::customers::get(&state.store, actor, id, crate::clock::today()).await?;
+    let customer = ops::customers::get(&state.store, actor, id, state.store.today()).await?;
     Ok((found, customer.name))
 }
 
-fn interaction_page(
-    headers: &HeaderMap,
-    session: &ResolvedSession,
-    (id, iid, customer_name): (i64, i64, String),
-    interaction: InteractionForm,
+/// The correction form of one follow-up record.
+struct InteractionEdit {
+    id: i64,
+    iid: i64,
+    customer_name: String,
+    form: InteractionForm,
     errors: FieldErrors,
     stale: Option<Vec<StaleLine>>,
-    status: StatusCode,
-) -> Response {
-    let shell = Shell::new(headers, Some(session.actor.clone()), &session.csrf, "interaction.edit", "/customers", None);
-    let page = InteractionEditPage {
-        shell,
-        customer_id: id,
-        customer_name,
-        interaction_id: iid,
-        interaction,
-        interaction_errors: errors,
-        stale,
+}
+
+fn interaction_page(state: &AppState, page: &Page, edit: InteractionEdit, status: StatusCode) -> Response {
+    let body = InteractionEditPage {
+        shell: page.shell("interaction.edit", "/customers"),
+        customer_id: edit.id,
+        customer_name: edit.customer_name,
+        interaction_id: edit.iid,
+        interaction: edit.form,
+        interaction_errors: edit.errors,
+        stale: edit.stale,
         channels: channels(),
         kinds: kinds(),
-        today: crate::clock::today().to_string(),
+        today: state.store.today().to_string(),
     };
-    render(status, &page)
+    render(status, &body)
 }
 
 pub async fn edit_interaction(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path((id, iid)): Path<(String, String)>,
-) -> Response {
-    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
-    let (id, iid) = match ids(&id, &iid) {
-        Ok(ids) => ids,
-        Err(e) => return fail(e),
+) -> PageResult {
+    let (id, iid) = ids(&id, &iid)?;
+    let (found, customer_name) = editable_interaction(&state, &page.actor, id, iid).await?;
+    let edit = InteractionEdit {
+        id,
+        iid,
+        customer_name,
+        form: InteractionForm::of(&found),
+        errors: FieldErrors::none(),
+        stale: None,
     };
-    match editable_interaction(&state, &session.actor, id, iid).await {
-        Ok((found, name)) => interaction_page(
-            &headers,
-            &session,
-            (id, iid, name),
-            InteractionForm::of(&found),
-            FieldErrors::none(),
-            None,
-            StatusCode::OK,
-        ),
-        Err(e) => fail(e.into()),
-    }
+    Ok(interaction_page(&state, &page, edit, StatusCode::OK))
 }
 
 /// The interaction as it is now, from a version conflict's `current`.
@@ -659,63 +577,41 @@ fn stale_interaction(t: &Texts, current: &Value) -> Vec<StaleLine> {
 
 pub async fn update_interaction(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path((id, iid)): Path<(String, String)>,
-    Form(form): Form<InteractionForm>,
-) -> Response {
-    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
-    let (id, iid) = match ids(&id, &iid) {
-        Ok(ids) => ids,
-        Err(e) => return fail(e),
-    };
-    let (_, name) = match editable_interaction(&state, &session.actor, id, iid).await {
-        Ok(found) => found,
-        Err(e) => return fail(e.into()),
-    };
-    let t = reader_texts(&headers, &session);
-    let fields = match form.fields(t) {
+    PageForm(form): PageForm<InteractionForm>,
+) -> PageResult {
+    let (id, iid) = ids(&id, &iid)?;
+    let (_, customer_name) = editable_interaction(&state, &page.actor, id, iid).await?;
+    let mut edit = InteractionEdit { id, iid, customer_name, form, errors: FieldErrors::none(), stale: None };
+    let fields = match edit.form.fields(page.t) {
         Ok(fields) => fields,
         Err(errors) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return interaction_page(&headers, &session, (id, iid, name), form, errors, None, status);
+            edit.errors = errors;
+            return Ok(interaction_page(&state, &page, edit, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    let mut form = form;
-    match ops::interactions::update(&state.store, &session.actor, iid, Some(form.version), fields).await {
+    match ops::interactions::update(&state.store, &page.actor, iid, Some(edit.form.version), fields).await {
         Ok(saved) => done(saved.customer_id, "interactions.saved", "timeline"),
         Err(OpsError::Stale { current_version, current }) => {
-            form.version = current_version;
-            let lines = stale_interaction(t, &current);
-            let status = StatusCode::CONFLICT;
-            interaction_page(&headers, &session, (id, iid, name), form, FieldErrors::none(), Some(lines), status)
+            edit.form.version = current_version;
+            edit.stale = Some(stale_interaction(page.t, &current));
+            Ok(interaction_page(&state, &page, edit, StatusCode::CONFLICT))
         }
-        Err(e) => match invalid_or_page(t, &headers, &session, e) {
-            Ok(errors) => {
-                let status = StatusCode::UNPROCESSABLE_ENTITY;
-                interaction_page(&headers, &session, (id, iid, name), form, errors, None, status)
-            }
-            Err(page) => *page,
-        },
+        Err(e) => {
+            edit.errors = field_errors(page.t, e)?;
+            Ok(interaction_page(&state, &page, edit, StatusCode::UNPROCESSABLE_ENTITY))
+        }
     }
 }
 
 pub async fn delete_interaction(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path((id, iid)): Path<(String, String)>,
-) -> Response {
-    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
-    let (id, iid) = match ids(&id, &iid) {
-        Ok(ids) => ids,
-        Err(e) => return fail(e),
-    };
-    if let Err(e) = editable_interaction(&state, &session.actor, id, iid).await {
-        return fail(e.into());
-    }
-    match ops::interactions::delete(&state.store, &session.actor, iid).await {
-        Ok(()) => done(id, "interactions.deleted", "timeline"),
-        Err(e) => fail(e.into()),
-    }
+) -> PageResult {
+    let (id, iid) = ids(&id, &iid)?;
+    editable_interaction(&state, &page.actor, id, iid).await?;
+    ops::interactions::delete(&state.store, &page.actor, iid).await?;
+    done(id, "interactions.deleted", "timeline")
 }

@@ -1,31 +1,28 @@
 //! Creating, editing and deleting a customer through forms.
 
-use std::collections::HashMap;
-
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::customer_detail::{StaleLine, source_label};
-use super::forms::{self, FieldErrors, invalid_or_page, parse_id};
-use super::{Shell, can, error_page, render};
+use super::forms::{self, FieldErrors, field_errors};
+use super::{Page, PageForm, PageResult, Shell, can, parse_id, render};
 use crate::app::AppState;
 use crate::domain::money::format_cny;
 use crate::domain::team::Role;
 use crate::ops::authz::{Actor, Permission};
 use crate::ops::customer_edit::{self, CustomerFields};
+use crate::ops::team::Directory;
 use crate::ops::{self, OpsError};
 use crate::store::customers::CustomerRecord;
-use crate::web::error::ApiError;
-use crate::web::i18n::{Texts, texts};
-use crate::web::session::{PageAuth, ResolvedSession, request_locale};
+use crate::web::i18n::Texts;
 
 /// The customer form's values as typed (so a failed save keeps them).
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CustomerForm {
     #[serde(default)]
     pub name: String,
@@ -131,14 +128,19 @@ struct FormPage {
 
 /// Active reps, plus the current owner if they are no longer one (so the
 /// select shows who owns the customer rather than silently changing it).
-async fn owner_options(state: &AppState, actor: &Actor, current: Option<i64>) -> Result<Vec<OwnerOption>, OpsError> {
+async fn owner_options(
+    state: &AppState,
+    actor: &Actor,
+    team: &Directory,
+    current: Option<i64>,
+) -> Result<Vec<OwnerOption>, OpsError> {
     let reps = customer_edit::active_reps(&state.store, actor).await?;
     let mut options: Vec<OwnerOption> = reps
         .iter()
         .map(|u| OwnerOption { email: u.email.clone(), label: format!("{}（{}）", u.name, u.email) })
         .collect();
     if let Some(owner) = current.filter(|id| !reps.iter().any(|u| u.id == *id))
-        && let Some(u) = state.store.user_by_id(owner).await?
+        && let Some(u) = team.get(Some(owner))
     {
         options.push(OwnerOption { email: u.email.clone(), label: format!("{}（{}）", u.name, u.email) });
     }
@@ -153,120 +155,71 @@ struct FormState {
     owner_id: Option<i64>,
 }
 
-async fn form_page(
-    state: &AppState,
-    session: &ResolvedSession,
-    headers: &HeaderMap,
-    view: FormState,
-    status: StatusCode,
-) -> Response {
-    let actor = &session.actor;
-    let fail = |e: ApiError| error_page(headers, Some((actor, &session.csrf)), e);
-    let owners = match owner_options(state, actor, view.owner_id).await {
-        Ok(o) => o,
-        Err(e) => return fail(e.into()),
-    };
+async fn form_page(state: &AppState, page: &Page, view: FormState, status: StatusCode) -> PageResult {
+    let actor = &page.actor;
+    let team = ops::team::directory(&state.store, actor).await?;
+    let owners = owner_options(state, actor, &team, view.owner_id).await?;
     let can_delete = match view.id {
         Some(id) => customer_edit::check(&state.store, actor, id, Permission::DeleteCustomers).await.is_ok(),
         None => false,
     };
     let title = if view.id.is_some() { "customer.edit" } else { "customer.new" };
-    let shell = Shell::new(headers, Some(actor.clone()), &session.csrf, title, "/customers", None);
-    let page = FormPage {
-        shell,
+    let body = FormPage {
+        shell: page.shell(title, "/customers"),
         id: view.id,
         form: view.form,
         errors: view.errors,
-        regions: state.store.regions().await.unwrap_or_default(),
+        regions: ops::team::regions(&state.store, actor).await?,
         owners,
         may_assign: may_assign(actor),
-        show_notes: can(actor, Permission::ReadCustomerNotes),
+        show_notes: page.can(Permission::ReadCustomerNotes),
         can_delete,
         stale: view.stale,
     };
-    render(status, &page)
+    Ok(render(status, &body))
 }
 
-fn reader_texts(headers: &HeaderMap, session: &ResolvedSession) -> &'static Texts {
-    texts(request_locale(headers, Some(&session.actor)))
-}
-
-pub async fn new_form(State(state): State<AppState>, PageAuth(session): PageAuth, headers: HeaderMap) -> Response {
-    if let Err(e) = crate::ops::authz::require(&session.actor, Permission::WriteCustomers) {
-        return error_page(&headers, Some((&session.actor, &session.csrf)), e.into());
-    }
+pub async fn new_form(State(state): State<AppState>, page: Page) -> PageResult {
+    page.require(Permission::WriteCustomers)?;
     let form = CustomerForm {
-        region: session.actor.region.clone().unwrap_or_default(),
+        region: page.actor.region.clone().unwrap_or_default(),
         owner: Some(String::new()),
         notes: Some(String::new()),
         ..CustomerForm::default()
     };
     let view = FormState { id: None, form, errors: FieldErrors::none(), stale: None, owner_id: None };
-    form_page(&state, &session, &headers, view, StatusCode::OK).await
+    form_page(&state, &page, view, StatusCode::OK).await
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    Form(form): Form<CustomerForm>,
-) -> Response {
-    if let Err(e) = crate::ops::authz::require(&session.actor, Permission::WriteCustomers) {
-        return error_page(&headers, Some((&session.actor, &session.csrf)), e.into());
-    }
-    let t = reader_texts(&headers, &session);
-    let errors = match form.fields(t, &session.actor, None) {
+pub async fn create(State(state): State<AppState>, page: Page, PageForm(form): PageForm<CustomerForm>) -> PageResult {
+    page.require(Permission::WriteCustomers)?;
+    let errors = match form.fields(page.t, &page.actor, None) {
         Err(errors) => errors,
-        Ok(fields) => match customer_edit::create(&state.store, &session.actor, fields).await {
-            Ok(id) => return Redirect::to(&format!("/customers/{id}?ok=customers.created")).into_response(),
-            Err(e) => match invalid_or_page(t, &headers, &session, e) {
-                Ok(errors) => errors,
-                Err(page) => return *page,
-            },
+        Ok(fields) => match customer_edit::create(&state.store, &page.actor, fields).await {
+            Ok(id) => return Ok(Redirect::to(&format!("/customers/{id}?ok=customers.created")).into_response()),
+            Err(e) => field_errors(page.t, e)?,
         },
     };
     let view = FormState { id: None, form, errors, stale: None, owner_id: None };
-    form_page(&state, &session, &headers, view, StatusCode::UNPROCESSABLE_ENTITY).await
+    form_page(&state, &page, view, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
-async fn owner_email(state: &AppState, owner_id: Option<i64>) -> Result<Option<String>, OpsError> {
-    Ok(match owner_id {
-        Some(id) => state.store.user_by_id(id).await?.map(|u| u.email),
-        None => None,
-    })
-}
-
-pub async fn edit_form(
-    State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(e),
-    };
-    let record = match customer_edit::for_edit(&state.store, &session.actor, id).await {
-        Ok(r) => r,
-        Err(e) => return fail(e.into()),
-    };
-    let email = match owner_email(&state, record.owner_id).await {
-        Ok(e) => e,
-        Err(e) => return fail(e.into()),
-    };
+pub async fn edit_form(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id)?;
+    let record = customer_edit::for_edit(&state.store, &page.actor, id).await?;
+    let team = ops::team::directory(&state.store, &page.actor).await?;
     let view = FormState {
         id: Some(id),
-        form: CustomerForm::of(&record, email),
+        form: CustomerForm::of(&record, team.email_of(record.owner_id)),
         errors: FieldErrors::none(),
         stale: None,
         owner_id: record.owner_id,
     };
-    form_page(&state, &session, &headers, view, StatusCode::OK).await
+    form_page(&state, &page, view, StatusCode::OK).await
 }
 
 /// The customer as it is now, from a version conflict's `current`.
-async fn stale_lines(state: &AppState, t: &Texts, show_notes: bool, current: &Value) -> Vec<StaleLine> {
+fn stale_lines(team: &Directory, t: &Texts, show_notes: bool, current: &Value) -> Vec<StaleLine> {
     let text = |key: &str| current[key].as_str().unwrap_or_default().to_owned();
     let list = |key: &str| {
         current[key]
@@ -274,11 +227,9 @@ async fn stale_lines(state: &AppState, t: &Texts, show_notes: bool, current: &Va
             .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("、"))
             .unwrap_or_default()
     };
-    let names: HashMap<i64, String> =
-        state.store.users().await.unwrap_or_default().into_iter().map(|u| (u.id, u.name)).collect();
     let owner = current["owner_id"]
         .as_i64()
-        .map_or_else(|| t.get("customer.unassigned").to_owned(), |id| names.get(&id).cloned().unwrap_or_default());
+        .map_or_else(|| t.get("customer.unassigned").to_owned(), |id| team.name_or(Some(id), ""));
     let mut lines = vec![
         ("customer.name", text("name")),
         ("customer.credit_code", text("credit_code")),
@@ -299,66 +250,41 @@ async fn stale_lines(state: &AppState, t: &Texts, show_notes: bool, current: &Va
 
 pub async fn update(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<String>,
-    Form(form): Form<CustomerForm>,
-) -> Response {
-    let actor = &session.actor;
-    let fail = |e: ApiError| error_page(&headers, Some((actor, &session.csrf)), e);
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(e),
-    };
+    PageForm(form): PageForm<CustomerForm>,
+) -> PageResult {
+    let actor = &page.actor;
+    let id = parse_id(&id)?;
     // Authorization and the current owner before anything is parsed.
-    let record = match customer_edit::for_edit(&state.store, actor, id).await {
-        Ok(r) => r,
-        Err(e) => return fail(e.into()),
-    };
-    let current_owner = match owner_email(&state, record.owner_id).await {
-        Ok(e) => e,
-        Err(e) => return fail(e.into()),
-    };
-    let t = reader_texts(&headers, &session);
+    let record = customer_edit::for_edit(&state.store, actor, id).await?;
+    let team = ops::team::directory(&state.store, actor).await?;
+    let current_owner = team.email_of(record.owner_id);
     let mut form = form;
-    let fields = match form.fields(t, actor, current_owner.as_deref()) {
+    let fields = match form.fields(page.t, actor, current_owner.as_deref()) {
         Ok(f) => f,
         Err(errors) => {
             let view = FormState { id: Some(id), form, errors, stale: None, owner_id: record.owner_id };
-            return form_page(&state, &session, &headers, view, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return form_page(&state, &page, view, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let (status, errors, stale) = match customer_edit::update(&state.store, actor, id, Some(form.version), fields).await
     {
-        Ok(()) => return Redirect::to(&format!("/customers/{id}?ok=customers.saved")).into_response(),
+        Ok(()) => return Ok(Redirect::to(&format!("/customers/{id}?ok=customers.saved")).into_response()),
         Err(OpsError::Stale { current_version, current }) => {
             // Keep what was typed; the next save knowingly replaces what is shown.
             form.version = current_version;
-            let lines = stale_lines(&state, t, can(actor, Permission::ReadCustomerNotes), &current).await;
+            let lines = stale_lines(&team, page.t, page.can(Permission::ReadCustomerNotes), &current);
             (StatusCode::CONFLICT, FieldErrors::none(), Some(lines))
         }
-        Err(e) => match invalid_or_page(t, &headers, &session, e) {
-            Ok(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-            Err(page) => return *page,
-        },
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, field_errors(page.t, e)?, None),
     };
     let view = FormState { id: Some(id), form, errors, stale, owner_id: record.owner_id };
-    form_page(&state, &session, &headers, view, status).await
+    form_page(&state, &page, view, status).await
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(e),
-    };
-    match ops::customer_edit::delete(&state.store, &session.actor, id).await {
-        Ok(()) => Redirect::to("/customers?ok=customers.deleted").into_response(),
-        Err(e) => fail(e.into()),
-    }
+pub async fn delete(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id)?;
+    ops::customer_edit::delete(&state.store, &page.actor, id).await?;
+    Ok(Redirect::to("/customers?ok=customers.deleted").into_response())
 }

@@ -1,19 +1,16 @@
 //! The customer list: search, region, the segment filter with its
 //! form-based builder and live count, saved segments, tier counts.
 
-use std::collections::HashMap;
-
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::forms::{FieldErrors, invalid_or_page, parse_id};
+use super::forms::{FieldErrors, field_errors};
 use super::segment_builder::{self as sb, Builder, Op, Outcome};
-use super::{Shell, can, error_page, flash_from, render};
+use super::{Page, PageForm, PageResult, Shell, can, flash_from, parse_id, render};
 use crate::app::AppState;
 use crate::domain::money::format_cny;
 use crate::domain::segment::{self, Field, FieldKind};
@@ -22,9 +19,8 @@ use crate::ops::customers::ListQuery;
 use crate::ops::{self};
 use crate::store::customers::CustomerSummary;
 use crate::web::cursor;
-use crate::web::error::ApiError;
 use crate::web::i18n::Texts;
-use crate::web::session::{PageAuth, ResolvedSession, urlencode};
+use crate::web::session::urlencode;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -127,7 +123,7 @@ impl Preview {
 
 /// The live count of a filter in standard form.
 async fn counted(state: &AppState, actor: &Actor, t: &Texts, builder: bool, text: String) -> Preview {
-    match ops::customers::count(&state.store, actor, &text, crate::clock::today()).await {
+    match ops::customers::count(&state.store, actor, &text, state.store.today()).await {
         Ok(n) => Preview {
             empty: false,
             count: Some(n),
@@ -264,22 +260,17 @@ struct PreviewPartial {
 }
 
 /// The live count: `b=1` with builder rows, else the `segment` text.
-pub async fn segment_preview(
-    State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
+pub async fn segment_preview(State(state): State<AppState>, page: Page, RawQuery(raw): RawQuery) -> PageResult {
     let pairs = pairs(raw.as_deref());
-    let shell = Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "customers.title", "/customers", None);
+    let shell = page.shell("customers.title", "/customers");
     let preview = if param(&pairs, "b").is_empty() {
-        text_preview(&state, &session.actor, shell.t, param(&pairs, "segment")).await
+        text_preview(&state, &page.actor, shell.t, param(&pairs, "segment")).await
     } else {
         let b = Builder::from_params(&pairs, false);
         let carry = Carry { q: param(&pairs, "q").to_owned(), region: param(&pairs, "region").to_owned() };
-        builder_preview(&state, &session.actor, shell.t, &b, &carry).await
+        builder_preview(&state, &page.actor, shell.t, &b, &carry).await
     };
-    render(StatusCode::OK, &PreviewPartial { shell, preview })
+    Ok(render(StatusCode::OK, &PreviewPartial { shell, preview }))
 }
 
 #[derive(Template)]
@@ -293,14 +284,9 @@ struct BuilderPartial {
 
 /// The builder form again after a row was added or removed or a field
 /// changed (its operator list follows the field).
-pub async fn segment_builder(
-    State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
+pub async fn segment_builder(State(state): State<AppState>, page: Page, RawQuery(raw): RawQuery) -> PageResult {
     let pairs = pairs(raw.as_deref());
-    let shell = Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "customers.title", "/customers", None);
+    let shell = page.shell("customers.title", "/customers");
     let mut b = Builder::from_params(&pairs, true);
     // A field change leaves the old operator behind; the form shows the
     // field's first operator instead, and so must the count.
@@ -312,10 +298,10 @@ pub async fn segment_builder(
     }
     let (q, region, seg) = (param(&pairs, "q"), param(&pairs, "region"), param(&pairs, "segment"));
     let carry = Carry { q: q.to_owned(), region: region.to_owned() };
-    let preview = builder_preview(&state, &session.actor, shell.t, &b, &carry).await;
+    let preview = builder_preview(&state, &page.actor, shell.t, &b, &carry).await;
     let builder = builder_view(&b, row_problem(shell.t, &b), (q, region, seg));
-    let regions = state.store.regions().await.unwrap_or_default();
-    render(StatusCode::OK, &BuilderPartial { shell, builder, preview, regions })
+    let regions = ops::team::regions(&state.store, &page.actor).await?;
+    Ok(render(StatusCode::OK, &BuilderPartial { shell, builder, preview, regions }))
 }
 
 // ------------------------------------------------------------ the list
@@ -365,14 +351,9 @@ pub struct TierCountsQuery {
 
 /// The S/B/C counts of a list filter, loaded after the list (htmx) or on
 /// their own (the link without JavaScript).
-pub async fn tier_counts(
-    State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    Query(q): Query<TierCountsQuery>,
-) -> Response {
-    let actor = &session.actor;
-    let shell = Shell::new(&headers, Some(actor.clone()), &session.csrf, "customers.title", "/customers", None);
+pub async fn tier_counts(State(state): State<AppState>, page: Page, Query(q): Query<TierCountsQuery>) -> PageResult {
+    let actor = &page.actor;
+    let shell = page.shell("customers.title", "/customers");
     let (qq, region, text) = (q.q.unwrap_or_default(), q.region.unwrap_or_default(), q.segment.unwrap_or_default());
     let current = segment::parse(text.trim()).ok();
     let query = ListQuery {
@@ -383,15 +364,12 @@ pub async fn tier_counts(
         limit: 0,
     };
     let counts = if text.trim().is_empty() || current.is_some() {
-        match ops::customers::tier_counts_matching(&state.store, actor, &query, crate::clock::today()).await {
-            Ok(c) => Some(c),
-            Err(e) => return error_page(&headers, Some((actor, &session.csrf)), e.into()),
-        }
+        Some(ops::customers::tier_counts_matching(&state.store, actor, &query, state.store.today()).await?)
     } else {
         Some((0, 0, 0))
     };
     let tiers = tier_links(&qq, &region, current.as_ref(), counts);
-    render(StatusCode::OK, &TierCountsPartial { shell, tiers, tier_counts_href: String::new() })
+    Ok(render(StatusCode::OK, &TierCountsPartial { shell, tiers, tier_counts_href: String::new() }))
 }
 
 #[derive(Template)]
@@ -449,11 +427,10 @@ struct ListState {
 
 pub async fn list(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Query(q): Query<ListParams>,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> PageResult {
     let builder = q.b.is_some().then(|| Builder::from_params(&pairs(raw.as_deref()), true));
     let view = ListState {
         q: q.q.unwrap_or_default(),
@@ -465,7 +442,7 @@ pub async fn list(
         save_name: String::new(),
         save_errors: FieldErrors::none(),
     };
-    list_page(&state, &session, &headers, view, StatusCode::OK).await
+    list_page(&state, &page, view, StatusCode::OK).await
 }
 
 /// The filter with one more condition `tier = "X"` (the tier-count links).
@@ -478,23 +455,12 @@ fn with_tier(current: Option<&segment::Expr>, tier: &str) -> String {
     segment::parse(&text).map_or(tier_cond, |e| e.to_string())
 }
 
-async fn list_page(
-    state: &AppState,
-    session: &ResolvedSession,
-    headers: &HeaderMap,
-    view: ListState,
-    status: StatusCode,
-) -> Response {
-    let actor = &session.actor;
-    let fail = |e: ApiError| error_page(headers, Some((actor, &session.csrf)), e);
-    let after_id = match view.cursor.as_deref().filter(|c| !c.is_empty()).map(cursor::decode).transpose() {
-        Ok(after) => after,
-        Err(e) => return fail(e),
-    };
-    let mut shell = Shell::new(headers, Some(actor.clone()), &session.csrf, "customers.title", "/customers", None);
-    shell.flash = flash_from(shell.t, view.ok.as_deref());
+async fn list_page(state: &AppState, page: &Page, view: ListState, status: StatusCode) -> PageResult {
+    let actor = &page.actor;
+    let after_id = view.cursor.as_deref().filter(|c| !c.is_empty()).map(cursor::decode).transpose()?;
+    let shell = page.shell("customers.title", "/customers").with_flash(flash_from(page.t, view.ok.as_deref()));
     let t = shell.t;
-    let today = crate::clock::today();
+    let today = state.store.today();
 
     let parsed = match view.segment.trim() {
         "" => Ok(None),
@@ -514,10 +480,7 @@ async fn list_page(
     let (mut rows, total) = if segment_error.is_some() {
         (Vec::new(), 0)
     } else {
-        match ops::customers::list(&state.store, actor, &query, today).await {
-            Ok(found) => found,
-            Err(e) => return fail(e.into()),
-        }
+        ops::customers::list(&state.store, actor, &query, today).await?
     };
     let base = list_href(&view.q, &view.region, &view.segment);
     let export_query =
@@ -530,10 +493,7 @@ async fn list_page(
     let tiers = tier_links(&view.q, &view.region, current.as_ref(), None);
     let tier_counts_href = format!("/customers/tier-counts{}", &base["/customers".len()..]);
 
-    let saved = match saved_rows(state, actor).await {
-        Ok(saved) => saved,
-        Err(e) => return fail(e.into()),
-    };
+    let saved = saved_rows(state, actor).await?;
 
     let carry = Carry { q: view.q.clone(), region: view.region.clone() };
     let from_segment = current.as_ref().map(Builder::from_expr);
@@ -544,7 +504,7 @@ async fn list_page(
     let builder = builder_view(&b, row_problem(t, &b), (&view.q, &view.region, &view.segment));
 
     let count_text = t.fill("customers.count", &[("total", &total.to_string())]);
-    let page = ListPage {
+    let body = ListPage {
         rows: rows.into_iter().map(CustomerRow::from).collect(),
         total,
         count_text,
@@ -552,7 +512,7 @@ async fn list_page(
         region: view.region,
         segment: view.segment,
         segment_error,
-        regions: state.store.regions().await.unwrap_or_default(),
+        regions: ops::team::regions(&state.store, actor).await?,
         next_href,
         first_href: base,
         has_prev: after_id.is_some(),
@@ -570,12 +530,12 @@ async fn list_page(
         export_query,
         shell,
     };
-    render(status, &page)
+    Ok(render(status, &body))
 }
 
 async fn saved_rows(state: &AppState, actor: &Actor) -> Result<Vec<SavedRow>, ops::OpsError> {
     let saved = ops::segments::list(&state.store, actor).await?;
-    let names: HashMap<i64, String> = state.store.users().await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let team = ops::team::directory(&state.store, actor).await?;
     // Mirrors ops::segments: the author, or whoever manages the team's settings.
     let manages = can(actor, Permission::ManageSettings);
     let may_save = can(actor, Permission::SaveSegments);
@@ -583,7 +543,7 @@ async fn saved_rows(state: &AppState, actor: &Actor) -> Result<Vec<SavedRow>, op
         .into_iter()
         .map(|s| SavedRow {
             href: list_href("", "", &s.expression),
-            author: s.created_by.and_then(|id| names.get(&id).cloned()).unwrap_or_default(),
+            author: team.name_or(s.created_by, ""),
             can_delete: may_save && (manages || s.created_by == Some(actor.id)),
             id: s.id,
             name: s.name,
@@ -592,7 +552,8 @@ async fn saved_rows(state: &AppState, actor: &Actor) -> Result<Vec<SavedRow>, op
         .collect())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SaveSegmentForm {
     name: String,
     expression: String,
@@ -603,23 +564,18 @@ pub struct SaveSegmentForm {
 /// Saves the list's current segment under a name for the whole team.
 pub async fn save_segment(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    Form(form): Form<SaveSegmentForm>,
-) -> Response {
+    page: Page,
+    PageForm(form): PageForm<SaveSegmentForm>,
+) -> PageResult {
     let q = form.q.unwrap_or_default();
     let region = form.region.unwrap_or_default();
-    match ops::segments::create(&state.store, &session.actor, &form.name, &form.expression).await {
+    match ops::segments::create(&state.store, &page.actor, &form.name, &form.expression).await {
         Ok(saved) => {
             let href = list_href(&q, &region, &saved.expression);
-            Redirect::to(&format!("{href}&ok=segments.saved")).into_response()
+            Ok(Redirect::to(&format!("{href}&ok=segments.saved")).into_response())
         }
         Err(e) => {
-            let t = crate::web::i18n::texts(crate::web::session::request_locale(&headers, Some(&session.actor)));
-            let save_errors = match invalid_or_page(t, &headers, &session, e) {
-                Ok(errors) => errors,
-                Err(page) => return *page,
-            };
+            let save_errors = field_errors(page.t, e)?;
             let view = ListState {
                 q,
                 region,
@@ -630,24 +586,13 @@ pub async fn save_segment(
                 save_name: form.name,
                 save_errors,
             };
-            list_page(&state, &session, &headers, view, StatusCode::UNPROCESSABLE_ENTITY).await
+            list_page(&state, &page, view, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
 
-pub async fn delete_segment(
-    State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(e),
-    };
-    match ops::segments::delete(&state.store, &session.actor, id).await {
-        Ok(()) => Redirect::to("/customers?ok=segments.deleted").into_response(),
-        Err(e) => fail(e.into()),
-    }
+pub async fn delete_segment(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id)?;
+    ops::segments::delete(&state.store, &page.actor, id).await?;
+    Ok(Redirect::to("/customers?ok=segments.deleted").into_response())
 }

@@ -2,13 +2,9 @@
 //! reader's language (tied to their inputs with `aria-describedby` by the
 //! templates), and small parsing helpers for form values.
 
-use axum::http::HeaderMap;
-
-use super::error_page;
+use super::PageError;
 use crate::ops::OpsError;
-use crate::web::error::ApiError;
 use crate::web::i18n::Texts;
-use crate::web::session::ResolvedSession;
 
 /// Messages for the fields of one form, by field name.
 #[derive(Clone, Debug, Default)]
@@ -82,22 +78,12 @@ pub fn invalid_text(t: &Texts, field: &str, message: &str) -> String {
     t.get(key).to_owned()
 }
 
-/// The field errors of an invalid form, or the error page for anything else.
-pub fn invalid_or_page(
-    t: &Texts,
-    headers: &HeaderMap,
-    session: &ResolvedSession,
-    err: OpsError,
-) -> Result<FieldErrors, Box<axum::response::Response>> {
+/// The field errors of an invalid form; anything else fails the page.
+pub fn field_errors(t: &Texts, err: OpsError) -> Result<FieldErrors, PageError> {
     match err {
         OpsError::Invalid { field, message } => Ok(FieldErrors::one(field, invalid_text(t, field, &message))),
-        other => Err(Box::new(error_page(headers, Some((&session.actor, &session.csrf)), ApiError::from(other)))),
+        other => Err(other.into()),
     }
-}
-
-/// A path id; anything else is a page that does not exist.
-pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found())
 }
 
 /// A form's optional amount in CNY (`500万`, `5,000,000`, `￥5,000,000.00`):

@@ -2,13 +2,12 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 
-use super::{Shell, error_page, flash_from, render};
+use super::{Page, PageResult, Shell, flash_from, render};
 use crate::app::AppState;
+use crate::domain::campaign::{CampaignStatus, Urgency};
 use crate::ops;
-use crate::web::session::PageAuth;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -37,41 +36,33 @@ pub struct FlashQuery {
     ok: Option<String>,
 }
 
-pub async fn dashboard(
-    State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    Query(q): Query<FlashQuery>,
-) -> Response {
-    let (s, b, c) = match ops::customers::tier_counts(&state.store, &session.actor, crate::clock::today()).await {
-        Ok(counts) => counts,
-        Err(e) => return error_page(&headers, Some((&session.actor, &session.csrf)), e.into()),
-    };
-    let mut shell = Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "dashboard.title", "/", None);
-    shell.flash = flash_from(shell.t, q.ok.as_deref());
-    let greeting = shell.t.fill("dashboard.greeting", &[("name", &session.actor.name)]);
-    let deadlines = deadlines(&state, &session.actor).await;
-    render(StatusCode::OK, &Dashboard { shell, greeting, total: s + b + c, tier_s: s, tier_b: b, tier_c: c, deadlines })
+pub async fn dashboard(State(state): State<AppState>, page: Page, Query(q): Query<FlashQuery>) -> PageResult {
+    let (s, b, c) = ops::customers::tier_counts(&state.store, &page.actor, state.store.today()).await?;
+    let shell = page.shell("dashboard.title", "/").with_flash(flash_from(page.t, q.ok.as_deref()));
+    let greeting = shell.t.fill("dashboard.greeting", &[("name", &page.actor.name)]);
+    let deadlines = deadlines(&state, &page).await?;
+    Ok(render(
+        StatusCode::OK,
+        &Dashboard { shell, greeting, total: s + b + c, tier_s: s, tier_b: b, tier_c: c, deadlines },
+    ))
 }
 
 /// Phases of running and planned campaigns that need attention now.
-async fn deadlines(state: &AppState, actor: &crate::ops::authz::Actor) -> Vec<Deadline> {
-    use crate::domain::campaign::Urgency;
+async fn deadlines(state: &AppState, page: &Page) -> Result<Vec<Deadline>, ops::OpsError> {
     let mut out = Vec::new();
-    let Ok(campaigns) = ops::campaigns::list(&state.store, actor).await else { return out };
-    for c in campaigns.into_iter().filter(|c| c.status == "draft" || c.status == "active" || c.status == "ended") {
-        let Ok(view) = ops::campaigns::get(&state.store, actor, c.id).await else { continue };
-        for p in view.phases {
-            let (urgency, urgency_key) = match p.urgency {
-                Urgency::Overdue => ("overdue", "urgency.overdue"),
-                Urgency::DueSoon => ("due_soon", "urgency.due_soon"),
-                _ => continue,
-            };
-            let phase_key = super::campaigns::phase_key(p.phase.key);
+    for view in ops::campaigns::list(&state.store, &page.actor).await? {
+        if view.campaign.status == CampaignStatus::Reviewed {
+            continue;
+        }
+        for p in &view.phases {
+            if !matches!(p.urgency, Urgency::Overdue | Urgency::DueSoon) {
+                continue;
+            }
+            let (urgency, urgency_key) = super::campaigns::urgency_of(p);
             out.push(Deadline {
-                campaign_id: c.id,
-                campaign: c.name.clone(),
-                phase_key,
+                campaign_id: view.campaign.id,
+                campaign: view.campaign.name.clone(),
+                phase_key: super::campaigns::phase_key(p.phase.key),
                 due_on: p.phase.due_on,
                 urgency,
                 urgency_key,
@@ -79,5 +70,5 @@ async fn deadlines(state: &AppState, actor: &crate::ops::authz::Actor) -> Vec<De
         }
     }
     out.sort_by_key(|d| d.due_on);
-    out
+    Ok(out)
 }

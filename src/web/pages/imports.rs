@@ -539,7 +539,7 @@ pub async fn submit(
         return recompute(&state, &session, &headers, &pending, file, mapping, choices, StatusCode::OK, None).await;
     }
 
-    let mut options = ImportOptions::new(crate::clock::today());
+    let mut options = ImportOptions::new(state.store.today());
     options.partial = choices.partial;
     options.on_duplicate = if choices.update { OnDuplicate::Update } else { OnDuplicate::Skip };
     options.partner = Some(choices.partner.clone()).filter(|p| !p.is_empty());

@@ -3,6 +3,8 @@
 
 use askama::Template;
 use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
@@ -10,7 +12,7 @@ use axum::routing::{get, post};
 
 use super::error::ApiError;
 use super::i18n::{Texts, texts};
-use super::session::{page_guard, request_locale, urlencode};
+use super::session::{ResolvedSession, page_guard, request_locale, urlencode};
 use crate::app::AppState;
 use crate::domain::team::Role;
 use crate::ops::authz::{self, Actor, Permission};
@@ -25,8 +27,8 @@ mod forms;
 mod home;
 mod imports;
 mod segment_builder;
+mod settings;
 mod team;
-mod tiers;
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -39,7 +41,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/settings/password", post(account::change_password))
         .route("/settings/tokens", get(account::tokens).post(account::create_token))
         .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
-        .route("/settings/tiers", get(tiers::page).post(tiers::save))
+        .route("/settings/tiers", get(settings::tiers::page).post(settings::tiers::save))
         .route("/customers", get(customers::list).post(customer_forms::create))
         .route("/customers/new", get(customer_forms::new_form))
         .route("/customers/segment-preview", get(customers::segment_preview))
@@ -76,24 +78,149 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/team/{id}/password", post(team::reset_password))
         .route("/audit/{object_type}/{id}", get(team::audit))
         .route("/api/docs", get(docs::reference))
-        .route("/settings/calendar", get(campaigns::calendar_settings).post(campaigns::import_calendar))
-        .route("/settings/phases", get(campaigns::phase_settings).post(campaigns::save_phase_settings))
-        .route("/campaigns", get(campaigns::list).post(campaigns::create))
-        .route("/campaigns/new", get(campaigns::new_form))
-        .route("/campaigns/{id}", get(campaigns::plan).post(campaigns::update))
-        .route("/campaigns/{id}/edit", get(campaigns::edit_form))
-        .route("/campaigns/{id}/milestones/{key}", post(campaigns::set_milestone))
-        .route("/campaigns/{id}/breakdown", get(campaigns::breakdown).post(campaigns::save_breakdown))
-        .route("/campaigns/{id}/members", get(campaigns::list_members))
-        .route("/campaigns/{id}/members/generate", post(campaigns::generate))
+        .route("/settings/calendar", get(settings::calendar::page).post(settings::calendar::import))
+        .route("/settings/phases", get(settings::phases::page).post(settings::phases::save))
+        .route("/campaigns", get(campaigns::list).post(campaigns::plan::create))
+        .route("/campaigns/new", get(campaigns::plan::new_form))
+        .route("/campaigns/{id}", get(campaigns::plan::plan).post(campaigns::plan::update))
+        .route("/campaigns/{id}/edit", get(campaigns::plan::edit_form))
+        .route("/campaigns/{id}/milestones/{key}", post(campaigns::plan::set_milestone))
+        .route(
+            "/campaigns/{id}/breakdown",
+            get(campaigns::breakdown::breakdown).post(campaigns::breakdown::save_breakdown),
+        )
+        .route("/campaigns/{id}/members", get(campaigns::members::list_members))
+        .route("/campaigns/{id}/members/generate", post(campaigns::members::generate))
         .route(
             "/campaigns/{id}/members/import",
             // Partner lists can be large spreadsheets: the app's limit, not axum's 2 MB default.
-            post(campaigns::import_partner_list)
+            post(campaigns::members::import_partner_list)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::app::MAX_BODY_BYTES)),
         )
-        .route("/campaigns/{id}/export", get(campaigns::export))
+        .route("/campaigns/{id}/export", get(campaigns::plan::export))
         .route_layer(middleware::from_fn_with_state(state, page_guard))
+}
+
+/// A signed-in page request: who asks, their CSRF token and their texts.
+/// Anonymous requests are sent to the sign-in page.
+pub struct Page {
+    pub actor: Actor,
+    pub csrf: String,
+    pub t: &'static Texts,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let super::session::PageAuth(s) = super::session::PageAuth::from_request_parts(parts, state).await?;
+        let t = texts(request_locale(&parts.headers, Some(&s.actor)));
+        Ok(Page { actor: s.actor, csrf: s.csrf, t })
+    }
+}
+
+impl Page {
+    /// The frame of a page titled by `title_key` in the navigation section `section`.
+    pub fn shell(&self, title_key: &str, section: &str) -> Shell {
+        Shell {
+            t: self.t,
+            title: self.t.get(title_key).to_owned(),
+            actor: Some(self.actor.clone()),
+            csrf: self.csrf.clone(),
+            path: section.to_owned(),
+            flash: None,
+        }
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        authz::allows(self.actor.role, permission)
+    }
+
+    /// 403 unless the role may do this (pages that are only a form).
+    pub fn require(&self, permission: Permission) -> Result<(), PageError> {
+        Ok(authz::require(&self.actor, permission)?)
+    }
+
+    /// A flash naming what went wrong, in the user's language.
+    pub fn invalid_flash(&self, field: &str, message: &str) -> Flash {
+        Flash { kind: "bad", text: invalid_message(self.t, field, message) }
+    }
+}
+
+/// "field: message" inside the page's "please check" sentence.
+pub fn invalid_message(t: &Texts, field: &str, message: &str) -> String {
+    let key = format!("field.{field}");
+    let label = t.get(&key);
+    let label = if label == key { field } else { label };
+    t.fill("error.invalid", &[("message", &format!("{label}: {message}"))])
+}
+
+/// A failed page request. Handlers return [`PageResult`] and use `?`; the
+/// page guard turns the failure into the error page, framed with the
+/// request's session and language, and with the failure's status code.
+#[derive(Debug)]
+pub struct PageError(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for PageError {
+    fn from(err: E) -> Self {
+        PageError(err.into())
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+/// What a failed handler hands to the page guard (a response extension).
+#[derive(Clone, Debug)]
+pub struct PageFailure {
+    pub status: StatusCode,
+    /// The error's code, for answers with words of their own (busy imports).
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let mut response = self.0.status.into_response();
+        let failure = PageFailure { status: self.0.status, code: self.0.code, message: self.0.message };
+        response.extensions_mut().insert(failure);
+        response
+    }
+}
+
+/// Renders the error page for a response that carries a [`PageFailure`].
+pub fn frame_failure(headers: &HeaderMap, session: Option<&ResolvedSession>, response: Response) -> Response {
+    match response.extensions().get::<PageFailure>() {
+        Some(failure) => {
+            let err = ApiError::new(failure.status, failure.code, failure.message.clone());
+            error_page(headers, session.map(|s| (&s.actor, s.csrf.as_str())), err)
+        }
+        None => response,
+    }
+}
+
+/// A form body. Page forms take every field as text with defaults, so
+/// reading one cannot fail before the handler has checked who asks; a body
+/// that is not a form at all is a 422 page.
+pub struct PageForm<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for PageForm<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(value)) => Ok(PageForm(value)),
+            Err(rejection) => Err(PageError(ApiError::invalid("form", rejection.body_text()))),
+        }
+    }
+}
+
+/// A numeric id from the path; anything else is a page that does not exist.
+pub fn parse_id(raw: &str) -> Result<i64, PageError> {
+    raw.parse().map_err(|_| PageError(ApiError::not_found()))
 }
 
 pub struct Flash {
@@ -118,6 +245,11 @@ pub struct Shell {
 }
 
 impl Shell {
+    pub fn with_flash(mut self, flash: Option<Flash>) -> Shell {
+        self.flash = flash;
+        self
+    }
+
     pub fn new(
         headers: &HeaderMap,
         actor: Option<Actor>,

@@ -1,21 +1,18 @@
 //! Team management (admins edit; everyone reads) and the audit trail pages.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
-use super::{Shell, can, error_page, flash_from, render, role_key};
+use super::{Page, PageForm, PageResult, Shell, flash_from, invalid_message, parse_id, render, role_key};
 use crate::app::AppState;
 use crate::domain::team::Role;
 use crate::ops::authz::Permission;
 use crate::ops::users::{AddUser, UserPatch};
 use crate::ops::{self, OpsError};
 use crate::store::users::User;
-use crate::web::error::ApiError;
-use crate::web::session::{PageAuth, ResolvedSession};
 
 pub struct UserRow {
     pub id: i64,
@@ -44,20 +41,14 @@ fn roles() -> Vec<(&'static str, &'static str)> {
 
 async fn team_page(
     state: &AppState,
-    session: &ResolvedSession,
-    headers: &HeaderMap,
+    page: &Page,
     status: StatusCode,
     error: Option<String>,
     ok: Option<&str>,
-) -> Response {
-    let users = match ops::users::list_users(&state.store, &session.actor).await {
-        Ok(users) => users,
-        Err(e) => return error_page(headers, Some((&session.actor, &session.csrf)), e.into()),
-    };
-    let mut shell = Shell::new(headers, Some(session.actor.clone()), &session.csrf, "team.title", "/team", None);
-    shell.flash = flash_from(shell.t, ok);
-    let page = TeamPage {
-        shell,
+) -> PageResult {
+    let users = ops::users::list_users(&state.store, &page.actor).await?;
+    let body = TeamPage {
+        shell: page.shell("team.title", "/team").with_flash(flash_from(page.t, ok)),
         users: users
             .into_iter()
             .map(|u| UserRow {
@@ -69,13 +60,13 @@ async fn team_page(
                 active: u.active,
             })
             .collect(),
-        can_manage: can(&session.actor, Permission::ManageTeam),
-        can_audit: can(&session.actor, Permission::ReadAudit),
+        can_manage: page.can(Permission::ManageTeam),
+        can_audit: page.can(Permission::ReadAudit),
         roles: roles(),
-        regions: state.store.regions().await.unwrap_or_default(),
+        regions: ops::team::regions(&state.store, &page.actor).await?,
         error,
     };
-    render(status, &page)
+    Ok(render(status, &body))
 }
 
 #[derive(Deserialize)]
@@ -83,16 +74,12 @@ pub struct OkQuery {
     ok: Option<String>,
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    Query(q): Query<OkQuery>,
-) -> Response {
-    team_page(&state, &session, &headers, StatusCode::OK, None, q.ok.as_deref()).await
+pub async fn list(State(state): State<AppState>, page: Page, Query(q): Query<OkQuery>) -> PageResult {
+    team_page(&state, &page, StatusCode::OK, None, q.ok.as_deref()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CreateForm {
     email: String,
     name: String,
@@ -101,22 +88,20 @@ pub struct CreateForm {
     password: String,
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    Form(form): Form<CreateForm>,
-) -> Response {
+pub async fn create(State(state): State<AppState>, page: Page, PageForm(form): PageForm<CreateForm>) -> PageResult {
     let input =
         AddUser { email: form.email, name: form.name, role: form.role, region: form.region, password: form.password };
-    match ops::users::add_user(&state.store, Some(&session.actor), input).await {
-        Ok(_) => Redirect::to("/team?ok=team.added").into_response(),
-        Err(OpsError::Invalid { message, .. } | OpsError::Conflict(message)) => {
-            let t = crate::web::i18n::texts(crate::web::session::request_locale(&headers, Some(&session.actor)));
-            let error = Some(t.fill("error.invalid", &[("message", &message)]));
-            team_page(&state, &session, &headers, StatusCode::UNPROCESSABLE_ENTITY, error, None).await
+    match ops::users::add_user(&state.store, Some(&page.actor), input).await {
+        Ok(_) => Ok(Redirect::to("/team?ok=team.added").into_response()),
+        Err(OpsError::Invalid { field, message }) => {
+            let error = Some(invalid_message(page.t, field, &message));
+            team_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, error, None).await
         }
-        Err(e) => error_page(&headers, Some((&session.actor, &session.csrf)), e.into()),
+        Err(OpsError::Conflict(message)) => {
+            let error = Some(page.t.fill("error.invalid", &[("message", &message)]));
+            team_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, error, None).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -140,22 +125,10 @@ enum Notice<'a> {
     Stale(String),
 }
 
-async fn edit_page(
-    state: &AppState,
-    session: &ResolvedSession,
-    headers: &HeaderMap,
-    id: i64,
-    status: StatusCode,
-    notice: Notice<'_>,
-) -> Response {
-    if !can(&session.actor, Permission::ManageTeam) {
-        return error_page(headers, Some((&session.actor, &session.csrf)), OpsError::Forbidden.into());
-    }
-    let user = match ops::users::get_user(&state.store, &session.actor, id).await {
-        Ok(u) => u,
-        Err(e) => return error_page(headers, Some((&session.actor, &session.csrf)), e.into()),
-    };
-    let mut shell = Shell::new(headers, Some(session.actor.clone()), &session.csrf, "team.edit", "/team", None);
+async fn edit_page(state: &AppState, page: &Page, id: i64, status: StatusCode, notice: Notice<'_>) -> PageResult {
+    page.require(Permission::ManageTeam)?;
+    let user = ops::users::get_user(&state.store, &page.actor, id).await?;
+    let mut shell = page.shell("team.edit", "/team");
     let (mut error, mut stale) = (None, None);
     match notice {
         Notice::None => {}
@@ -163,38 +136,30 @@ async fn edit_page(
         Notice::Error(e) => error = Some(e),
         Notice::Stale(s) => stale = Some(s),
     }
-    let page = EditPage {
+    let body = EditPage {
         shell,
         user,
         roles: roles(),
-        regions: state.store.regions().await.unwrap_or_default(),
+        regions: ops::team::regions(&state.store, &page.actor).await?,
         error,
         stale,
     };
-    render(status, &page)
-}
-
-fn parse_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found())
+    Ok(render(status, &body))
 }
 
 pub async fn edit(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<String>,
     Query(q): Query<OkQuery>,
-) -> Response {
-    match parse_id(&id) {
-        Ok(id) => {
-            let notice = q.ok.as_deref().map_or(Notice::None, Notice::Saved);
-            edit_page(&state, &session, &headers, id, StatusCode::OK, notice).await
-        }
-        Err(e) => error_page(&headers, Some((&session.actor, &session.csrf)), e),
-    }
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let notice = q.ok.as_deref().map_or(Notice::None, Notice::Saved);
+    edit_page(&state, &page, id, StatusCode::OK, notice).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct UpdateForm {
     name: String,
     role: String,
@@ -205,15 +170,11 @@ pub struct UpdateForm {
 
 pub async fn update(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<String>,
-    Form(form): Form<UpdateForm>,
-) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&headers, Some((&session.actor, &session.csrf)), e),
-    };
+    PageForm(form): PageForm<UpdateForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
     let patch = UserPatch {
         name: Some(form.name),
         role: Some(form.role),
@@ -222,45 +183,40 @@ pub async fn update(
         locale: None,
         version: Some(form.version),
     };
-    match ops::users::update_user(&state.store, &session.actor, id, patch).await {
-        Ok(_) => Redirect::to(&format!("/team/{id}?ok=team.saved")).into_response(),
+    match ops::users::update_user(&state.store, &page.actor, id, patch).await {
+        Ok(_) => Ok(Redirect::to(&format!("/team/{id}?ok=team.saved")).into_response()),
         Err(OpsError::Stale { current, .. }) => {
             let shown = serde_json::to_string_pretty(&current).unwrap_or_default();
-            edit_page(&state, &session, &headers, id, StatusCode::CONFLICT, Notice::Stale(shown)).await
+            edit_page(&state, &page, id, StatusCode::CONFLICT, Notice::Stale(shown)).await
         }
-        Err(OpsError::Invalid { message, .. }) => {
-            let t = crate::web::i18n::texts(crate::web::session::request_locale(&headers, Some(&session.actor)));
-            let error = t.fill("error.invalid", &[("message", &message)]);
-            edit_page(&state, &session, &headers, id, StatusCode::UNPROCESSABLE_ENTITY, Notice::Error(error)).await
+        Err(OpsError::Invalid { field, message }) => {
+            let error = invalid_message(page.t, field, &message);
+            edit_page(&state, &page, id, StatusCode::UNPROCESSABLE_ENTITY, Notice::Error(error)).await
         }
-        Err(e) => error_page(&headers, Some((&session.actor, &session.csrf)), e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ResetForm {
     password: String,
 }
 
 pub async fn reset_password(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<String>,
-    Form(form): Form<ResetForm>,
-) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&headers, Some((&session.actor, &session.csrf)), e),
-    };
-    match ops::users::reset_password(&state.store, &session.actor, id, &form.password).await {
-        Ok(()) => Redirect::to(&format!("/team/{id}?ok=team.password_reset_done")).into_response(),
-        Err(OpsError::Invalid { message, .. }) => {
-            let t = crate::web::i18n::texts(crate::web::session::request_locale(&headers, Some(&session.actor)));
-            let error = t.fill("error.invalid", &[("message", &message)]);
-            edit_page(&state, &session, &headers, id, StatusCode::UNPROCESSABLE_ENTITY, Notice::Error(error)).await
+    PageForm(form): PageForm<ResetForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    match ops::users::reset_password(&state.store, &page.actor, id, &form.password).await {
+        Ok(()) => Ok(Redirect::to(&format!("/team/{id}?ok=team.password_reset_done")).into_response()),
+        Err(OpsError::Invalid { field, message }) => {
+            let error = invalid_message(page.t, field, &message);
+            edit_page(&state, &page, id, StatusCode::UNPROCESSABLE_ENTITY, Notice::Error(error)).await
         }
-        Err(e) => error_page(&headers, Some((&session.actor, &session.csrf)), e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -282,19 +238,11 @@ struct AuditPage {
 
 pub async fn audit(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
+    page: Page,
     Path((object_type, id)): Path<(String, String)>,
-) -> Response {
-    let fail = |e: ApiError| error_page(&headers, Some((&session.actor, &session.csrf)), e);
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(e),
-    };
-    let records = match ops::audit::history(&state.store, &session.actor, &object_type, id).await {
-        Ok(r) => r,
-        Err(e) => return fail(e.into()),
-    };
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let records = ops::audit::history(&state.store, &page.actor, &object_type, id).await?;
     let pretty = |v: Option<serde_json::Value>| {
         v.map(|v| serde_json::to_string_pretty(&v).unwrap_or_default()).unwrap_or_default()
     };
@@ -312,29 +260,28 @@ pub async fn audit(
             after: pretty(r.after),
         })
         .collect();
-    let shell = Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "audit.title", "/team", None);
-    render(StatusCode::OK, &AuditPage { shell, heading: format!("{object_type} #{id}"), records: rows })
+    let shell = page.shell("audit.title", "/team");
+    Ok(render(StatusCode::OK, &AuditPage { shell, heading: format!("{object_type} #{id}"), records: rows }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RegionsForm {
     regions: String,
 }
 
 pub async fn save_regions(
     State(state): State<AppState>,
-    PageAuth(session): PageAuth,
-    headers: HeaderMap,
-    Form(form): Form<RegionsForm>,
-) -> Response {
+    page: Page,
+    PageForm(form): PageForm<RegionsForm>,
+) -> PageResult {
     let list = form.regions.lines().map(str::to_owned).collect();
-    match ops::users::set_regions(&state.store, &session.actor, list).await {
-        Ok(_) => Redirect::to("/team?ok=team.regions_saved").into_response(),
-        Err(OpsError::Invalid { message, .. }) => {
-            let t = crate::web::i18n::texts(crate::web::session::request_locale(&headers, Some(&session.actor)));
-            let error = Some(t.fill("error.invalid", &[("message", &message)]));
-            team_page(&state, &session, &headers, StatusCode::UNPROCESSABLE_ENTITY, error, None).await
+    match ops::users::set_regions(&state.store, &page.actor, list).await {
+        Ok(_) => Ok(Redirect::to("/team?ok=team.regions_saved").into_response()),
+        Err(OpsError::Invalid { field, message }) => {
+            let error = Some(invalid_message(page.t, field, &message));
+            team_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, error, None).await
         }
-        Err(e) => error_page(&headers, Some((&session.actor, &session.csrf)), e.into()),
+        Err(e) => Err(e.into()),
     }
 }

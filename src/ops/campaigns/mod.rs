@@ -1,0 +1,375 @@
+//! Campaign planning (phases 1 and 2): the plan, its deadlines on the
+//! official working-day calendar and its milestones. The target list, the
+//! breakdown and the spreadsheets are in the submodules.
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::authz::{self, Actor, Permission};
+use super::{OpsError, OpsResult, audit_change, optional_text, required_text};
+use crate::domain::calendar::WorkCalendar;
+use crate::domain::campaign::{
+    self, CampaignDates, CampaignKind, CampaignStatus, MILESTONES, Phase, PhaseRules, Urgency,
+};
+use crate::domain::team::Role;
+use crate::store::Store;
+use crate::store::audit::AuditAction;
+use crate::store::campaigns::{self as campaign_store, Campaign, Milestone};
+
+pub mod breakdown;
+pub mod export;
+pub mod members;
+
+/// Fields of the plan; `None` keeps (on edit) or defaults (on create).
+#[derive(Clone, Debug, Default)]
+pub struct CampaignFields {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub theme: Option<String>,
+    pub selling_points: Option<String>,
+    pub segment: Option<String>,
+    pub announced_on: Option<NaiveDate>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub resource_support: Option<String>,
+    pub goal_reached: Option<i64>,
+    pub goal_intent: Option<i64>,
+    pub goal_orders: Option<i64>,
+    pub goal_sales_fen: Option<i64>,
+    pub goal_roi: Option<f64>,
+    pub lead_email: Option<Option<String>>,
+    pub marketing_email: Option<Option<String>>,
+    pub service_email: Option<Option<String>>,
+    pub collateral_needs: Option<String>,
+    pub training_needs: Option<String>,
+    pub resource_risks: Option<String>,
+    pub budget_fen: Option<i64>,
+    pub cost_items: Option<String>,
+    pub notes: Option<String>,
+}
+
+async fn user_of_role(
+    store: &Store,
+    field: &'static str,
+    email: Option<String>,
+    roles: &[Role],
+) -> OpsResult<Option<i64>> {
+    let Some(email) = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()) else {
+        return Ok(None);
+    };
+    match store.user_by_email(&email).await? {
+        Some(u) if u.active && roles.contains(&u.role) => Ok(Some(u.id)),
+        _ => Err(OpsError::invalid(field, format!("{email:?} is not an active team member of the right role"))),
+    }
+}
+
+fn count(field: &'static str, v: i64) -> OpsResult<i64> {
+    if (0..=10_000_000).contains(&v) {
+        Ok(v)
+    } else {
+        Err(OpsError::invalid(field, format!("{field} must be 0 or more")))
+    }
+}
+
+async fn merge(store: &Store, base: Campaign, f: CampaignFields, creating: bool) -> OpsResult<Campaign> {
+    let mut c = base;
+    if let Some(v) = f.name {
+        c.name = required_text("name", &v, 200)?;
+    }
+    if let Some(v) = f.kind {
+        c.kind = v.parse::<CampaignKind>().map_err(|e| OpsError::invalid("kind", e.to_string()))?;
+    }
+    if let Some(v) = f.status {
+        let next: CampaignStatus =
+            v.parse().map_err(|e: campaign::UnknownValue| OpsError::invalid("status", e.to_string()))?;
+        let current = c.status;
+        if !creating && !current.can_become(next) {
+            return Err(OpsError::invalid(
+                "status",
+                format!("a {} campaign cannot become {}", current.as_str(), next.as_str()),
+            ));
+        }
+        c.status = next;
+    }
+    for (field, value, slot, max) in [
+        ("theme", f.theme, &mut c.theme, 500),
+        ("selling_points", f.selling_points, &mut c.selling_points, 2000),
+        ("resource_support", f.resource_support, &mut c.resource_support, 2000),
+        ("collateral_needs", f.collateral_needs, &mut c.collateral_needs, 2000),
+        ("training_needs", f.training_needs, &mut c.training_needs, 2000),
+        ("resource_risks", f.resource_risks, &mut c.resource_risks, 2000),
+        ("cost_items", f.cost_items, &mut c.cost_items, 5000),
+        ("notes", f.notes, &mut c.notes, 5000),
+    ] {
+        if let Some(v) = value {
+            *slot = optional_text(field, &v, max)?;
+        }
+    }
+    if let Some(v) = f.segment {
+        let parsed = super::customers::parse_segment(Some(&v))?;
+        c.segment = parsed.map(|e| e.to_string()).unwrap_or_default();
+    }
+    if let Some(d) = f.announced_on {
+        c.announced_on = d;
+    }
+    if let Some(d) = f.starts_on {
+        c.starts_on = d;
+    }
+    if let Some(d) = f.ends_on {
+        c.ends_on = d;
+    }
+    let dates = CampaignDates { announced_on: c.announced_on, starts_on: c.starts_on, ends_on: c.ends_on };
+    dates.check().map_err(|(field, message)| OpsError::invalid(field, message))?;
+    if let Some(v) = f.goal_reached {
+        c.goal_reached = count("goals.reached", v)?;
+    }
+    if let Some(v) = f.goal_intent {
+        c.goal_intent = count("goals.intent_customers", v)?;
+    }
+    if let Some(v) = f.goal_orders {
+        c.goal_orders = count("goals.orders", v)?;
+    }
+    if let Some(v) = f.goal_sales_fen {
+        if v < 0 {
+            return Err(OpsError::invalid("goals.sales_amount", "the sales goal cannot be negative"));
+        }
+        c.goal_sales_fen = v;
+    }
+    if let Some(v) = f.goal_roi {
+        if !v.is_finite() || !(0.0..=1000.0).contains(&v) {
+            return Err(OpsError::invalid("goals.roi", "ROI is a ratio such as 3 (for 1:3)"));
+        }
+        c.goal_roi = v;
+    }
+    if let Some(v) = f.budget_fen {
+        if v < 0 {
+            return Err(OpsError::invalid("budget", "the budget cannot be negative"));
+        }
+        c.budget_fen = v;
+    }
+    if let Some(e) = f.lead_email {
+        c.lead_id = user_of_role(store, "owners.lead", e, &[Role::Lead, Role::Admin]).await?;
+    }
+    if let Some(e) = f.marketing_email {
+        c.marketing_id =
+            user_of_role(store, "owners.marketing", e, &[Role::Marketing, Role::Lead, Role::Admin]).await?;
+    }
+    if let Some(e) = f.service_email {
+        c.service_id = user_of_role(store, "owners.service", e, &[Role::Service, Role::Lead, Role::Admin]).await?;
+    }
+    if c.goal_orders > c.goal_intent && c.goal_intent > 0 {
+        return Err(OpsError::invalid("goals.orders", "more orders than intent customers"));
+    }
+    Ok(c)
+}
+
+fn blank(today: NaiveDate) -> Campaign {
+    Campaign {
+        id: 0,
+        name: String::new(),
+        kind: CampaignKind::Other,
+        status: CampaignStatus::Draft,
+        theme: String::new(),
+        selling_points: String::new(),
+        segment: String::new(),
+        announced_on: today,
+        starts_on: today,
+        ends_on: today,
+        resource_support: String::new(),
+        goal_reached: 0,
+        goal_intent: 0,
+        goal_orders: 0,
+        goal_sales_fen: 0,
+        goal_roi: 0.0,
+        lead_id: None,
+        marketing_id: None,
+        service_id: None,
+        collateral_needs: String::new(),
+        training_needs: String::new(),
+        resource_risks: String::new(),
+        budget_fen: 0,
+        cost_items: String::new(),
+        notes: String::new(),
+        version: 1,
+    }
+}
+
+pub async fn create(store: &Store, actor: &Actor, fields: CampaignFields) -> OpsResult<i64> {
+    authz::require(actor, Permission::ManageCampaigns)?;
+    for (field, given) in [
+        ("name", fields.name.is_some()),
+        ("kind", fields.kind.is_some()),
+        ("announced_on", fields.announced_on.is_some()),
+        ("starts_on", fields.starts_on.is_some()),
+        ("ends_on", fields.ends_on.is_some()),
+    ] {
+        if !given {
+            return Err(OpsError::invalid(field, format!("{field} is required")));
+        }
+    }
+    let mut base = blank(store.today());
+    if actor.role == Role::Lead {
+        base.lead_id = Some(actor.id);
+    }
+    if actor.role == Role::Marketing {
+        base.marketing_id = Some(actor.id);
+    }
+    let c = merge(store, base, fields, true).await?;
+    let mut tx = store.begin().await?;
+    let id = campaign_store::insert_campaign(&mut tx, &c, Some(actor.id)).await?;
+    let after = campaign_store::campaign(tx.conn(), id).await?;
+    audit_change(&mut tx, actor, AuditAction::Create, "campaign", id, None, after.map(|c| json!(c))).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Authorization and existence only, before a request body is read.
+pub async fn check_manage(store: &Store, actor: &Actor, id: i64) -> OpsResult<Campaign> {
+    authz::require(actor, Permission::ManageCampaigns)?;
+    store.campaign(id).await?.ok_or(OpsError::NotFound)
+}
+
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    version: Option<i64>,
+    fields: CampaignFields,
+) -> OpsResult<()> {
+    authz::require(actor, Permission::ManageCampaigns)?;
+    let mut tx = store.begin().await?;
+    let before = campaign_store::campaign(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
+    if let Some(v) = version
+        && v != before.version
+    {
+        return Err(OpsError::Stale { current_version: before.version, current: json!(before) });
+    }
+    let changed = merge(store, before.clone(), fields, false).await?;
+    if !campaign_store::update_campaign(&mut tx, &changed, before.version).await? {
+        return Err(OpsError::Stale { current_version: before.version + 1, current: json!(before) });
+    }
+    let after = campaign_store::campaign(tx.conn(), id).await?;
+    audit_change(&mut tx, actor, AuditAction::Update, "campaign", id, Some(json!(before)), after.map(|c| json!(c)))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A phase with how it stands today.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PhaseStatus {
+    #[serde(flatten)]
+    pub phase: Phase,
+    pub milestone: &'static str,
+    pub planned_on: Option<NaiveDate>,
+    pub done_on: Option<NaiveDate>,
+    pub urgency: Urgency,
+}
+
+/// Everyone on the team can open a campaign and its plan.
+pub struct CampaignView {
+    pub campaign: Campaign,
+    pub phases: Vec<PhaseStatus>,
+}
+
+/// What every deadline of a request is computed with: the calendar, the
+/// team's phase rules and today, loaded once per request (a list of fifty
+/// campaigns does not parse the calendar fifty times).
+pub struct Planning {
+    pub calendar: WorkCalendar,
+    pub rules: PhaseRules,
+    pub today: NaiveDate,
+}
+
+impl Planning {
+    pub async fn load(store: &Store) -> OpsResult<Planning> {
+        Ok(Planning {
+            calendar: super::calendar::calendar(store).await?,
+            rules: super::settings::phase_rules(store).await?,
+            today: store.today(),
+        })
+    }
+
+    /// The four phases of `c` with their milestones and how each stands today.
+    pub fn phases_of(&self, c: &Campaign, milestones: &[Milestone]) -> Vec<PhaseStatus> {
+        let dates = CampaignDates { announced_on: c.announced_on, starts_on: c.starts_on, ends_on: c.ends_on };
+        campaign::phases(&dates, &self.rules, &self.calendar)
+            .into_iter()
+            .map(|phase| {
+                let (key, _) =
+                    MILESTONES.iter().copied().find(|(_, n)| *n == phase.number).unwrap_or(("kickoff_held", 1));
+                let m = milestones.iter().find(|m| m.key == key);
+                let done_on = m.and_then(|m| m.done_on);
+                let urgency = campaign::urgency(phase.due_on, done_on.is_some(), self.today, &self.calendar);
+                PhaseStatus { phase, milestone: key, planned_on: m.and_then(|m| m.planned_on), done_on, urgency }
+            })
+            .collect()
+    }
+}
+
+/// One campaign with its phases (everyone on the team may read campaigns).
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> OpsResult<CampaignView> {
+    authz::require(actor, Permission::ReadCampaigns)?;
+    let campaign = store.campaign(id).await?.ok_or(OpsError::NotFound)?;
+    let milestones = store.milestones(id).await?;
+    let phases = Planning::load(store).await?.phases_of(&campaign, &milestones);
+    Ok(CampaignView { campaign, phases })
+}
+
+/// Every campaign with its phases, newest start first: one read of the
+/// campaigns, one of the milestones, one of the calendar and rules.
+pub async fn list(store: &Store, actor: &Actor) -> OpsResult<Vec<CampaignView>> {
+    authz::require(actor, Permission::ReadCampaigns)?;
+    let campaigns = store.campaigns().await?;
+    let mut milestones = store.all_milestones().await?;
+    let planning = Planning::load(store).await?;
+    Ok(campaigns
+        .into_iter()
+        .map(|campaign| {
+            let phases = planning.phases_of(&campaign, &milestones.remove(&campaign.id).unwrap_or_default());
+            CampaignView { campaign, phases }
+        })
+        .collect())
+}
+
+/// A campaign that exists and that `actor` may read; 404 otherwise.
+pub async fn readable(store: &Store, actor: &Actor, id: i64) -> OpsResult<Campaign> {
+    authz::require(actor, Permission::ReadCampaigns)?;
+    store.campaign(id).await?.ok_or(OpsError::NotFound)
+}
+
+/// Records a milestone's planned and actual dates (those who plan the campaign).
+pub async fn set_milestone(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    key: &str,
+    planned_on: Option<NaiveDate>,
+    done_on: Option<NaiveDate>,
+) -> OpsResult<()> {
+    check_manage(store, actor, id).await?;
+    if !MILESTONES.iter().any(|(k, _)| *k == key) {
+        return Err(OpsError::NotFound);
+    }
+    if let Some(d) = done_on
+        && d > store.today()
+    {
+        return Err(OpsError::invalid("done_on", "a milestone cannot be done in the future"));
+    }
+    let before = store.milestones(id).await?.into_iter().find(|m| m.key == key);
+    let mut tx = store.begin().await?;
+    campaign_store::set_milestone(&mut tx, id, key, planned_on, done_on).await?;
+    audit_change(
+        &mut tx,
+        actor,
+        AuditAction::Update,
+        "campaign",
+        id,
+        before.map(|m| json!({ "milestone": m })),
+        Some(json!({ "milestone": { "key": key, "planned_on": planned_on, "done_on": done_on } })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

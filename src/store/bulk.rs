@@ -1,0 +1,140 @@
+//! Bulk writes shared by imports and the demo loader: multi-row `INSERT`s,
+//! ids allocated up front, and index suspension for large SQLite loads.
+
+use super::{StoreError, StoreResult, Tx, Value, on_tx};
+
+/// `n` parameters numbered from 1: `$1, $2, …` on PostgreSQL, anonymous
+/// `?` on SQLite (see [`bulk_insert`] for why). Every statement using these
+/// binds all its parameters in order.
+pub(crate) fn placeholders(sqlite: bool, n: usize) -> String {
+    let mut s = String::with_capacity(n * 6);
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        if sqlite {
+            s.push('?');
+        } else {
+            s.push('$');
+            s.push_str(&(i + 1).to_string());
+        }
+    }
+    s
+}
+
+/// Multi-row `INSERT`s of a flat row-major list of values, consumed as they
+/// are bound. SQLite gets anonymous `?` placeholders: for `$N` names sqlx
+/// looks every parameter up by name, and SQLite's name lookup walks a list,
+/// so a 12,000-parameter statement spent seconds binding (quadratic).
+pub(crate) async fn bulk_insert(tx: &mut Tx, table: &str, columns: &[&str], values: Vec<Value>) -> StoreResult<()> {
+    let width = columns.len();
+    if width == 0 || values.is_empty() {
+        return Ok(());
+    }
+    // Both backends take well over 30,000 parameters per statement.
+    let per_statement = (30_000 / width).clamp(1, 5000);
+    let sqlite = matches!(tx, Tx::Sqlite(_));
+    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut values = values.into_iter();
+    let mut rows_left = values.len() / width;
+    while rows_left > 0 {
+        let rows = rows_left.min(per_statement);
+        rows_left -= rows;
+        let mut sql = String::with_capacity(head.len() + rows * width * 5);
+        sql.push_str(&head);
+        let mut n = 1;
+        for row in 0..rows {
+            sql.push_str(if row == 0 { "(" } else { ", (" });
+            for col in 0..width {
+                if col > 0 {
+                    sql.push_str(", ");
+                }
+                if sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+                n += 1;
+            }
+            sql.push(')');
+        }
+        let chunk = values.by_ref().take(rows * width);
+        on_tx!(tx, conn => {
+            let mut q = sqlx::query(&sql);
+            for value in chunk {
+                q = match value {
+                    Value::Int(v) => q.bind(v),
+                    Value::Real(v) => q.bind(v),
+                    Value::Text(v) => q.bind(v),
+                    Value::Date(v) => q.bind(v),
+                    Value::Time(v) => q.bind(v),
+                    Value::Bool(v) => q.bind(v),
+                };
+            }
+            q.execute(&mut **conn).await?.rows_affected()
+        });
+    }
+    Ok(())
+}
+
+/// Tables whose secondary indexes a large SQLite import rebuilds.
+const REBUILT_TABLES: [&str; 3] = ["customers", "contacts", "customer_tags"];
+
+/// The indexes a bulk load dropped, to be created again before commit.
+pub struct SuspendedIndexes(Vec<String>);
+
+/// For a load of `new_rows` customers into SQLite, when that is at least as
+/// many as are stored: drops the secondary indexes of the customer tables
+/// (those made by `CREATE INDEX`; the unique constraints' stay, they are
+/// the checks) so they can be built once, sorted, after the rows are in —
+/// for 100,000 rows that is about half the cost of maintaining them row by
+/// row. Inside the import's transaction, so readers never see the tables
+/// without them. Not on PostgreSQL, where `DROP INDEX` would lock readers out.
+pub async fn suspend_indexes(tx: &mut Tx, new_rows: usize) -> StoreResult<Option<SuspendedIndexes>> {
+    let Tx::Sqlite(conn) = tx else { return Ok(None) };
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&mut **conn).await?;
+    if new_rows < 10_000 || usize::try_from(stored).unwrap_or(usize::MAX) > new_rows {
+        return Ok(None);
+    }
+    let mut definitions = Vec::new();
+    for table in REBUILT_TABLES {
+        let sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL";
+        let indexes: Vec<(String, String)> = sqlx::query_as(sql).bind(table).fetch_all(&mut **conn).await?;
+        for (name, create) in indexes {
+            sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).execute(&mut **conn).await?;
+            definitions.push(create);
+        }
+    }
+    Ok(Some(SuspendedIndexes(definitions)))
+}
+
+/// Builds the indexes [`suspend_indexes`] dropped, exactly as they were defined.
+pub async fn restore_indexes(tx: &mut Tx, suspended: SuspendedIndexes) -> StoreResult<()> {
+    for create in suspended.0 {
+        on_tx!(tx, conn => sqlx::query(&create).execute(&mut **conn).await?.rows_affected());
+    }
+    Ok(())
+}
+
+/// Reserves `n` ids of `table` (customers or interactions) for rows the
+/// caller inserts with explicit ids in this transaction. On SQLite the
+/// import holds the write lock, so `MAX(id)` stays ours; on PostgreSQL the
+/// identity sequence hands them out.
+pub async fn allocate_ids(tx: &mut Tx, table: &'static str, n: usize) -> StoreResult<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(n).map_err(|_| StoreError::Conflict("too many rows".into()))?;
+    match tx {
+        Tx::Sqlite(conn) => {
+            let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
+            let max: i64 = sqlx::query_scalar(&sql).fetch_one(&mut **conn).await?;
+            Ok((max + 1..=max + count).collect())
+        }
+        Tx::Postgres(conn) => {
+            let sql = format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)");
+            Ok(sqlx::query_scalar(&sql).bind(count).fetch_all(&mut **conn).await?)
+        }
+    }
+}

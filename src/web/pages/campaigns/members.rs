@@ -1,0 +1,230 @@
+//! The target list: members in outreach order with counts by rep and tier,
+//! generating it from the segment, and adding a channel partner's list.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::domain::team::Role;
+use crate::ops::authz::Permission;
+use crate::ops::{self, OpsError};
+use crate::store::campaigns::{Campaign, Member, MemberQuery};
+use crate::web::cursor;
+use crate::web::pages::{Flash, Page, PageResult, Shell, flash_from, parse_id, render};
+
+pub struct CountRow {
+    pub name: String,
+    pub s: i64,
+    pub b: i64,
+    pub c: i64,
+    pub total: i64,
+}
+
+#[derive(Template)]
+#[template(path = "campaign_members.html")]
+struct MembersPage {
+    shell: Shell,
+    c: Campaign,
+    tab: &'static str,
+    counts: Vec<CountRow>,
+    members: Vec<Member>,
+    tier: String,
+    rep: String,
+    reps: Vec<(String, String)>,
+    count_text: String,
+    next_href: Option<String>,
+    can_plan: bool,
+    can_import: bool,
+    partner_errors: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MembersQuery {
+    tier: Option<String>,
+    rep: Option<String>,
+    cursor: Option<String>,
+    ok: Option<String>,
+    added: Option<u64>,
+    total: Option<i64>,
+    /// Set after a partner list: the flash names it.
+    partner: Option<String>,
+}
+
+const RANK_SPAN: i64 = 1_000_000_000_000;
+const MEMBERS_PAGE: i64 = 100;
+
+pub async fn list_members(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(q): Query<MembersQuery>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    members_page(&state, &page, id, q, None, StatusCode::OK).await
+}
+
+async fn members_page(
+    state: &AppState,
+    page: &Page,
+    id: i64,
+    q: MembersQuery,
+    partner_errors: Option<Vec<String>>,
+    status: StatusCode,
+) -> PageResult {
+    let c = ops::campaigns::readable(&state.store, &page.actor, id).await?;
+    let team = ops::team::directory(&state.store, &page.actor).await?;
+    let tier = q.tier.clone().filter(|t| ["S", "B", "C"].contains(&t.as_str()));
+    let rep_email = q.rep.clone().unwrap_or_default();
+    let rep_id = team.by_email(&rep_email).map(|u| u.id);
+    let after = q
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(cursor::decode)
+        .transpose()?
+        .map(|k| (i32::try_from(k / RANK_SPAN).unwrap_or(0), k % RANK_SPAN));
+    let query = MemberQuery {
+        assignee_id: rep_id,
+        tier: tier.clone(),
+        after,
+        limit: MEMBERS_PAGE + 1,
+        ..MemberQuery::default()
+    };
+    let mut members = ops::campaigns::members::members(&state.store, &page.actor, id, query).await?;
+    let counts_raw = ops::campaigns::members::member_counts(&state.store, &page.actor, id).await?;
+    let mut counts: Vec<CountRow> = Vec::new();
+    for (assignee, t, n) in &counts_raw {
+        let name = team.name_or(*assignee, "—");
+        let row = match counts.iter().position(|r| r.name == name) {
+            Some(i) => &mut counts[i],
+            None => {
+                counts.push(CountRow { name, s: 0, b: 0, c: 0, total: 0 });
+                let last = counts.len() - 1;
+                &mut counts[last]
+            }
+        };
+        match t.as_str() {
+            "S" => row.s += n,
+            "B" => row.b += n,
+            _ => row.c += n,
+        }
+        row.total += n;
+    }
+    let matching: i64 = counts_raw
+        .iter()
+        .filter(|(a, t, _)| tier.as_ref().is_none_or(|want| want == t) && rep_id.is_none_or(|r| *a == Some(r)))
+        .map(|(_, _, n)| n)
+        .sum();
+    let base = format!(
+        "/campaigns/{id}/members?tier={}&rep={}",
+        tier.clone().unwrap_or_default(),
+        crate::web::session::urlencode(&rep_email)
+    );
+    let next_href = (members.len() as i64 > MEMBERS_PAGE).then(|| {
+        members.truncate(usize::try_from(MEMBERS_PAGE).unwrap_or(100));
+        let last = members.last().map_or(0, |m| i64::from(m.outreach_rank) * RANK_SPAN + m.customer_id);
+        format!("{base}&cursor={}", cursor::encode(last))
+    });
+    let mut shell = page.shell("members.title", "/campaigns");
+    shell.title = format!("{} · {}", c.name, shell.t.get("members.title"));
+    shell.flash = match (q.added, q.total) {
+        (Some(added), Some(total)) => Some(Flash {
+            kind: "ok",
+            text: shell.t.fill(
+                if q.partner.is_some() { "members.partner_added" } else { "members.generated" },
+                &[("added", &added.to_string()), ("total", &total.to_string())],
+            ),
+        }),
+        _ => flash_from(shell.t, q.ok.as_deref()),
+    };
+    let reps = if page.actor.role == Role::Rep {
+        Vec::new()
+    } else {
+        team.all().iter().filter(|u| u.role == Role::Rep).map(|u| (u.email.clone(), u.name.clone())).collect()
+    };
+    let count_text = shell.t.fill("members.count", &[("total", &matching.to_string())]);
+    let body = MembersPage {
+        shell,
+        tab: "members",
+        counts,
+        members,
+        tier: tier.unwrap_or_default(),
+        rep: rep_email,
+        reps,
+        count_text,
+        next_href,
+        can_plan: page.can(Permission::ManageCampaigns),
+        can_import: page.can(Permission::ManageCampaigns) && page.can(Permission::WriteCustomers),
+        partner_errors,
+        c,
+    };
+    Ok(render(status, &body))
+}
+
+pub async fn generate(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id)?;
+    let (added, total) = ops::campaigns::members::generate_members(&state.store, &page.actor, id).await?;
+    Ok(Redirect::to(&format!("/campaigns/{id}/members?added={added}&total={total}")).into_response())
+}
+
+/// The partner-list upload (multipart).
+pub async fn import_partner_list(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    // Who may add a list is decided before the upload is read.
+    ops::campaigns::check_manage(&state.store, &page.actor, id).await?;
+    page.require(Permission::WriteCustomers)?;
+    let _slot = state.imports.enter(page.actor.id).map_err(crate::web::api::imports::busy_error)?;
+    let Ok(mut multipart) = multipart else {
+        return Err(OpsError::invalid("file", "send the form with its file").into());
+    };
+    let (mut partner, mut partial, mut file, mut name) = (String::new(), false, Vec::new(), None);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => match field.name().unwrap_or_default() {
+                "partner" => partner = field.text().await.unwrap_or_default(),
+                "partial" => partial = field.text().await.unwrap_or_default() == "true",
+                "file" => {
+                    name = field.file_name().map(str::to_owned);
+                    file = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => return Err(OpsError::invalid("file", "the upload was cut short; send it again").into()),
+        }
+    }
+    let upload = crate::ops::import::Upload { bytes: &file, file_name: name.as_deref(), content_type: None };
+    match ops::campaigns::members::import_partner_list(&state.store, &page.actor, id, &partner, upload, partial).await {
+        Ok(outcome) if outcome.report.status == crate::ops::import::ImportStatus::Rejected => {
+            let problems: Vec<String> = outcome
+                .report
+                .errors
+                .iter()
+                .take(50)
+                .map(|e| {
+                    page.t.fill(
+                        "import.row_error",
+                        &[("row", &e.row.to_string()), ("column", &e.column), ("message", &e.message)],
+                    )
+                })
+                .collect();
+            members_page(&state, &page, id, MembersQuery::default(), Some(problems), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+        Ok(outcome) => Ok(Redirect::to(&format!(
+            "/campaigns/{id}/members?added={}&total={}&partner=1",
+            outcome.added, outcome.total
+        ))
+        .into_response()),
+        Err(crate::ops::import::ImportError::Ops(e)) => Err(e.into()),
+        Err(e) => Err(crate::web::api::imports::import_error(e).into()),
+    }
+}

@@ -1,0 +1,440 @@
+//! The plan (template 1): the form to create and edit it, the printable plan
+//! with its phases and milestones, and the planning spreadsheets.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::{OkQuery, kind_key, milestone_key, phase_key, status_key, urgency_of};
+use crate::app::AppState;
+use crate::domain::campaign::{CampaignKind, CampaignStatus};
+use crate::domain::money::format_cny;
+use crate::domain::team::Role;
+use crate::io::values::parse_amount_fen;
+use crate::ops::authz::Permission;
+use crate::ops::campaigns::CampaignFields;
+use crate::ops::team::Directory;
+use crate::ops::{self, OpsError};
+use crate::store::campaigns::Campaign;
+use crate::web::pages::{Page, PageForm, PageResult, Shell, flash_from, invalid_message, parse_id, render};
+
+/// The plan form's values, as text (what the user typed comes back on errors).
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct PlanForm {
+    name: String,
+    kind: String,
+    status: String,
+    theme: String,
+    selling_points: String,
+    segment: String,
+    announced_on: String,
+    starts_on: String,
+    ends_on: String,
+    resource_support: String,
+    goal_reached: String,
+    goal_intent: String,
+    goal_orders: String,
+    goal_sales: String,
+    goal_roi: String,
+    lead_email: String,
+    marketing_email: String,
+    service_email: String,
+    collateral_needs: String,
+    training_needs: String,
+    resource_risks: String,
+    budget: String,
+    cost_items: String,
+    notes: String,
+    version: String,
+}
+
+impl PlanForm {
+    fn from_campaign(c: &Campaign, team: &Directory) -> PlanForm {
+        let email = |id: Option<i64>| team.email_of(id).unwrap_or_default();
+        let yuan = |fen: i64| if fen == 0 { String::new() } else { (fen / 100).to_string() };
+        PlanForm {
+            name: c.name.clone(),
+            kind: c.kind.as_str().to_owned(),
+            status: c.status.as_str().to_owned(),
+            theme: c.theme.clone(),
+            selling_points: c.selling_points.clone(),
+            segment: c.segment.clone(),
+            announced_on: c.announced_on.to_string(),
+            starts_on: c.starts_on.to_string(),
+            ends_on: c.ends_on.to_string(),
+            resource_support: c.resource_support.clone(),
+            goal_reached: c.goal_reached.to_string(),
+            goal_intent: c.goal_intent.to_string(),
+            goal_orders: c.goal_orders.to_string(),
+            goal_sales: yuan(c.goal_sales_fen),
+            goal_roi: if c.goal_roi == 0.0 { String::new() } else { c.goal_roi.to_string() },
+            lead_email: email(c.lead_id),
+            marketing_email: email(c.marketing_id),
+            service_email: email(c.service_id),
+            collateral_needs: c.collateral_needs.clone(),
+            training_needs: c.training_needs.clone(),
+            resource_risks: c.resource_risks.clone(),
+            budget: yuan(c.budget_fen),
+            cost_items: c.cost_items.clone(),
+            notes: c.notes.clone(),
+            version: c.version.to_string(),
+        }
+    }
+
+    /// Every field as given; parse errors name the field.
+    fn fields(&self, editing: bool) -> Result<(CampaignFields, Option<i64>), OpsError> {
+        let date = |field: &'static str, v: &str| -> Result<Option<NaiveDate>, OpsError> {
+            if v.trim().is_empty() {
+                return Ok(None);
+            }
+            NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| OpsError::invalid(field, format!("{v:?} is not a date")))
+        };
+        let int = |field: &'static str, v: &str| -> Result<Option<i64>, OpsError> {
+            if v.trim().is_empty() {
+                return Ok(Some(0));
+            }
+            v.trim().parse().map(Some).map_err(|_| OpsError::invalid(field, format!("{v:?} is not a whole number")))
+        };
+        let money = |field: &'static str, v: &str| -> Result<Option<i64>, OpsError> {
+            if v.trim().is_empty() {
+                return Ok(Some(0));
+            }
+            parse_amount_fen(v).map(Some).map_err(|e| OpsError::invalid(field, e.message))
+        };
+        let roi = if self.goal_roi.trim().is_empty() {
+            Some(0.0)
+        } else {
+            Some(
+                self.goal_roi
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| OpsError::invalid("goals.roi", "ROI is a number such as 3"))?,
+            )
+        };
+        let text = |v: &str| Some(v.to_owned());
+        let owner = |v: &str| Some(Some(v.to_owned()).filter(|s| !s.is_empty()));
+        Ok((
+            CampaignFields {
+                name: text(&self.name),
+                kind: text(&self.kind),
+                status: (editing && !self.status.is_empty()).then(|| self.status.clone()),
+                theme: text(&self.theme),
+                selling_points: text(&self.selling_points),
+                segment: text(&self.segment),
+                announced_on: date("announced_on", &self.announced_on)?,
+                starts_on: date("starts_on", &self.starts_on)?,
+                ends_on: date("ends_on", &self.ends_on)?,
+                resource_support: text(&self.resource_support),
+                goal_reached: int("goals.reached", &self.goal_reached)?,
+                goal_intent: int("goals.intent_customers", &self.goal_intent)?,
+                goal_orders: int("goals.orders", &self.goal_orders)?,
+                goal_sales_fen: money("goals.sales_amount", &self.goal_sales)?,
+                goal_roi: roi,
+                lead_email: owner(&self.lead_email),
+                marketing_email: owner(&self.marketing_email),
+                service_email: owner(&self.service_email),
+                collateral_needs: text(&self.collateral_needs),
+                training_needs: text(&self.training_needs),
+                resource_risks: text(&self.resource_risks),
+                budget_fen: money("budget", &self.budget)?,
+                cost_items: text(&self.cost_items),
+                notes: text(&self.notes),
+            },
+            self.version.trim().parse().ok(),
+        ))
+    }
+}
+
+pub struct OwnerField {
+    pub name: &'static str,
+    pub label_key: &'static str,
+    pub selected: String,
+    pub choices: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "campaign_form.html")]
+struct FormPage {
+    shell: Shell,
+    heading: String,
+    action: String,
+    submit: String,
+    f: PlanForm,
+    kinds: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    owner_fields: Vec<OwnerField>,
+    error: Option<String>,
+    stale: Option<String>,
+}
+
+/// What the plan form shows above its fields.
+enum FormNotice {
+    None,
+    Error(String),
+    /// The campaign as it is now, after a version conflict.
+    Stale(String),
+}
+
+/// The plan form. The owner choices come from the team directory; if it
+/// cannot be read the request fails rather than offering empty choices that
+/// would clear the owners on save.
+async fn form_page(
+    state: &AppState,
+    page: &Page,
+    editing: Option<i64>,
+    f: PlanForm,
+    status: StatusCode,
+    notice: FormNotice,
+) -> PageResult {
+    let (error, stale) = match notice {
+        FormNotice::None => (None, None),
+        FormNotice::Error(e) => (Some(e), None),
+        FormNotice::Stale(current) => (None, Some(current)),
+    };
+    let team = ops::team::directory(&state.store, &page.actor).await?;
+    let choices = |roles: &[Role]| -> Vec<(String, String)> {
+        team.active_with(roles).map(|u| (u.email.clone(), format!("{} <{}>", u.name, u.email))).collect()
+    };
+    let owner_fields = vec![
+        OwnerField {
+            name: "lead_email",
+            label_key: "campaign.lead",
+            selected: f.lead_email.clone(),
+            choices: choices(&[Role::Lead, Role::Admin]),
+        },
+        OwnerField {
+            name: "marketing_email",
+            label_key: "campaign.marketing",
+            selected: f.marketing_email.clone(),
+            choices: choices(&[Role::Marketing, Role::Lead, Role::Admin]),
+        },
+        OwnerField {
+            name: "service_email",
+            label_key: "campaign.service",
+            selected: f.service_email.clone(),
+            choices: choices(&[Role::Service, Role::Lead, Role::Admin]),
+        },
+    ];
+    let title = if editing.is_some() { "campaign.edit" } else { "campaigns.new" };
+    let shell = page.shell(title, "/campaigns");
+    let form = FormPage {
+        heading: shell.t.get(title).to_owned(),
+        submit: shell.t.get(if editing.is_some() { "campaign.save" } else { "campaign.create" }).to_owned(),
+        action: editing.map_or("/campaigns".to_owned(), |id| format!("/campaigns/{id}")),
+        kinds: CampaignKind::ALL.iter().map(|k| (k.as_str(), kind_key(*k))).collect(),
+        statuses: if editing.is_some() {
+            CampaignStatus::ALL.iter().map(|st| (st.as_str(), status_key(*st))).collect()
+        } else {
+            Vec::new()
+        },
+        shell,
+        f,
+        owner_fields,
+        error,
+        stale,
+    };
+    Ok(render(status, &form))
+}
+
+pub async fn new_form(State(state): State<AppState>, page: Page) -> PageResult {
+    page.require(Permission::ManageCampaigns)?;
+    let today = state.store.today().to_string();
+    let f = PlanForm {
+        kind: "new_product".to_owned(),
+        announced_on: today.clone(),
+        starts_on: today.clone(),
+        ends_on: today,
+        lead_email: if page.actor.role == Role::Lead { page.actor.email.clone() } else { String::new() },
+        marketing_email: if page.actor.role == Role::Marketing { page.actor.email.clone() } else { String::new() },
+        ..PlanForm::default()
+    };
+    form_page(&state, &page, None, f, StatusCode::OK, FormNotice::None).await
+}
+
+pub async fn create(State(state): State<AppState>, page: Page, PageForm(f): PageForm<PlanForm>) -> PageResult {
+    let result = match f.fields(false) {
+        Ok((fields, _)) => ops::campaigns::create(&state.store, &page.actor, fields).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/campaigns/{id}/members?ok=campaign.created")).into_response()),
+        Err(OpsError::Invalid { field, message }) => {
+            let error = FormNotice::Error(invalid_message(page.t, field, &message));
+            form_page(&state, &page, None, f, StatusCode::UNPROCESSABLE_ENTITY, error).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn edit_form(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id)?;
+    let c = ops::campaigns::check_manage(&state.store, &page.actor, id).await?;
+    let team = ops::team::directory(&state.store, &page.actor).await?;
+    let f = PlanForm::from_campaign(&c, &team);
+    form_page(&state, &page, Some(id), f, StatusCode::OK, FormNotice::None).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<PlanForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    ops::campaigns::check_manage(&state.store, &page.actor, id).await?;
+    let result = match f.fields(true) {
+        // The form always names the version it was rendered from.
+        Ok((fields, version)) => {
+            ops::campaigns::update(&state.store, &page.actor, id, Some(version.unwrap_or(0)), fields).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/campaigns/{id}?ok=campaign.saved")).into_response()),
+        Err(OpsError::Invalid { field, message }) => {
+            let error = FormNotice::Error(invalid_message(page.t, field, &message));
+            form_page(&state, &page, Some(id), f, StatusCode::UNPROCESSABLE_ENTITY, error).await
+        }
+        Err(OpsError::Stale { current, .. }) => {
+            let shown = serde_json::to_string_pretty(&current).unwrap_or_default();
+            let mut fresh = f.clone();
+            if let Some(v) = current["version"].as_i64() {
+                fresh.version = v.to_string();
+            }
+            form_page(&state, &page, Some(id), fresh, StatusCode::CONFLICT, FormNotice::Stale(shown)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct PhaseRow {
+    pub number: u8,
+    pub phase_key: &'static str,
+    pub due_on: NaiveDate,
+    pub urgency: &'static str,
+    pub urgency_key: &'static str,
+    pub milestone: &'static str,
+    pub milestone_key: &'static str,
+    pub planned_on: String,
+    pub done_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct PlanPage {
+    shell: Shell,
+    c: Campaign,
+    tab: &'static str,
+    kind_key: &'static str,
+    status_key: &'static str,
+    phases: Vec<PhaseRow>,
+    assumed: Option<String>,
+    sales: String,
+    budget: String,
+    owners: (String, String, String),
+    can_plan: bool,
+}
+
+pub async fn plan(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(q): Query<OkQuery>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let view = ops::campaigns::get(&state.store, &page.actor, id).await?;
+    let team = ops::team::directory(&state.store, &page.actor).await?;
+    let mut shell = page.shell("campaign.tab_plan", "/campaigns");
+    shell.flash = flash_from(shell.t, q.ok.as_deref());
+    shell.title = view.campaign.name.clone();
+    let mut assumed_years: Vec<i32> = view.phases.iter().flat_map(|p| p.phase.assumed_years.clone()).collect();
+    assumed_years.sort_unstable();
+    assumed_years.dedup();
+    let assumed = (!assumed_years.is_empty()).then(|| {
+        let years: Vec<String> = assumed_years.iter().map(i32::to_string).collect();
+        shell.t.fill("phases.assumed", &[("years", &years.join("、"))])
+    });
+    let c = view.campaign;
+    let phases = view
+        .phases
+        .iter()
+        .map(|p| {
+            let (urgency, urgency_key) = urgency_of(p);
+            PhaseRow {
+                number: p.phase.number,
+                phase_key: phase_key(p.phase.key),
+                due_on: p.phase.due_on,
+                urgency,
+                urgency_key,
+                milestone: p.milestone,
+                milestone_key: milestone_key(p.milestone),
+                planned_on: p.planned_on.map(|d| d.to_string()).unwrap_or_default(),
+                done_on: p.done_on.map(|d| d.to_string()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let plan = PlanPage {
+        shell,
+        tab: "plan",
+        kind_key: kind_key(c.kind),
+        status_key: status_key(c.status),
+        phases,
+        assumed,
+        sales: format_cny(c.goal_sales_fen),
+        budget: format_cny(c.budget_fen),
+        owners: (team.name_or(c.lead_id, "—"), team.name_or(c.marketing_id, "—"), team.name_or(c.service_id, "—")),
+        can_plan: page.can(Permission::ManageCampaigns),
+        c,
+    };
+    Ok(render(StatusCode::OK, &plan))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MilestoneForm {
+    #[serde(default)]
+    planned_on: String,
+    #[serde(default)]
+    done_on: String,
+}
+
+pub async fn set_milestone(
+    State(state): State<AppState>,
+    page: Page,
+    Path((id, key)): Path<(String, String)>,
+    PageForm(f): PageForm<MilestoneForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let date = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
+    ops::campaigns::set_milestone(&state.store, &page.actor, id, &key, date(&f.planned_on), date(&f.done_on)).await?;
+    Ok(Redirect::to(&format!("/campaigns/{id}?ok=campaign.saved")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TemplateQuery {
+    template: Option<String>,
+}
+
+/// Downloads template 1 or 2 for the signed-in person.
+pub async fn export(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(q): Query<TemplateQuery>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let which = q.template.as_deref().unwrap_or("plan");
+    let (name, bytes) = ops::campaigns::export::export_template(&state.store, &page.actor, id, which).await?;
+    Ok(xlsx_download(&name, bytes))
+}
+
+/// An XLSX file as a download named `name` (UTF-8 names per RFC 6266).
+pub fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
+    crate::web::api::campaigns::xlsx_response(name, bytes)
+}
