@@ -279,7 +279,18 @@ mod tests {
 
     #[test]
     fn defused_values_read_back_as_they_were() {
-        for value in ["=1+1公司", "@公式客户", "-1+1", "+1", "=HYPERLINK(\"http://x\",\"y\")", "'已有引号", "'=引号", "''@两个引号", "'+86 138 0013 8000", "A公司"] {
+        for value in [
+            "=1+1公司",
+            "@公式客户",
+            "-1+1",
+            "+1",
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "'已有引号",
+            "'=引号",
+            "''@两个引号",
+            "'+86 138 0013 8000",
+            "A公司",
+        ] {
             let mut csv = csv_head(&headings_zh());
             csv.extend(csv_rows(&[ExportRecord { name: value.to_owned(), ..record() }]));
             let table = read_table(&csv, FileFormat::Csv).unwrap();

@@ -92,7 +92,10 @@ impl FileFormat {
                 return Err(ReadError::Unsupported("xml"));
             }
         }
-        if !utf16 && head.contains(&0) {
+        // Binary files are full of control bytes; a text file with a stray
+        // NUL or BEL is text, and its bad cells are reported row by row.
+        let control = head.iter().filter(|&&b| matches!(b, 0..=8 | 0x0E..=0x1A | 0x1C..=0x1F)).count();
+        if !utf16 && control > (head.len() / 20).max(8) {
             return Err(ReadError::Unsupported("binary"));
         }
         Ok(FileFormat::Csv)
@@ -308,14 +311,7 @@ fn cell_bytes(cell: &Cell) -> usize {
 
 impl TableBuilder {
     fn new() -> Self {
-        TableBuilder {
-            headers: None,
-            header_row: 0,
-            title_candidate: None,
-            rows: Vec::new(),
-            cells_seen: 0,
-            bytes: 0,
-        }
+        TableBuilder { headers: None, header_row: 0, title_candidate: None, rows: Vec::new(), cells_seen: 0, bytes: 0 }
     }
 
     /// The number of cells worth keeping in a row.
@@ -472,7 +468,10 @@ mod tests {
         assert_eq!(FileFormat::sniff(&ole, Some("a.XLSX"), None), Err(ReadError::Encrypted));
         assert_eq!(FileFormat::sniff(b"<html><table>", Some("export.xls"), None), Err(ReadError::Unsupported("html")));
         assert_eq!(FileFormat::sniff(b"PK\x03\x04", Some("a.ods"), None), Err(ReadError::Unsupported("ods")));
-        assert_eq!(FileFormat::sniff(b"\x00\x01\x02", None, None), Err(ReadError::Unsupported("binary")));
+        assert_eq!(FileFormat::sniff(&[0u8, 1, 2].repeat(4), None, None), Err(ReadError::Unsupported("binary")));
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0\0\0\x01\0\x08\x06\0\0\0";
+        assert_eq!(FileFormat::sniff(png, Some("a.csv"), None), Err(ReadError::Unsupported("binary")));
+        assert_eq!(FileFormat::sniff("客户名称\r\n甲\0公司\r\n".as_bytes(), None, None), Ok(FileFormat::Csv));
     }
 
     #[test]

@@ -213,7 +213,8 @@ pub async fn compute_preview(
     let table = &prepared.table;
     let headers = table.headers.clone();
     let width = headers.len();
-    let preview_mapping = (0..width).map(|i| prepared.mapping.field_at(i).map_or("", |f| f.as_str()).to_owned()).collect();
+    let preview_mapping =
+        (0..width).map(|i| prepared.mapping.field_at(i).map_or("", |f| f.as_str()).to_owned()).collect();
     let samples = (0..width)
         .map(|i| {
             let values = table.rows.iter().map(|r| r.get(i).display()).filter(|s| !s.is_empty()).take(SAMPLE_VALUES);

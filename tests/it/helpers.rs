@@ -20,6 +20,8 @@ pub struct TestApp {
     pub store: Store,
     pub database_url: String,
     pub client: reqwest::Client,
+    /// The server's import gate, so a test can hold places in it.
+    pub imports: rally::ops::import::ImportGate,
     shutdown: Option<oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -70,12 +72,13 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = AppState::new(store.clone(), AppConfig::default());
+    let imports = state.imports.clone();
     let (tx, rx) = oneshot::channel();
     tokio::spawn(rally::app::serve(listener, state, async {
         let _ = rx.await;
     }));
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    Some(TestApp { backend, addr, store, database_url, client, shutdown: Some(tx), _dir: dir })
+    Some(TestApp { backend, addr, store, database_url, client, imports, shutdown: Some(tx), _dir: dir })
 }
 
 /// Runs a test body against a fresh app on the backend (skipping PostgreSQL
@@ -194,11 +197,13 @@ pub async fn spawn_on(database_url: &str) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = AppState::new(store.clone(), AppConfig::default());
+    let imports = state.imports.clone();
     let (tx, rx) = oneshot::channel();
     tokio::spawn(rally::app::serve(listener, state, async {
         let _ = rx.await;
     }));
     TestApp {
+        imports,
         backend: if database_url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite },
         addr,
         store,

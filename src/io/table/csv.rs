@@ -31,8 +31,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Table, ReadError> {
     let mut previous: Option<usize> = None;
     loop {
         let start = *record_start.get_or_insert(pos);
-        let (result, read, out, found) =
-            reader.read_record(&data[pos..], &mut output[written..], &mut ends[fields..]);
+        let (result, read, out, found) = reader.read_record(&data[pos..], &mut output[written..], &mut ends[fields..]);
         pos += read;
         written += out;
         fields += found;

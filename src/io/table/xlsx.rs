@@ -249,8 +249,9 @@ impl<'a> Package<'a> {
     }
 
     fn sheet(&mut self, path: &str, ctx: &Context<'_>) -> Result<Table, ReadError> {
-        let mut part =
-            self.part(path, MAX_SHEET_BYTES)?.ok_or_else(|| ReadError::Xlsx(format!("the worksheet {path} is missing")))?;
+        let mut part = self
+            .part(path, MAX_SHEET_BYTES)?
+            .ok_or_else(|| ReadError::Xlsx(format!("the worksheet {path} is missing")))?;
         let mut builder = TableBuilder::new();
         let mut rows_seen = 0usize;
         let mut cells_seen = 0usize;
@@ -475,43 +476,72 @@ struct Lexer {
 }
 
 impl Lexer {
-    fn scan(&mut self, bytes: &[u8]) -> Result<(), Stop> {
-        for &b in bytes {
-            self.run += 1;
-            self.tail = [self.tail[1], self.tail[2], b];
-            match self.state {
-                LexState::Text => {
-                    if b == b'<' {
-                        self.start(LexState::Open);
-                        self.opened_len = 0;
-                    }
+    fn scan(&mut self, mut bytes: &[u8]) -> Result<(), Stop> {
+        while !bytes.is_empty() {
+            // Inside text, tags and quotes, jump to the next byte that can
+            // change the state (most bytes are text).
+            let skip = match self.state {
+                LexState::Text => memchr::memchr(b'<', bytes),
+                LexState::Tag => memchr::memchr3(b'>', b'"', b'\'', bytes),
+                LexState::Quoted(q) => memchr::memchr(q, bytes),
+                LexState::Comment | LexState::CData | LexState::Instruction => memchr::memchr(b'>', bytes),
+                LexState::Open => Some(0),
+            };
+            let skip = skip.unwrap_or(bytes.len());
+            if skip > 0 {
+                self.run += skip;
+                if self.run > MAX_RUN {
+                    return Err(Stop::Run);
                 }
-                LexState::Open => self.open(b)?,
-                LexState::Tag => self.tag(b),
-                LexState::Quoted(q) => {
-                    if b == q {
-                        self.state = LexState::Tag;
-                    }
+                let tail_from = skip.saturating_sub(3);
+                for &b in &bytes[tail_from..skip] {
+                    self.tail = [self.tail[1], self.tail[2], b];
                 }
-                LexState::Comment => {
-                    if self.tail == *b"-->" {
-                        self.start(LexState::Text);
-                    }
-                }
-                LexState::CData => {
-                    if self.tail == *b"]]>" {
-                        self.start(LexState::Text);
-                    }
-                }
-                LexState::Instruction => {
-                    if self.tail[1..] == *b"?>" {
-                        self.start(LexState::Text);
-                    }
+                bytes = &bytes[skip..];
+                continue;
+            }
+            let b = bytes[0];
+            bytes = &bytes[1..];
+            self.step(b)?;
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, b: u8) -> Result<(), Stop> {
+        self.run += 1;
+        self.tail = [self.tail[1], self.tail[2], b];
+        match self.state {
+            LexState::Text => {
+                if b == b'<' {
+                    self.start(LexState::Open);
+                    self.opened_len = 0;
                 }
             }
-            if self.run > MAX_RUN {
-                return Err(Stop::Run);
+            LexState::Open => self.open(b)?,
+            LexState::Tag => self.tag(b),
+            LexState::Quoted(q) => {
+                if b == q {
+                    self.state = LexState::Tag;
+                }
             }
+            LexState::Comment => {
+                if self.tail == *b"-->" {
+                    self.start(LexState::Text);
+                }
+            }
+            LexState::CData => {
+                if self.tail == *b"]]>" {
+                    self.start(LexState::Text);
+                }
+            }
+            LexState::Instruction => {
+                if self.tail[1..] == *b"?>" {
+                    self.start(LexState::Text);
+                }
+            }
+        }
+        if self.run > MAX_RUN {
+            return Err(Stop::Run);
         }
         Ok(())
     }
@@ -930,7 +960,14 @@ mod tests {
 
     #[test]
     fn date_formats() {
-        for code in ["yyyy-mm-dd", "DD/MM/YY", "H:MM:SS;@", "yyyy\"年\"m\"月\"d\"日\"", "[$-F800]dddd, mmmm dd, yyyy", "h:mm AM/PM"] {
+        for code in [
+            "yyyy-mm-dd",
+            "DD/MM/YY",
+            "H:MM:SS;@",
+            "yyyy\"年\"m\"月\"d\"日\"",
+            "[$-F800]dddd, mmmm dd, yyyy",
+            "h:mm AM/PM",
+        ] {
             assert_eq!(classify_format(code), NumberFormat::DateTime, "{code}");
         }
         for code in ["[h]:mm:ss", "[mm]:ss"] {

@@ -394,7 +394,8 @@ async fn recompute(
     // one) is not remembered; one that leaves a required column out is.
     let fell_back = matches!(preview.problem, Some(MappingProblem::MappedTwice(_) | MappingProblem::Other(_)));
     let remembered = if fell_back { pending.mapping.clone() } else { mapping };
-    if let Err(e) = uploads::set_preview(&state.store, &session.actor, pending.id, remembered.as_deref(), &preview).await
+    if let Err(e) =
+        uploads::set_preview(&state.store, &session.actor, pending.id, remembered.as_deref(), &preview).await
     {
         return fail(headers, session, e);
     }
@@ -546,9 +547,9 @@ pub async fn submit(
     let importer = Importer::user(session.actor.clone());
     let (kind, chosen, upload) = (pending.kind, mapping.clone(), file.clone());
     let prepared = tokio::task::spawn_blocking(move || import::prepare(kind, upload.as_upload(), chosen.as_deref()))
-    .await
-    .map_err(|e| ImportError::Ops(OpsError::Other(e.into())))
-    .and_then(|prepared| prepared);
+        .await
+        .map_err(|e| ImportError::Ops(OpsError::Other(e.into())))
+        .and_then(|prepared| prepared);
     let result = match prepared {
         Ok(prepared) => import::run(&state.store, &importer, prepared, &options, &import::no_progress).await,
         Err(e) => Err(e),
