@@ -13,6 +13,7 @@ mod cli;
 mod customer_pages;
 mod customers;
 mod foundation;
+mod hostile;
 mod import;
 mod page_routes;
 mod segments;

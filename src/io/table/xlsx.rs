@@ -398,7 +398,8 @@ fn resolve(base: &str, target: &str) -> String {
 enum Stop {
     /// Past the part's own limit.
     Limit,
-    /// Past the size the zip directory declared.
+    /// Past the size the zip directory declared (or, at that size, not
+    /// the data the directory's checksum describes).
     Declared,
     /// One tag, text or comment longer than [`MAX_RUN`].
     Run,
@@ -411,7 +412,7 @@ impl std::fmt::Display for Stop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Stop::Limit => "the part is too large",
-            Stop::Declared => "the part is larger than the zip directory declares (the file is damaged or forged)",
+            Stop::Declared => "the part does not match what the zip directory says (the file is damaged or forged)",
             Stop::Run => "a single tag or text is longer than 1 MB",
             Stop::Doctype => "a document type declaration (DTD), which spreadsheets never have",
         })
@@ -433,7 +434,16 @@ struct Guard<R> {
 
 impl<R: Read> Read for Guard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        // Never ask for more than one byte past the declared size: the zip
+        // reader refuses that byte itself, and either way it is the same
+        // finding (at the declared size, its checksum error is one too).
+        let room = usize::try_from(self.declared.saturating_sub(self.read)).unwrap_or(usize::MAX).max(1);
+        let want = buf.len().min(room);
+        let n = match self.inner.read(&mut buf[..want]) {
+            Ok(n) => n,
+            Err(_) if self.read >= self.declared => return Err(io::Error::other(Stop::Declared)),
+            Err(e) => return Err(e),
+        };
         self.read += n as u64;
         let stop = if self.read > self.declared {
             Some(Stop::Declared)
