@@ -496,22 +496,32 @@ pub(super) async fn run(
     updating.dedup();
     let before: HashMap<i64, StoredCustomer> =
         if update { sql::customers_for_update(&mut tx, &updating).await? } else { HashMap::new() };
-    let mut drafts: Vec<CustomerFields> = Vec::with_capacity(first_rows.len());
+    let mut drafts: Vec<CustomerFields> = Vec::new();
     let mut after: HashMap<i64, CustomerFields> = HashMap::new();
     let default_owner = rep_id;
     let default_source = options.partner.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    // A dry run that updates nothing needs only the counts: building every
+    // new customer would double the memory a preview takes.
+    let keep_drafts = !options.dry_run || update;
+    if keep_drafts {
+        drafts.reserve_exact(first_rows.len());
+    }
+    let mut firsts = 0;
     for (i, target, key) in &planned {
         let c = &mut checked[*i];
         if let Target::New(n) = target
-            && *n == drafts.len()
+            && *n == firsts
         {
-            let source = match default_source {
-                Some(partner) => partner.to_owned(),
-                None => c.row.source.take().unwrap_or_else(|| "import".to_owned()),
-            };
-            let owner = c.owner.or(default_owner);
-            drafts.push(draft(c, owner, source));
+            firsts += 1;
             report.created += 1;
+            if keep_drafts {
+                let source = match default_source {
+                    Some(partner) => partner.to_owned(),
+                    None => c.row.source.take().unwrap_or_else(|| "import".to_owned()),
+                };
+                let owner = c.owner.or(default_owner);
+                drafts.push(draft(c, owner, source));
+            }
             continue;
         }
         let c = &*c;

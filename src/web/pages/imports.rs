@@ -173,7 +173,8 @@ pub async fn upload(
                     let name = field.file_name().unwrap_or("upload").to_owned();
                     let content_type = field.content_type().unwrap_or("").to_owned();
                     match field.bytes().await {
-                        Ok(bytes) => file = Some((name, content_type, bytes.to_vec())),
+                        // Without a copy when the buffer is the field's own.
+                        Ok(bytes) => file = Some((name, content_type, Vec::from(bytes))),
                         Err(_) => {
                             let error = t.get("import.error.file_too_large").to_owned();
                             return upload_page(
