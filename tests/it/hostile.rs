@@ -116,7 +116,8 @@ fn zip(entries: &[Entry]) -> Vec<u8> {
 const ROOT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
 const SHEET_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>客户名称</t></is></c></row>"#;
 const SHEET_TAIL: &str = "</sheetData></worksheet>";
-const SST_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
+const SST_HEAD: &str =
+    r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
 
 /// A workbook whose first sheet is `sheet`; `sheets` sheets in all.
 fn xlsx(sheet: Entry, shared_strings: Option<Entry>, sheets: usize) -> Vec<u8> {
@@ -207,7 +208,11 @@ fn big_bombs() -> Vec<(&'static str, Build)> {
             "huge_shared_string.xlsx",
             Box::new(|| {
                 let head = format!("{SST_HEAD}<si><t>");
-                xlsx(one_cell_sheet(), shared_strings(&[(head.as_bytes(), 1), (&a_mb(), 1100), (b"</t></si></sst>", 1)]), 1)
+                xlsx(
+                    one_cell_sheet(),
+                    shared_strings(&[(head.as_bytes(), 1), (&a_mb(), 1100), (b"</t></si></sst>", 1)]),
+                    1,
+                )
             }),
         ),
         // 20,000 shared strings of 10 kB (200 MB, within the part's limit):
@@ -235,7 +240,11 @@ fn big_bombs() -> Vec<(&'static str, Build)> {
             Box::new(|| {
                 let cell = format!(r#"<c t="inlineStr"><is><t>{}</t></is></c>"#, "C".repeat(1000));
                 let row = format!("<row>{}</row>", cell.repeat(14));
-                xlsx(sheet(&[(SHEET_HEAD.as_bytes(), 1), (row.as_bytes(), 28_000), (SHEET_TAIL.as_bytes(), 1)]), None, 1)
+                xlsx(
+                    sheet(&[(SHEET_HEAD.as_bytes(), 1), (row.as_bytes(), 28_000), (SHEET_TAIL.as_bytes(), 1)]),
+                    None,
+                    1,
+                )
             }),
         ),
         // Ten million nested elements in a cell.
@@ -245,8 +254,12 @@ fn big_bombs() -> Vec<(&'static str, Build)> {
                 let open = format!(r#"{SHEET_HEAD}<row r="2"><c r="A2" t="inlineStr"><is>"#);
                 let close = format!("</is></c></row>{SHEET_TAIL}");
                 let (nest, unnest) = ("<r>".repeat(1000), "</r>".repeat(1000));
-                let segments: [(&[u8], usize); 4] =
-                    [(open.as_bytes(), 1), (nest.as_bytes(), 10_000), (unnest.as_bytes(), 10_000), (close.as_bytes(), 1)];
+                let segments: [(&[u8], usize); 4] = [
+                    (open.as_bytes(), 1),
+                    (nest.as_bytes(), 10_000),
+                    (unnest.as_bytes(), 10_000),
+                    (close.as_bytes(), 1),
+                ];
                 xlsx(sheet(&segments), None, 1)
             }),
         ),
@@ -325,7 +338,8 @@ fn start_server() -> Server {
     let database_url = format!("sqlite://{}", dir.path().join("rally.db").display());
     let password = format!("{PASSWORD}\n");
     for (email, role, region) in [("admin@example.com", "admin", None), ("ming@rally.example", "rep", Some("华南"))] {
-        let mut args = vec!["user", "add", "--database-url", &database_url, "--email", email, "--name", "测试", "--role", role];
+        let mut args =
+            vec!["user", "add", "--database-url", &database_url, "--email", email, "--name", "测试", "--role", role];
         if let Some(region) = region {
             args.extend(["--region", region]);
         }
@@ -407,7 +421,9 @@ fn expect(name: &str) -> Expect {
         "many_sheets.xlsx" | "many_entries.xlsx" => refused("file_too_many_parts", "parts"),
         "huge_field.csv" => refused("file_cell_too_long", "longer than 32767 characters"),
         "truncated.xlsx" | "truncated_directory.xlsx" => refused("file_xlsx_invalid", "not a complete .xlsx"),
-        "not_xlsx.zip" | "no_workbook.xlsx" | "empty.xlsx" => refused("file_unsupported", "unsupported file type (zip)"),
+        "not_xlsx.zip" | "no_workbook.xlsx" | "empty.xlsx" => {
+            refused("file_unsupported", "unsupported file type (zip)")
+        }
         "ods_as_xlsx.xlsx" => refused("file_unsupported", "unsupported file type (ods)"),
         "html_table.xls" => refused("file_unsupported", "unsupported file type (html)"),
         "binary.csv" => refused("file_unsupported", "unsupported file type (binary)"),
@@ -588,7 +604,10 @@ fn cli_dry_run(path: &Path, database_url: &str, work: &Path) -> (std::process::O
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    let output =
-        std::process::Output { status, stdout: std::fs::read(&out_path).unwrap(), stderr: std::fs::read(&err_path).unwrap() };
+    let output = std::process::Output {
+        status,
+        stdout: std::fs::read(&out_path).unwrap(),
+        stderr: std::fs::read(&err_path).unwrap(),
+    };
     (output, peak)
 }
