@@ -211,21 +211,21 @@ pub async fn compute_preview(
     .await
     .map_err(|e| OpsError::Other(e.into()))??;
     let table = &prepared.table;
-    let headers = table.headers.clone();
+    let headers: Vec<String> = table.headers.iter().map(|h| shown(h)).collect();
     let width = headers.len();
     let preview_mapping =
         (0..width).map(|i| prepared.mapping.field_at(i).map_or("", |f| f.as_str()).to_owned()).collect();
     let samples = (0..width)
         .map(|i| {
             let values = table.rows.iter().map(|r| r.get(i).display()).filter(|s| !s.is_empty()).take(SAMPLE_VALUES);
-            values.collect::<Vec<_>>().join(" · ")
+            values.map(|v| shown(&v)).collect::<Vec<_>>().join(" · ")
         })
         .collect();
     let sample_rows = table
         .rows
         .iter()
         .take(SAMPLE_ROWS)
-        .map(|r| (r.number, (0..width).map(|i| r.get(i).display().into_owned()).collect()))
+        .map(|r| (r.number, (0..width).map(|i| shown(&r.get(i).display())).collect()))
         .collect();
     let rows = table.rows.len();
     let problem = fallback.or_else(|| prepared.mapping.check(kind).err().map(|e| MappingProblem::from(&e)));
@@ -255,6 +255,16 @@ pub async fn compute_preview(
         preview.report = Some(report);
     }
     Ok(preview)
+}
+
+/// A cell or header as the preview shows it: cut to 100 characters, enough
+/// to recognise it (the stored preview stays small whatever the file holds).
+fn shown(text: &str) -> String {
+    const SHOWN_CHARS: usize = 100;
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
 }
 
 /// An upload's bytes and labels, owned (to be read on another thread).

@@ -22,8 +22,8 @@ use super::{Shell, error_page, render};
 use crate::app::AppState;
 use crate::io::{Field, ImportKind};
 use crate::ops::import::{
-    self as import, Busy, ImportError, ImportOptions, ImportReport, ImportSlot, ImportStatus, Importer, OnDuplicate,
-    RowProblem, field_from_code, kind_code, parse_kind,
+    self as import, Busy, ImportError, ImportOptions, ImportReport, ImportStatus, Importer, OnDuplicate, RowProblem,
+    field_from_code, kind_code, parse_kind,
 };
 use crate::ops::uploads::{self, Choices, MappingProblem, OwnedUpload, PREVIEW_PROBLEMS, Pending, Preview};
 use crate::ops::{OpsError, authz::Actor};
@@ -149,7 +149,7 @@ pub async fn upload(
     // Before the body is read: a refused upload should not hold 64 MB.
     let _slot = match state.imports.enter(session.actor.id) {
         Ok(slot) => slot,
-        Err(busy) => return upload_page(&headers, &session, busy_status(busy), "customers", Some(busy_text(t, busy))),
+        Err(busy) => return busy_page(&headers, &session, busy),
     };
     let Ok(mut multipart) = multipart else {
         return upload_page(
@@ -433,12 +433,10 @@ fn expired(headers: &HeaderMap, session: &ResolvedSession) -> Response {
     upload_page(headers, session, StatusCode::NOT_FOUND, "customers", Some(t.get("import.expired").to_owned()))
 }
 
-/// A place in the import gate, or the page that says why there is none.
-fn enter(state: &AppState, session: &ResolvedSession, headers: &HeaderMap) -> Result<ImportSlot, Response> {
-    state.imports.enter(session.actor.id).map_err(|busy| {
-        let t = shell(headers, session, "import.title").t;
-        upload_page(headers, session, busy_status(busy), "customers", Some(busy_text(t, busy)))
-    })
+/// The upload page saying why no import can start now.
+fn busy_page(headers: &HeaderMap, session: &ResolvedSession, busy: Busy) -> Response {
+    let t = shell(headers, session, "import.title").t;
+    upload_page(headers, session, busy_status(busy), "customers", Some(busy_text(t, busy)))
 }
 
 pub async fn preview(
@@ -456,9 +454,9 @@ pub async fn preview(
         return render_preview(&session, &headers, &pending, preview, preview.choices.clone(), StatusCode::OK, None);
     }
     // Not computed yet (uploaded before previews were stored): once.
-    let _slot = match enter(&state, &session, &headers) {
+    let _slot = match state.imports.enter(session.actor.id) {
         Ok(slot) => slot,
-        Err(page) => return page,
+        Err(busy) => return busy_page(&headers, &session, busy),
     };
     let mut pending = match load(&state, &session.actor, &id, true).await {
         Ok(p) => p,
@@ -524,9 +522,9 @@ pub async fn submit(
         return Redirect::to("/customers/import").into_response();
     }
     // Both the re-check and the import read the file.
-    let _slot = match enter(&state, &session, &headers) {
+    let _slot = match state.imports.enter(session.actor.id) {
         Ok(slot) => slot,
-        Err(page) => return page,
+        Err(busy) => return busy_page(&headers, &session, busy),
     };
     let mut pending = match load(&state, &session.actor, &id, true).await {
         Ok(p) => p,

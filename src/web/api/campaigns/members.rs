@@ -143,7 +143,9 @@ pub struct PartnerListResult {
     request_body(description = "The partner's list: CSV or XLSX.", content((String = "text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     responses((status = 200, description = "OK", body = PartnerListResult), (status = 403, description = "Your role may not do this", body = crate::web::api::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::api::ErrorBody),
-        (status = 422, description = "The file is rejected (the report lists every bad row) or the partner is missing", body = crate::web::api::imports::RejectedImport)))]
+        (status = 409, description = "`import_in_progress`: your previous import is still running", body = crate::web::api::ErrorBody),
+        (status = 422, description = "The file is rejected (the report lists every bad row) or the partner is missing", body = crate::web::api::imports::RejectedImport),
+        (status = 429, description = "`imports_busy`: the server runs as many imports as it may; retry after `Retry-After` seconds", body = crate::web::api::ErrorBody)))]
 pub async fn import_partner_list(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
