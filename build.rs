@@ -14,6 +14,8 @@ fn main() {
     }
     println!("cargo::rustc-check-cfg=cfg(rally_no_postgres)");
     println!("cargo::rustc-check-cfg=cfg(rally_no_browser)");
+    println!("cargo::rustc-check-cfg=cfg(rally_no_axe)");
+    println!("cargo:rerun-if-changed=tests/browser/node_modules/axe-core/axe.min.js");
     for var in ["RALLY_TEST_PG_BIN", "RALLY_REQUIRE_POSTGRES", "RALLY_REQUIRE_BROWSER"] {
         println!("cargo:rerun-if-env-changed={var}");
     }
@@ -27,6 +29,10 @@ fn main() {
     let browser_installed = Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists();
     if !required("RALLY_REQUIRE_BROWSER") && !browser_installed {
         println!("cargo:rustc-cfg=rally_no_browser");
+    }
+    // axe-core comes from npm (`npm ci --prefix tests/browser`), which `.ci/run` runs.
+    if !required("RALLY_REQUIRE_BROWSER") && !Path::new("tests/browser/node_modules/axe-core/axe.min.js").exists() {
+        println!("cargo:rustc-cfg=rally_no_axe");
     }
 }
 

@@ -84,8 +84,8 @@ for file in "$DIR"/*; do
         --data-urlencode 'password=a long enough password' --data-urlencode next=/ "$BASE/login"
     csrf=$(curl -s -b "$jar" "$BASE/customers/import" | grep -o 'name="csrf" value="[^"]*"' | head -1 | cut -d'"' -f4)
     t0=$(now)
-    answer=$(curl -s -m 120 -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}' -F kind=customers \
-        -F "file=@$file;filename=$name" "$BASE/customers/import?csrf=$csrf" || echo timeout)
+    answer=$(curl -s -m 120 -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}' -F "csrf=$csrf" -F kind=customers \
+        -F "file=@$file;filename=$name" "$BASE/customers/import" || echo timeout)
     status=${answer%% *}
     location=${answer#* }
     if [ "$status" = 303 ]; then

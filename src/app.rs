@@ -39,7 +39,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
-    let mut router = crate::web::routes(state.clone()).layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    let mut router = crate::web::routes(state.clone())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Outside the body limit, so its 413 gets the API's error shape too.
+        .layer(axum::middleware::from_fn(crate::web::error::api_error_envelope));
     for layer in crate::web::security::layers() {
         router = router.layer(layer);
     }

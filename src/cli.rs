@@ -51,6 +51,19 @@ pub enum Command {
     /// The official working-day calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Copy the SQLite database into a new FILE, safely while servers run (PostgreSQL: use pg_dump).
+    Backup {
+        /// The backup file to create; an existing file is never overwritten.
+        file: std::path::PathBuf,
+    },
+    /// Restore a backup FILE onto the SQLite database of --database-url (PostgreSQL: use pg_restore).
+    Restore {
+        /// A file made by `rally backup`.
+        file: std::path::PathBuf,
+        /// Replace a database that already holds data (stop its servers first).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,10 +105,14 @@ pub enum UserCommand {
         #[arg(long)]
         region: Option<String>,
     },
-    /// Set a new password for a user (read from standard input); their sessions end.
+    /// Set a new password for a user (read from standard input); their sessions end and their
+    /// API tokens are revoked unless --keep-tokens.
     Password {
         #[arg(long)]
         email: String,
+        /// Keep the user's API tokens working.
+        #[arg(long)]
+        keep_tokens: bool,
     },
     /// List the team.
     List,
@@ -167,11 +184,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("added {} ({})", input.email.trim().to_lowercase(), input.role.trim().to_lowercase());
             Ok(())
         }
-        Command::User(UserCommand::Password { email }) => {
+        Command::User(UserCommand::Password { email, keep_tokens }) => {
             let password = read_password()?;
             let store = Store::open_and_migrate(&url).await?;
-            ops::users::set_password_by_email(&store, &email, &password).await.map_err(cli_error)?;
-            println!("password set for {}; their sessions have ended", email.trim().to_lowercase());
+            ops::users::set_password_by_email(&store, &email, &password, keep_tokens).await.map_err(cli_error)?;
+            let tokens = if keep_tokens { "their API tokens still work" } else { "their API tokens are revoked" };
+            println!("password set for {}; their sessions have ended and {tokens}", email.trim().to_lowercase());
             Ok(())
         }
         Command::User(UserCommand::List) => {
@@ -204,6 +222,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 let status = if cal.covers(year) { "official" } else { "not announced (Mon-Fri assumed)" };
                 println!("{year}  {status:<32} {source}");
             }
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let report = ops::backup::backup(&url, &file).await?;
+            println!(
+                "backed up {url} to {} ({:.1} MB): {}",
+                file.display(),
+                report.bytes as f64 / 1_048_576.0,
+                report.contents
+            );
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let report = ops::backup::restore(&file, &url, force).await?;
+            let replaced = if report.replaced { ", replacing the database that was there" } else { "" };
+            println!(
+                "restored {} onto {url} ({} migration(s) applied{replaced}): {}",
+                file.display(),
+                report.migrated,
+                report.contents
+            );
             Ok(())
         }
         Command::Token(TokenCommand::Create { email, name }) => {

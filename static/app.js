@@ -20,3 +20,16 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+// The segment builder on the campaign form fills the form's segment field.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-use-segment]") : null;
+  if (!button) {
+    return;
+  }
+  var field = document.getElementById("segment");
+  if (field) {
+    field.value = button.getAttribute("data-use-segment");
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    field.focus();
+  }
+});

@@ -44,18 +44,38 @@ pub struct Proposal {
     pub assignee_id: Option<i64>,
     pub target_customers: i64,
     pub expected_conversion: f64,
+    /// Orders this row is to close: `target × conversion`, split so the rows
+    /// sum to the orders goal when there is one.
+    pub orders_target: i64,
     pub sales_target_fen: i64,
+}
+
+/// The goals a breakdown splits.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Goals {
+    pub intent: i64,
+    pub orders: Option<i64>,
+    pub sales_fen: Option<i64>,
+}
+
+/// Orders a row stands for: its targets times its conversion, rounded.
+pub fn orders_of(target_customers: i64, expected_conversion: f64) -> i64 {
+    (target_customers as f64 * expected_conversion).round() as i64
 }
 
 /// Conversion assumed when neither the rep nor the team has history.
 pub const DEFAULT_CONVERSION: f64 = 0.5;
 
-/// Splits `goal` intent customers: each rep weighs members × their historical
-/// intent rate (the team's when they have none); largest remainders make the
-/// integers sum exactly to the goal. Sales targets split `sales_goal_fen` by
-/// expected orders (target × conversion); without a sales goal they use the
-/// historical average order.
-pub fn propose(goal: i64, sales_goal_fen: Option<i64>, reps: &[RepBasis], team: Option<&History>) -> Vec<Proposal> {
+/// Splits the intent-customer goal: each rep weighs members × their
+/// historical intent rate (the team's when they have none); largest
+/// remainders make the integers sum exactly to the goal. The orders goal is
+/// split the same way by expected orders (target × historical conversion),
+/// and each row's conversion is then what its orders imply, so targets,
+/// conversions and orders agree row by row and in total. Sales targets split
+/// the sales goal by orders; without a sales goal they use the historical
+/// average order.
+pub fn propose(goals: Goals, reps: &[RepBasis], team: Option<&History>) -> Vec<Proposal> {
+    let goal = goals.intent;
     if reps.is_empty() {
         return Vec::new();
     }
@@ -80,21 +100,44 @@ pub fn propose(goal: i64, sales_goal_fen: Option<i64>, reps: &[RepBasis], team: 
         })
         .collect();
     let expected_orders: Vec<f64> = targets.iter().zip(&conversions).map(|(t, c)| *t as f64 * c).collect();
-    let sales: Vec<i64> = match sales_goal_fen {
+    // Orders cannot exceed the row's intent customers; a goal above the
+    // intent goal is reported by `realism`, not silently spread.
+    let orders: Vec<i64> = match goals.orders {
+        Some(total) => apportion(total.clamp(0, goal.max(0)), &expected_orders)
+            .into_iter()
+            .zip(&targets)
+            .map(|(o, t)| o.min(*t))
+            .collect(),
+        None => expected_orders.iter().map(|o| o.round() as i64).collect(),
+    };
+    let conversions: Vec<f64> = match goals.orders {
+        Some(_) => orders
+            .iter()
+            .zip(&targets)
+            .zip(&conversions)
+            .map(|((o, t), c)| if *t > 0 { *o as f64 / *t as f64 } else { *c })
+            .collect(),
+        None => conversions,
+    };
+    let order_weights: Vec<f64> = orders.iter().map(|o| *o as f64).collect();
+    let sales: Vec<i64> = match goals.sales_fen {
+        Some(total) if order_weights.iter().any(|w| *w > 0.0) => apportion(total.max(0), &order_weights),
         Some(total) => apportion(total.max(0), &expected_orders),
         None => {
             let avg = team.and_then(History::average_order_fen).unwrap_or(0);
-            expected_orders.iter().map(|o| (o * avg as f64).round() as i64).collect()
+            orders.iter().map(|o| o * avg).collect()
         }
     };
     reps.iter()
         .zip(targets)
         .zip(conversions)
+        .zip(orders)
         .zip(sales)
-        .map(|(((r, target_customers), expected_conversion), sales_target_fen)| Proposal {
+        .map(|((((r, target_customers), expected_conversion), orders_target), sales_target_fen)| Proposal {
             assignee_id: r.assignee_id,
             target_customers,
             expected_conversion: (expected_conversion * 1000.0).round() / 1000.0,
+            orders_target,
             sales_target_fen,
         })
         .collect()
@@ -223,12 +266,54 @@ mod tests {
             RepBasis { assignee_id: Some(3), members: 60, history: Some(history(100, 20, 12)) },
         ];
         let team = history(300, 60, 30);
-        let p = propose(30, Some(47_000_000), &reps, Some(&team));
+        let goals = Goals { intent: 30, orders: None, sales_fen: Some(47_000_000) };
+        let p = propose(goals, &reps, Some(&team));
         assert_eq!(p.iter().map(|r| r.target_customers).sum::<i64>(), 30);
         assert_eq!(p.iter().map(|r| r.target_customers).collect::<Vec<_>>(), vec![8, 10, 12]);
         assert_eq!(p[1].expected_conversion, 0.5, "the team's conversion without own history");
         assert_eq!(p[2].expected_conversion, 0.6);
         assert_eq!(p.iter().map(|r| r.sales_target_fen).sum::<i64>(), 47_000_000);
+
+        // With an orders goal, every column adds up to its goal and each
+        // row's orders are its targets times its conversion.
+        let goals = Goals { intent: 30, orders: Some(15), sales_fen: Some(47_000_000) };
+        let p = propose(goals, &reps, Some(&team));
+        assert_eq!(p.iter().map(|r| r.target_customers).sum::<i64>(), 30);
+        assert_eq!(p.iter().map(|r| r.orders_target).sum::<i64>(), 15);
+        assert_eq!(p.iter().map(|r| r.sales_target_fen).sum::<i64>(), 47_000_000);
+        for row in &p {
+            assert_eq!(orders_of(row.target_customers, row.expected_conversion), row.orders_target, "{row:?}");
+            assert!(row.orders_target <= row.target_customers);
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the goals and history, the columns sum to their goals and
+        /// each row is consistent with itself.
+        #[test]
+        fn proposals_always_add_up(
+            intent in 0i64..500,
+            orders_share in 0u32..=100,
+            sales in proptest::option::of(0i64..10_000_000_000),
+            members in proptest::collection::vec(0i64..2_000, 1..8),
+        ) {
+            let orders = intent * i64::from(orders_share) / 100;
+            let reps: Vec<RepBasis> = members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| RepBasis { assignee_id: Some(i as i64), members: *m, history: None })
+                .collect();
+            let p = propose(Goals { intent, orders: Some(orders), sales_fen: sales }, &reps, None);
+            proptest::prop_assert_eq!(p.iter().map(|r| r.target_customers).sum::<i64>(), intent);
+            proptest::prop_assert_eq!(p.iter().map(|r| r.orders_target).sum::<i64>(), orders);
+            if let Some(total) = sales {
+                proptest::prop_assert_eq!(p.iter().map(|r| r.sales_target_fen).sum::<i64>(), total);
+            }
+            for row in &p {
+                proptest::prop_assert!(row.orders_target <= row.target_customers);
+                proptest::prop_assert_eq!(orders_of(row.target_customers, row.expected_conversion), row.orders_target);
+            }
+        }
     }
 
     #[test]

@@ -318,3 +318,67 @@ mod tests {
         assert_eq!(outreach_rank(Tier::C, q, None), 3);
     }
 }
+
+/// What a draft campaign still lacks before it can be rolled out, in the
+/// order a lead would fix it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// No target segment (目标客群) to build the list from.
+    Segment,
+    /// The target list has not been generated (or is empty).
+    TargetList,
+    /// No intent-customer goal (核心目标).
+    Goals,
+    /// Nobody runs it (销售负责人).
+    Lead,
+    /// The goal is not split across the reps (销售任务分解).
+    Breakdown,
+}
+
+/// The facts [`missing_before_rollout`] looks at.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RolloutFacts {
+    pub has_segment: bool,
+    pub members: i64,
+    pub intent_goal: i64,
+    pub has_lead: bool,
+    pub breakdown_saved: bool,
+}
+
+pub fn missing_before_rollout(f: RolloutFacts) -> Vec<Missing> {
+    let mut out = Vec::new();
+    if !f.has_segment {
+        out.push(Missing::Segment);
+    }
+    if f.members == 0 {
+        out.push(Missing::TargetList);
+    }
+    if f.intent_goal == 0 {
+        out.push(Missing::Goals);
+    }
+    if !f.has_lead {
+        out.push(Missing::Lead);
+    }
+    if !f.breakdown_saved {
+        out.push(Missing::Breakdown);
+    }
+    out
+}
+
+#[cfg(test)]
+mod rollout_tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_draft_lacks_everything_and_a_ready_one_nothing() {
+        assert_eq!(
+            missing_before_rollout(RolloutFacts::default()),
+            [Missing::Segment, Missing::TargetList, Missing::Goals, Missing::Lead, Missing::Breakdown]
+        );
+        let ready =
+            RolloutFacts { has_segment: true, members: 12, intent_goal: 30, has_lead: true, breakdown_saved: true };
+        assert!(missing_before_rollout(ready).is_empty());
+        assert_eq!(missing_before_rollout(RolloutFacts { members: 0, ..ready }), [Missing::TargetList]);
+    }
+}

@@ -72,6 +72,8 @@ pub fn validate_person_name(raw: &str) -> Result<String, &'static str> {
         Err("the name is empty")
     } else if name.chars().count() > 100 {
         Err("the name is longer than 100 characters")
+    } else if super::text::check_chars(name, false).is_err() {
+        Err("the name contains a control character; remove it")
     } else {
         Ok(name.to_owned())
     }

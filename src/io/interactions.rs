@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveTime};
 
 use super::mapping::{ColumnMapping, Field, ImportKind, MappingError};
-use super::rows::{RowError, RowReader, SHORT_TEXT_MAX, split_name_and_contact};
+use super::rows::{LONG_TEXT_MAX, RowError, RowReader, SHORT_TEXT_MAX, split_name_and_contact};
 use super::table::{Cell, Table};
 use super::values::{
     Channel, InteractionKind, ValueError, amount_from_cell, credit_code_from_cell, date_from_cell, parse_channel,
@@ -128,9 +128,9 @@ fn parse_row(r: &mut RowReader<'_>, options: &InteractionOptions) -> Option<Inte
         );
     }
 
-    let note = r.long_text(Field::Note);
-    let feedback = r.long_text(Field::Feedback);
-    let next_action = r.long_text(Field::NextAction);
+    let note = r.text(Field::Note, LONG_TEXT_MAX);
+    let feedback = r.text(Field::Feedback, LONG_TEXT_MAX);
+    let next_action = r.text(Field::NextAction, LONG_TEXT_MAX);
     let mapping = r.mapping();
     let amount_fen = r.parse(Field::Amount, |c, i| amount_from_cell(c, mapping.amount_unit(i)));
 

@@ -80,20 +80,16 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    /// One line of free text of at most `max` characters.
+    /// Free text of at most `max` characters.
     pub fn text(&mut self, field: Field, max: usize) -> Option<String> {
-        self.checked_text(field, max, false)
-    }
-
-    /// Free text that may span lines (notes): tabs and line breaks are
-    /// kept, other control characters are still refused.
-    pub fn long_text(&mut self, field: Field) -> Option<String> {
-        self.checked_text(field, LONG_TEXT_MAX, true)
-    }
-
-    fn checked_text(&mut self, field: Field, max: usize, multiline: bool) -> Option<String> {
         let text = self.parse(field, |cell, _| text_from_cell(cell))?;
-        match check_length(&text, max).and_then(|()| check_controls(&text, multiline)) {
+        // The same character rule as forms and the API (`domain::text`).
+        let multiline = matches!(field, Field::Note | Field::Feedback | Field::NextAction);
+        if let Err(e) = check_controls(&text, multiline) {
+            self.report(field, e);
+            return None;
+        }
+        match check_length(&text, max) {
             Ok(()) => Some(text),
             Err(e) => {
                 self.report(field, e);
@@ -117,18 +113,13 @@ pub(crate) fn check_length(text: &str, max: usize) -> Result<(), ValueError> {
     }
 }
 
-/// Refuses control characters (NUL, BEL, ESC, …): no spreadsheet user types
-/// them, they break the pages and other tools that read the data later, and
-/// they hide text. `multiline` text keeps tabs and line breaks.
+/// Refuses control characters (NUL, BEL, ESC, …) as forms and the API do
+/// (`domain::text`); `multiline` text (notes) keeps tabs and line breaks.
 pub(crate) fn check_controls(text: &str, multiline: bool) -> Result<(), ValueError> {
-    let allowed = |c: char| multiline && matches!(c, '\t' | '\n' | '\r');
-    match text.chars().find(|&c| c.is_control() && !allowed(c)) {
-        None => Ok(()),
-        Some(c) => Err(ValueError::new(
-            "control_character",
-            format!("the text contains the control character U+{:04X}; remove it", u32::from(c)),
-        )),
-    }
+    crate::domain::text::check_chars(text, multiline).map_err(|bad| {
+        let message = format!("the text contains the control character {} at position {}", bad.code(), bad.position);
+        ValueError::new("control_char", message)
+    })
 }
 
 /// Splits `A公司/王总` (the team's 客户/联系人 column) into customer and
@@ -159,7 +150,7 @@ mod tests {
     #[test]
     fn control_characters() {
         assert!(check_controls("A公司", false).is_ok());
-        assert_eq!(check_controls("A\0公司", false).unwrap_err().code, "control_character");
+        assert_eq!(check_controls("A\0公司", false).unwrap_err().code, "control_char");
         assert!(check_controls("第一行\r\n第二行\t完", false).is_err());
         assert!(check_controls("第一行\r\n第二行\t完", true).is_ok());
         assert!(check_controls("响\u{7}铃", true).is_err());

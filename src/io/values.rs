@@ -260,8 +260,9 @@ fn excel_error(e: &str) -> ValueError {
 // ---------------------------------------------------------------- dates
 
 /// Dates outside this range are typos (`2205`, `0025`) or small numbers in a
-/// date column, not follow-ups of a sales team.
-const MIN_YEAR: i32 = 1950;
+/// date column, not follow-ups of a sales team. The years of
+/// `domain::dates::{EARLIEST, LATEST}`, the range every entry point accepts.
+const MIN_YEAR: i32 = 2000;
 const MAX_YEAR: i32 = 2100;
 
 /// Parses a date, ignoring any time of day. See [`parse_date_time`].
@@ -279,7 +280,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, ValueError> {
 /// A date without a year (`10月10日14:00`, as reps write in follow-up
 /// sheets) needs `reference`, usually today: it resolves to the latest such
 /// date not after the reference. Without one it is rejected
-/// (`date_missing_year`). Years outside 1950–2100 and impossible dates
+/// (`date_missing_year`). Years outside 2000–2100 and impossible dates
 /// (2025-02-30) are rejected.
 pub fn parse_date_time(s: &str, reference: Option<NaiveDate>) -> Result<(NaiveDate, Option<NaiveTime>), ValueError> {
     let original = s;

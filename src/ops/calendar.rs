@@ -1,6 +1,8 @@
 //! The official working-day calendar (shipped years plus the ones an admin
 //! imported), which every deadline and reminder counts on.
 
+use chrono::Datelike;
+
 use super::authz::{self, Actor, Permission};
 use super::{OpsError, OpsResult};
 use crate::domain::calendar::WorkCalendar;
@@ -28,6 +30,14 @@ pub async fn import_calendar(store: &Store, actor: Option<&Actor>, json_text: &s
     for year in parsed.years() {
         if !parsed.covers(year) {
             continue;
+        }
+        // The years of the dates every entry point accepts (`domain::dates`).
+        let range = crate::domain::dates::EARLIEST.year()..=crate::domain::dates::LATEST.year();
+        if !range.contains(&year) {
+            return Err(OpsError::invalid(
+                "calendar",
+                format!("{year} is outside the years {}–{}", range.start(), range.end()),
+            ));
         }
         let Some(single) = parsed.only(year) else { continue };
         store.save_calendar_year(year, &single.to_json(), actor.map(|a| a.id)).await?;

@@ -122,12 +122,12 @@ pub async fn delete(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
 
 /// Authorization and visibility only, before a request body is even read.
 pub async fn check(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     load(&mut tx, actor, id).await.map(|_| ())
 }
 
 /// One contact for its edit form, if `actor` may edit it.
 pub async fn for_edit(store: &Store, actor: &Actor, id: i64) -> OpsResult<Contact> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     load(&mut tx, actor, id).await
 }

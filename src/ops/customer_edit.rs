@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::authz::{self, Actor, Permission};
-use super::{OpsError, OpsResult, audit_change, optional_text, required_text};
+use super::{OpsError, OpsResult, audit_change, check_chars, optional_multiline, optional_text, required_text};
 use crate::domain::credit_code;
 use crate::domain::team::Role;
 use crate::io::names::normalize_company_name;
@@ -32,6 +32,9 @@ pub struct CustomerFields {
 
 fn labels(field: &'static str, items: Vec<String>) -> OpsResult<Vec<String>> {
     let cleaned: Vec<String> = items.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    for label in &cleaned {
+        check_chars(field, label, false)?;
+    }
     if cleaned.len() > 20 {
         return Err(OpsError::invalid(field, format!("at most 20 {field}")));
     }
@@ -106,7 +109,7 @@ async fn merge(
         }
     }
     if let Some(v) = fields.notes {
-        c.notes = optional_text("notes", &v, 5000)?;
+        c.notes = optional_multiline("notes", &v, 5000)?;
     }
     if let Some(v) = fields.tags {
         c.tags = labels("tags", v)?;
@@ -241,7 +244,7 @@ pub async fn delete(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
 
 /// Authorization and visibility only, before a request body is even read.
 pub async fn check(store: &Store, actor: &Actor, id: i64, permission: Permission) -> OpsResult<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     editable(&mut tx, actor, id, permission).await.map(|_| ())
 }
 
@@ -249,7 +252,7 @@ pub async fn check(store: &Store, actor: &Actor, id: i64, permission: Permission
 /// form, if `actor` may edit it; private notes are blanked for roles that
 /// may not read them.
 pub async fn for_edit(store: &Store, actor: &Actor, id: i64) -> OpsResult<CustomerRecord> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     let mut record = editable(&mut tx, actor, id, Permission::WriteCustomers).await?;
     if !authz::allows(actor.role, Permission::ReadCustomerNotes) {
         record.notes.clear();

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::authz::{self, Actor, Permission};
 use super::customer_edit::editable;
-use super::{OpsError, OpsResult, audit_change, optional_text};
+use super::{OpsError, OpsResult, audit_change, check_date, optional_multiline};
 use crate::domain::customer::{Channel, InteractionKind};
 use crate::domain::team::Role;
 use crate::store::audit::AuditAction;
@@ -34,7 +34,7 @@ pub struct InteractionFields {
 fn merge(base: NewInteraction, f: InteractionFields, today: NaiveDate) -> OpsResult<NewInteraction> {
     let mut i = base;
     if let Some(d) = f.occurred_on {
-        i.occurred_on = d;
+        i.occurred_on = check_date("occurred_on", d)?;
     }
     // Records say what happened; the future has not happened yet.
     if i.occurred_on > today {
@@ -59,7 +59,7 @@ fn merge(base: NewInteraction, f: InteractionFields, today: NaiveDate) -> OpsRes
             k.parse().map_err(|e: crate::domain::customer::UnknownCode| OpsError::invalid("kind", e.to_string()))?;
     }
     if let Some(n) = f.note {
-        i.note = optional_text("note", &n, 5000)?;
+        i.note = optional_multiline("note", &n, 5000)?;
     }
     if let Some(a) = f.amount_fen {
         i.amount_fen = a;
@@ -191,18 +191,18 @@ pub fn choices() -> (Vec<Channel>, Vec<InteractionKind>) {
 
 /// Authorization and visibility only, before a request body is even read.
 pub async fn check(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     load(&mut tx, store, actor, id).await.map(|_| ())
 }
 
 /// May `actor` log interactions on this customer?
 pub async fn check_customer(store: &Store, actor: &Actor, customer_id: i64) -> OpsResult<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     loggable(&mut tx, store, actor, customer_id).await
 }
 
 /// One interaction for its edit form, if `actor` may correct it.
 pub async fn for_edit(store: &Store, actor: &Actor, id: i64) -> OpsResult<Interaction> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     load(&mut tx, store, actor, id).await
 }

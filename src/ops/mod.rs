@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod backup;
 pub mod calendar;
 pub mod campaigns;
 pub mod contacts;
@@ -20,6 +21,8 @@ pub mod settings;
 pub mod team;
 pub mod uploads;
 pub mod users;
+
+use crate::domain::{dates, text};
 
 /// A use-case failure, phrased for the person who asked.
 #[derive(Debug, thiserror::Error)]
@@ -48,8 +51,10 @@ pub enum OpsError {
 }
 
 impl OpsError {
+    /// Bad input in `field`. Quoted values in the message are shortened, so
+    /// a message never echoes a huge value back.
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        OpsError::Invalid { field, message: message.into() }
+        OpsError::Invalid { field, message: text::shorten_quotes(&message.into()) }
     }
 }
 
@@ -77,7 +82,8 @@ pub(crate) async fn audit_change(
     Ok(crate::store::audit::record(tx, entry).await?)
 }
 
-/// A required text: trimmed, not blank, at most `max` characters.
+/// A required single-line text: trimmed, not blank, at most `max`
+/// characters, no control characters.
 pub(crate) fn required_text(field: &'static str, raw: &str, max: usize) -> OpsResult<String> {
     let text = raw.trim();
     if text.is_empty() {
@@ -86,11 +92,44 @@ pub(crate) fn required_text(field: &'static str, raw: &str, max: usize) -> OpsRe
     optional_text(field, text, max)
 }
 
-/// An optional text: trimmed, at most `max` characters.
+/// An optional single-line text: trimmed, at most `max` characters, no
+/// control characters (a line break in a name or a phone number is a
+/// mistake or an attack on whoever exports it).
 pub(crate) fn optional_text(field: &'static str, raw: &str, max: usize) -> OpsResult<String> {
-    let text = raw.trim();
+    checked_text(field, raw.trim(), max, false)
+}
+
+/// An optional multi-line text (notes, summaries, selling points): like
+/// [`optional_text`], but tabs and line breaks are kept (`\r\n` as `\n`).
+pub(crate) fn optional_multiline(field: &'static str, raw: &str, max: usize) -> OpsResult<String> {
+    checked_text(field, &text::normalize_newlines(raw.trim()), max, true)
+}
+
+fn checked_text(field: &'static str, text: &str, max: usize, multiline: bool) -> OpsResult<String> {
+    check_chars(field, text, multiline)?;
     if text.chars().count() > max {
         return Err(OpsError::invalid(field, format!("{field} is longer than {max} characters")));
     }
     Ok(text.to_owned())
+}
+
+/// Refuses NUL and other control characters in a text that is not passed
+/// through [`optional_text`] (names, labels, expressions).
+pub(crate) fn check_chars(field: &'static str, text: &str, multiline: bool) -> OpsResult<()> {
+    text::check_chars(text, multiline).map_err(|bad| {
+        let allowed = if multiline { " (tabs and line breaks are fine)" } else { "" };
+        OpsError::invalid(
+            field,
+            format!(
+                "{field} contains the control character {} at position {}; remove it{allowed}",
+                bad.code(),
+                bad.position
+            ),
+        )
+    })
+}
+
+/// A date someone gave: within [`dates::EARLIEST`] ..= [`dates::LATEST`].
+pub(crate) fn check_date(field: &'static str, date: chrono::NaiveDate) -> OpsResult<chrono::NaiveDate> {
+    dates::check(date).map_err(|e| OpsError::invalid(field, format!("{field}: {e}")))
 }

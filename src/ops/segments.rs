@@ -18,6 +18,7 @@ pub async fn list(store: &Store, actor: &Actor) -> OpsResult<Vec<SavedSegment>> 
 /// Validates and canonicalises the expression (what is stored is what the
 /// parser prints, so equal filters look equal).
 fn canonical(expression: &str) -> OpsResult<String> {
+    super::check_chars("expression", expression, false)?;
     let expr = segment::parse(expression).map_err(|e| OpsError::invalid("expression", e.to_string()))?;
     Ok(expr.to_string())
 }

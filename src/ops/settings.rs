@@ -28,8 +28,9 @@ pub async fn set_phase_rules(store: &Store, actor: &Actor, rules: PhaseRules) ->
             return Err(OpsError::invalid(field, "at most 60 working days"));
         }
     }
-    let before = phase_rules(store).await?;
+    // Read under the write turn, so the audit's "before" is what this change replaced.
     let mut tx = store.begin().await?;
+    let before = phase_rules(store).await?;
     let text = serde_json::to_string(&rules).map_err(|e| OpsError::Other(e.into()))?;
     crate::store::settings::set_in_tx(&mut tx, PHASE_RULES_KEY, &text).await?;
     audit_change(

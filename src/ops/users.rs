@@ -162,57 +162,52 @@ pub async fn update_user(store: &Store, actor: &Actor, id: i64, patch: UserPatch
     Ok(after)
 }
 
-/// An admin sets a new password for someone; their sessions end.
-pub async fn reset_password(store: &Store, actor: &Actor, id: i64, password: &str) -> OpsResult<()> {
+/// An admin sets a new password for someone: their sessions end and, unless
+/// `keep_tokens`, their API tokens are revoked (whoever knew the old password
+/// may have made one).
+pub async fn reset_password(store: &Store, actor: &Actor, id: i64, password: &str, keep_tokens: bool) -> OpsResult<()> {
     authz::require(actor, Permission::ManageTeam)?;
     store.user_by_id(id).await?.ok_or(OpsError::NotFound)?;
-    validate_password(password).map_err(|e| OpsError::invalid("password", e))?;
-    let hash = hash_password(password)?;
-    let mut tx = store.begin().await?;
-    user_store::set_password_hash(&mut tx, id, &hash).await?;
-    audit::record(
-        &mut tx,
-        AuditEntry {
-            actor_id: Some(actor.id),
-            actor_email: &actor.email,
-            action: AuditAction::Update,
-            object_type: "user",
-            object_id: id,
-            before: None,
-            after: Some(json!({ "password": "reset" })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    store.delete_sessions_of(id, None).await?;
-    Ok(())
+    set_password(store, Some(actor), id, password, keep_tokens).await
 }
 
-/// The command line's password reset (an operator on the server).
-pub async fn set_password_by_email(store: &Store, email: &str, password: &str) -> OpsResult<()> {
+/// The command line's password reset (an operator on the server), with
+/// the same effects as [`reset_password`].
+pub async fn set_password_by_email(store: &Store, email: &str, password: &str, keep_tokens: bool) -> OpsResult<()> {
     let user = store
         .user_by_email(email)
         .await?
         .ok_or_else(|| OpsError::invalid("email", format!("no user with email {:?}", email.trim())))?;
+    set_password(store, None, user.id, password, keep_tokens).await
+}
+
+async fn set_password(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    password: &str,
+    keep_tokens: bool,
+) -> OpsResult<()> {
     validate_password(password).map_err(|e| OpsError::invalid("password", e))?;
     let hash = hash_password(password)?;
     let mut tx = store.begin().await?;
-    user_store::set_password_hash(&mut tx, user.id, &hash).await?;
+    user_store::set_password_hash(&mut tx, id, &hash).await?;
+    let revoked = if keep_tokens { 0 } else { user_store::revoke_tokens_of(&mut tx, id).await? };
+    crate::store::sessions::delete_sessions_in_tx(&mut tx, id, None).await?;
     audit::record(
         &mut tx,
         AuditEntry {
-            actor_id: None,
-            actor_email: "cli",
+            actor_id: actor.map(|a| a.id),
+            actor_email: actor.map_or("cli", |a| a.email.as_str()),
             action: AuditAction::Update,
             object_type: "user",
-            object_id: user.id,
+            object_id: id,
             before: None,
-            after: Some(json!({ "password": "reset" })),
+            after: Some(json!({ "password": "reset", "tokens_revoked": revoked })),
         },
     )
     .await?;
     tx.commit().await?;
-    store.delete_sessions_of(user.id, None).await?;
     Ok(())
 }
 
@@ -241,6 +236,7 @@ pub async fn create_own_token(store: &Store, actor: &Actor, name: &str) -> OpsRe
     if name.is_empty() || name.chars().count() > 100 {
         return Err(OpsError::invalid("name", "give the token a name of 1 to 100 characters"));
     }
+    super::check_chars("name", name, false)?;
     let (token, hash, prefix) = new_api_token();
     let id = store.insert_api_token(actor.id, name, &hash, &prefix).await?;
     let info = store.tokens_of(actor.id).await?.into_iter().find(|t| t.id == id).ok_or(OpsError::NotFound)?;
@@ -265,6 +261,7 @@ pub async fn set_regions(store: &Store, actor: &Actor, regions: Vec<String>) -> 
         if r.is_empty() {
             continue;
         }
+        super::check_chars("regions", &r, false)?;
         if r.chars().count() > 20 {
             return Err(OpsError::invalid("regions", format!("{r:?} is longer than 20 characters")));
         }
@@ -275,8 +272,9 @@ pub async fn set_regions(store: &Store, actor: &Actor, regions: Vec<String>) -> 
     if clean.is_empty() || clean.len() > 50 {
         return Err(OpsError::invalid("regions", "give between 1 and 50 regions"));
     }
-    let before = store.regions().await?;
+    // Read under the write turn, so the audit's "before" is what this change replaced.
     let mut tx = store.begin().await?;
+    let before = store.regions().await?;
     user_store::replace_regions(&mut tx, &clean).await?;
     audit::record(
         &mut tx,

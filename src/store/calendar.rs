@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use super::{Store, StoreResult, on_db};
+use super::{Store, StoreResult, on_db, on_write};
 
 impl Store {
     /// Admin-imported calendar years (JSON in the calendar file format).
@@ -15,7 +15,7 @@ impl Store {
     pub async fn save_calendar_year(&self, year: i32, data: &str, by: Option<i64>) -> StoreResult<()> {
         let sql = "INSERT INTO calendar_years (year, data, imported_by, imported_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (year) DO UPDATE SET data = excluded.data, imported_by = excluded.imported_by, imported_at = excluded.imported_at";
-        on_db!(self, pool => sqlx::query(sql).bind(i64::from(year)).bind(data).bind(by).bind(Utc::now()).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(i64::from(year)).bind(data).bind(by).bind(Utc::now()).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 }

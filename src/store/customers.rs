@@ -170,6 +170,7 @@ pub async fn refresh_activity(tx: &mut Tx, ids: Option<&[i64]>, s_min_interactio
         s_anchor_on = (SELECT i.occurred_on FROM interactions i WHERE i.customer_id = customers.id \
                        ORDER BY i.occurred_on DESC LIMIT 1 OFFSET $1)";
     let offset = (s_min_interactions - 1).max(0);
+    lock_for_refresh(tx, ids).await?;
     match ids {
         None => {
             on_tx!(tx, conn => sqlx::query(SET).bind(offset).execute(&mut **conn).await?.rows_affected());
@@ -185,6 +186,35 @@ pub async fn refresh_activity(tx: &mut Tx, ids: Option<&[i64]>, s_min_interactio
                     }
                     q.execute(&mut **conn).await?.rows_affected()
                 });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// PostgreSQL: locks the customers about to be refreshed, in id order (so
+/// two refreshes cannot deadlock). In READ COMMITTED an `UPDATE` that waited
+/// for another transaction's row lock re-reads the row but evaluates its
+/// subqueries on the snapshot from before the wait, so two follow-ups logged
+/// at once would each miss the other; after the lock, the `UPDATE` is a new
+/// statement with a new snapshot and sees every committed interaction.
+/// (SQLite has one writer at a time.) `NO KEY UPDATE` leaves the key-share
+/// locks of concurrent interaction inserts alone.
+async fn lock_for_refresh(tx: &mut Tx, ids: Option<&[i64]>) -> StoreResult<()> {
+    let Tx::Postgres(conn) = tx else { return Ok(()) };
+    match ids {
+        None => {
+            sqlx::query("SELECT id FROM customers ORDER BY id FOR NO KEY UPDATE").execute(&mut **conn).await?;
+        }
+        Some(ids) => {
+            let mut sorted = ids.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            for chunk in sorted.chunks(10_000) {
+                sqlx::query("SELECT id FROM customers WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
+                    .bind(chunk)
+                    .execute(&mut **conn)
+                    .await?;
             }
         }
     }

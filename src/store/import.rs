@@ -26,21 +26,24 @@ const IMPORT_LOCK: i64 = 0x7261_6c6c_7969_6d70; // "rallyimp"
 /// the duplicate checks it reads stay true until it commits.
 pub async fn begin_import(store: &Store, write: bool) -> StoreResult<Tx> {
     Ok(match &store.db {
-        Db::Sqlite(pool) if write => {
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-            // A big import's indexes outgrow SQLite's default 2 MB page
-            // cache, which then writes pages out early and reads them back.
-            sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).execute(&mut *tx).await?;
-            Tx::Sqlite(tx)
-        }
-        Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-        Db::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            if write {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(IMPORT_LOCK).execute(&mut *tx).await?;
+        Db::Sqlite(_) if write => {
+            let mut tx = store.begin().await?;
+            if let Tx::Sqlite(conn) = &mut tx {
+                // A big import's indexes outgrow SQLite's default 2 MB page
+                // cache, which then writes pages out early and reads them back.
+                sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).execute(&mut **conn).await?;
             }
-            Tx::Postgres(tx)
+            tx
         }
+        Db::Sqlite(_) => store.begin_read().await?,
+        Db::Postgres(_) if write => {
+            let mut tx = store.begin().await?;
+            if let Tx::Postgres(conn) = &mut tx {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(IMPORT_LOCK).execute(&mut **conn).await?;
+            }
+            tx
+        }
+        Db::Postgres(_) => store.begin_read().await?,
     })
 }
 

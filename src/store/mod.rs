@@ -6,8 +6,10 @@
 //! not are marked with `Db::Sqlite` / `Db::Postgres` matches beside each other.
 
 use std::borrow::Cow;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,11 +18,13 @@ use sqlx::Connection;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::clock::Clock;
 use crate::config::{DatabaseUrl, redact_url};
 
 pub mod audit;
+pub mod backup;
 pub mod bulk;
 pub mod calendar;
 pub mod campaigns;
@@ -59,11 +63,25 @@ macro_rules! on_tx {
 }
 pub(crate) use on_tx;
 
+/// Runs `$body` (a statement or a few on `$conn`, used as `&mut **$conn`) as
+/// a write transaction of its own ([`Store::begin`]), so even a one-statement
+/// write takes its turn with the other writers instead of racing them for
+/// SQLite's lock.
+macro_rules! on_write {
+    ($store:expr, $conn:ident => $body:expr) => {{
+        let mut tx = $store.begin().await?;
+        let out = $crate::store::on_tx!(&mut tx, $conn => $body);
+        tx.commit().await?;
+        out
+    }};
+}
+pub(crate) use on_write;
+
 /// A unit of work: store functions that take `&mut Tx` compose into one
 /// transaction (an import, a demo load, an edit with its audit record).
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Sqlite(BackendTx<sqlx::Sqlite>),
+    Postgres(BackendTx<sqlx::Postgres>),
 }
 
 impl Tx {
@@ -77,12 +95,50 @@ impl Tx {
 
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+            Tx::Sqlite(tx) => tx.tx.commit().await?,
+            Tx::Postgres(tx) => tx.tx.commit().await?,
         }
         Ok(())
     }
 }
+
+/// A transaction of one backend; a write transaction also holds a writer's
+/// turn ([`Store::begin`]) until it ends. Derefs to the connection, so store
+/// functions write `&mut **conn`.
+pub struct BackendTx<DB: sqlx::Database> {
+    // Declared first so it is dropped (rolled back) before the turn passes on.
+    tx: sqlx::Transaction<'static, DB>,
+    _turn: Option<OwnedSemaphorePermit>,
+}
+
+impl<DB: sqlx::Database> Deref for BackendTx<DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        &self.tx
+    }
+}
+
+impl<DB: sqlx::Database> DerefMut for BackendTx<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.tx
+    }
+}
+
+/// How long a writer waits for its turn among this process's writers, and
+/// on SQLite then again for the database's write lock (the busy timeout),
+/// which another process may hold: `rally import` of 100,000 rows holds it
+/// about 1.5 s, so this covers imports far larger than any seen.
+pub const WRITE_WAIT: Duration = Duration::from_secs(60);
+
+/// Pooled connections per backend, and how many of them transactions may
+/// hold at once. Use cases often read through the pool while their
+/// transaction holds a connection; if transactions could hold every
+/// connection, all of them could wait for one more and none would finish
+/// (seen as "pool timed out" under twenty concurrent writers on PostgreSQL).
+const SQLITE_CONNECTIONS: u32 = 8;
+const POSTGRES_CONNECTIONS: u32 = 16;
+const POSTGRES_WRITERS: usize = 8;
+const READ_TRANSACTIONS: usize = 4;
 
 /// One connection of either backend, borrowed from a [`Tx`] or a
 /// [`PooledConn`], so a read is written once and runs inside or outside a
@@ -128,6 +184,14 @@ pub enum Db {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) db: Db,
+    /// Turns for write transactions, first come first served, taken before a
+    /// pooled connection. SQLite has one writer at a time, so it has one turn:
+    /// this process's writers queue here fairly and without holding a
+    /// connection, and SQLite's busy handler (sleep and retry, no queue) only
+    /// arbitrates between processes. PostgreSQL has [`POSTGRES_WRITERS`].
+    writers: Arc<Semaphore>,
+    /// Turns for read-only transactions ([`READ_TRANSACTIONS`]).
+    readers: Arc<Semaphore>,
     clock: Clock,
 }
 
@@ -138,24 +202,45 @@ pub enum StoreError {
     /// A uniqueness or version conflict; the string names the constraint.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// SQLite's write lock stayed taken longer than a writer waits
+    /// ([`WRITE_WAIT`]), e.g. by a very long import in another process, or
+    /// every writer's turn stayed taken that long.
+    #[error("the database is busy with another writer; try again shortly")]
+    Busy,
     #[error(transparent)]
     Database(sqlx::Error),
 }
+
+/// What `Conflict` names when PostgreSQL gave up on a transaction because of
+/// a concurrent one (a deadlock or a serialization failure).
+pub const CONCURRENT_CHANGE: &str = "a concurrent change; try again";
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         if matches!(err, sqlx::Error::RowNotFound) {
             return StoreError::NotFound;
         }
-        if let Some(db) = err.as_database_error()
-            && db.is_unique_violation()
-        {
-            // PostgreSQL names the constraint; SQLite puts `table.column` in the message.
-            let what = db
-                .constraint()
-                .map(str::to_owned)
-                .unwrap_or_else(|| db.message().trim_start_matches("UNIQUE constraint failed: ").to_owned());
-            return StoreError::Conflict(what);
+        if let Some(db) = err.as_database_error() {
+            if db.is_unique_violation() {
+                // PostgreSQL names the constraint; SQLite puts `table.column` in the message.
+                let what = db
+                    .constraint()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| db.message().trim_start_matches("UNIQUE constraint failed: ").to_owned());
+                return StoreError::Conflict(what);
+            }
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), whatever the extended code.
+                let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+                if matches!(primary, Some(5 | 6)) {
+                    return StoreError::Busy;
+                }
+            }
+            if let Some(e) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                && matches!(e.code(), "40001" | "40P01")
+            {
+                return StoreError::Conflict(CONCURRENT_CHANGE.to_owned());
+            }
         }
         StoreError::Database(err)
     }
@@ -223,7 +308,25 @@ impl Readiness {
     }
 }
 
+/// Waits (at most [`WRITE_WAIT`]) for a turn to hold a transaction.
+async fn take_turn(turns: &Arc<Semaphore>) -> StoreResult<OwnedSemaphorePermit> {
+    match tokio::time::timeout(WRITE_WAIT, turns.clone().acquire_owned()).await {
+        Ok(Ok(turn)) => Ok(turn),
+        // Timed out (the semaphores are never closed).
+        _ => Err(StoreError::Busy),
+    }
+}
+
 impl Store {
+    fn new(db: Db, writers: usize) -> Store {
+        Store {
+            db,
+            writers: Arc::new(Semaphore::new(writers)),
+            readers: Arc::new(Semaphore::new(READ_TRANSACTIONS)),
+            clock: Clock::System,
+        }
+    }
+
     /// Opens (creating an SQLite file if needed) without migrating.
     pub async fn open(url: &DatabaseUrl) -> Result<Store, OpenError> {
         match url {
@@ -241,7 +344,7 @@ impl Store {
 
     /// The same database seen through another clock (tests pin "today").
     pub fn with_clock(&self, clock: Clock) -> Store {
-        Store { db: self.db.clone(), clock }
+        Store { clock, ..self.clone() }
     }
 
     pub fn clock(&self) -> Clock {
@@ -300,10 +403,29 @@ impl Store {
         }
     }
 
+    /// Opens a write transaction: first a writer's turn (see `writers`),
+    /// then the connection. On SQLite the write lock is taken up front
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes
+    /// fails at once with "database is locked" when another writer got in
+    /// between, because waiting could not make its snapshot current again.
     pub async fn begin(&self) -> StoreResult<Tx> {
+        let turn = take_turn(&self.writers).await?;
         Ok(match &self.db {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Db::Sqlite(pool) => {
+                Tx::Sqlite(BackendTx { tx: pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) })
+            }
+            Db::Postgres(pool) => Tx::Postgres(BackendTx { tx: pool.begin().await?, _turn: Some(turn) }),
+        })
+    }
+
+    /// Opens a transaction that only reads (one consistent snapshot). It
+    /// never waits for writers, only (briefly) for one of the read turns
+    /// that keep pooled connections free. Writing in it may fail on SQLite.
+    pub async fn begin_read(&self) -> StoreResult<Tx> {
+        let turn = take_turn(&self.readers).await?;
+        Ok(match &self.db {
+            Db::Sqlite(pool) => Tx::Sqlite(BackendTx { tx: pool.begin().await?, _turn: Some(turn) }),
+            Db::Postgres(pool) => Tx::Postgres(BackendTx { tx: pool.begin().await?, _turn: Some(turn) }),
         })
     }
 
@@ -332,13 +454,13 @@ async fn open_sqlite(path: &Path) -> Result<Store, OpenError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(WRITE_WAIT);
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(SQLITE_CONNECTIONS)
         .connect_with(options)
         .await
         .map_err(|e| OpenError::Sqlite { path: shown, reason: database_reason(&e) })?;
-    Ok(Store { db: Db::Sqlite(pool), clock: Clock::System })
+    Ok(Store::new(Db::Sqlite(pool), 1))
 }
 
 async fn open_postgres(raw: &str) -> Result<Store, OpenError> {
@@ -351,9 +473,11 @@ async fn open_postgres(raw: &str) -> Result<Store, OpenError> {
         .map_err(|_| err("no answer within 10 s".to_owned()))?
         .map_err(|e| err(database_reason(&e)))?;
     let _ = first.close().await;
-    let pool =
-        PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect_lazy_with(options);
-    Ok(Store { db: Db::Postgres(pool), clock: Clock::System })
+    let pool = PgPoolOptions::new()
+        .max_connections(POSTGRES_CONNECTIONS)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options);
+    Ok(Store::new(Db::Postgres(pool), POSTGRES_WRITERS))
 }
 
 /// The first line of a driver error, without the driver's own prefixes.
@@ -467,9 +591,14 @@ impl Store {
     /// demo) and periodically, so filters pick the right index.
     pub async fn optimize(&self) -> StoreResult<()> {
         match &self.db {
-            Db::Sqlite(pool) => {
-                sqlx::query("PRAGMA analysis_limit = 1000").execute(pool).await?;
-                sqlx::query("ANALYZE").execute(pool).await?;
+            Db::Sqlite(_) => {
+                // ANALYZE writes its statistics tables: a writer like any other.
+                let mut tx = self.begin().await?;
+                if let Tx::Sqlite(conn) = &mut tx {
+                    sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut **conn).await?;
+                    sqlx::query("ANALYZE").execute(&mut **conn).await?;
+                }
+                tx.commit().await?;
             }
             Db::Postgres(pool) => {
                 sqlx::query("ANALYZE").execute(pool).await?;
@@ -482,6 +611,23 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer that waited its whole busy timeout gets `Busy` (503), not a database error (500).
+    #[tokio::test]
+    async fn a_write_lock_held_too_long_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("busy.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::ZERO);
+        let mut holder = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        sqlx::query("CREATE TABLE t (x)").execute(&mut holder).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+        let mut other = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        let err = sqlx::query("INSERT INTO t VALUES (1)").execute(&mut other).await.unwrap_err();
+        assert!(matches!(StoreError::from(err), StoreError::Busy));
+    }
 
     #[test]
     fn embedded_migrations_match_between_backends() {

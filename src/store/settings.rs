@@ -1,6 +1,6 @@
 //! Small team-wide settings stored as JSON text under a key.
 
-use super::{Store, StoreResult, on_db};
+use super::{Store, StoreResult, on_db, on_write};
 
 impl Store {
     pub async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
@@ -14,7 +14,7 @@ impl Store {
     pub async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         let sql = "INSERT INTO settings (key, value) VALUES ($1, $2) \
                    ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-        on_db!(self, pool => sqlx::query(sql).bind(key).bind(value).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(key).bind(value).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 }

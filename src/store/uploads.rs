@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreResult, on_db};
+use super::{Store, StoreResult, on_db, on_write};
 
 /// A file waiting on the import page between upload and confirm.
 #[derive(Clone, Debug)]
@@ -33,14 +33,14 @@ impl Store {
     ) -> StoreResult<i64> {
         let sql = "INSERT INTO import_uploads (owner_id, kind, file_name, content_type, bytes, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        Ok(on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql)
+        Ok(on_write!(self, conn => sqlx::query_scalar::<_, i64>(sql)
             .bind(owner_id)
             .bind(kind)
             .bind(file_name)
             .bind(content_type)
             .bind(bytes)
             .bind(now)
-            .fetch_one(pool)
+            .fetch_one(&mut **conn)
             .await?))
     }
 
@@ -96,19 +96,19 @@ impl Store {
 
     pub async fn set_upload_mapping(&self, id: i64, owner_id: i64, mapping: &str) -> StoreResult<bool> {
         let sql = "UPDATE import_uploads SET mapping = $1 WHERE id = $2 AND owner_id = $3";
-        let n = on_db!(self, pool => sqlx::query(sql).bind(mapping).bind(id).bind(owner_id).execute(pool).await?.rows_affected());
+        let n = on_write!(self, conn => sqlx::query(sql).bind(mapping).bind(id).bind(owner_id).execute(&mut **conn).await?.rows_affected());
         Ok(n > 0)
     }
 
     pub async fn delete_upload(&self, id: i64, owner_id: i64) -> StoreResult<()> {
         let sql = "DELETE FROM import_uploads WHERE id = $1 AND owner_id = $2";
-        on_db!(self, pool => sqlx::query(sql).bind(id).bind(owner_id).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(id).bind(owner_id).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
     /// Housekeeping: drops uploads nobody confirmed since `before`.
     pub async fn prune_uploads(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let sql = "DELETE FROM import_uploads WHERE created_at < $1";
-        Ok(on_db!(self, pool => sqlx::query(sql).bind(before).execute(pool).await?.rows_affected()))
+        Ok(on_write!(self, conn => sqlx::query(sql).bind(before).execute(&mut **conn).await?.rows_affected()))
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use super::{Store, StoreError, StoreResult, on_db};
+use super::{Store, StoreError, StoreResult, on_db, on_write};
 
 use crate::domain::team::{Email, Role};
 
@@ -78,13 +78,13 @@ impl Store {
     pub async fn insert_api_token(&self, user_id: i64, name: &str, token_hash: &str, prefix: &str) -> StoreResult<i64> {
         let sql = "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) \
                    VALUES ($1, $2, $3, $4, $5) RETURNING id";
-        Ok(on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql)
+        Ok(on_write!(self, conn => sqlx::query_scalar::<_, i64>(sql)
             .bind(user_id)
             .bind(name)
             .bind(token_hash)
             .bind(prefix)
             .bind(Utc::now())
-            .fetch_one(pool)
+            .fetch_one(&mut **conn)
             .await?))
     }
 
@@ -171,10 +171,19 @@ pub async fn set_password_hash(tx: &mut super::Tx, id: i64, hash: &str) -> Store
     Ok(())
 }
 
+/// Revokes every live API token of a user (after a password change or
+/// reset); returns how many.
+pub async fn revoke_tokens_of(tx: &mut super::Tx, user_id: i64) -> StoreResult<u64> {
+    let sql = "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL";
+    Ok(
+        super::on_tx!(tx, conn => sqlx::query(sql).bind(user_id).bind(Utc::now()).execute(&mut **conn).await?.rows_affected()),
+    )
+}
+
 impl Store {
     pub async fn set_user_locale(&self, id: i64, locale: &str) -> StoreResult<()> {
         let sql = "UPDATE users SET locale = $2 WHERE id = $1";
-        on_db!(self, pool => sqlx::query(sql).bind(id).bind(locale).execute(pool).await?.rows_affected());
+        on_write!(self, conn => sqlx::query(sql).bind(id).bind(locale).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 
@@ -200,20 +209,29 @@ impl Store {
     /// Revokes one of the user's own tokens; `false` if there is no such live token.
     pub async fn revoke_token(&self, user_id: i64, token_id: i64) -> StoreResult<bool> {
         let sql = "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
-        let n = on_db!(self, pool => sqlx::query(sql).bind(token_id).bind(user_id).bind(Utc::now()).execute(pool).await?.rows_affected());
+        let n = on_write!(self, conn => sqlx::query(sql).bind(token_id).bind(user_id).bind(Utc::now()).execute(&mut **conn).await?.rows_affected());
         Ok(n == 1)
     }
 
     /// Notes token use, at most once a minute per token to spare the database.
+    /// Reads first: most requests then write nothing and need no writer's turn.
     pub async fn touch_token(&self, token_hash: &str) -> StoreResult<()> {
         let now = Utc::now();
+        let due = "SELECT COUNT(*) FROM api_tokens WHERE token_hash = $1 \
+                   AND (last_used_at IS NULL OR last_used_at < $2)";
+        let stale = now - chrono::Duration::minutes(1);
+        if on_db!(self, pool => sqlx::query_scalar::<_, i64>(due).bind(token_hash).bind(stale).fetch_one(pool).await?)
+            == 0
+        {
+            return Ok(());
+        }
         let sql = "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 \
                    AND (last_used_at IS NULL OR last_used_at < $3)";
-        on_db!(self, pool => sqlx::query(sql)
+        on_write!(self, conn => sqlx::query(sql)
             .bind(token_hash)
             .bind(now)
-            .bind(now - chrono::Duration::minutes(1))
-            .execute(pool)
+            .bind(stale)
+            .execute(&mut **conn)
             .await?
             .rows_affected());
         Ok(())

@@ -227,7 +227,10 @@ fn concrete(path: &str, w: &World) -> String {
 fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
     match (method, path) {
         ("patch", "/api/v1/me") => Some(json!({"locale": "zh-CN"})),
-        ("post", "/api/v1/me/password") => Some(json!({"current_password": PASSWORD, "new_password": PASSWORD})),
+        ("post", "/api/v1/me/password") => {
+            // Keeping the tokens: the matrix goes on with this user's token.
+            Some(json!({"current_password": PASSWORD, "new_password": PASSWORD, "keep_tokens": true}))
+        }
         ("post", "/api/v1/users") => Some(json!({
             "email": format!("new-{role}@example.com"), "name": "新人", "role": "lead", "password": "long enough pw"
         })),
@@ -540,6 +543,7 @@ backend_test!(stale_versions_conflict_and_edits_are_audited, |app| {
     let mut tx = app.store.begin().await.unwrap();
     let rewrite = rally_sql(&mut tx, "UPDATE audit_log SET actor_email = 'nobody'").await;
     assert!(rewrite.is_err(), "audit rows must not be updatable");
+    drop(tx); // one write transaction at a time
     let mut tx = app.store.begin().await.unwrap();
     assert!(rally_sql(&mut tx, "DELETE FROM audit_log").await.is_err(), "audit rows must not be deletable");
 });

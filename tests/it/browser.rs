@@ -110,15 +110,15 @@ fn start_driver() -> Result<Driver, String> {
 
 /// The window a session starts with.
 #[derive(Clone, Copy)]
-enum Screen {
+pub(crate) enum Screen {
     Desktop,
-    /// A 375×740 CSS-pixel phone (Chrome's mobile emulation: viewport, touch, DPR 2).
+    /// A 375×812 CSS-pixel phone (Chrome's mobile emulation: viewport, touch, DPR 2).
     Phone,
 }
 
 /// One browser session. Closed (and its profile removed) when dropped, even
 /// when the test panics.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     port: u16,
     session: String,
@@ -147,7 +147,7 @@ impl Browser {
             Screen::Desktop => args_push(&mut chrome, "--window-size=1280,800"),
             Screen::Phone => {
                 chrome["mobileEmulation"] = json!({
-                    "deviceMetrics": { "width": 375, "height": 740, "pixelRatio": 2, "touch": true, "mobile": true }
+                    "deviceMetrics": { "width": 375, "height": 812, "pixelRatio": 2, "touch": true, "mobile": true }
                 });
             }
         }
@@ -184,24 +184,24 @@ impl Browser {
         self.try_cmd(method, path, body).await.unwrap_or_else(|e| panic!("WebDriver command failed: {e}"))
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", json!({ "url": url })).await;
     }
 
-    async fn js(&self, script: &str) -> Value {
+    pub(crate) async fn js(&self, script: &str) -> Value {
         self.js_with(script, json!([])).await
     }
 
-    async fn js_with(&self, script: &str, args: Value) -> Value {
+    pub(crate) async fn js_with(&self, script: &str, args: Value) -> Value {
         self.cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": args })).await
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         self.js("return location.pathname").await.as_str().unwrap_or_default().to_owned()
     }
 
     /// Polls `script` (a function body) until it returns something truthy, and returns that.
-    async fn wait_for(&self, what: &str, script: &str) -> Value {
+    pub(crate) async fn wait_for(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + WAIT;
         loop {
             let last = match self
@@ -221,7 +221,7 @@ impl Browser {
     }
 
     /// Waits until the document at `path` has loaded.
-    async fn wait_for_page(&self, path: &str) {
+    pub(crate) async fn wait_for_page(&self, path: &str) {
         let script = format!("return location.pathname === {path:?} && document.readyState === 'complete'");
         self.wait_for(&format!("page {path}"), &script).await;
     }
@@ -248,7 +248,7 @@ impl Browser {
     }
 
     /// The HTTP status of the current document's response.
-    async fn status(&self) -> i64 {
+    pub(crate) async fn status(&self) -> i64 {
         let v = self.js("return performance.getEntriesByType('navigation')[0].responseStatus").await;
         v.as_i64().unwrap_or_else(|| panic!("no navigation status: {v}"))
     }
@@ -260,7 +260,7 @@ impl Browser {
     }
 
     /// A PNG of the viewport, written to the temp directory; returns its path.
-    async fn screenshot(&self, name: &str) -> PathBuf {
+    pub(crate) async fn screenshot(&self, name: &str) -> PathBuf {
         let encoded = self.cmd(reqwest::Method::GET, "/screenshot", json!({})).await;
         let png = base64::Engine::decode(
             &base64::engine::general_purpose::STANDARD,
@@ -273,15 +273,25 @@ impl Browser {
         path
     }
 
-    async fn sign_in(&self, app: &TestApp, email: &str) {
+    pub(crate) async fn sign_in(&self, app: &TestApp, email: &str) {
+        self.sign_in_with(app, email, PASSWORD).await;
+    }
+
+    pub(crate) async fn sign_in_with(&self, app: &TestApp, email: &str, password: &str) {
         self.goto(&app.url("/login")).await;
         self.type_into("input[name=email]", email).await;
-        self.type_into("input[name=password]", PASSWORD).await;
+        self.type_into("input[name=password]", password).await;
         self.click("form[action='/login'] button[type=submit]").await;
         self.wait_for_page("/").await;
     }
 
-    async fn sign_out(&self) {
+    /// Opens the header's user menu (settings, tokens, language, sign out).
+    async fn open_user_menu(&self) {
+        self.js("document.querySelector('header details.user-menu').open = true; return true").await;
+    }
+
+    pub(crate) async fn sign_out(&self) {
+        self.open_user_menu().await;
         self.click("form[action='/logout'] button").await;
         self.wait_for_page("/login").await;
     }
@@ -324,7 +334,7 @@ fn truthy(v: &Value) -> bool {
 }
 
 /// A browser and a fresh app on the backend, or `None` when either is missing (announced).
-async fn setup(backend: Backend, screen: Screen) -> Option<(TestApp, Browser)> {
+pub(crate) async fn setup(backend: Backend, screen: Screen) -> Option<(TestApp, Browser)> {
     let driver = driver()?;
     let app = spawn_app(backend).await?;
     let browser = Browser::open(driver, screen).await;
@@ -357,17 +367,19 @@ async fn sign_in_switch_language_sign_out(backend: Backend) {
 
     assert_eq!(browser.text("main h1").await, "您好，王兰");
     assert_eq!(browser.text("[data-stat=total]").await, "4");
-    let switch = browser.text("form[action='/settings/language'] button").await;
+    browser.open_user_menu().await;
+    let switch = browser.text("header form[action='/settings/language'] button").await;
     assert_eq!(switch, "English");
     if backend == Backend::Sqlite {
         let shot = browser.screenshot("rally-dashboard.png").await;
         eprintln!("dashboard screenshot: {}", shot.display());
     }
 
-    browser.click("form[action='/settings/language'] button").await;
+    browser.click("header form[action='/settings/language'] button").await;
     browser.wait_for("the English dashboard", "return document.documentElement.lang === 'en'").await;
     assert_eq!(browser.path().await, "/");
     assert_eq!(browser.text("main h1").await, "Hello, 王兰");
+    browser.open_user_menu().await;
     assert_eq!(browser.text("form[action='/logout'] button").await, "Sign out");
 
     browser.sign_out().await;
@@ -468,7 +480,7 @@ async fn script_in_a_name_is_shown_as_text() {
     browser.sign_out().await;
     browser.sign_in(&app, &victim.email).await;
     assert_eq!(browser.text("main h1").await, format!("您好，{NAME}"));
-    assert!(browser.text("header .who").await.contains(NAME));
+    assert!(browser.text("header .user-menu summary").await.contains(NAME));
     assert_eq!(browser.js("return typeof window.__pwned === 'undefined'").await, true);
 }
 
@@ -694,7 +706,8 @@ async fn a_lead_plans_a_campaign() {
 
     browser.click("nav.tabs a[href$='/breakdown']").await;
     browser.wait_for_page(&format!("{campaign_path}/breakdown")).await;
-    assert_eq!(browser.text("tfoot [data-total]").await, "8", "the proposal sums to the goal");
+    let total = browser.js("return document.querySelector('[data-total-of=\"breakdown.target\"]').dataset.total").await;
+    assert_eq!(total, "8", "the proposal sums to the goal");
     // Move one target from the first row to the second, then save.
     browser
         .js("const t = document.querySelectorAll('input[name=target_customers]');
@@ -702,7 +715,7 @@ async fn a_lead_plans_a_campaign() {
              document.querySelector('input[name=resource_needs]').value = '需技术支持演示';
              return true")
         .await;
-    browser.click("main form button[type=submit]").await;
+    browser.click("main form button[data-save]").await;
     browser.wait_for("the saved breakdown", "return document.body.innerText.includes('任务分解已保存')").await;
     let id: i64 = campaign_path.rsplit('/').next().unwrap().parse().unwrap();
     let saved = app.store.breakdown(id).await.unwrap();

@@ -70,7 +70,11 @@ backend_test!(a_lead_plans_a_campaign_in_the_browser, |app| {
 
     // The breakdown: a proposal summing to 10, then the team's own rows.
     let (_, breakdown) = page(&lead, &app, &format!("/campaigns/{id}/breakdown")).await;
-    assert!(breakdown.contains("data-total=\"10\""), "the proposal sums to the goal");
+    assert!(
+        breakdown.contains("data-total-of=\"breakdown.target\" data-total=\"10\""),
+        "the proposal sums to the goal"
+    );
+    assert!(!breakdown.contains("data-mismatch"), "targets, orders and sales of the proposal add up to the goals");
     let rows = |a: &'static str, b: &'static str| {
         vec![
             ("csrf", csrf.clone()),
@@ -85,7 +89,7 @@ backend_test!(a_lead_plans_a_campaign_in_the_browser, |app| {
             ("region", "华北".to_owned()),
             ("target_customers", b.to_owned()),
             ("expected_conversion", "40".to_owned()),
-            ("sales_target", "150000".to_owned()),
+            ("sales_target", "350000".to_owned()),
             ("key_customers", "C工程(建筑)".to_owned()),
             ("resource_needs", "需技术支持演示".to_owned()),
         ]
@@ -126,6 +130,27 @@ backend_test!(a_lead_plans_a_campaign_in_the_browser, |app| {
     let (status, _, _) =
         post(&rep, &app, &format!("/campaigns/{id}/members/generate"), &[("csrf", rep_csrf.as_str())]).await;
     assert_eq!(status, 403);
+    // Their breakdown row only, with nothing to edit and no team totals.
+    let (_, theirs) = page(&rep, &app, &format!("/campaigns/{id}/breakdown")).await;
+    assert_eq!(theirs.matches("data-row=").count(), 1, "one row: theirs");
+    assert!(theirs.contains("需延长活动期限至下月5日") && !theirs.contains("需技术支持演示"));
+    assert!(!theirs.contains("<input name=\"target_customers\"") && !theirs.contains("data-save"));
+    assert!(!theirs.contains("data-total-of"), "no team totals for a rep");
+
+    // The lead adds a row and removes one without saving; the page keeps what was typed.
+    let mut form = rows("4", "6");
+    form.push(("add", "1".to_owned()));
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, html) = post(&lead, &app, &format!("/campaigns/{id}/breakdown"), &refs).await;
+    assert_eq!(status, 200);
+    assert_eq!(html.matches("data-row=").count(), 3, "a blank third row");
+    let mut form = rows("4", "6");
+    form.push(("drop", "0".to_owned()));
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (_, _, html) = post(&lead, &app, &format!("/campaigns/{id}/breakdown"), &refs).await;
+    assert_eq!(html.matches("data-row=").count(), 1);
+    assert!(html.contains("需技术支持演示") && !html.contains("需延长活动期限至下月5日"), "the first row is gone");
+    assert_eq!(app.store.breakdown(id).await.unwrap().len(), 2, "nothing saved yet");
 });
 
 backend_test!(campaign_pages_render_for_every_role, |app| {
@@ -203,17 +228,19 @@ backend_test!(a_partners_list_is_uploaded_from_the_target_list_page, |app| {
     let (_, members) = page(&browser, &app, &format!("/campaigns/{id}/members")).await;
     assert!(members.contains("导入渠道商名单"));
     let csrf = hidden_csrf(&members);
-    let url = app.url(&format!("/campaigns/{id}/members/import?csrf={csrf}"));
+    let url = app.url(&format!("/campaigns/{id}/members/import"));
 
     let (ct, body) = partner_form("华贸渠道", false, "客户名称,区域,年采购额\n甲公司,华南,100万\n乙公司,华南,abc\n");
-    let rejected = browser.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+    let rejected =
+        browser.post(&url).header("x-csrf-token", &csrf).header("content-type", ct).body(body).send().await.unwrap();
     assert_eq!(rejected.status(), 422);
     let html = rejected.text().await.unwrap();
     assert!(html.contains("第 3 行"), "the bad row is listed");
     assert_eq!(app.store.count_customers().await.unwrap(), 0);
 
     let (ct, body) = partner_form("华贸渠道", true, "客户名称,区域,年采购额\n甲公司,华南,100万\n乙公司,华南,abc\n");
-    let accepted = browser.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+    let accepted =
+        browser.post(&url).header("x-csrf-token", &csrf).header("content-type", ct).body(body).send().await.unwrap();
     assert_eq!(accepted.status(), 303);
     let location = accepted.headers()["location"].to_str().unwrap().to_owned();
     let (_, after) = page(&browser, &app, &location).await;
@@ -235,7 +262,8 @@ backend_test!(an_admin_imports_a_new_calendar_year_in_the_ui, |app| {
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"2027.json\"\r\nContent-Type: application/json\r\n\r\n{json}\r\n--{boundary}--\r\n"
         );
         admin
-            .post(app.url(&format!("/settings/calendar?csrf={csrf}")))
+            .post(app.url("/settings/calendar"))
+            .header("x-csrf-token", &csrf)
             .header("content-type", format!("multipart/form-data; boundary={boundary}"))
             .body(body)
             .send()
@@ -321,4 +349,133 @@ backend_test!(a_team_directory_that_cannot_be_read_never_clears_the_owners, |app
 
     let campaign = app.store.campaign(id).await.unwrap().unwrap();
     assert!(campaign.lead_id.is_some() && campaign.marketing_id.is_some() && campaign.service_id.is_some());
+});
+
+backend_test!(a_draft_says_what_is_missing_and_activates_with_its_button, |app| {
+    app.user("lead@example.com", "lead", None).await;
+    let lead = app.browser_session("lead@example.com").await;
+    let today = app.store.today();
+    let (_, form) = page(&lead, &app, "/campaigns/new").await;
+    let csrf = hidden_csrf(&form);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("name", "答谢会"),
+        ("kind", "appreciation"),
+        ("announced_on", &today.to_string()),
+        ("starts_on", &(today + chrono::Days::new(20)).to_string()),
+        ("ends_on", &(today + chrono::Days::new(40)).to_string()),
+    ];
+    let (status, location, _) = post(&lead, &app, "/campaigns", &fields).await;
+    assert_eq!(status, 303);
+    let id: i64 = location.split('/').nth(2).unwrap().parse().unwrap();
+    let (_, plan) = page(&lead, &app, &format!("/campaigns/{id}")).await;
+    assert_eq!(plan.matches("data-missing").count(), 5, "segment, list, goals, lead, breakdown are missing");
+    assert!(plan.contains("目标客群（筛选条件）") && plan.contains("销售任务分解"));
+    assert!(plan.contains("未设定"), "unset goals say so instead of 0 · ¥0 · ROI 1:0");
+    assert!(!plan.contains("ROI 1:0") && !plan.contains("1:0<"));
+    assert!(plan.contains("未到期"), "phases not yet due say so, not 进行中");
+    assert!(plan.contains("data-activate"), "an explicit activate button");
+
+    // A milestone done in the future comes back on the plan, beside its dates.
+    let tomorrow = (today + chrono::Days::new(1)).to_string();
+    let (status, _, html) = post(
+        &lead,
+        &app,
+        &format!("/campaigns/{id}/milestones/kickoff_held"),
+        &[("csrf", csrf.as_str()), ("done_on", tomorrow.as_str())],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("完成日期不能晚于今天") && html.contains("data-missing"), "the plan, with the message");
+    let (status, _, _) = post(
+        &lead,
+        &app,
+        &format!("/campaigns/{id}/milestones/kickoff_held"),
+        &[("csrf", csrf.as_str()), ("done_on", today.to_string().as_str())],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, plan) = page(&lead, &app, &format!("/campaigns/{id}")).await;
+    assert!(plan.contains(&format!("已完成 {today}")), "a done milestone shows its date");
+
+    let version = app.store.campaign(id).await.unwrap().unwrap().version.to_string();
+    let (status, location, _) = post(
+        &lead,
+        &app,
+        &format!("/campaigns/{id}/activate"),
+        &[("csrf", csrf.as_str()), ("version", version.as_str())],
+    )
+    .await;
+    assert_eq!(status, 303, "activated");
+    assert!(location.ends_with("ok=campaign.activated"));
+    let campaign = app.store.campaign(id).await.unwrap().unwrap();
+    assert_eq!(campaign.status, rally::domain::campaign::CampaignStatus::Active);
+    let (_, plan) = page(&lead, &app, &format!("/campaigns/{id}")).await;
+    assert!(!plan.contains("data-activate") && !plan.contains("data-missing"));
+});
+
+backend_test!(segments_read_in_chinese_on_the_plan, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let response = app
+        .api(&lead, reqwest::Method::POST, "/api/v1/campaigns")
+        .json(&serde_json::json!({"name": "新品A", "kind": "new_product",
+            "segment": "区域 = \"华东\" 且 行业 = \"制造业\" 且 年采购额 > 500万",
+            "announced_on": "2026-11-02", "starts_on": "2026-11-05", "ends_on": "2026-11-30"}))
+        .send()
+        .await
+        .unwrap();
+    let created: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        created["segment"], "region = \"华东\" and industry = \"制造业\" and annual_purchase > 500万",
+        "{created}"
+    );
+    let id = created["id"].as_i64().unwrap();
+    let browser = app.browser_session("lead@example.com").await;
+    let (_, plan) = page(&browser, &app, &format!("/campaigns/{id}")).await;
+    assert!(plan.contains("区域 = &#34;华东&#34; 且 行业 = &#34;制造业&#34; 且 年采购额 &#62; 500万"), "{plan}");
+});
+
+backend_test!(the_campaign_form_counts_and_builds_the_segment_in_the_readers_language, |app| {
+    app.user("lead@example.com", "lead", None).await;
+    add_customer(&app, "华东精密", "华东", None).await;
+    add_customer(&app, "华南贸易", "华南", None).await;
+    let lead = app.browser_session("lead@example.com").await;
+    let (_, form) = page(&lead, &app, "/campaigns/new").await;
+    assert!(form.contains("id=\"segment-builder-box\"") && form.contains("name=\"ctx\" value=\"campaign\""));
+    // The live count the segment field asks for, in Chinese field names.
+    let (status, count) =
+        page(&lead, &app, "/customers/segment-preview?segment=%E5%8C%BA%E5%9F%9F%20%3D%20%22%E5%8D%8E%E4%B8%9C%22")
+            .await;
+    assert_eq!(status, 200);
+    assert!(count.contains("data-count=\"1\""), "{count}");
+    // The builder, in the campaign's context, offers to fill the field.
+    let (_, built) =
+        page(&lead, &app, "/customers/segment-preview?b=1&ctx=campaign&f0=region&o0=eq&v0=%E5%8D%8E%E5%8D%97").await;
+    assert!(built.contains("data-use-segment=\"区域 = &#34;华南&#34;\""), "{built}");
+    assert!(!built.contains("data-apply"), "no link away to the customer list");
+
+    // A segment that does not read comes back beside the field, in Chinese.
+    let csrf = hidden_csrf(&form);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("name", "新品A"),
+        ("kind", "new_product"),
+        ("segment", "区域 = 华东"),
+        ("announced_on", "2026-11-02"),
+        ("starts_on", "2026-11-03"),
+        ("ends_on", "2026-11-30"),
+    ];
+    let (status, _, html) = post(&lead, &app, "/campaigns", &fields).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("保存失败，请修正下面标出的内容") && html.contains("aria-invalid=\"true\""), "{html}");
+    assert!(!html.contains("expected"), "no English parser message");
+    assert!(html.contains("value=\"区域 = 华东\""), "the text typed is kept");
+    let mut good = fields.to_vec();
+    good[3] = ("segment", "区域 = \"华东\"");
+    let (status, location, html) = post(&lead, &app, "/campaigns", &good).await;
+    assert_eq!(status, 303, "{html}");
+    let id: i64 = location.split('/').nth(2).unwrap().parse().unwrap();
+    assert_eq!(app.store.campaign(id).await.unwrap().unwrap().segment, "region = \"华东\"");
+    let (_, edit) = page(&lead, &app, &format!("/campaigns/{id}/edit")).await;
+    assert!(edit.contains("value=\"区域 = &#34;华东&#34;\""), "the edit form shows the segment in Chinese");
 });

@@ -439,7 +439,7 @@ backend_test!(tier_thresholds_are_set_on_their_settings_page, |app| {
     assert_eq!(post(&rep, &app, "/settings/tiers", &rules).await.0, 403);
 
     let lead = app.browser_session("lead@example.com").await;
-    assert!(page(&lead, &app, "/settings").await.1.contains("href=\"/settings/tiers\""));
+    assert!(page(&lead, &app, "/settings/team").await.1.contains("href=\"/settings/tiers\""));
     let (_, settings) = page(&lead, &app, "/settings/tiers").await;
     assert!(settings.contains("action=\"/settings/tiers\"") && settings.contains("id=\"t-s-min\""));
     let (status, _, html) = post(

@@ -433,7 +433,7 @@ fn expect(name: &str) -> Expect {
             refused("file_mixed_encoding", "mixed encodings")
         }
         "nul_in_cell.csv" | "control_in_cell.csv" | "control_in_cell.xlsx" => {
-            refused("rejected_rows", "(control_character)")
+            refused("rejected_rows", "(control_char)")
         }
         "empty.csv" => refused("file_empty", "no header row"),
         // Not hostile after all: the bytes decide, BOMs are read, guards dropped.
@@ -495,7 +495,8 @@ async fn hostile_files_are_refused_quickly_and_cheaply() {
         let csrf = hidden_csrf(&page);
         let (content_type, form) = multipart(name, &bytes);
         let response = browser
-            .post(format!("{base}/customers/import?csrf={csrf}"))
+            .post(format!("{base}/customers/import"))
+            .header("x-csrf-token", &csrf)
             .header("content-type", content_type)
             .body(form)
             .send()
@@ -562,10 +563,12 @@ async fn hostile_files_are_refused_quickly_and_cheaply() {
             .send()
     };
     let (a, b, c) = tokio::join!(send(), send(), send());
-    let mut statuses: Vec<u16> = [a, b, c].into_iter().map(|r| r.unwrap().status().as_u16()).collect();
-    statuses.sort_unstable();
-    assert!(statuses.contains(&422), "one of them ran and was refused for its content: {statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 422 || *s == 409), "the others were told to wait: {statuses:?}");
+    // A refused request is answered before its body is read, so the client
+    // may still be sending when the server closes: that is a refusal too
+    // (the 409 itself is checked in `import::imports_wait_for_nobody…`).
+    let statuses: Vec<Option<u16>> = [a, b, c].into_iter().map(|r| r.ok().map(|r| r.status().as_u16())).collect();
+    assert!(statuses.contains(&Some(422)), "one of them ran and was refused for its content: {statuses:?}");
+    assert!(statuses.iter().all(|s| matches!(s, Some(422 | 409) | None)), "the others were told to wait: {statuses:?}");
     let server_peak_kb = proc_status_kb(pid, "VmHWM").unwrap();
     assert!(server_peak_kb < MEMORY_CEILING_KB, "three at once: the server peaked at {server_peak_kb} kB");
 

@@ -9,7 +9,7 @@
 use crate::backend_test;
 use crate::helpers::{TestApp, add_customer, get_page, post_form};
 
-const ROLES: [&str; 7] = ["admin", "lead", "rep", "marketing", "service", "support", "viewer"];
+pub(crate) const ROLES: [&str; 7] = ["admin", "lead", "rep", "marketing", "service", "support", "viewer"];
 
 /// One expected answer: an exact status, or `ok` (done, redirected, or a
 /// form error — anything but 403, 404 and 5xx).
@@ -39,7 +39,7 @@ impl Expect {
 /// {customer} another rep's customer (a rep cannot see it), {contact} and
 /// {interaction} of it, {campaign} a campaign, {user} a viewer, {missing} an
 /// id nobody has.
-const POLICY: &str = "
+pub(crate) const POLICY: &str = "
 GET  /                                             200 200 200 200 200 200 200
 POST /logout                                       303 303 303 303 303 303 303
 GET  /settings                                     200 200 200 200 200 200 200
@@ -48,6 +48,7 @@ POST /settings/password                            ok  ok  ok  ok  ok  ok  ok
 GET  /settings/tokens                              200 200 200 200 200 200 200
 POST /settings/tokens                              ok  ok  ok  ok  ok  ok  ok
 POST /settings/tokens/{missing}/revoke             404 404 404 404 404 404 404
+GET  /settings/team                                200 200 200 200 200 200 200
 GET  /settings/tiers                               200 200 200 200 200 200 200
 POST /settings/tiers                               ok  ok  403 403 403 403 403
 GET  /settings/calendar                            200 200 200 200 200 200 200
@@ -93,6 +94,7 @@ GET  /campaigns/{campaign}                         200 200 200 200 200 200 200
 POST /campaigns/{campaign}                         ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/edit                    200 200 403 200 403 403 403
 POST /campaigns/{campaign}/milestones/kickoff_held  ok  ok  403 ok  403 403 403
+POST /campaigns/{campaign}/activate                ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/breakdown               200 200 200 200 200 200 200
 POST /campaigns/{campaign}/breakdown               ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/members                 200 200 200 200 200 200 200

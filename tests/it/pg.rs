@@ -55,6 +55,12 @@ pub async fn fresh_database(cluster: &PgCluster) -> String {
     format!("postgres://postgres@127.0.0.1:{}/{name}", cluster.port)
 }
 
+/// The PostgreSQL tools (pg_dump, …) of the cluster, when it runs.
+pub fn bin_dir_if_installed() -> Option<PathBuf> {
+    cluster()?;
+    bin_dir().ok()
+}
+
 fn bin_dir() -> Result<PathBuf, String> {
     if let Ok(dir) = std::env::var("RALLY_TEST_PG_BIN") {
         return Ok(PathBuf::from(dir));

@@ -119,6 +119,24 @@ impl Field {
         }
     }
 
+    /// The field's Chinese name, which the language also accepts.
+    pub fn chinese_name(self) -> &'static str {
+        match self {
+            Field::Name => "客户名称",
+            Field::Industry => "行业",
+            Field::Region => "区域",
+            Field::City => "城市",
+            Field::AnnualPurchase => "年采购额",
+            Field::Owner => "负责人",
+            Field::Tier => "分级",
+            Field::Tag => "标签",
+            Field::Source => "来源",
+            Field::LastInteraction => "最近互动",
+            Field::LastInquiry => "最近询盘",
+            Field::Interactions30d => "近30天互动次数",
+        }
+    }
+
     /// Looks a field up by name, ignoring ASCII case.
     pub fn from_name(name: &str) -> Option<Field> {
         Field::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(name))

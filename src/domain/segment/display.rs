@@ -10,69 +10,117 @@ use std::fmt::{self, Display, Formatter, Write};
 
 use chrono::NaiveDate;
 
-use super::ast::{Cond, DateTest, Expr, NumberField, NumberTest, TextTest, TierTest};
+use super::ast::{Cond, DateTest, Expr, Field, NumberField, NumberTest, TextTest, TierTest};
+
+/// The words a filter is written with: the canonical English keywords, or
+/// their Chinese twins (which the lexer reads as well).
+struct Words {
+    and: &'static str,
+    or: &'static str,
+    not: &'static str,
+    contains: &'static str,
+    within: &'static str,
+    days: &'static str,
+    field: fn(Field) -> &'static str,
+}
+
+const ENGLISH: Words =
+    Words { and: "and", or: "or", not: "not", contains: "contains", within: "within", days: "d", field: Field::name };
+
+const CHINESE: Words =
+    Words {
+        and: "且", or: "或", not: "非", contains: "包含", within: "近", days: "天", field: Field::chinese_name
+    };
 
 impl Display for Expr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            Expr::Cond(c) => c.fmt(f),
-            Expr::Not(e) => {
-                f.write_str("not ")?;
-                operand(f, e, matches!(**e, Expr::And(..) | Expr::Or(..)))
+        write_expr(f, self, &ENGLISH)
+    }
+}
+
+impl Expr {
+    /// The filter with Chinese field names and keywords (`区域 = "华东" 且
+    /// 年采购额 > 500万`), for reading; it parses back to the same filter.
+    pub fn to_chinese(&self) -> String {
+        struct Zh<'a>(&'a Expr);
+        impl Display for Zh<'_> {
+            fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+                write_expr(f, self.0, &CHINESE)
             }
-            // Left-associative parsing: a same-operator left child needs no
-            // parentheses, a same-operator right child does.
-            Expr::And(a, b) => {
-                operand(f, a, matches!(**a, Expr::Or(..)))?;
-                f.write_str(" and ")?;
-                operand(f, b, matches!(**b, Expr::And(..) | Expr::Or(..)))
-            }
-            Expr::Or(a, b) => {
-                a.fmt(f)?;
-                f.write_str(" or ")?;
-                operand(f, b, matches!(**b, Expr::Or(..)))
-            }
+        }
+        Zh(self).to_string()
+    }
+}
+
+fn write_expr(f: &mut Formatter<'_>, e: &Expr, w: &Words) -> fmt::Result {
+    match e {
+        Expr::Cond(c) => write_cond(f, c, w),
+        Expr::Not(inner) => {
+            write!(f, "{} ", w.not)?;
+            operand(f, inner, matches!(**inner, Expr::And(..) | Expr::Or(..)), w)
+        }
+        // Left-associative parsing: a same-operator left child needs no
+        // parentheses, a same-operator right child does.
+        Expr::And(a, b) => {
+            operand(f, a, matches!(**a, Expr::Or(..)), w)?;
+            write!(f, " {} ", w.and)?;
+            operand(f, b, matches!(**b, Expr::And(..) | Expr::Or(..)), w)
+        }
+        Expr::Or(a, b) => {
+            write_expr(f, a, w)?;
+            write!(f, " {} ", w.or)?;
+            operand(f, b, matches!(**b, Expr::Or(..)), w)
         }
     }
 }
 
-fn operand(f: &mut Formatter<'_>, e: &Expr, parens: bool) -> fmt::Result {
-    if parens { write!(f, "({e})") } else { e.fmt(f) }
+fn operand(f: &mut Formatter<'_>, e: &Expr, parens: bool, w: &Words) -> fmt::Result {
+    if parens {
+        f.write_char('(')?;
+        write_expr(f, e, w)?;
+        f.write_char(')')
+    } else {
+        write_expr(f, e, w)
+    }
 }
 
 impl Display for Cond {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ", self.field())?;
-        match self {
-            Cond::Text { test, .. } => match test {
-                TextTest::Eq(v) => write!(f, "= {}", Quoted(v)),
-                TextTest::Ne(v) => write!(f, "!= {}", Quoted(v)),
-                TextTest::Contains(v) => write!(f, "contains {}", Quoted(v)),
-                TextTest::In(vs) => list(f, vs.iter().map(|v| Quoted(v))),
-            },
-            Cond::Tier(test) => match test {
-                TierTest::Eq(t) => write!(f, "= \"{t}\""),
-                TierTest::Ne(t) => write!(f, "!= \"{t}\""),
-                TierTest::In(ts) => list(f, ts.iter().map(|t| Quoted(t.as_str()))),
-            },
-            Cond::Number { field, test } => {
-                let show = |v: i64| -> String {
-                    match field {
-                        NumberField::AnnualPurchase => yuan(v),
-                        NumberField::Interactions30d => v.to_string(),
-                    }
-                };
-                match test {
-                    NumberTest::Cmp(op, v) => write!(f, "{} {}", op.as_str(), show(*v)),
-                    NumberTest::In(vs) => list(f, vs.iter().map(|v| show(*v))),
+        write_cond(f, self, &ENGLISH)
+    }
+}
+
+fn write_cond(f: &mut Formatter<'_>, cond: &Cond, w: &Words) -> fmt::Result {
+    write!(f, "{} ", (w.field)(cond.field()))?;
+    match cond {
+        Cond::Text { test, .. } => match test {
+            TextTest::Eq(v) => write!(f, "= {}", Quoted(v)),
+            TextTest::Ne(v) => write!(f, "!= {}", Quoted(v)),
+            TextTest::Contains(v) => write!(f, "{} {}", w.contains, Quoted(v)),
+            TextTest::In(vs) => list(f, vs.iter().map(|v| Quoted(v))),
+        },
+        Cond::Tier(test) => match test {
+            TierTest::Eq(t) => write!(f, "= \"{t}\""),
+            TierTest::Ne(t) => write!(f, "!= \"{t}\""),
+            TierTest::In(ts) => list(f, ts.iter().map(|t| Quoted(t.as_str()))),
+        },
+        Cond::Number { field, test } => {
+            let show = |v: i64| -> String {
+                match field {
+                    NumberField::AnnualPurchase => yuan(v),
+                    NumberField::Interactions30d => v.to_string(),
                 }
+            };
+            match test {
+                NumberTest::Cmp(op, v) => write!(f, "{} {}", op.as_str(), show(*v)),
+                NumberTest::In(vs) => list(f, vs.iter().map(|v| show(*v))),
             }
-            Cond::Date { test, .. } => match test {
-                DateTest::Cmp(op, d) => write!(f, "{} {}", op.as_str(), IsoDate(*d)),
-                DateTest::In(ds) => list(f, ds.iter().map(|d| IsoDate(*d))),
-                DateTest::Within(n) => write!(f, "within {n}d"),
-            },
         }
+        Cond::Date { test, .. } => match test {
+            DateTest::Cmp(op, d) => write!(f, "{} {}", op.as_str(), IsoDate(*d)),
+            DateTest::In(ds) => list(f, ds.iter().map(|d| IsoDate(*d))),
+            DateTest::Within(n) => write!(f, "{} {n}{}", w.within, w.days),
+        },
     }
 }
 

@@ -102,6 +102,55 @@ pub(crate) fn normalize(c: char) -> char {
     }
 }
 
+/// What a Chinese spelling stands for.
+enum Alias {
+    Word(&'static str),
+    Op(CmpOp),
+}
+
+/// Chinese spellings the language reads as its English words: field names,
+/// `且 或 非 包含 属于 近`, and comparison words. Listed longest first, so
+/// `近30天互动次数` is a field and `近 90天` is `within 90d`.
+const ALIAS_TABLE: &[(&str, Alias)] = &[
+    ("近30天互动次数", Alias::Word("interactions_30d")),
+    ("近30天互动", Alias::Word("interactions_30d")),
+    ("客户名称", Alias::Word("name")),
+    ("所属行业", Alias::Word("industry")),
+    ("年采购额", Alias::Word("annual_purchase")),
+    ("客户分级", Alias::Word("tier")),
+    ("最近互动", Alias::Word("last_interaction")),
+    ("最近跟进", Alias::Word("last_interaction")),
+    ("最近询盘", Alias::Word("last_inquiry")),
+    ("大于等于", Alias::Op(CmpOp::Ge)),
+    ("小于等于", Alias::Op(CmpOp::Le)),
+    ("不等于", Alias::Op(CmpOp::Ne)),
+    ("不低于", Alias::Op(CmpOp::Ge)),
+    ("不少于", Alias::Op(CmpOp::Ge)),
+    ("不高于", Alias::Op(CmpOp::Le)),
+    ("不多于", Alias::Op(CmpOp::Le)),
+    ("名称", Alias::Word("name")),
+    ("行业", Alias::Word("industry")),
+    ("区域", Alias::Word("region")),
+    ("城市", Alias::Word("city")),
+    ("负责人", Alias::Word("owner")),
+    ("分级", Alias::Word("tier")),
+    ("标签", Alias::Word("tag")),
+    ("来源", Alias::Word("source")),
+    ("并且", Alias::Word("and")),
+    ("或者", Alias::Word("or")),
+    ("包含", Alias::Word("contains")),
+    ("属于", Alias::Word("in")),
+    ("等于", Alias::Op(CmpOp::Eq)),
+    ("大于", Alias::Op(CmpOp::Gt)),
+    ("超过", Alias::Op(CmpOp::Gt)),
+    ("小于", Alias::Op(CmpOp::Lt)),
+    ("低于", Alias::Op(CmpOp::Lt)),
+    ("且", Alias::Word("and")),
+    ("或", Alias::Word("or")),
+    ("非", Alias::Word("not")),
+    ("近", Alias::Word("within")),
+];
+
 fn is_ident_start(c: char) -> bool {
     c.is_ascii_alphabetic() || c == '_'
 }
@@ -187,15 +236,38 @@ impl Lexer {
             c if c.is_ascii_digit() => self.number()?,
             '-' if self.peek_n(1).is_some_and(|d| d.is_ascii_digit()) => self.number()?,
             c if is_ident_start(c) => self.word(),
-            _ => {
-                self.i += 1;
-                while self.peek_n(0).is_some_and(|c| !c.is_whitespace() && !is_token_start(c)) {
-                    self.i += 1;
+            _ => match self.alias() {
+                Some((len, tok)) => {
+                    self.i += len;
+                    tok
                 }
-                Tok::Other
-            }
+                None => {
+                    self.i += 1;
+                    while self.peek_n(0).is_some_and(|c| !c.is_whitespace() && !is_token_start(c))
+                        && self.alias().is_none()
+                    {
+                        self.i += 1;
+                    }
+                    Tok::Other
+                }
+            },
         };
         Ok(self.token(tok, start))
+    }
+
+    /// A Chinese alias starting here: its length in characters and token.
+    fn alias(&self) -> Option<(usize, Tok)> {
+        ALIAS_TABLE.iter().find_map(|(spelling, meaning)| {
+            let len = spelling.chars().count();
+            let here = self.chars.get(self.i..self.i + len)?;
+            here.iter().copied().eq(spelling.chars()).then(|| {
+                let tok = match meaning {
+                    Alias::Word(w) => Tok::Word((*w).to_owned()),
+                    Alias::Op(op) => Tok::Op(*op),
+                };
+                (len, tok)
+            })
+        })
     }
 
     fn token(&self, tok: Tok, start: usize) -> Token {

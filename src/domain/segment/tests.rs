@@ -589,6 +589,39 @@ fn documentation_examples_are_accurate() {
     assert_eq!(p(blocks[0]), p(blocks[1]));
 }
 
+#[test]
+fn chinese_field_names_and_keywords_read_as_english() {
+    let pairs = [
+        (
+            "区域 = \"华东\" 且 行业 = \"制造业\" 且 年采购额 > 500万",
+            "region = \"华东\" and industry = \"制造业\" and annual_purchase > 500万",
+        ),
+        ("分级 属于 [\"S\", \"B\"] 且 最近询盘 近 90天", "tier in [\"S\", \"B\"] and last_inquiry within 90d"),
+        ("非 标签 = \"竞品客户\" 或 客户名称 包含 \"科技\"", "not tag = \"竞品客户\" or name contains \"科技\""),
+        ("年采购额 不低于 300万 且 近30天互动次数 大于等于 3", "annual_purchase >= 300万 and interactions_30d >= 3"),
+        ("区域=\"华南\"且分级=\"S\"", "region = \"华南\" and tier = \"S\""),
+        ("所属行业 不等于 \"\" 或者 城市 等于 \"苏州\"", "industry != \"\" or city = \"苏州\""),
+    ];
+    for (chinese, english) in pairs {
+        let parsed = parse(chinese).unwrap_or_else(|e| panic!("{chinese}: {e}"));
+        assert_eq!(parsed.to_string(), english, "{chinese}");
+    }
+    // Inside quotes nothing is translated.
+    assert_eq!(parse("名称 = \"且或非\"").unwrap().to_string(), "name = \"且或非\"");
+}
+
+#[test]
+fn the_chinese_rendering_reads_back_to_the_same_filter() {
+    let e =
+        parse("region = \"华东\" and (tier = \"S\" or not tag contains \"VIP\") and last_inquiry within 90d").unwrap();
+    assert_eq!(e.to_chinese(), "区域 = \"华东\" 且 (分级 = \"S\" 或 非 标签 包含 \"VIP\") 且 最近询盘 近 90天");
+    for seed in 0..500 {
+        let expr = crate::domain::segment::testgen::random_expr(seed, 4);
+        let zh = expr.to_chinese();
+        assert_eq!(parse(&zh).unwrap_or_else(|err| panic!("{zh}: {err}")), expr, "{zh}");
+    }
+}
+
 // ------------------------------------------------------------ property tests
 
 /// The `cargo fuzz` target `segment` (fuzz/) in the normal test run: any

@@ -66,7 +66,12 @@ pub async fn propose(store: &Store, c: &Campaign) -> OpsResult<BreakdownView> {
         })
         .collect();
     let sales_goal = (c.goal_sales_fen > 0).then_some(c.goal_sales_fen);
-    let proposal = breakdown::propose(c.goal_intent, sales_goal, &reps, team.as_ref());
+    let goals = breakdown::Goals {
+        intent: c.goal_intent,
+        orders: (c.goal_orders > 0).then_some(c.goal_orders),
+        sales_fen: sales_goal,
+    };
+    let proposal = breakdown::propose(goals, &reps, team.as_ref());
     let mut rows = Vec::with_capacity(proposal.len());
     for p in proposal {
         let user = users.iter().find(|u| Some(u.id) == p.assignee_id);
@@ -179,6 +184,17 @@ pub async fn save_breakdown(
             resource_needs: optional_text("resource_needs", &r.resource_needs, 500)?,
         });
     }
+    let sales: i64 = out.iter().map(|r| r.sales_target_fen).sum();
+    if c.goal_sales_fen > 0 && sales != c.goal_sales_fen {
+        return Err(OpsError::invalid(
+            "sales_target",
+            format!(
+                "the rows add up to {} in sales, but the sales goal is {}",
+                crate::domain::money::format_cny(sales),
+                crate::domain::money::format_cny(c.goal_sales_fen)
+            ),
+        ));
+    }
     let sum: i64 = out.iter().map(|r| r.target_customers).sum();
     if sum != c.goal_intent {
         return Err(OpsError::invalid(
@@ -186,8 +202,9 @@ pub async fn save_breakdown(
             format!("the rows add up to {sum} target customers, but the intent-customer goal is {}", c.goal_intent),
         ));
     }
-    let before = store.breakdown(id).await?;
+    // Read under the write turn, so the audit's "before" is what this change replaced.
     let mut tx = store.begin().await?;
+    let before = store.breakdown(id).await?;
     campaign_store::replace_breakdown(&mut tx, id, &out).await?;
     audit_change(
         &mut tx,

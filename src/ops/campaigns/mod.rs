@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use super::authz::{self, Actor, Permission};
-use super::{OpsError, OpsResult, audit_change, optional_text, required_text};
+use super::{OpsError, OpsResult, audit_change, check_date, optional_multiline, optional_text, required_text};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::campaign::{
     self, CampaignDates, CampaignKind, CampaignStatus, MILESTONES, Phase, PhaseRules, Urgency,
@@ -92,8 +92,11 @@ async fn merge(store: &Store, base: Campaign, f: CampaignFields, creating: bool)
         }
         c.status = next;
     }
+    if let Some(v) = f.theme {
+        c.theme = optional_text("theme", &v, 500)?;
+    }
+    // The plan's lists and notes may span lines.
     for (field, value, slot, max) in [
-        ("theme", f.theme, &mut c.theme, 500),
         ("selling_points", f.selling_points, &mut c.selling_points, 2000),
         ("resource_support", f.resource_support, &mut c.resource_support, 2000),
         ("collateral_needs", f.collateral_needs, &mut c.collateral_needs, 2000),
@@ -103,7 +106,7 @@ async fn merge(store: &Store, base: Campaign, f: CampaignFields, creating: bool)
         ("notes", f.notes, &mut c.notes, 5000),
     ] {
         if let Some(v) = value {
-            *slot = optional_text(field, &v, max)?;
+            *slot = optional_multiline(field, &v, max)?;
         }
     }
     if let Some(v) = f.segment {
@@ -111,13 +114,13 @@ async fn merge(store: &Store, base: Campaign, f: CampaignFields, creating: bool)
         c.segment = parsed.map(|e| e.to_string()).unwrap_or_default();
     }
     if let Some(d) = f.announced_on {
-        c.announced_on = d;
+        c.announced_on = check_date("announced_on", d)?;
     }
     if let Some(d) = f.starts_on {
-        c.starts_on = d;
+        c.starts_on = check_date("starts_on", d)?;
     }
     if let Some(d) = f.ends_on {
-        c.ends_on = d;
+        c.ends_on = check_date("ends_on", d)?;
     }
     let dates = CampaignDates { announced_on: c.announced_on, starts_on: c.starts_on, ends_on: c.ends_on };
     dates.check().map_err(|(field, message)| OpsError::invalid(field, message))?;
@@ -333,6 +336,28 @@ pub async fn list(store: &Store, actor: &Actor) -> OpsResult<Vec<CampaignView>> 
         .collect())
 }
 
+/// What the campaign still lacks before rollout (empty once it is ready).
+pub async fn missing(store: &Store, actor: &Actor, id: i64) -> OpsResult<Vec<campaign::Missing>> {
+    let c = readable(store, actor, id).await?;
+    let members = store.member_counts(id).await?.iter().map(|(_, _, n)| n).sum();
+    let breakdown_saved = !store.breakdown(id).await?.is_empty();
+    Ok(campaign::missing_before_rollout(campaign::RolloutFacts {
+        has_segment: !c.segment.trim().is_empty(),
+        members,
+        intent_goal: c.goal_intent,
+        has_lead: c.lead_id.is_some(),
+        breakdown_saved,
+    }))
+}
+
+/// Makes a draft campaign active (启动活动), as the edit form's status
+/// would, naming the version the lead saw.
+pub async fn activate(store: &Store, actor: &Actor, id: i64, version: Option<i64>) -> OpsResult<()> {
+    let fields =
+        CampaignFields { status: Some(CampaignStatus::Active.as_str().to_owned()), ..CampaignFields::default() };
+    update(store, actor, id, version, fields).await
+}
+
 /// A campaign that exists and that `actor` may read; 404 otherwise.
 pub async fn readable(store: &Store, actor: &Actor, id: i64) -> OpsResult<Campaign> {
     authz::require(actor, Permission::ReadCampaigns)?;
@@ -352,13 +377,16 @@ pub async fn set_milestone(
     if !MILESTONES.iter().any(|(k, _)| *k == key) {
         return Err(OpsError::NotFound);
     }
+    let planned_on = planned_on.map(|d| check_date("planned_on", d)).transpose()?;
+    let done_on = done_on.map(|d| check_date("done_on", d)).transpose()?;
     if let Some(d) = done_on
         && d > store.today()
     {
         return Err(OpsError::invalid("done_on", "a milestone cannot be done in the future"));
     }
-    let before = store.milestones(id).await?.into_iter().find(|m| m.key == key);
+    // Read under the write turn, so the audit's "before" is what this change replaced.
     let mut tx = store.begin().await?;
+    let before = store.milestones(id).await?.into_iter().find(|m| m.key == key);
     campaign_store::set_milestone(&mut tx, id, key, planned_on, done_on).await?;
     audit_change(
         &mut tx,

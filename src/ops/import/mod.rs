@@ -220,7 +220,7 @@ pub struct RowProblem {
     pub column: String,
     /// The field code (`name`, `annual_purchase`, `owner`, …).
     pub field: String,
-    /// Stable code: errors such as `required`, `amount_negative`, `control_character`, `owner_unknown`,
+    /// Stable code: errors such as `required`, `amount_negative`, `control_char`, `owner_unknown`,
     /// `region_unknown`, `duplicate_not_yours`, `customer_not_found`, `date_in_future`; warnings
     /// `duplicate_credit_code`, `duplicate_name_phone`, `duplicate_name`, `duplicate_hidden` (another
     /// rep's customer, not named), `duplicate_record`.

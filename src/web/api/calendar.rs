@@ -36,8 +36,7 @@ pub struct WorkingDays {
 
 fn date_param(field: &str, raw: Option<&str>) -> Result<NaiveDate, ApiError> {
     let raw = raw.ok_or_else(|| ApiError::invalid(field, format!("{field} is required (YYYY-MM-DD)")))?;
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid(field, format!("{raw:?} is not a date (YYYY-MM-DD)")))
+    crate::domain::dates::parse(raw).map_err(|e| ApiError::invalid(field, e.to_string()))
 }
 
 /// Mainland China's working-day calendar (holidays and adjusted working weekends):

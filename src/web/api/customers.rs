@@ -11,10 +11,10 @@ use utoipa::ToSchema;
 use super::{List, Page, parse_id};
 use crate::app::AppState;
 use crate::domain::money::fen_to_yuan;
-use crate::ops;
 use crate::ops::authz::{self, Actor, Permission};
 use crate::ops::customer_edit::{self, CustomerFields};
 use crate::ops::customers::ListQuery;
+use crate::ops::{self, OpsError};
 use crate::store::customers::CustomerSummary;
 use crate::web::cursor;
 use crate::web::error::ApiError;
@@ -200,9 +200,16 @@ pub async fn update(
     customer_edit::check(&state.store, &actor, id, Permission::WriteCustomers).await?;
     let (fields, version) = super::parse_body::<CustomerInput>(&headers, &body)?.fields()?;
     let version = super::if_match(&headers)?.or(version);
-    customer_edit::update(&state.store, &actor, id, version, fields).await?;
+    let result = customer_edit::update(&state.store, &actor, id, version, fields).await;
     let c = ops::customers::get(&state.store, &actor, id, state.store.today()).await?;
-    Ok(Json(to_api(&actor, c)))
+    match result {
+        Ok(()) => Ok(Json(to_api(&actor, c))),
+        // `current` as GET shows it: API field names, notes only for those who may read them.
+        Err(OpsError::Stale { current_version, .. }) => {
+            Err(ApiError::stale(current_version, serde_json::json!(to_api(&actor, c))))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Delete a customer with its contacts and history (lead, admin).

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use super::{List, Page, if_match, parse_body, parse_id};
 use crate::app::AppState;
 use crate::domain::money::fen_to_yuan;
+use crate::ops::OpsError;
 use crate::ops::interactions::{self, InteractionFields};
 use crate::store::interactions::Interaction as Stored;
 use crate::web::error::ApiError;
@@ -148,7 +149,15 @@ pub async fn update(
     interactions::check(&state.store, &actor, id).await?;
     let (fields, version) = parse_body::<InteractionInput>(&headers, &body)?.fields()?;
     let version = if_match(&headers)?.or(version);
-    Ok(Json(to_api(interactions::update(&state.store, &actor, id, version, fields).await?)))
+    match interactions::update(&state.store, &actor, id, version, fields).await {
+        Ok(updated) => Ok(Json(to_api(updated))),
+        // `current` as the list shows it (`amount` in CNY, not the stored fen).
+        Err(OpsError::Stale { current_version, .. }) => {
+            let now = interactions::for_edit(&state.store, &actor, id).await?;
+            Err(ApiError::stale(current_version, serde_json::json!(to_api(now))))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Delete an interaction.

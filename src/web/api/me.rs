@@ -1,18 +1,19 @@
 //! The caller's own account.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::parse_body;
+use super::ApiJson;
 use crate::app::AppState;
 use crate::ops;
 use crate::ops::authz::Actor;
 use crate::web::error::ApiError;
-use crate::web::session::ApiAuth;
+use crate::web::session::{ApiAuth, SESSION_COOKIE, cookie};
 
 #[derive(Serialize, ToSchema)]
 pub struct Me {
@@ -59,10 +60,8 @@ pub struct UpdateMe {
 pub async fn update_me(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(input): ApiJson<UpdateMe>,
 ) -> Result<Json<Me>, ApiError> {
-    let input: UpdateMe = parse_body(&headers, &body)?;
     ops::users::set_own_locale(&state.store, &actor, &input.locale).await?;
     Ok(Json(Me { locale: input.locale, ..actor.into() }))
 }
@@ -73,18 +72,41 @@ pub struct ChangePassword {
     pub current_password: String,
     /// At least 8 characters.
     pub new_password: String,
+    /// Keep the account's API tokens working; by default (`false`) every
+    /// token, including the one making this request, is revoked.
+    #[serde(default)]
+    pub keep_tokens: bool,
 }
 
-/// Change one's own password; other sessions end.
+/// Change one's own password. The session making the request (if it is a
+/// session) stays signed in; every other session ends; API tokens are
+/// revoked unless `keep_tokens`. Wrong current passwords are throttled like
+/// signing in (429 with `Retry-After`).
 #[utoipa::path(post, operation_id = "me_change_password", path = "/api/v1/me/password", tag = "account", request_body = ChangePassword,
-    responses((status = 204, description = "changed"), (status = 401, description = "No or invalid credentials", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 204, description = "changed"), (status = 401, description = "No or invalid credentials", body = super::ErrorBody),
+        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody),
+        (status = 429, description = "Too many wrong current passwords; see `Retry-After`", body = super::ErrorBody,
+            headers(("Retry-After" = i64, description = "seconds to wait")))))]
 pub async fn change_password(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiJson(input): ApiJson<ChangePassword>,
 ) -> Result<StatusCode, ApiError> {
-    let input: ChangePassword = parse_body(&headers, &body)?;
-    ops::auth::change_password(&state.store, &actor, &input.current_password, &input.new_password, None).await?;
+    // A bearer request has no session to keep; a cookie request keeps its own.
+    let session = match headers.contains_key(header::AUTHORIZATION) {
+        true => None,
+        false => cookie(&headers, SESSION_COOKIE),
+    };
+    let address = peer.ip().to_string();
+    let change = ops::auth::PasswordChange {
+        current: &input.current_password,
+        new: &input.new_password,
+        keep_tokens: input.keep_tokens,
+        keep_session: session,
+        address: &address,
+    };
+    ops::auth::change_password(&state.store, &actor, change).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -100,7 +100,76 @@ pub fn routes() -> Router<AppState> {
 /// The OpenAPI 3.1 document, built once from the handlers' annotations.
 pub fn openapi() -> &'static utoipa::openapi::OpenApi {
     static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    DOC.get_or_init(|| api_router().split_for_parts().1)
+    DOC.get_or_init(|| {
+        let mut doc = api_router().split_for_parts().1;
+        document_common_errors(&mut doc);
+        doc
+    })
+}
+
+/// Adds the error answers every operation of a kind can give to each
+/// operation that does not list them yet, so the document says what the
+/// server does (Schemathesis checks every status against it): 401 without
+/// valid credentials; 404 for a path with an id; 400 and 422 for unreadable
+/// or invalid query parameters or bodies; 413 and 415 for bodies too large
+/// or of another content type.
+fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Operation, ParameterIn};
+    use utoipa::openapi::{Content, RefOr, ResponseBuilder};
+
+    let error = |description: &str| {
+        let body = Content::new(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")));
+        RefOr::T(ResponseBuilder::new().description(description).content("application/json", body).build())
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let has_id = path.contains('{');
+        let operations: [Option<&mut Operation>; 5] =
+            [item.get.as_mut(), item.put.as_mut(), item.post.as_mut(), item.delete.as_mut(), item.patch.as_mut()];
+        for op in operations.into_iter().flatten() {
+            let has_query = op.parameters.iter().flatten().any(|p| match p {
+                RefOr::T(p) => matches!(p.parameter_in, ParameterIn::Query),
+                RefOr::Ref(_) => false,
+            });
+            let has_body = op.request_body.is_some();
+            // A 4xx documented with a richer body (an import's report) may
+            // also be a plain validation error, e.g. an empty file.
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let (true, RefOr::T(response)) = (status.starts_with('4'), response) {
+                    widen_to_plain_error(response);
+                }
+            }
+            let mut add = |status: &str, description: &str| {
+                op.responses.responses.entry(status.to_owned()).or_insert_with(|| error(description));
+            };
+            add("401", "No or invalid credentials");
+            if has_id {
+                add("404", "Not found, or not visible to you");
+            }
+            if has_query || has_body {
+                add("400", "The query string or body cannot be read (e.g. a parameter given twice)");
+                add("422", "Invalid input; the error names the field");
+            }
+            if has_body {
+                add("413", "The body is too large");
+                add("415", "The body is not of an accepted content type");
+            }
+        }
+    }
+}
+
+/// `X` becomes "X or ErrorBody" (anyOf: an `X` is often an `ErrorBody` too).
+fn widen_to_plain_error(response: &mut utoipa::openapi::Response) {
+    use utoipa::openapi::schema::{AnyOf, Schema};
+    use utoipa::openapi::{Ref, RefOr};
+    let plain = "#/components/schemas/ErrorBody";
+    let Some(RefOr::T(content)) = response.content.get_mut("application/json") else { return };
+    let Some(RefOr::Ref(reference)) = &content.schema else { return };
+    if reference.ref_location == plain {
+        return;
+    }
+    let mut any = AnyOf::new();
+    any.items = vec![RefOr::Ref(reference.clone()), RefOr::Ref(Ref::new(plain))];
+    content.schema = Some(RefOr::T(Schema::AnyOf(any)));
 }
 
 async fn openapi_json() -> axum::Json<&'static utoipa::openapi::OpenApi> {
@@ -115,10 +184,14 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code: `unauthorized`, `invalid_token`, `forbidden`, `not_found`, `invalid`, `conflict`, `version_conflict`, `csrf`, `throttled`, `internal`; imports add `rejected_rows`, `file_*` (unreadable file) and `column_missing`.
+    /// Stable machine-readable code: `unauthorized`, `invalid_token`, `forbidden`, `not_found`, `invalid`, `conflict`, `version_conflict`, `csrf`, `throttled`, `busy` (503 with `Retry-After`: the database's write lock stayed taken too long), `bad_request`, `method_not_allowed`, `too_large`, `unsupported_media_type`, `internal`; imports add `rejected_rows`, `file_*` (unreadable file) and `column_missing`.
     pub code: String,
+    /// For people; quoted values in it are shortened.
     pub message: String,
-    /// The offending field, for validation errors.
+    /// The offending field, for validation errors: its path in the body
+    /// (`name`, `rows[2].target_customers`) or the parameter's name. With
+    /// `version_conflict` the error also carries `current`: the record as it
+    /// is now, in the shape its GET returns.
     pub field: Option<String>,
 }
 
@@ -156,11 +229,12 @@ pub struct List<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Parses a JSON body after authorization has been checked, naming the field
-/// that is wrong.
+/// Parses a JSON body after authorization has been checked. Errors name the
+/// field by its path in the body (`name`, `rows[2].target_customers`), never
+/// by the value, and quote at most a little of the value.
 pub fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, ApiError> {
     if let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
-        && !ct.starts_with("application/json")
+        && !is_json(ct)
     {
         return Err(ApiError::new(
             axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -168,13 +242,61 @@ pub fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Res
             "send the body as application/json",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        let text = e.to_string();
-        // serde names fields in backticks: "missing field `email` at line 1 column 2".
-        let field = text.split('`').nth(1).unwrap_or("body").to_owned();
-        let field = if e.is_syntax() || e.is_eof() { "body".to_owned() } else { field };
-        ApiError::invalid(field, text)
-    })
+    // Every body is an object; serde would also read a struct from an array.
+    if body.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'[') {
+        return Err(ApiError::invalid("body", "the body must be a JSON object"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ApiError::invalid(body_field(&path, &inner), inner.to_string())
+    })?;
+    // Trailing text after the JSON value is as wrong as a syntax error.
+    de.end().map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    Ok(value)
+}
+
+/// `application/json`, with or without parameters (`; charset=utf-8`).
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+/// The field a serde error is about: the error's path in the body, except
+/// for a missing field, which serde reports at its parent's path and names
+/// only in the message.
+fn body_field(path: &str, err: &serde_json::Error) -> String {
+    if err.is_syntax() || err.is_eof() {
+        return "body".to_owned();
+    }
+    let text = err.to_string();
+    let missing = text.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    let root = path.is_empty() || path == ".";
+    let field = match (missing, root) {
+        (Some(name), true) => name.to_owned(),
+        (Some(name), false) => format!("{path}.{name}"),
+        (None, true) => "body".to_owned(),
+        (None, false) => path.to_owned(),
+    };
+    // An unknown field's name is the client's text: keep it short.
+    if field.chars().count() > 100 { field.chars().take(100).collect::<String>() + "…" } else { field }
+}
+
+/// A JSON body as an extractor, for handlers with nothing to authorize
+/// before reading it: the same rules and error shape as [`parse_body`].
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = request.headers().clone();
+        let body = <Bytes as axum::extract::FromRequest<S>>::from_request(request, state)
+            .await
+            .map_err(|rejection| ApiError::from_status(rejection.status(), &rejection.body_text()))?;
+        parse_body(&headers, &body).map(ApiJson)
+    }
 }
 
 /// Ids in paths: anything that is not a positive number cannot exist.

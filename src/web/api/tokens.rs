@@ -1,13 +1,12 @@
 //! The caller's own API tokens.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{List, parse_body, parse_id};
+use super::{ApiJson, List, parse_id};
 use crate::app::AppState;
 use crate::ops;
 use crate::store::users::TokenInfo;
@@ -51,10 +50,8 @@ pub struct CreatedToken {
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(input): ApiJson<CreateToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let input: CreateToken = parse_body(&headers, &body)?;
     let (info, token) = ops::users::create_own_token(&state.store, &actor, &input.name).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token, info })))
 }

@@ -11,7 +11,7 @@ use super::{List, if_match, parse_body, parse_id};
 use crate::app::AppState;
 use crate::ops::authz::{self, Permission};
 use crate::ops::users::{AddUser, UserPatch};
-use crate::ops::{self};
+use crate::ops::{self, OpsError};
 use crate::store::users::User as StoredUser;
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
@@ -149,7 +149,14 @@ pub async fn update(
         locale: input.locale,
         version,
     };
-    Ok(Json(ops::users::update_user(&state.store, &actor, id, patch).await?.into()))
+    match ops::users::update_user(&state.store, &actor, id, patch).await {
+        Ok(user) => Ok(Json(user.into())),
+        Err(OpsError::Stale { current_version, .. }) => {
+            let now = User::from(ops::users::get_user(&state.store, &actor, id).await?);
+            Err(ApiError::stale(current_version, serde_json::json!(now)))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -157,9 +164,13 @@ pub async fn update(
 pub struct ResetPassword {
     /// At least 8 characters.
     pub password: String,
+    /// Keep the member's API tokens working; by default (`false`) they are revoked.
+    #[serde(default)]
+    pub keep_tokens: bool,
 }
 
-/// Set a new password for a team member (admin); their sessions end.
+/// Set a new password for a team member (admin); their sessions end and
+/// their API tokens are revoked unless `keep_tokens`.
 #[utoipa::path(post, operation_id = "users_reset_password", path = "/api/v1/users/{id}/password", tag = "team", request_body = ResetPassword,
     params(("id" = i64, Path, description = "user id")),
     responses((status = 204, description = "reset"), (status = 403, description = "Your role may not do this", body = super::ErrorBody), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
@@ -174,7 +185,7 @@ pub async fn reset_password(
     let id = parse_id(&id)?;
     ops::users::get_user(&state.store, &actor, id).await?;
     let input: ResetPassword = parse_body(&headers, &body)?;
-    ops::users::reset_password(&state.store, &actor, id, &input.password).await?;
+    ops::users::reset_password(&state.store, &actor, id, &input.password, input.keep_tokens).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -188,8 +199,8 @@ pub struct Regions {
 /// The team's sales regions.
 #[utoipa::path(get, operation_id = "settings_regions", path = "/api/v1/settings/regions", tag = "team",
     responses((status = 200, description = "OK", body = Regions), (status = 401, description = "No or invalid credentials", body = super::ErrorBody)))]
-pub async fn regions(State(state): State<AppState>, ApiAuth(_actor): ApiAuth) -> Result<Json<Regions>, ApiError> {
-    Ok(Json(Regions { regions: state.store.regions().await.map_err(crate::ops::OpsError::from)? }))
+pub async fn regions(State(state): State<AppState>, ApiAuth(actor): ApiAuth) -> Result<Json<Regions>, ApiError> {
+    Ok(Json(Regions { regions: ops::team::regions(&state.store, &actor).await? }))
 }
 
 /// Replace the list of sales regions (admin).

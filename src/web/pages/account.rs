@@ -40,6 +40,14 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// `Retry-After` on a throttled answer, so clients and proxies know when to come back.
+fn with_retry_after(mut response: Response, seconds: Option<i64>) -> Response {
+    if let Some(v) = seconds.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
 fn with_cookie(mut response: Response, value: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(value) {
         response.headers_mut().append(header::SET_COOKIE, v);
@@ -91,12 +99,16 @@ pub async fn login(
         Err(err @ (OpsError::BadCredentials | OpsError::Throttled { .. })) => {
             let csrf = cookie(&headers, PRE_COOKIE).unwrap_or_default().to_owned();
             let shell = Shell::new(&headers, None, &csrf, "login.title", "/login", None);
-            let (status, key) = match err {
-                OpsError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "login.throttled"),
-                _ => (StatusCode::UNAUTHORIZED, "login.failed"),
+            let (status, error, retry_after) = match err {
+                OpsError::Throttled { retry_after_seconds } => {
+                    let seconds = retry_after_seconds.to_string();
+                    let text = shell.t.fill("login.throttled", &[("seconds", &seconds)]);
+                    (StatusCode::TOO_MANY_REQUESTS, text, Some(retry_after_seconds))
+                }
+                _ => (StatusCode::UNAUTHORIZED, shell.t.get("login.failed").to_owned(), None),
             };
-            let error = Some(shell.t.get(key).to_owned());
-            render(status, &LoginPage { shell, error, email: form.email, next })
+            let response = render(status, &LoginPage { shell, error: Some(error), email: form.email, next });
+            with_retry_after(response, retry_after)
         }
         Err(other) => error_page(&headers, None, other.into()),
     }
@@ -168,28 +180,42 @@ pub async fn settings(PageAuth(session): PageAuth, headers: HeaderMap, Query(q):
 pub struct PasswordForm {
     current_password: String,
     new_password: String,
+    /// A ticked checkbox sends `keep_tokens=on`; an unticked one sends nothing.
+    keep_tokens: Option<String>,
 }
 
 pub async fn change_password(
     State(state): State<AppState>,
     PageAuth(session): PageAuth,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let result = ops::auth::change_password(
-        &state.store,
-        &session.actor,
-        &form.current_password,
-        &form.new_password,
-        Some(&session.token),
-    )
-    .await;
-    match result {
+    let keep_tokens = form.keep_tokens.is_some();
+    let address = peer.ip().to_string();
+    let change = ops::auth::PasswordChange {
+        current: &form.current_password,
+        new: &form.new_password,
+        keep_tokens,
+        keep_session: Some(&session.token),
+        address: &address,
+    };
+    let page = |status: StatusCode, error: String| {
+        let shell =
+            Shell::new(&headers, Some(session.actor.clone()), &session.csrf, "settings.title", "/settings", None);
+        render(status, &SettingsPage { shell, error: Some(error) })
+    };
+    let t = texts(request_locale(&headers, Some(&session.actor)));
+    match ops::auth::change_password(&state.store, &session.actor, change).await {
+        Ok(()) if keep_tokens => Redirect::to("/settings?ok=settings.password_changed_kept").into_response(),
         Ok(()) => Redirect::to("/settings?ok=settings.password_changed").into_response(),
         Err(OpsError::Invalid { message, .. }) => {
-            let shell = Shell::new(&headers, Some(session.actor), &session.csrf, "settings.title", "/settings", None);
-            let error = Some(shell.t.fill("error.invalid", &[("message", &message)]));
-            render(StatusCode::UNPROCESSABLE_ENTITY, &SettingsPage { shell, error })
+            page(StatusCode::UNPROCESSABLE_ENTITY, t.fill("error.invalid", &[("message", &message)]))
+        }
+        Err(OpsError::Throttled { retry_after_seconds }) => {
+            let seconds = retry_after_seconds.to_string();
+            let response = page(StatusCode::TOO_MANY_REQUESTS, t.fill("settings.throttled", &[("seconds", &seconds)]));
+            with_retry_after(response, Some(retry_after_seconds))
         }
         Err(e) => error_page(&headers, Some((&session.actor, &session.csrf)), e.into()),
     }

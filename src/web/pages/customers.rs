@@ -81,10 +81,12 @@ pub struct Preview {
     pub count: Option<i64>,
     pub count_text: String,
     pub apply_href: Option<String>,
+    /// On the campaign form: the filter to copy into the form's segment field.
+    pub use_text: Option<String>,
 }
 
 impl Preview {
-    fn empty(builder: bool) -> Preview {
+    pub(crate) fn empty(builder: bool) -> Preview {
         Preview {
             builder,
             empty: true,
@@ -97,6 +99,7 @@ impl Preview {
             count: None,
             count_text: String::new(),
             apply_href: None,
+            use_text: None,
         }
     }
 
@@ -138,13 +141,15 @@ async fn counted(state: &AppState, actor: &Actor, t: &Texts, builder: bool, text
     }
 }
 
-/// Where an "apply" link keeps the list's other filters.
-struct Carry {
-    q: String,
-    region: String,
+/// Where an "apply" link keeps the list's other filters; on the campaign
+/// form (`for_campaign`) the builder fills the form's field instead.
+pub(crate) struct Carry {
+    pub q: String,
+    pub region: String,
+    pub for_campaign: bool,
 }
 
-async fn builder_preview(state: &AppState, actor: &Actor, t: &Texts, b: &Builder, carry: &Carry) -> Preview {
+pub(crate) async fn builder_preview(state: &AppState, actor: &Actor, t: &Texts, b: &Builder, carry: &Carry) -> Preview {
     match b.outcome() {
         Outcome::Empty => Preview::empty(true),
         Outcome::Unfit { row } => Preview::message(
@@ -155,7 +160,9 @@ async fn builder_preview(state: &AppState, actor: &Actor, t: &Texts, b: &Builder
         Outcome::Invalid { text, error, row } => Preview::parse_error(t, true, text, &error, row),
         Outcome::Ready { text, .. } => {
             let mut p = counted(state, actor, t, true, text).await;
-            if p.error.is_none() {
+            if p.error.is_none() && carry.for_campaign {
+                p.use_text = Some(expr_for(t, &p.text));
+            } else if p.error.is_none() {
                 p.apply_href = Some(list_href(&carry.q, &carry.region, &p.text));
             }
             p
@@ -163,7 +170,7 @@ async fn builder_preview(state: &AppState, actor: &Actor, t: &Texts, b: &Builder
     }
 }
 
-async fn text_preview(state: &AppState, actor: &Actor, t: &Texts, text: &str) -> Preview {
+pub(crate) async fn text_preview(state: &AppState, actor: &Actor, t: &Texts, text: &str) -> Preview {
     let text = text.trim();
     if text.is_empty() {
         return Preview::empty(false);
@@ -196,11 +203,18 @@ pub struct BuilderView {
     pub q: String,
     pub region: String,
     pub segment: String,
+    /// Set on the campaign form, so the builder's own requests keep that context.
+    pub for_campaign: bool,
+}
+
+/// A filter in the reader's language (Chinese field names for Chinese).
+fn expr_for(t: &Texts, text: &str) -> String {
+    super::campaigns::plan::segment_for(t, text)
 }
 
 /// Rows as the form shows them: each operator select offers what fits the
 /// row's field (an operator that does not fit falls back to `=`).
-fn builder_view(b: &Builder, problem: Option<(usize, String)>, carry: (&str, &str, &str)) -> BuilderView {
+pub(crate) fn builder_view(b: &Builder, problem: Option<(usize, String)>, carry: (&str, &str, &str)) -> BuilderView {
     let rows = b
         .rows
         .iter()
@@ -232,11 +246,12 @@ fn builder_view(b: &Builder, problem: Option<(usize, String)>, carry: (&str, &st
         q: carry.0.to_owned(),
         region: carry.1.to_owned(),
         segment: carry.2.to_owned(),
+        for_campaign: false,
     }
 }
 
 /// The row a preview's error belongs to, to show it beside that row too.
-fn row_problem(t: &Texts, b: &Builder) -> Option<(usize, String)> {
+pub(crate) fn row_problem(t: &Texts, b: &Builder) -> Option<(usize, String)> {
     match b.outcome() {
         Outcome::Unfit { row } => Some((row, t.get("segment.unfit").to_owned())),
         Outcome::Invalid { error, row: Some(row), .. } => Some((row, sb::error_text(t, &error))),
@@ -267,7 +282,11 @@ pub async fn segment_preview(State(state): State<AppState>, page: Page, RawQuery
         text_preview(&state, &page.actor, shell.t, param(&pairs, "segment")).await
     } else {
         let b = Builder::from_params(&pairs, false);
-        let carry = Carry { q: param(&pairs, "q").to_owned(), region: param(&pairs, "region").to_owned() };
+        let carry = Carry {
+            q: param(&pairs, "q").to_owned(),
+            region: param(&pairs, "region").to_owned(),
+            for_campaign: param(&pairs, "ctx") == "campaign",
+        };
         builder_preview(&state, &page.actor, shell.t, &b, &carry).await
     };
     Ok(render(StatusCode::OK, &PreviewPartial { shell, preview }))
@@ -297,9 +316,10 @@ pub async fn segment_builder(State(state): State<AppState>, page: Page, RawQuery
         }
     }
     let (q, region, seg) = (param(&pairs, "q"), param(&pairs, "region"), param(&pairs, "segment"));
-    let carry = Carry { q: q.to_owned(), region: region.to_owned() };
+    let carry = Carry { q: q.to_owned(), region: region.to_owned(), for_campaign: param(&pairs, "ctx") == "campaign" };
     let preview = builder_preview(&state, &page.actor, shell.t, &b, &carry).await;
-    let builder = builder_view(&b, row_problem(shell.t, &b), (q, region, seg));
+    let mut builder = builder_view(&b, row_problem(shell.t, &b), (q, region, seg));
+    builder.for_campaign = carry.for_campaign;
     let regions = ops::team::regions(&state.store, &page.actor).await?;
     Ok(render(StatusCode::OK, &BuilderPartial { shell, builder, preview, regions }))
 }
@@ -495,7 +515,7 @@ async fn list_page(state: &AppState, page: &Page, view: ListState, status: Statu
 
     let saved = saved_rows(state, actor).await?;
 
-    let carry = Carry { q: view.q.clone(), region: view.region.clone() };
+    let carry = Carry { q: view.q.clone(), region: view.region.clone(), for_campaign: false };
     let from_segment = current.as_ref().map(Builder::from_expr);
     let builder_open = view.builder.is_some() || matches!(from_segment, Some(Some(_)));
     let builder_note = matches!(from_segment, Some(None)).then_some("segment.builder_unrepresentable");

@@ -6,7 +6,7 @@
 //! mapping or the options change, never just to show the preview again.
 //! Reading steps take a place in the server's import gate, so a person (or
 //! a crowd) cannot run more imports at once than the server can hold.
-//! Multipart forms carry their CSRF token in the action URL (`?csrf=`).
+//! Multipart forms carry their CSRF token as their first field (see `session::page_guard`).
 
 use std::sync::Arc;
 

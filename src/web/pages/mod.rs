@@ -21,12 +21,12 @@ mod account;
 mod campaigns;
 mod customer_detail;
 mod customer_forms;
-mod customers;
+pub(crate) mod customers;
 mod docs;
-mod forms;
+pub(crate) mod forms;
 mod home;
 mod imports;
-mod segment_builder;
+pub(crate) mod segment_builder;
 mod settings;
 mod team;
 
@@ -41,6 +41,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/settings/password", post(account::change_password))
         .route("/settings/tokens", get(account::tokens).post(account::create_token))
         .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/settings/team", get(settings::index))
         .route("/settings/tiers", get(settings::tiers::page).post(settings::tiers::save))
         .route("/customers", get(customers::list).post(customer_forms::create))
         .route("/customers/new", get(customer_forms::new_form))
@@ -85,6 +86,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/campaigns/{id}", get(campaigns::plan::plan).post(campaigns::plan::update))
         .route("/campaigns/{id}/edit", get(campaigns::plan::edit_form))
         .route("/campaigns/{id}/milestones/{key}", post(campaigns::plan::set_milestone))
+        .route("/campaigns/{id}/activate", post(campaigns::plan::activate))
         .route(
             "/campaigns/{id}/breakdown",
             get(campaigns::breakdown::breakdown).post(campaigns::breakdown::save_breakdown),
@@ -228,6 +230,10 @@ pub struct Flash {
     pub text: String,
 }
 
+/// The team-wide settings (tiers, phases, calendar, regions): the section
+/// their pages belong to.
+pub const TEAM_SETTINGS: &str = "/settings/team";
+
 pub struct NavItem {
     pub href: &'static str,
     pub key: &'static str,
@@ -262,7 +268,9 @@ impl Shell {
         Shell { t, title: t.get(title_key).to_owned(), actor, csrf: csrf.to_owned(), path: path.to_owned(), flash }
     }
 
-    /// The main navigation; later areas (campaigns, follow-ups, reviews) plug in here.
+    /// The main navigation: the work (dashboard, campaigns, customers, team)
+    /// and, for those who change team-wide settings, 设置. Personal settings,
+    /// API tokens and the API reference live in the user menu.
     pub fn nav(&self) -> Vec<NavItem> {
         let mut items = vec![
             ("/", "nav.dashboard"),
@@ -270,11 +278,9 @@ impl Shell {
             ("/customers", "nav.customers"),
             ("/team", "nav.team"),
         ];
-        items.extend([
-            ("/settings/tokens", "nav.tokens"),
-            ("/api/docs", "nav.api_docs"),
-            ("/settings", "nav.settings"),
-        ]);
+        if self.actor.as_ref().is_some_and(|a| authz::allows(a.role, Permission::ManageSettings)) {
+            items.push((TEAM_SETTINGS, "nav.team_settings"));
+        }
         // The longest matching prefix is the current section.
         let current = items
             .iter()
@@ -338,20 +344,19 @@ pub fn error_page(headers: &HeaderMap, session: Option<(&Actor, &str)>, err: Api
     let actor = session.map(|(a, _)| a.clone());
     let csrf = session.map_or("", |(_, c)| c);
     let mut shell = Shell::new(headers, actor, csrf, "error.title", "", None);
+    let own = format!("error.{}", err.code);
     let message = match err.status {
         StatusCode::NOT_FOUND => shell.t.get("error.not_found").to_owned(),
         StatusCode::FORBIDDEN => shell.t.get("error.forbidden").to_owned(),
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
             shell.t.fill("error.invalid", &[("message", &err.message)])
         }
-        // Busy answers (an import already running) have their own words.
-        StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS => {
-            let key = format!("error.{}", err.code);
-            match shell.t.get(&key) {
-                text if text == key => err.message.clone(),
-                text => text.to_owned(),
-            }
+        // Busy imports (`import_in_progress`, `imports_busy`) have words of their own.
+        StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS if shell.t.get(&own) != own => {
+            shell.t.get(&own).to_owned()
         }
+        StatusCode::CONFLICT => shell.t.get("error.conflict").to_owned(),
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => shell.t.get("error.busy").to_owned(),
         _ => shell.t.get("error.internal").to_owned(),
     };
     shell.title = shell.t.get("error.title").to_owned();

@@ -201,6 +201,8 @@ pub async fn update(
 #[serde(default)]
 pub struct ResetForm {
     password: String,
+    /// A ticked checkbox sends `keep_tokens=on`; an unticked one sends nothing.
+    keep_tokens: Option<String>,
 }
 
 pub async fn reset_password(
@@ -210,8 +212,12 @@ pub async fn reset_password(
     PageForm(form): PageForm<ResetForm>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    match ops::users::reset_password(&state.store, &page.actor, id, &form.password).await {
-        Ok(()) => Ok(Redirect::to(&format!("/team/{id}?ok=team.password_reset_done")).into_response()),
+    let keep_tokens = form.keep_tokens.is_some();
+    match ops::users::reset_password(&state.store, &page.actor, id, &form.password, keep_tokens).await {
+        Ok(()) => {
+            let done = if keep_tokens { "team.password_reset_kept" } else { "team.password_reset_done" };
+            Ok(Redirect::to(&format!("/team/{id}?ok={done}")).into_response())
+        }
         Err(OpsError::Invalid { field, message }) => {
             let error = invalid_message(page.t, field, &message);
             edit_page(&state, &page, id, StatusCode::UNPROCESSABLE_ENTITY, Notice::Error(error)).await

@@ -278,8 +278,16 @@ pub async fn update(
     ops::campaigns::check_manage(&state.store, &actor, id).await?;
     let (fields, version) = parse_body::<CampaignInput>(&headers, &body)?.fields()?;
     let version = if_match(&headers)?.or(version);
-    ops::campaigns::update(&state.store, &actor, id, version, fields).await?;
-    Ok(Json(to_api(ops::campaigns::get(&state.store, &actor, id).await?)))
+    let result = ops::campaigns::update(&state.store, &actor, id, version, fields).await;
+    let now = to_api(ops::campaigns::get(&state.store, &actor, id).await?);
+    match result {
+        Ok(()) => Ok(Json(now)),
+        // `current` as GET shows it (`budget`, `goals`, owners' emails), not the stored row.
+        Err(crate::ops::OpsError::Stale { current_version, .. }) => {
+            Err(ApiError::stale(current_version, serde_json::json!(now)))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -22,9 +22,35 @@ pub struct BreakdownLine {
     pub region: String,
     pub target_customers: i64,
     pub conversion_percent: String,
+    /// Orders the row stands for (targets × conversion), for the total.
+    pub orders: i64,
     pub sales: String,
     pub key_customers: String,
     pub resource_needs: String,
+}
+
+impl BreakdownLine {
+    fn blank() -> BreakdownLine {
+        BreakdownLine {
+            assignee_email: String::new(),
+            assignee_name: String::new(),
+            region: String::new(),
+            target_customers: 0,
+            conversion_percent: String::new(),
+            orders: 0,
+            sales: String::new(),
+            key_customers: String::new(),
+            resource_needs: String::new(),
+        }
+    }
+}
+
+/// A column's total against its goal.
+pub struct TotalLine {
+    pub label_key: &'static str,
+    pub total: String,
+    pub goal: Option<String>,
+    pub matches: bool,
 }
 
 pub struct CheckLine {
@@ -46,9 +72,9 @@ struct BreakdownPage {
     reps: Vec<(String, String)>,
     checks: Vec<CheckLine>,
     proposed: bool,
-    total: i64,
-    total_label: String,
+    totals: Vec<TotalLine>,
     can_plan: bool,
+    is_rep: bool,
 }
 
 fn percent(v: f64) -> String {
@@ -85,6 +111,7 @@ async fn breakdown_page(
                 region: r.region.clone(),
                 target_customers: r.target_customers,
                 conversion_percent: percent(r.expected_conversion),
+                orders: crate::domain::breakdown::orders_of(r.target_customers, r.expected_conversion),
                 sales: (r.sales_target_fen / 100).to_string(),
                 key_customers: r.key_customers.clone(),
                 resource_needs: r.resource_needs.clone(),
@@ -118,8 +145,9 @@ async fn breakdown_page(
             }
         })
         .collect();
-    let total = rows.iter().map(|r| r.target_customers).sum();
-    let total_label = shell.t.fill("breakdown.total", &[("goal", &c.goal_intent.to_string())]);
+    let is_rep = page.actor.role == Role::Rep;
+    // A rep sees their own row: totals against the team's goals would mislead.
+    let totals = if is_rep { Vec::new() } else { totals(&c, &rows) };
     let body = BreakdownPage {
         shell,
         tab: "breakdown",
@@ -127,12 +155,40 @@ async fn breakdown_page(
         reps,
         checks,
         proposed: view.proposed,
-        total,
-        total_label,
+        totals,
         can_plan: page.can(Permission::ManageCampaigns),
+        is_rep,
         c,
     };
     Ok(render(status, &body))
+}
+
+/// Targets, orders and sales added up, each beside its goal.
+fn totals(c: &Campaign, rows: &[BreakdownLine]) -> Vec<TotalLine> {
+    let targets: i64 = rows.iter().map(|r| r.target_customers).sum();
+    let orders: i64 = rows.iter().map(|r| r.orders).sum();
+    let sales: i64 = rows.iter().map(|r| parse_amount_fen(&r.sales).unwrap_or(0)).sum();
+    let money = crate::domain::money::format_cny;
+    vec![
+        TotalLine {
+            label_key: "breakdown.target",
+            total: targets.to_string(),
+            goal: Some(c.goal_intent.to_string()),
+            matches: targets == c.goal_intent,
+        },
+        TotalLine {
+            label_key: "breakdown.orders",
+            total: orders.to_string(),
+            goal: (c.goal_orders > 0).then(|| c.goal_orders.to_string()),
+            matches: c.goal_orders == 0 || orders == c.goal_orders,
+        },
+        TotalLine {
+            label_key: "breakdown.sales",
+            total: money(sales),
+            goal: (c.goal_sales_fen > 0).then(|| money(c.goal_sales_fen)),
+            matches: c.goal_sales_fen == 0 || sales == c.goal_sales_fen,
+        },
+    ]
 }
 
 pub async fn breakdown(
@@ -195,6 +251,7 @@ pub async fn save_breakdown(
             assignee_name: String::new(),
             region: cell(&regions, i),
             target_customers: target.clone().unwrap_or(0),
+            orders: crate::domain::breakdown::orders_of(target.clone().unwrap_or(0), conversion.clone().unwrap_or(0.0)),
             conversion_percent: conversion_text.trim().trim_end_matches(['%', '％']).to_owned(),
             sales: cell(&sales, i),
             key_customers: cell(&keys, i),
@@ -209,6 +266,18 @@ pub async fn save_breakdown(
             key_customers: cell(&keys, i),
             resource_needs: cell(&needs, i),
         });
+    }
+    // "Add a row" and "remove" re-show the table as typed, without saving.
+    let add = pairs.iter().any(|(k, _)| k == "add");
+    let drop = pairs.iter().find(|(k, _)| k == "drop").and_then(|(_, v)| v.parse::<usize>().ok());
+    if add || drop.is_some() {
+        if let Some(i) = drop.filter(|i| *i < lines.len()) {
+            lines.remove(i);
+        }
+        if add {
+            lines.push(BreakdownLine::blank());
+        }
+        return breakdown_page(&state, &page, id, StatusCode::OK, Some(lines), None).await;
     }
     if let Some((field, message)) = problem {
         let flash = Some(page.invalid_flash(field, &message));

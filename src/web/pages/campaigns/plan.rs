@@ -19,6 +19,9 @@ use crate::ops::campaigns::CampaignFields;
 use crate::ops::team::Directory;
 use crate::ops::{self, OpsError};
 use crate::store::campaigns::Campaign;
+use crate::web::pages::customers::{BuilderView, Carry, Preview, builder_preview, builder_view, row_problem};
+use crate::web::pages::forms::FieldErrors;
+use crate::web::pages::segment_builder::Builder;
 use crate::web::pages::{Page, PageForm, PageResult, Shell, flash_from, invalid_message, parse_id, render};
 
 /// The plan form's values, as text (what the user typed comes back on errors).
@@ -53,7 +56,7 @@ pub struct PlanForm {
 }
 
 impl PlanForm {
-    fn from_campaign(c: &Campaign, team: &Directory) -> PlanForm {
+    fn from_campaign(c: &Campaign, team: &Directory, t: &crate::web::i18n::Texts) -> PlanForm {
         let email = |id: Option<i64>| team.email_of(id).unwrap_or_default();
         let yuan = |fen: i64| if fen == 0 { String::new() } else { (fen / 100).to_string() };
         PlanForm {
@@ -62,7 +65,7 @@ impl PlanForm {
             status: c.status.as_str().to_owned(),
             theme: c.theme.clone(),
             selling_points: c.selling_points.clone(),
-            segment: c.segment.clone(),
+            segment: segment_for(t, &c.segment),
             announced_on: c.announced_on.to_string(),
             starts_on: c.starts_on.to_string(),
             ends_on: c.ends_on.to_string(),
@@ -170,13 +173,22 @@ struct FormPage {
     statuses: Vec<(&'static str, &'static str)>,
     owner_fields: Vec<OwnerField>,
     error: Option<String>,
+    errors: FieldErrors,
     stale: Option<String>,
+    segment_preview: Preview,
+    builder: BuilderView,
+    preview: Preview,
+    regions: Vec<String>,
 }
 
 /// What the plan form shows above its fields.
 enum FormNotice {
     None,
-    Error(String),
+    /// A field's problem, shown beside it.
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// The campaign as it is now, after a version conflict.
     Stale(String),
 }
@@ -192,11 +204,30 @@ async fn form_page(
     status: StatusCode,
     notice: FormNotice,
 ) -> PageResult {
+    let t = page.t;
+    let mut errors = FieldErrors::none();
     let (error, stale) = match notice {
         FormNotice::None => (None, None),
-        FormNotice::Error(e) => (Some(e), None),
+        FormNotice::Invalid { field, message } => {
+            // The segment's own message, positioned and in the reader's language.
+            let text = match crate::domain::segment::parse(f.segment.trim()) {
+                Err(e) if field == "segment" => crate::web::pages::segment_builder::error_text(t, &e),
+                _ => crate::web::pages::forms::invalid_text(t, field, &message),
+            };
+            errors.add(field, text);
+            (Some(t.get("form.fix_below").to_owned()), None)
+        }
         FormNotice::Stale(current) => (None, Some(current)),
     };
+    // The live count of the segment as it stands, and the form builder
+    // started from it (or blank when the text is not one a form can show).
+    let segment_preview = text_preview_of(state, page, &f.segment).await;
+    let from_text = crate::domain::segment::parse(f.segment.trim()).ok().and_then(|e| Builder::from_expr(&e));
+    let b = from_text.unwrap_or_else(Builder::blank);
+    let carry = Carry { q: String::new(), region: String::new(), for_campaign: true };
+    let preview = builder_preview(state, &page.actor, t, &b, &carry).await;
+    let mut builder = builder_view(&b, row_problem(t, &b), ("", "", ""));
+    builder.for_campaign = true;
     let team = ops::team::directory(&state.store, &page.actor).await?;
     let choices = |roles: &[Role]| -> Vec<(String, String)> {
         team.active_with(roles).map(|u| (u.email.clone(), format!("{} <{}>", u.name, u.email))).collect()
@@ -237,7 +268,12 @@ async fn form_page(
         f,
         owner_fields,
         error,
+        errors,
         stale,
+        segment_preview,
+        builder,
+        preview,
+        regions: ops::team::regions(&state.store, &page.actor).await?,
     };
     Ok(render(status, &form))
 }
@@ -265,8 +301,8 @@ pub async fn create(State(state): State<AppState>, page: Page, PageForm(f): Page
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/campaigns/{id}/members?ok=campaign.created")).into_response()),
         Err(OpsError::Invalid { field, message }) => {
-            let error = FormNotice::Error(invalid_message(page.t, field, &message));
-            form_page(&state, &page, None, f, StatusCode::UNPROCESSABLE_ENTITY, error).await
+            let notice = FormNotice::Invalid { field, message };
+            form_page(&state, &page, None, f, StatusCode::UNPROCESSABLE_ENTITY, notice).await
         }
         Err(e) => Err(e.into()),
     }
@@ -276,7 +312,7 @@ pub async fn edit_form(State(state): State<AppState>, page: Page, Path(id): Path
     let id = parse_id(&id)?;
     let c = ops::campaigns::check_manage(&state.store, &page.actor, id).await?;
     let team = ops::team::directory(&state.store, &page.actor).await?;
-    let f = PlanForm::from_campaign(&c, &team);
+    let f = PlanForm::from_campaign(&c, &team, page.t);
     form_page(&state, &page, Some(id), f, StatusCode::OK, FormNotice::None).await
 }
 
@@ -298,8 +334,8 @@ pub async fn update(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/campaigns/{id}?ok=campaign.saved")).into_response()),
         Err(OpsError::Invalid { field, message }) => {
-            let error = FormNotice::Error(invalid_message(page.t, field, &message));
-            form_page(&state, &page, Some(id), f, StatusCode::UNPROCESSABLE_ENTITY, error).await
+            let notice = FormNotice::Invalid { field, message };
+            form_page(&state, &page, Some(id), f, StatusCode::UNPROCESSABLE_ENTITY, notice).await
         }
         Err(OpsError::Stale { current, .. }) => {
             let shown = serde_json::to_string_pretty(&current).unwrap_or_default();
@@ -325,6 +361,23 @@ pub struct PhaseRow {
     pub done_on: String,
 }
 
+/// One goal as the plan shows it: "未设定" when the plan leaves it at zero.
+pub struct GoalLine {
+    pub label_key: &'static str,
+    pub value: Option<String>,
+}
+
+/// The live count beside the segment field, as the customer list shows it.
+async fn text_preview_of(state: &AppState, page: &Page, text: &str) -> Preview {
+    crate::web::pages::customers::text_preview(state, &page.actor, page.t, text).await
+}
+
+/// What a draft still lacks, with where to fix it.
+pub struct MissingLine {
+    pub label_key: &'static str,
+    pub href: String,
+}
+
 #[derive(Template)]
 #[template(path = "campaign.html")]
 struct PlanPage {
@@ -335,10 +388,58 @@ struct PlanPage {
     status_key: &'static str,
     phases: Vec<PhaseRow>,
     assumed: Option<String>,
-    sales: String,
-    budget: String,
+    segment: String,
+    goals: Vec<GoalLine>,
+    budget: Option<String>,
     owners: (String, String, String),
     can_plan: bool,
+    is_draft: bool,
+    missing: Vec<MissingLine>,
+    today: String,
+    milestone_error: Option<(String, String)>,
+}
+
+/// The segment in the reader's language: Chinese field names and keywords
+/// for a Chinese reader, the canonical text otherwise.
+pub fn segment_for(t: &crate::web::i18n::Texts, text: &str) -> String {
+    match crate::domain::segment::parse(text) {
+        Ok(expr) if t.locale == crate::web::i18n::Locale::ZhCn => expr.to_chinese(),
+        _ => text.to_owned(),
+    }
+}
+
+fn goal_lines(c: &Campaign) -> Vec<GoalLine> {
+    let count = |v: i64| (v > 0).then(|| v.to_string());
+    vec![
+        GoalLine { label_key: "campaign.goal_reached", value: count(c.goal_reached) },
+        GoalLine { label_key: "campaign.goal_intent", value: count(c.goal_intent) },
+        GoalLine { label_key: "campaign.goal_orders", value: count(c.goal_orders) },
+        GoalLine {
+            label_key: "campaign.goal_sales_short",
+            value: (c.goal_sales_fen > 0).then(|| format_cny(c.goal_sales_fen)),
+        },
+        GoalLine {
+            label_key: "campaign.goal_roi_short",
+            value: (c.goal_roi > 0.0).then(|| format!("1:{}", c.goal_roi)),
+        },
+    ]
+}
+
+fn missing_lines(id: i64, missing: &[crate::domain::campaign::Missing]) -> Vec<MissingLine> {
+    use crate::domain::campaign::Missing;
+    missing
+        .iter()
+        .map(|m| {
+            let (label_key, href) = match m {
+                Missing::Segment => ("missing.segment", format!("/campaigns/{id}/edit#segment")),
+                Missing::TargetList => ("missing.target_list", format!("/campaigns/{id}/members")),
+                Missing::Goals => ("missing.goals", format!("/campaigns/{id}/edit#goals")),
+                Missing::Lead => ("missing.lead", format!("/campaigns/{id}/edit#owners")),
+                Missing::Breakdown => ("missing.breakdown", format!("/campaigns/{id}/breakdown")),
+            };
+            MissingLine { label_key, href }
+        })
+        .collect()
 }
 
 pub async fn plan(
@@ -348,10 +449,23 @@ pub async fn plan(
     Query(q): Query<OkQuery>,
 ) -> PageResult {
     let id = parse_id(&id)?;
+    let flash = flash_from(page.t, q.ok.as_deref());
+    plan_page(&state, &page, id, flash, None, StatusCode::OK).await
+}
+
+async fn plan_page(
+    state: &AppState,
+    page: &Page,
+    id: i64,
+    flash: Option<crate::web::pages::Flash>,
+    milestone_error: Option<(String, String)>,
+    status: StatusCode,
+) -> PageResult {
     let view = ops::campaigns::get(&state.store, &page.actor, id).await?;
     let team = ops::team::directory(&state.store, &page.actor).await?;
-    let mut shell = page.shell("campaign.tab_plan", "/campaigns");
-    shell.flash = flash_from(shell.t, q.ok.as_deref());
+    let is_draft = view.campaign.status == CampaignStatus::Draft;
+    let missing = if is_draft { ops::campaigns::missing(&state.store, &page.actor, id).await? } else { Vec::new() };
+    let mut shell = page.shell("campaign.tab_plan", "/campaigns").with_flash(flash);
     shell.title = view.campaign.name.clone();
     let mut assumed_years: Vec<i32> = view.phases.iter().flat_map(|p| p.phase.assumed_years.clone()).collect();
     assumed_years.sort_unstable();
@@ -379,20 +493,54 @@ pub async fn plan(
             }
         })
         .collect();
-    let plan = PlanPage {
-        shell,
+    let body = PlanPage {
         tab: "plan",
         kind_key: kind_key(c.kind),
         status_key: status_key(c.status),
         phases,
         assumed,
-        sales: format_cny(c.goal_sales_fen),
-        budget: format_cny(c.budget_fen),
+        segment: segment_for(shell.t, &c.segment),
+        goals: goal_lines(&c),
+        budget: (c.budget_fen > 0).then(|| format_cny(c.budget_fen)),
         owners: (team.name_or(c.lead_id, "—"), team.name_or(c.marketing_id, "—"), team.name_or(c.service_id, "—")),
         can_plan: page.can(Permission::ManageCampaigns),
+        is_draft,
+        missing: missing_lines(c.id, &missing),
+        today: state.store.today().to_string(),
+        milestone_error,
+        shell,
         c,
     };
-    Ok(render(StatusCode::OK, &plan))
+    Ok(render(status, &body))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActivateForm {
+    version: String,
+}
+
+/// 启动活动: the explicit button on a draft's plan.
+pub async fn activate(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<ActivateForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let version = f.version.trim().parse().ok();
+    match ops::campaigns::activate(&state.store, &page.actor, id, version).await {
+        Ok(()) => Ok(Redirect::to(&format!("/campaigns/{id}?ok=campaign.activated")).into_response()),
+        Err(OpsError::Invalid { field, message }) => {
+            let flash = Some(page.invalid_flash(field, &message));
+            plan_page(&state, &page, id, flash, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(OpsError::Stale { .. }) => {
+            let flash = Some(crate::web::pages::Flash { kind: "bad", text: page.t.get("campaign.stale").to_owned() });
+            plan_page(&state, &page, id, flash, None, StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -412,8 +560,21 @@ pub async fn set_milestone(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let date = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
-    ops::campaigns::set_milestone(&state.store, &page.actor, id, &key, date(&f.planned_on), date(&f.done_on)).await?;
-    Ok(Redirect::to(&format!("/campaigns/{id}?ok=campaign.saved")).into_response())
+    match ops::campaigns::set_milestone(&state.store, &page.actor, id, &key, date(&f.planned_on), date(&f.done_on))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/campaigns/{id}?ok=campaign.saved")).into_response()),
+        // The plan again, with the message beside the milestone's dates.
+        Err(OpsError::Invalid { message, field }) => {
+            let text = if field == "done_on" && message.contains("future") {
+                page.t.get("milestone.future").to_owned()
+            } else {
+                invalid_message(page.t, field, &message)
+            };
+            plan_page(&state, &page, id, None, Some((key, text)), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

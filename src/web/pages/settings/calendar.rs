@@ -42,7 +42,7 @@ async fn calendar_page(state: &AppState, page: &Page, status: StatusCode, flash:
             }
         })
         .collect();
-    let shell = page.shell("calendar.title", "/settings").with_flash(flash);
+    let shell = page.shell("calendar.title", crate::web::pages::TEAM_SETTINGS).with_flash(flash);
     Ok(render(status, &CalendarPage { shell, years, can_import: page.can(Permission::ManageCalendar) }))
 }
 

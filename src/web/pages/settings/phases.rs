@@ -50,7 +50,9 @@ fn days_fields(r: &PhaseRules) -> Vec<DaysField> {
 
 pub async fn page(State(state): State<AppState>, page: Page, Query(q): Query<OkQuery>) -> PageResult {
     let rules = ops::settings::phase_rules(&state.store).await?;
-    let shell = page.shell("phases.settings_title", "/settings").with_flash(flash_from(page.t, q.ok.as_deref()));
+    let shell = page
+        .shell("phases.settings_title", crate::web::pages::TEAM_SETTINGS)
+        .with_flash(flash_from(page.t, q.ok.as_deref()));
     let body = PhaseSettingsPage { shell, fields: days_fields(&rules), can_edit: page.can(Permission::ManageSettings) };
     Ok(render(StatusCode::OK, &body))
 }
@@ -86,8 +88,9 @@ pub async fn save(State(state): State<AppState>, page: Page, PageForm(f): PageFo
     match result {
         Ok(_) => Ok(Redirect::to("/settings/phases?ok=phases.saved").into_response()),
         Err(OpsError::Invalid { field, message }) => {
-            let shell =
-                page.shell("phases.settings_title", "/settings").with_flash(Some(page.invalid_flash(field, &message)));
+            let shell = page
+                .shell("phases.settings_title", crate::web::pages::TEAM_SETTINGS)
+                .with_flash(Some(page.invalid_flash(field, &message)));
             let body = PhaseSettingsPage { shell, fields: days_fields(&rules), can_edit: true };
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &body))
         }

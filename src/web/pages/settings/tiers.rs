@@ -61,7 +61,7 @@ async fn tiers_page(
     let rules = ops::customers::tier_rules(&state.store).await?;
     let today = state.store.today();
     let counts = ops::customers::tier_counts(&state.store, &page.actor, today).await?;
-    let shell = page.shell("tiers.title", "/settings/tiers").with_flash(flash_from(page.t, ok));
+    let shell = page.shell("tiers.title", crate::web::pages::TEAM_SETTINGS).with_flash(flash_from(page.t, ok));
     let s_rule = shell.t.fill(
         "tiers.s_rule",
         &[("days", &rules.s_window_days.to_string()), ("count", &rules.s_min_interactions.to_string())],

@@ -1,0 +1,190 @@
+//! Every page as each role sees it, on a 375 × 812 phone and on a desk, with
+//! the demo data: no page scrolls sideways on the phone (a screenshot of each
+//! is left in the temp directory), and axe-core finds no WCAG 2.1 AA
+//! violation at either width. The pages are the GET routes of the policy in
+//! `page_routes.rs`, so a new page is checked here as soon as it is listed.
+
+use rally::domain::campaign::CampaignStatus;
+use rally::ops;
+use serde_json::Value;
+
+use crate::browser::{Screen, setup};
+use crate::helpers::Backend;
+use crate::page_routes::{POLICY, ROLES};
+
+const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/node_modules/axe-core/axe.min.js");
+
+/// A demo account for each role.
+const ACCOUNTS: [(&str, &str); 7] = [
+    ("admin", "admin@rally.example"),
+    ("lead", "lead@rally.example"),
+    ("rep", "ming@rally.example"),
+    ("marketing", "marketing@rally.example"),
+    ("service", "service@rally.example"),
+    ("support", "demo@rally.example"),
+    ("viewer", "boss@rally.example"),
+];
+
+/// Fragments (htmx partials), downloads and pages about ids nobody has are
+/// not whole pages to check.
+fn is_whole_page(path: &str) -> bool {
+    !(path.contains("{missing}")
+        || path.contains("segment-preview")
+        || path.contains("segment-builder")
+        || path.contains("tier-counts")
+        || path.ends_with("/export"))
+}
+
+/// Runs axe and answers the violations and how many rules passed (so a run
+/// that checked nothing cannot pass).
+const RUN_AXE: &str = "return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+    .then(r => ({ passes: r.passes.length, violations: r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' ')) })) }))";
+
+async fn check_every_page(backend: Backend, screen: Screen) {
+    let Some((app, browser)) = setup(backend, screen).await else { return };
+    let axe =
+        std::fs::read_to_string(AXE).unwrap_or_else(|e| panic!("{AXE}: {e} (run `npm ci --prefix tests/browser`)"));
+    ops::demo::load(&app.store, app.store.today()).await.expect("the demo data");
+    let phone = matches!(screen, Screen::Phone);
+    let mut problems = Vec::new();
+    let mut pages = 0;
+    for (role_index, role) in ROLES.iter().enumerate() {
+        let Some((_, email)) = ACCOUNTS.iter().find(|(r, _)| r == role) else { continue };
+        let Some(user) = app.store.user_by_email(email).await.unwrap() else { continue };
+        let actor: ops::authz::Actor = user.into();
+        let ids = Ids::for_actor(&app, &actor).await;
+        browser.sign_in_with(&app, email, rally::demo::DEMO_PASSWORD).await;
+        for line in POLICY.lines().filter(|l| l.starts_with("GET ")) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let (template, expect) = (words[1], words[2 + role_index]);
+            if expect != "200" || !is_whole_page(template) {
+                continue;
+            }
+            let Some(path) = ids.fill(template) else { continue };
+            browser.goto(&app.url(&path)).await;
+            pages += 1;
+            let status = browser.status().await;
+            if status != 200 {
+                problems.push(format!("{role} {path}: status {status}"));
+                continue;
+            }
+            if phone {
+                let widest = browser
+                    .js("return Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+                    .await
+                    .as_i64()
+                    .unwrap_or(0);
+                let name = format!("rally-phone-{role}-{}.png", path.trim_matches('/').replace(['/', '?', '='], "-"));
+                browser
+                    .screenshot(if name == "rally-phone-lead-.png" { "rally-phone-lead-dashboard.png" } else { &name })
+                    .await;
+                if widest > 376 {
+                    problems.push(format!("{role} {path}: {widest}px wide on a 375px phone (scrolls sideways)"));
+                }
+            }
+            browser.js(&axe).await;
+            let result = browser.js(RUN_AXE).await;
+            if result["passes"].as_i64().unwrap_or(0) < 10 {
+                problems.push(format!("{role} {path}: axe did not run ({result})"));
+            }
+            for v in result["violations"].as_array().into_iter().flatten() {
+                problems.push(format!(
+                    "{role} {path}: axe {} ({}): {} at {}",
+                    v["id"].as_str().unwrap_or_default(),
+                    v["impact"].as_str().unwrap_or_default(),
+                    v["help"].as_str().unwrap_or_default(),
+                    v["nodes"]
+                        .as_array()
+                        .map(|n| n.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; "))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+        browser.sign_out().await;
+    }
+    eprintln!(
+        "checked {pages} page loads ({}); phone screenshots in {}",
+        if phone { "phone" } else { "desk" },
+        std::env::temp_dir().display()
+    );
+    assert!(pages > 60, "only {pages} page loads were checked");
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+}
+
+/// Ids of the demo objects a role can open, for the policy's placeholders.
+struct Ids {
+    customer: Option<i64>,
+    contact: Option<i64>,
+    interaction: Option<i64>,
+    campaign: Option<i64>,
+    user: Option<i64>,
+}
+
+impl Ids {
+    async fn for_actor(app: &crate::helpers::TestApp, actor: &ops::authz::Actor) -> Ids {
+        let today = app.store.today();
+        let query = ops::customers::ListQuery { limit: 50, ..Default::default() };
+        let (customers, _) = ops::customers::list(&app.store, actor, &query, today).await.unwrap();
+        let mut ids = Ids { customer: None, contact: None, interaction: None, campaign: None, user: None };
+        // A customer with a contact and a follow-up, so their pages show something.
+        for c in customers {
+            let contacts = ops::contacts::list(&app.store, actor, c.id).await.unwrap_or_default();
+            let history = ops::interactions::list(&app.store, actor, c.id, 5).await.unwrap_or_default();
+            if let (Some(k), Some(i)) = (contacts.first(), history.first()) {
+                ids = Ids { customer: Some(c.id), contact: Some(k.id), interaction: Some(i.id), ..ids };
+                break;
+            }
+        }
+        let campaigns = ops::campaigns::list(&app.store, actor).await.unwrap();
+        ids.campaign = campaigns.iter().find(|v| v.campaign.status == CampaignStatus::Active).map(|v| v.campaign.id);
+        ids.user = app.store.user_by_email("boss@rally.example").await.unwrap().map(|u| u.id);
+        ids
+    }
+
+    fn fill(&self, template: &str) -> Option<String> {
+        let mut path = template.to_owned();
+        for (name, value) in [
+            ("{customer}", self.customer),
+            ("{contact}", self.contact),
+            ("{interaction}", self.interaction),
+            ("{campaign}", self.campaign),
+            ("{user}", self.user),
+        ] {
+            if path.contains(name) {
+                path = path.replace(name, &value?.to_string());
+            }
+        }
+        Some(path)
+    }
+}
+
+macro_rules! page_check {
+    ($(#[$extra:meta])* $name:ident, $backend:expr, $screen:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        $(#[$extra])*
+        #[cfg_attr(
+            rally_no_browser,
+            ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+        )]
+        #[cfg_attr(rally_no_axe, ignore = "axe-core is not installed (npm ci --prefix tests/browser)")]
+        async fn $name() {
+            check_every_page($backend, $screen).await;
+        }
+    };
+}
+
+page_check!(every_page_fits_a_phone_and_passes_axe_on_sqlite, Backend::Sqlite, Screen::Phone);
+page_check!(every_page_passes_axe_on_a_desk_on_sqlite, Backend::Sqlite, Screen::Desktop);
+page_check!(
+    #[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
+    every_page_fits_a_phone_and_passes_axe_on_postgres,
+    Backend::Postgres,
+    Screen::Phone
+);
+page_check!(
+    #[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
+    every_page_passes_axe_on_a_desk_on_postgres,
+    Backend::Postgres,
+    Screen::Desktop
+);
