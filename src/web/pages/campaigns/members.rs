@@ -212,6 +212,7 @@ pub async fn import_partner_list(
     // Who may add a list is decided before the upload is read.
     ops::campaigns::check_manage(&state.store, &page.actor, id).await?;
     page.require(Permission::WriteCustomers)?;
+    let _slot = state.imports.enter(page.actor.id).map_err(crate::web::api::imports::busy_error)?;
     let Ok(mut multipart) = multipart else {
         return Err(OpsError::invalid("file", "send the form with its file").into());
     };
