@@ -3,7 +3,6 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{ArgAction, Args, Parser, Subcommand};
@@ -348,6 +347,7 @@ async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: Import
         ImportError::File(e) => anyhow::anyhow!("{shown}: {e}"),
         ImportError::Mapping(e) => anyhow::anyhow!("{shown}: {e}"),
         ImportError::Ops(e) => cli_error(e),
+        ImportError::Busy(e) => anyhow::anyhow!("{e}"),
     };
     let prepared = import::prepare(kind, upload, None).map_err(file_error)?;
     prepared.mapping.check(kind).map_err(|e| file_error(e.into()))?;
@@ -462,7 +462,7 @@ async fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         notification_workers: !args.no_workers,
         job_lease_seconds: args.job_lease_seconds,
     };
-    let state = AppState { store: store.clone(), config: Arc::new(config) };
+    let state = AppState::new(store.clone(), config);
     tracing::info!(%local, database = %url, "serving");
     println!("Rally 快响 is running at http://{local}  (database: {url}; stop with Ctrl+C)");
     crate::app::serve(listener, state, shutdown_signal()).await.context("the server stopped")?;
