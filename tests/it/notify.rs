@@ -722,3 +722,117 @@ backend_test!(a_blocker_on_the_demos_running_campaign_reaches_the_lead_and_every
         [rep.id]
     );
 });
+
+const RALLY: &str = env!("CARGO_BIN_EXE_rally");
+
+/// A `rally serve` process with its workers, killed (SIGKILL) when dropped.
+struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `rally serve` on a free port with a short job lease, once it listens.
+async fn serve(url: &str, log: &std::path::Path) -> Serve {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(RALLY)
+        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", url, "--job-lease-seconds", "2"])
+        .env_remove("RALLY_DATABASE_URL")
+        .env_remove("RALLY_NO_WORKERS")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .expect("start rally serve");
+    let stdout = child.stdout.take().unwrap();
+    let started = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stdout).lines().any(|l| l.is_ok_and(|l| l.contains("running at http://")))
+    })
+    .await
+    .unwrap();
+    assert!(started, "rally serve did not start: {}", std::fs::read_to_string(log).unwrap_or_default());
+    Serve(child)
+}
+
+/// Waits until every delivery is sent (the servers work on their own).
+async fn until_all_sent(store: &Store, expected: usize) {
+    let started = std::time::Instant::now();
+    loop {
+        let log = store.deliveries(&DeliveryFilter::default(), 10_000).await.unwrap();
+        if log.len() == expected && log.iter().all(|d| d.status == "sent") {
+            return;
+        }
+        let open: Vec<&str> = log.iter().map(|d| d.status.as_str()).filter(|s| *s != "sent").collect();
+        assert!(started.elapsed() < std::time::Duration::from_secs(120), "still not sent: {open:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+backend_test!(two_servers_deliver_each_message_once_and_a_killed_one_loses_nothing, |app| {
+    let fakes = receivers::start().await;
+    let admin_user = app.user("admin@example.com", "admin", None).await;
+    let admin = actor(&app, &admin_user).await;
+    rally::ops::notify::channels::create(
+        &app.store,
+        &admin,
+        channel("webhook", "CRM", &fakes.webhook_url(), receivers::WEBHOOK_SECRET),
+    )
+    .await
+    .unwrap();
+    // Made on a working morning in the past, so they are due whatever the time now.
+    let made = at(&app.store, "2026-11-25", 10, 0);
+    for i in 0..200 {
+        event(&made, EventKind::PhaseDueSoon, &format!("pair-{i}"), vec![admin_user.id]).await;
+    }
+    // The receiver takes a while to answer, so sends overlap and a kill catches some mid-send.
+    fakes.fakes.set_delay(std::time::Duration::from_millis(150));
+    let dir = tempfile::tempdir().unwrap();
+
+    // Two servers, 200 due messages: each arrives exactly once.
+    let a = serve(&app.database_url, &dir.path().join("a.log")).await;
+    let b = serve(&app.database_url, &dir.path().join("b.log")).await;
+    until_all_sent(&app.store, 200).await;
+    let first = arrivals(&fakes.fakes);
+    assert_eq!(first.len(), 200, "every message arrived");
+    assert!(first.values().all(|n| *n == 1), "a message arrived twice: {first:?}");
+    drop((a, b));
+
+    // 200 more; one server is killed mid-run. The other takes over its
+    // messages when their lease ends: every one arrives, and only those the
+    // killed server had in flight arrive a second time, with the same
+    // idempotency key (so the receiver can drop the repeat).
+    for i in 0..200 {
+        event(&made, EventKind::PhaseDueSoon, &format!("kill-{i}"), vec![admin_user.id]).await;
+    }
+    let a = serve(&app.database_url, &dir.path().join("a2.log")).await;
+    let b = serve(&app.database_url, &dir.path().join("b2.log")).await;
+    let started = std::time::Instant::now();
+    while fakes.fakes.accepted("webhook").len() < 200 + 40 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the servers do not send");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    drop(a);
+    until_all_sent(&app.store, 400).await;
+    drop(b);
+    let all = arrivals(&fakes.fakes);
+    assert_eq!(all.len(), 400, "every message arrived");
+    let repeated: Vec<&String> = all.iter().filter(|(_, n)| **n > 1).map(|(k, _)| k).collect();
+    assert!(all.values().all(|n| *n <= 2), "{all:?}");
+    assert!(repeated.iter().all(|k| !first.contains_key(*k)), "a message of the first run came again");
+    // At most what one server keeps in flight (its worker's concurrency).
+    assert!(repeated.len() <= 32, "{} repeats", repeated.len());
+    // Each repeat is recorded: an attempt of unknown outcome, then the send.
+    let log = app.store.deliveries(&DeliveryFilter::default(), 1000).await.unwrap();
+    let ids: Vec<i64> = log.iter().filter(|d| repeated.contains(&&d.idempotency_key)).map(|d| d.id).collect();
+    let attempts = app.store.delivery_attempts(&ids).await.unwrap();
+    for id in &ids {
+        let outcomes: Vec<&str> =
+            attempts.iter().filter(|x| x.delivery_id == *id).map(|x| x.outcome.as_str()).collect();
+        assert_eq!(outcomes, ["unknown", "sent"], "delivery {id}");
+    }
+    eprintln!("killed mid-run: {} of 200 messages were in flight and went again with their key", repeated.len());
+});
