@@ -712,6 +712,23 @@ backend_test!(a_blocker_on_the_demos_running_campaign_reaches_the_lead_and_every
     assert_eq!(s.unread_count(rep.id).await.unwrap(), rep_unread + 1);
     let rep_inbox = rally::ops::notify::inbox::list(&s, &rep, None, true, 5).await.unwrap();
     assert!(rep_inbox.items[0].title.contains("新品海报") && rep_inbox.items[0].body.contains("已放共享盘"));
+    // The lead changes the campaign's message: the delivered poster is stale;
+    // the rep who asked and marketing, who makes it again, hear it once.
+    let (rep_unread, marketing_unread) =
+        (s.unread_count(rep.id).await.unwrap(), s.unread_count(marketing.id).await.unwrap());
+    let theme = rally::ops::campaigns::CampaignFields {
+        theme: Some("新品A首发，买二送一".into()),
+        ..Default::default()
+    };
+    rally::ops::campaigns::update_with(&s, &lead, campaign, None, theme, false).await.unwrap();
+    assert!(s.unread_count(rep.id).await.unwrap() > rep_unread);
+    assert!(s.unread_count(marketing.id).await.unwrap() > marketing_unread);
+    let rep_inbox = rally::ops::notify::inbox::list(&s, &rep, None, true, 20).await.unwrap();
+    assert!(
+        rep_inbox.items.iter().any(|i| i.event == EventKind::RequestStale && i.title.contains("新品海报")),
+        "{:?}",
+        rep_inbox.items
+    );
     // Nobody hears about their own act.
     assert_eq!(
         s.event_recipients(

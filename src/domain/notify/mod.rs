@@ -36,13 +36,16 @@ pub enum EventKind {
     RequestRequested,
     /// A request was delivered (whoever asked).
     RequestDelivered,
+    /// A delivered item went stale: the campaign's message or dates changed
+    /// (whoever asked, and the queue that makes it again).
+    RequestStale,
     /// An admin's "send a test message" (one channel, never switched off).
     Test,
 }
 
 impl EventKind {
     /// The kinds a team switches on or off (a test message is always allowed).
-    pub const CONFIGURABLE: [EventKind; 7] = [
+    pub const CONFIGURABLE: [EventKind; 8] = [
         EventKind::PhaseDueSoon,
         EventKind::PhaseOverdue,
         EventKind::BlockerRaised,
@@ -50,6 +53,7 @@ impl EventKind {
         EventKind::BlockerDecided,
         EventKind::RequestRequested,
         EventKind::RequestDelivered,
+        EventKind::RequestStale,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +65,7 @@ impl EventKind {
             EventKind::BlockerDecided => "blocker_decided",
             EventKind::RequestRequested => "request_requested",
             EventKind::RequestDelivered => "request_delivered",
+            EventKind::RequestStale => "request_stale",
             EventKind::Test => "test",
         }
     }

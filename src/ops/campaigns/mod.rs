@@ -257,6 +257,7 @@ pub async fn update_with(
 ) -> OpsResult<()> {
     authz::require(actor, Permission::ManageCampaigns)?;
     let calendar = super::calendar::calendar(store).await?;
+    let notify_ctx = super::notify::Context::load(store).await?;
     let mut tx = store.begin().await?;
     let before = campaign_store::campaign(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
     if let Some(v) = version
@@ -286,6 +287,9 @@ pub async fn update_with(
         return Err(OpsError::Stale { current_version: before.version + 1, current: json!(before) });
     }
     let stale_fields = super::execution::requests::after_campaign_edit(&mut tx, &before, &changed).await?;
+    if stale_fields.is_some() {
+        super::execution::requests::tell_stale(store, &mut tx, &notify_ctx, actor, id).await?;
+    }
     let planned = if activating {
         super::execution::tasks::plan_new_members(&mut tx, &calendar, id, changed.starts_on).await?
     } else {

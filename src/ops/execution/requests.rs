@@ -218,6 +218,28 @@ pub(crate) async fn after_campaign_edit(
     Ok(Some(changed))
 }
 
+/// After a change that made the campaign's delivered items stale: tells
+/// whoever asked for each, and the queue that makes it again.
+pub(crate) async fn tell_stale(
+    store: &Store,
+    tx: &mut Tx,
+    ctx: &notify::Context,
+    actor: &Actor,
+    campaign_id: i64,
+) -> OpsResult<()> {
+    let q = RequestQuery {
+        campaign_id: Some(campaign_id),
+        statuses: Some(vec![RequestStatus::Delivered]),
+        ..RequestQuery::default()
+    };
+    let delivered = req_store::requests(tx.conn(), &q).await?;
+    for r in delivered.iter().filter(|r| readiness(r) == Readiness::Stale) {
+        let event = notify::events::request_event(EventKind::RequestStale, r, ctx, actor, store.now());
+        notify::events::make(store, tx, ctx, &event).await?;
+    }
+    Ok(())
+}
+
 /// The pre-rollout checklist: every request of the campaign with how it stands.
 pub async fn checklist(store: &Store, actor: &Actor, campaign_id: i64) -> OpsResult<Vec<(Request, Readiness)>> {
     Ok(of_campaign(store, actor, campaign_id)

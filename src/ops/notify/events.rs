@@ -2,7 +2,8 @@
 //! change that caused them: blockers raised (the lead), escalated
 //! (management, with the reply-by date) and decided or answered (whoever
 //! raised it); collateral and support requested (the queues that take the
-//! kind) and delivered (whoever asked). Nobody is told about their own act.
+//! kind), delivered (whoever asked) and gone stale after a campaign change
+//! (whoever asked and the queue). Nobody is told about their own act.
 
 use super::super::OpsResult;
 use super::{Context, Event, emit};
@@ -93,26 +94,34 @@ pub fn request_event(
     params.insert("by".into(), actor.name.as_str().into());
     params.insert("needed_by".into(), r.needed_by.map(|d| d.to_string()).unwrap_or_else(|| "—".into()).into());
     params.insert("note".into(), r.delivery_note.as_str().into());
-    let (recipients, link) = if kind == EventKind::RequestRequested {
-        // The queue that takes the kind; admins only when nobody else does.
+    // The queue that takes the kind; admins only when nobody else does.
+    let handlers = || -> Vec<i64> {
         let handlers: Vec<i64> = ctx
             .roles
             .iter()
             .filter(|(_, role)| **role != Role::Admin && r.kind.handled_by(**role))
             .map(|(id, _)| *id)
             .collect();
-        let handlers = if handlers.is_empty() {
+        if handlers.is_empty() {
             ctx.roles.iter().filter(|(_, role)| **role == Role::Admin).map(|(id, _)| *id).collect()
         } else {
             handlers
-        };
-        (without(actor, handlers), "/requests".to_owned())
-    } else {
-        (without(actor, r.requested_by), format!("/campaigns/{}/requests", r.campaign_id))
+        }
     };
+    let (recipients, link) = match kind {
+        EventKind::RequestRequested => (without(actor, handlers()), "/requests".to_owned()),
+        EventKind::RequestStale => (
+            without(actor, handlers().into_iter().chain(r.requested_by)),
+            format!("/campaigns/{}/requests", r.campaign_id),
+        ),
+        _ => (without(actor, r.requested_by), format!("/campaigns/{}/requests", r.campaign_id)),
+    };
+    // A stale item is told once per campaign revision; the others once per version.
+    let stamp =
+        if kind == EventKind::RequestStale { format!("rev{}", r.campaign_revision) } else { format!("v{}", r.version) };
     Event {
         kind,
-        dedupe_key: format!("{}:r{}:v{}", kind.as_str(), r.id, r.version),
+        dedupe_key: format!("{}:r{}:{stamp}", kind.as_str(), r.id),
         occurred_at: now,
         data: EventData { params, lines: Vec::new(), link },
         recipients,
