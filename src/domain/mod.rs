@@ -9,6 +9,7 @@ pub mod credit_code;
 pub mod customer;
 pub mod dates;
 pub mod money;
+pub mod notice;
 pub mod segment;
 pub mod team;
 pub mod text;

@@ -138,6 +138,7 @@ pub fn field_label_key(field: Field) -> &'static str {
         Field::Source => "segment.field.source",
         Field::LastInteraction => "segment.field.last_interaction",
         Field::LastInquiry => "segment.field.last_inquiry",
+        Field::LastOrder => "segment.field.last_order",
         Field::Interactions30d => "segment.field.interactions_30d",
     }
 }
