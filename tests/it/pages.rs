@@ -9,6 +9,7 @@ use rally::ops;
 use serde_json::Value;
 
 use crate::browser::{Screen, setup};
+use crate::helpers::Backend;
 use crate::page_routes::{POLICY, ROLES};
 
 const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/node_modules/axe-core/axe.min.js");
@@ -40,8 +41,8 @@ const RUN_AXE: &str = "return axe.run(document, { runOnly: { type: 'tag', values
     .then(r => ({ passes: r.passes.length, violations: r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
         nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' ')) })) }))";
 
-async fn check_every_page(screen: Screen) {
-    let Some((app, browser)) = setup(crate::helpers::Backend::Sqlite, screen).await else { return };
+async fn check_every_page(backend: Backend, screen: Screen) {
+    let Some((app, browser)) = setup(backend, screen).await else { return };
     let axe =
         std::fs::read_to_string(AXE).unwrap_or_else(|e| panic!("{AXE}: {e} (run `npm ci --prefix tests/browser`)"));
     ops::demo::load(&app.store, app.store.today()).await.expect("the demo data");
@@ -158,22 +159,32 @@ impl Ids {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    rally_no_browser,
-    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
-)]
-#[cfg_attr(rally_no_axe, ignore = "axe-core is not installed (npm ci --prefix tests/browser)")]
-async fn every_page_fits_a_phone_and_passes_axe() {
-    check_every_page(Screen::Phone).await;
+macro_rules! page_check {
+    ($(#[$extra:meta])* $name:ident, $backend:expr, $screen:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        $(#[$extra])*
+        #[cfg_attr(
+            rally_no_browser,
+            ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+        )]
+        #[cfg_attr(rally_no_axe, ignore = "axe-core is not installed (npm ci --prefix tests/browser)")]
+        async fn $name() {
+            check_every_page($backend, $screen).await;
+        }
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    rally_no_browser,
-    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
-)]
-#[cfg_attr(rally_no_axe, ignore = "axe-core is not installed (npm ci --prefix tests/browser)")]
-async fn every_page_passes_axe_on_a_desk() {
-    check_every_page(Screen::Desktop).await;
-}
+page_check!(every_page_fits_a_phone_and_passes_axe_on_sqlite, Backend::Sqlite, Screen::Phone);
+page_check!(every_page_passes_axe_on_a_desk_on_sqlite, Backend::Sqlite, Screen::Desktop);
+page_check!(
+    #[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
+    every_page_fits_a_phone_and_passes_axe_on_postgres,
+    Backend::Postgres,
+    Screen::Phone
+);
+page_check!(
+    #[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
+    every_page_passes_axe_on_a_desk_on_postgres,
+    Backend::Postgres,
+    Screen::Desktop
+);
