@@ -20,6 +20,7 @@ mod customers;
 mod foundation;
 mod import;
 mod input_hygiene;
+mod notices;
 mod page_routes;
 mod pages;
 mod schema;

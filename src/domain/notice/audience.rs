@@ -370,8 +370,7 @@ fn letter_tiers(n: &Norm, r: R) -> Vec<Tier> {
         // A run of letters joined by 、 / , 和 及 与, then 级/类/档.
         let mut run = Vec::new();
         let mut j = i;
-        loop {
-            let Some(t) = tier(c(j)) else { break };
+        while let Some(t) = tier(c(j)) {
             run.push(t);
             j += 1;
             if matches!(c(j), Some('级' | '类' | '档')) {

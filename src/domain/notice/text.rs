@@ -97,12 +97,10 @@ impl Norm {
 
     /// Does `word` (folded on the fly) start at `i`, within `limit`?
     pub fn word_at(&self, i: usize, word: &str, limit: usize) -> bool {
-        let mut j = i;
-        for w in word.chars() {
+        for (j, w) in (i..).zip(word.chars()) {
             if j >= limit.min(self.c.len()) || self.c[j] != fold(w) {
                 return false;
             }
-            j += 1;
         }
         !word.is_empty()
     }

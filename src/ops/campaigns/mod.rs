@@ -19,6 +19,7 @@ use crate::store::campaigns::{self as campaign_store, Campaign, Milestone};
 pub mod breakdown;
 pub mod export;
 pub mod members;
+pub mod notice;
 
 /// Fields of the plan; `None` keeps (on edit) or defaults (on create).
 #[derive(Clone, Debug, Default)]
@@ -47,6 +48,8 @@ pub struct CampaignFields {
     pub budget_fen: Option<i64>,
     pub cost_items: Option<String>,
     pub notes: Option<String>,
+    /// The marketing notice the plan was read from.
+    pub notice_text: Option<String>,
 }
 
 async fn user_of_role(
@@ -104,6 +107,7 @@ async fn merge(store: &Store, base: Campaign, f: CampaignFields, creating: bool)
         ("resource_risks", f.resource_risks, &mut c.resource_risks, 2000),
         ("cost_items", f.cost_items, &mut c.cost_items, 5000),
         ("notes", f.notes, &mut c.notes, 5000),
+        ("notice_text", f.notice_text, &mut c.notice_text, crate::domain::notice::MAX_NOTICE_CHARS),
     ] {
         if let Some(v) = value {
             *slot = optional_multiline(field, &v, max)?;
@@ -194,6 +198,7 @@ fn blank(today: NaiveDate) -> Campaign {
         budget_fen: 0,
         cost_items: String::new(),
         notes: String::new(),
+        notice_text: String::new(),
         version: 1,
     }
 }
