@@ -251,3 +251,149 @@ backend_test!(the_new_campaign_page_fills_itself_from_the_notice, |app| {
     assert!(html.contains("data-source=\"segment\""), "the marks survive a refused create");
     assert!(!html.contains("data-source=\"ends_on\""), "a changed field loses its mark");
 });
+
+/// The seed's notice as it reaches a lead in a chat: one line per part.
+const SEED_CHAT: &str = "【市场部活动通知】\n主题：新品A限时促销\n目标客群：华东区域年采购额超500万的制造业客户\n\
+核心卖点：新品A首发享8折+3年质保\n活动时间：即日起至月底\n目标：本月新增意向客户30家，促成订单15单";
+
+/// Counts the UI actions a person makes (clicks, a paste), so the test can
+/// hold the path from the dashboard to an active campaign to its budget.
+struct Actions {
+    done: Vec<&'static str>,
+}
+
+impl Actions {
+    async fn click(&mut self, b: &crate::browser::Browser, what: &'static str, css: &str) {
+        self.done.push(what);
+        b.click(css).await;
+    }
+
+    /// A paste: the whole text lands in the box at once, as from the clipboard.
+    async fn paste(&mut self, b: &crate::browser::Browser, what: &'static str, css: &str, text: &str) {
+        self.done.push(what);
+        b.js_with(
+            "const box = document.querySelector(arguments[0]); box.focus(); box.value = arguments[1];
+             box.dispatchEvent(new Event('input', { bubbles: true })); return true",
+            json!([css, text]),
+        )
+        .await;
+    }
+}
+
+/// The issue's measure: on the demo data, a lead goes from the dashboard to
+/// an active campaign with a target list and a saved breakdown by pasting
+/// marketing's notice, in at most 8 counted actions and 2 minutes.
+async fn from_the_notice_to_an_active_campaign(backend: crate::helpers::Backend) {
+    use crate::browser::{Screen, setup};
+    use rally::domain::campaign::CampaignStatus;
+
+    let Some((app, browser)) = setup(backend, Screen::Desktop).await else { return };
+    rally::ops::demo::load(&app.store, app.store.today()).await.expect("the demo data");
+    browser.sign_in_with(&app, "lead@rally.example", rally::demo::DEMO_PASSWORD).await;
+    browser.wait_for("htmx", "return typeof htmx !== 'undefined'").await;
+    let today = app.store.today();
+    let started = std::time::Instant::now();
+    let mut act = Actions { done: Vec::new() };
+
+    act.click(&browser, "粘贴通知，新建活动 (dashboard)", "a[data-paste-notice]").await;
+    browser.wait_for_page("/campaigns/new").await;
+    browser.wait_for("htmx", "return typeof htmx !== 'undefined'").await;
+    act.paste(&browser, "paste the notice", "#notice-text", SEED_CHAT).await;
+    // The form fills itself: every field the notice states, with its source.
+    let filled = "const v = n => document.querySelector(`#plan-form [name=${n}]`).value;
+        return document.querySelector('#notice-summary') && v('goal_orders') === '15' && v('name')";
+    assert_eq!(browser.wait_for("the form filled from the notice", filled).await, "新品A限时促销");
+    let form = browser
+        .js("const v = n => document.querySelector(`#plan-form [name=${n}]`).value;
+             return [v('kind'), v('segment'), v('starts_on'), v('ends_on'), v('goal_intent'), v('selling_points')]")
+        .await;
+    assert_eq!(
+        form,
+        json!([
+            "new_product",
+            "区域 = \"华东\" 且 行业 = \"制造业\" 且 年采购额 > 500万",
+            today.to_string(),
+            month_end(today).to_string(),
+            "30",
+            "新品A首发享8折+3年质保"
+        ])
+    );
+    let source = browser.text("[data-source=segment]").await;
+    assert!(source.contains("华东区域年采购额超500万的制造业客户"), "the segment cites its words: {source}");
+    assert!(browser.text("[data-source='goals.intent_customers']").await.contains("本月新增意向客户30家"));
+    let count = browser
+        .wait_for(
+            "the segment's live count",
+            "const c = document.querySelector('#segment-check [data-count]'); return c && Number(c.dataset.count)",
+        )
+        .await;
+    let matching = count.as_i64().unwrap();
+    assert!(matching > 0, "the demo has East China manufacturers over 500万");
+    assert_eq!(browser.js("return document.querySelector('#plan-form [name=prepare]').checked").await, true);
+
+    act.click(&browser, "创建活动", "#plan-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the proposed breakdown",
+            "return location.pathname.endsWith('/breakdown') && document.readyState === 'complete'",
+        )
+        .await;
+    let campaign_path = browser.path().await.trim_end_matches("/breakdown").to_owned();
+    let id: i64 = campaign_path.rsplit('/').next().unwrap().parse().unwrap();
+    let proposed =
+        browser.js("return document.querySelector('[data-total-of=\"breakdown.target\"]').dataset.total").await;
+    assert_eq!(proposed, "30", "the proposal splits the intent goal");
+
+    act.click(&browser, "保存任务分解", "main form button[data-save]").await;
+    browser.wait_for("the saved breakdown", "return document.body.innerText.includes('任务分解已保存')").await;
+    act.click(&browser, "计划 tab", &format!("nav.tabs a[href='{campaign_path}']")).await;
+    browser.wait_for_page(&campaign_path).await;
+    assert_eq!(
+        browser.js("return document.querySelectorAll('[data-missing]').length").await,
+        0,
+        "nothing is missing before rollout"
+    );
+    act.click(&browser, "启动活动", "button[data-activate]").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let c = app.store.campaign(id).await.unwrap().unwrap();
+        if c.status == CampaignStatus::Active {
+            assert_eq!(c.notice_text, SEED_CHAT, "the notice is kept with the campaign");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the campaign did not become active");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed();
+
+    let members: i64 = app.store.member_counts(id).await.unwrap().iter().map(|(_, _, n)| n).sum();
+    assert_eq!(members, matching, "the target list is the segment's customers");
+    let breakdown = app.store.breakdown(id).await.unwrap();
+    assert_eq!(breakdown.iter().map(|r| r.target_customers).sum::<i64>(), 30, "{breakdown:?}");
+    eprintln!("notice → active campaign: {} actions in {:.1} s: {:?}", act.done.len(), elapsed.as_secs_f64(), act.done);
+    assert!(act.done.len() <= 8, "{} actions: {:?}", act.done.len(), act.done);
+    assert!(elapsed < std::time::Duration::from_secs(120), "{elapsed:?}");
+}
+
+mod from_the_notice_to_an_active_campaign {
+    use crate::helpers::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        rally_no_browser,
+        ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+    )]
+    async fn sqlite() {
+        super::from_the_notice_to_an_active_campaign(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        rally_no_browser,
+        ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+    )]
+    #[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
+    async fn postgres() {
+        super::from_the_notice_to_an_active_campaign(Backend::Postgres).await;
+    }
+}

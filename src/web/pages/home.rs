@@ -19,6 +19,8 @@ struct Dashboard {
     tier_b: i64,
     tier_c: i64,
     deadlines: Vec<Deadline>,
+    /// Plans campaigns: offered the notice paste first.
+    can_plan: bool,
 }
 
 /// A phase that is overdue or due within a working day.
@@ -43,7 +45,16 @@ pub async fn dashboard(State(state): State<AppState>, page: Page, Query(q): Quer
     let deadlines = deadlines(&state, &page).await?;
     Ok(render(
         StatusCode::OK,
-        &Dashboard { shell, greeting, total: s + b + c, tier_s: s, tier_b: b, tier_c: c, deadlines },
+        &Dashboard {
+            shell,
+            greeting,
+            total: s + b + c,
+            tier_s: s,
+            tier_b: b,
+            tier_c: c,
+            deadlines,
+            can_plan: page.can(crate::ops::authz::Permission::ManageCampaigns),
+        },
     ))
 }
 
