@@ -412,6 +412,12 @@ async fn load_demo(store: &Store) -> anyhow::Result<()> {
     if report.campaigns > 0 {
         println!("demo campaigns loaded: {} (one ended last month, one running, one draft)", report.campaigns);
     }
+    if report.follow_ups > 0 {
+        println!(
+            "the running campaign is under way: {} follow-ups, tasks, requests, blockers, scripts",
+            report.follow_ups
+        );
+    }
     println!("sign in with any of these accounts, password {}:", crate::demo::DEMO_PASSWORD);
     for (email, duty) in ops::demo::accounts() {
         println!("  {email:<26} {duty}");

@@ -420,7 +420,7 @@ pub fn campaigns(today: NaiveDate) -> Vec<DemoCampaign> {
             CampaignKind::NewProduct,
             CampaignStatus::Active,
             "region in [\"华东\", \"华南\", \"华北\"] and industry in [\"制造业\", \"零售\", \"建筑\", \"电子\", \"连锁\", \"医疗器械\"] and annual_purchase > 500万",
-            (-6, -3, 24),
+            (-11, -8, 20),
         )
     };
     let draft = crate::store::campaigns::Campaign {
@@ -455,10 +455,245 @@ pub fn campaigns(today: NaiveDate) -> Vec<DemoCampaign> {
         DemoCampaign {
             campaign: running,
             generate_members: true,
-            milestones_done: vec![("kickoff_held", -5), ("collateral_ready", -4)],
+            milestones_done: vec![("kickoff_held", -10), ("collateral_ready", -9), ("full_rollout", -6)],
         },
         DemoCampaign { campaign: draft, generate_members: false, milestones_done: Vec::new() },
     ]
+}
+
+/// The script library the demo ships (话术 in the template's spirit):
+/// (kind, title, body, pain points, industries).
+pub type DemoScript = (&'static str, &'static str, &'static str, &'static [&'static str], &'static [&'static str]);
+
+pub const SCRIPTS: &[DemoScript] = &[
+    (
+        "script",
+        "成本高 → 讲性价比",
+        "理解您对采购成本的顾虑。新品A首发享8折，按您去年的采购量测算，一年可节省约15%；加上3年质保，后期维护费用也能省下来。我把测算表发给您看看？",
+        &["成本高", "采购成本高"],
+        &[],
+    ),
+    (
+        "script",
+        "质量不稳定 → 讲质保",
+        "新品A这次提供3年质保，关键部件出现问题48小时内上门处理。我们可以先安排样机试用两周，您的技术负责人验证后再决定。",
+        &["质量不稳定", "质量"],
+        &[],
+    ),
+    (
+        "script",
+        "交期长 → 讲交付保障",
+        "活动期间的订单我们单独排产，标准配置10个工作日内交付，我可以先把交期表发给您确认。",
+        &["交期长"],
+        &[],
+    ),
+    (
+        "objection",
+        "“价格比竞品高”",
+        "可以理解。我们准备了一份竞品对比方案，把质保年限、能耗和售后响应一起算进总成本，请允许我明天发给您，再约15分钟电话过一遍。",
+        &["成本高"],
+        &[],
+    ),
+    (
+        "script",
+        "制造业客户：效率提升",
+        "新品A的节拍比上一代快20%，对您产线的换型时间也有帮助，我们可以带方案上门，结合您这两年的采购记录讲。",
+        &["效率低"],
+        &["制造业"],
+    ),
+];
+
+/// A member of the running campaign the demo follows up.
+#[derive(Clone, Debug)]
+pub struct DemoMemberRef {
+    pub customer_id: i64,
+    pub tier: String,
+    pub assignee_email: String,
+}
+
+/// A follow-up the demo logs: who, when (a day and minutes after midnight,
+/// Asia/Shanghai), and what came of it.
+#[derive(Clone, Debug)]
+pub struct DemoFollowUp {
+    pub customer_id: i64,
+    pub by: String,
+    pub day: NaiveDate,
+    pub minute: u32,
+    pub channel: Channel,
+    pub summary: &'static str,
+    pub feedback_kind: &'static str,
+    pub feedback: &'static str,
+    pub next_action_on: Option<NaiveDate>,
+    pub next_action: &'static str,
+    pub stage: &'static str,
+    pub amount_fen: Option<i64>,
+    pub lost_reason: Option<&'static str>,
+}
+
+/// (summary, feedback kind, the customer's words, next action) by channel.
+const BY_PHONE: &[(&str, &str, &str, &str)] = &[
+    (
+        "电话介绍新品A折扣与质保政策",
+        "objection",
+        "客户对价格有异议，需提供竞品对比方案",
+        "发送竞品分析报告并预约二次沟通",
+    ),
+    ("电话沟通活动内容，客户有兴趣了解样机", "interest", "想看看样机，下周安排时间", "预约上门演示样机"),
+    ("电话沟通，客户近期没有采购计划", "neutral", "", "月底再确认预算情况"),
+];
+const BY_MESSAGE: &[(&str, &str, &str, &str)] = &[
+    ("微信发送专属优惠与产品手册", "neutral", "", "跟进客户阅读情况"),
+    ("邮件邀约参加新品体验会", "objection", "今年预算已用完，明年再说", "月底再确认预算情况"),
+    ("微信发送专属优惠，客户询问批量折扣", "interest", "批量采购能否再优惠？", "报批量折扣并发送报价单"),
+];
+
+/// The demo's follow-ups over the campaign's working days so far, the way
+/// the playbook asks: S members are called first, then visited; B members
+/// get an IM or email invitation; C members get the community push (not
+/// logged one by one). Some show intent, some of those order on a visit a
+/// day or more later, a few are lost; some next actions fall before today
+/// and stay open (overdue). `missing` is a (rep, day) that logged nothing.
+pub fn execution_follow_ups(
+    members: &[DemoMemberRef],
+    days: &[NaiveDate],
+    missing: Option<(&str, NaiveDate)>,
+) -> Vec<DemoFollowUp> {
+    let mut rng = ChaCha8Rng::seed_from_u64(DEMO_SEED + 3);
+    let mut reps: Vec<&str> = members.iter().map(|m| m.assignee_email.as_str()).collect();
+    reps.sort_unstable();
+    reps.dedup();
+    let mut next_index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // S members reached by phone, waiting for the visit (and whether they showed intent).
+    let mut to_visit: Vec<(usize, NaiveDate, bool)> = Vec::new();
+    let mut out = Vec::new();
+    let last = days.last().copied();
+    for (d, &day) in days.iter().enumerate() {
+        let is_today = Some(day) == last;
+        for rep in &reps {
+            if missing.is_some_and(|(r, m)| r == *rep && m == day) {
+                continue;
+            }
+            // Today only the earliest riser has logged anything yet.
+            if is_today && *rep != "ming@rally.example" {
+                continue;
+            }
+            let mine: Vec<usize> = members
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.assignee_email == *rep && m.tier != "C")
+                .map(|(i, _)| i)
+                .collect();
+            let mut minute = 9 * 60 + rng.random_range(0..40);
+            // Visits: orders, proposals and losses among those called before.
+            let ready: Vec<(usize, bool)> = to_visit
+                .iter()
+                .filter(|(i, since, _)| members[*i].assignee_email == *rep && *since < day)
+                .map(|(i, _, intent)| (*i, *intent))
+                .collect();
+            for (i, intent) in ready.into_iter().take(2) {
+                to_visit.retain(|(w, _, _)| *w != i);
+                let roll: f64 = rng.random();
+                let odds = if intent { 0.45 } else { 0.15 };
+                let f = if roll < odds {
+                    let amount = rng.random_range(6..=30) * 10_000 * 100;
+                    (
+                        "ordered",
+                        Some(amount),
+                        None,
+                        Channel::Visit,
+                        "上门拜访，签订新品A采购合同",
+                        "interest",
+                        "价格可以接受，按活动价下单",
+                        None,
+                        "",
+                    )
+                } else if roll < odds + 0.15 {
+                    (
+                        "lost",
+                        None,
+                        Some("competitor"),
+                        Channel::Phone,
+                        "电话回访，客户已选择竞品",
+                        "objection",
+                        "竞品给了更低的价格",
+                        None,
+                        "",
+                    )
+                } else if roll < 0.85 {
+                    let next = days.get(d + 1).copied().or_else(|| day.checked_add_days(Days::new(1)));
+                    (
+                        "intent",
+                        None,
+                        None,
+                        Channel::Visit,
+                        "上门拜访，演示样机并提交方案",
+                        "interest",
+                        "需要和技术负责人再确认",
+                        next,
+                        "提交正式报价",
+                    )
+                } else {
+                    continue;
+                };
+                out.push(DemoFollowUp {
+                    customer_id: members[i].customer_id,
+                    by: (*rep).to_owned(),
+                    day,
+                    minute,
+                    channel: f.3,
+                    summary: f.4,
+                    feedback_kind: f.5,
+                    feedback: f.6,
+                    next_action_on: f.7,
+                    next_action: f.8,
+                    stage: f.0,
+                    amount_fen: f.1,
+                    lost_reason: f.2,
+                });
+                minute += rng.random_range(25..70);
+            }
+            let count = if is_today { 3 } else { rng.random_range(3..=5) };
+            for _ in 0..count {
+                let pos = next_index.entry(rep).or_insert(0);
+                let Some(&i) = mine.get(*pos) else { break };
+                *pos += 1;
+                let m = &members[i];
+                let (channel, texts) = if m.tier == "S" {
+                    (Channel::Phone, BY_PHONE)
+                } else if rng.random_bool(0.5) {
+                    (Channel::Im, BY_MESSAGE)
+                } else {
+                    (Channel::Email, BY_MESSAGE)
+                };
+                let &(summary, kind, feedback, next) = texts.choose(&mut rng).unwrap_or(&texts[0]);
+                let intent_odds = if m.tier == "S" { 0.5 } else { 0.3 };
+                let stage = if kind == "interest" || rng.random_bool(intent_odds) { "intent" } else { "contacted" };
+                if m.tier == "S" {
+                    to_visit.push((i, day, stage == "intent"));
+                }
+                // Next actions one or two working days on: some land before today and stay open.
+                let next_on =
+                    days.get(d + rng.random_range(1..=2)).copied().or_else(|| day.checked_add_days(Days::new(2)));
+                out.push(DemoFollowUp {
+                    customer_id: m.customer_id,
+                    by: (*rep).to_owned(),
+                    day,
+                    minute,
+                    channel,
+                    summary,
+                    feedback_kind: kind,
+                    feedback,
+                    next_action_on: next_on,
+                    next_action: next,
+                    stage,
+                    amount_fen: None,
+                    lost_reason: None,
+                });
+                minute += rng.random_range(25..70);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -501,6 +736,42 @@ mod tests {
         assert!(all.iter().any(|c| c.customer.region == "华东"
             && c.customer.industry == "制造业"
             && c.customer.annual_purchase_fen > 500_000_000));
+    }
+
+    #[test]
+    fn the_running_campaign_gets_follow_ups_across_the_funnel() {
+        let members: Vec<DemoMemberRef> = (0..90)
+            .map(|i| DemoMemberRef {
+                customer_id: i,
+                tier: ["S", "B", "C"][usize::try_from(i % 3).unwrap()].to_owned(),
+                assignee_email: ["ming@rally.example", "fang@rally.example", "gang@rally.example"]
+                    [usize::try_from(i % 3).unwrap()]
+                .to_owned(),
+            })
+            .collect();
+        let days = [
+            day("2026-11-19"),
+            day("2026-11-20"),
+            day("2026-11-23"),
+            day("2026-11-24"),
+            day("2026-11-25"),
+            day("2026-11-26"),
+        ];
+        let all = execution_follow_ups(&members, &days, Some(("fang@rally.example", day("2026-11-25"))));
+        for stage in ["contacted", "intent", "ordered", "lost"] {
+            assert!(all.iter().any(|f| f.stage == stage), "{stage}");
+        }
+        assert!(all.iter().any(|f| f.feedback_kind == "objection"));
+        assert!(!all.iter().any(|f| f.by == "fang@rally.example" && f.day == day("2026-11-25")), "the missing update");
+        assert!(all.iter().filter(|f| f.day == day("2026-11-26")).all(|f| f.by == "ming@rally.example"));
+        assert!(all.iter().any(|f| f.next_action_on.is_some_and(|d| d < day("2026-11-26"))), "an overdue next action");
+        // Each member's follow-ups are in order, and none follows an order or a loss.
+        for m in &members {
+            let mine: Vec<&DemoFollowUp> = all.iter().filter(|f| f.customer_id == m.customer_id).collect();
+            assert!(mine.windows(2).all(|w| w[0].day < w[1].day), "{mine:?}");
+            assert!(mine.iter().rev().skip(1).all(|f| !matches!(f.stage, "ordered" | "lost")));
+            assert!(m.tier != "C" || mine.is_empty(), "C members get the community push");
+        }
     }
 
     #[test]

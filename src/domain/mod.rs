@@ -8,6 +8,7 @@ pub mod contact;
 pub mod credit_code;
 pub mod customer;
 pub mod dates;
+pub mod execution;
 pub mod money;
 pub mod notice;
 pub mod segment;

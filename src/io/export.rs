@@ -69,7 +69,7 @@ pub fn yuan_text(fen: i64) -> String {
 /// Neutralises text a spreadsheet would run as a formula (`=HYPERLINK(…)`,
 /// `@SUM(…)`, `-2+3`), while keeping phone numbers such as `+86 138…` as
 /// they are: the cell then starts with an apostrophe, which Excel hides.
-fn defuse(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn defuse(text: &str) -> std::borrow::Cow<'_, str> {
     let risky = match text.chars().next() {
         Some('=' | '@' | '\t' | '\r') => true,
         Some('+' | '-') => !text.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)),

@@ -21,6 +21,7 @@
 //! own errors can point at rows too.
 
 pub mod customers;
+pub mod execution;
 pub mod export;
 pub mod interactions;
 pub mod mapping;

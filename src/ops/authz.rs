@@ -51,6 +51,23 @@ pub enum Permission {
     ReadTeam,
     ManageTeam,
     ReadAudit,
+    /// Logging follow-ups (template 3) on one's members (a lead: any member).
+    LogFollowUps,
+    /// Running a campaign's execution: the playbook, reassigning members,
+    /// correcting stages, deciding and escalating blockers, any rep's day.
+    RunCampaigns,
+    /// Asking marketing and support for collateral and support.
+    RequestResources,
+    /// Working a request queue (which kinds: `domain::execution::requests`).
+    HandleRequests,
+    /// Raising a blocker on a campaign or member (anyone on the campaign).
+    RaiseBlockers,
+    /// Answering escalated blockers (management).
+    AnswerEscalations,
+    /// Editing the script library (marketing and leads).
+    EditScripts,
+    /// Deleting a follow-up record: an admin act, recorded.
+    DeleteFollowUps,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -67,6 +84,13 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ManageCalendar => role == Admin,
         ManageTeam => role == Admin,
         ReadAudit => matches!(role, Admin | Lead),
+        LogFollowUps | RequestResources => matches!(role, Admin | Lead | Rep),
+        RunCampaigns => matches!(role, Admin | Lead),
+        HandleRequests => matches!(role, Admin | Marketing | Support),
+        RaiseBlockers => matches!(role, Admin | Lead | Rep | Marketing | Service | Support),
+        AnswerEscalations => matches!(role, Admin | Viewer),
+        EditScripts => matches!(role, Admin | Lead | Marketing),
+        DeleteFollowUps => role == Admin,
     }
 }
 

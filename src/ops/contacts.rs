@@ -55,6 +55,11 @@ fn merge(base: NewContact, f: ContactFields) -> OpsResult<NewContact> {
     Ok(c)
 }
 
+/// A new contact's fields, checked (the follow-up form adds contacts too).
+pub(crate) fn checked(f: ContactFields) -> OpsResult<NewContact> {
+    merge(NewContact::default(), f)
+}
+
 fn view(c: &Contact) -> serde_json::Value {
     json!(c)
 }

@@ -224,6 +224,10 @@ pub async fn update(
     if !customer_store::update_customer(&mut tx, id, before.version, &changes).await.map_err(conflict)? {
         return Err(OpsError::Stale { current_version: before.version + 1, current: json!(before) });
     }
+    if changes.owner_id != before.owner_id {
+        // Campaign members follow the new owner (unless a lead assigned them).
+        super::execution::members::follow_owner(&mut tx, &[id], store.now()).await?;
+    }
     let after = customer_store::customer_record(&mut tx, id).await?;
     audit_change(&mut tx, actor, AuditAction::Update, "customer", id, Some(json!(before)), after.map(|r| json!(r)))
         .await?;

@@ -18,6 +18,8 @@ pub struct DemoReport {
     pub base: DemoOutcome,
     /// Campaigns added by this run (0 when they were already there).
     pub campaigns: usize,
+    /// Follow-ups logged on the running campaign by this run.
+    pub follow_ups: usize,
 }
 
 const CAMPAIGNS_MARKER: &str = "demo.campaigns.v1";
@@ -26,10 +28,11 @@ const CAMPAIGNS_MARKER: &str = "demo.campaigns.v1";
 pub async fn load(store: &Store, today: NaiveDate) -> OpsResult<DemoReport> {
     let base = load_base(store, today).await?;
     let campaigns = load_campaigns(store, today).await?;
+    let follow_ups = load_execution(store, today).await?;
     if base != DemoOutcome::AlreadyLoaded {
         store.optimize().await?;
     }
-    Ok(DemoReport { base, campaigns })
+    Ok(DemoReport { base, campaigns, follow_ups })
 }
 
 async fn load_base(store: &Store, today: NaiveDate) -> OpsResult<DemoOutcome> {
@@ -96,4 +99,173 @@ async fn load_campaigns(store: &Store, today: NaiveDate) -> OpsResult<usize> {
 /// The sign-in accounts, for printing after `--demo`.
 pub fn accounts() -> Vec<(String, &'static str)> {
     TEAM.iter().map(|m| (m.email.to_owned(), m.duty)).collect()
+}
+
+const EXECUTION_MARKER: &str = "demo.execution.v1";
+
+async fn actor(store: &Store, email: &str) -> OpsResult<Option<super::authz::Actor>> {
+    Ok(store.user_by_email(email).await?.map(Into::into))
+}
+
+/// The running campaign under way: its tasks, the script library, requests
+/// (one delivered item gone stale after the selling points changed), the
+/// reps' follow-ups over its working days so far (stages across the funnel,
+/// objections, overdue next actions, one rep who did not update the day
+/// before), and open blockers. Through the use cases, so every record is
+/// what the app itself would have written.
+async fn load_execution(store: &Store, today: NaiveDate) -> OpsResult<usize> {
+    use crate::domain::campaign::CampaignStatus;
+    use crate::ops::execution::{blockers, follow_ups, requests, scripts};
+    let Some(running) = store.campaigns().await?.into_iter().find(|c| c.status == CampaignStatus::Active) else {
+        return Ok(0);
+    };
+    let (Some(lead), Some(marketing), Some(tech), Some(ming)) = (
+        actor(store, "lead@rally.example").await?,
+        actor(store, "marketing@rally.example").await?,
+        actor(store, "demo@rally.example").await?,
+        actor(store, "ming@rally.example").await?,
+    ) else {
+        return Ok(0);
+    };
+    let calendar = super::calendar::calendar(store).await?;
+    let mut tx = store.begin().await?;
+    if !crate::store::demo::claim_marker(&mut tx, EXECUTION_MARKER).await? {
+        return Ok(0);
+    }
+    super::execution::tasks::plan_new_members(&mut tx, &calendar, running.id, running.starts_on).await?;
+    tx.commit().await?;
+    let id = running.id;
+
+    for (kind, title, body, pains, industries) in demo::SCRIPTS {
+        let input = scripts::ScriptInput {
+            kind: Some((*kind).to_owned()),
+            title: Some((*title).to_owned()),
+            body: Some((*body).to_owned()),
+            pain_points: Some(pains.iter().map(|p| (*p).to_owned()).collect()),
+            industries: Some(industries.iter().map(|p| (*p).to_owned()).collect()),
+            campaign_kinds: None,
+        };
+        scripts::create(store, &marketing, input).await?;
+    }
+
+    let request =
+        |kind: &str, item: &str, quantity: Option<i64>, person: &str, lead_days: Option<i64>| requests::RequestInput {
+            kind: Some(kind.to_owned()),
+            item: Some(item.to_owned()),
+            quantity,
+            needed_by: Some(today + chrono::Duration::days(3)),
+            person: Some(person.to_owned()),
+            slot: None,
+            lead_days,
+            details: None,
+        };
+    let flyer = requests::create(store, &ming, id, request("collateral", "宣传单页", Some(500), "", None)).await?;
+    let deck = requests::create(store, &lead, id, request("collateral", "演示PPT", None, "", None)).await?;
+    let training =
+        requests::create(store, &lead, id, request("training", "产品知识培训 1小时", None, "赵军", None)).await?;
+    requests::create(store, &ming, id, request("logistics", "样品 3台", Some(3), "", Some(4))).await?;
+    requests::create(store, &ming, id, request("demo", "现场技术演示", None, "赵军", None)).await?;
+    requests::move_request(store, &marketing, flyer.id, "delivered", None, Some("已送达各区"), None).await?;
+    requests::move_request(store, &marketing, deck.id, "accepted", None, None, None).await?;
+    requests::move_request(store, &tech, training.id, "delivered", None, Some("已于周一完成"), None).await?;
+    // The offer changed after the flyers were printed: they are out of date now.
+    let fields = super::campaigns::CampaignFields {
+        selling_points: Some(format!("{}，前50单免费上门安装", running.selling_points)),
+        ..Default::default()
+    };
+    super::campaigns::update(store, &lead, id, None, fields).await?;
+
+    // The campaign's working days so far, and the one before today (a rep misses it).
+    let mut days = Vec::new();
+    let mut d = running.starts_on;
+    while d <= today {
+        if calendar.is_working_day(d) {
+            days.push(d);
+        }
+        let Some(next) = d.succ_opt() else { break };
+        d = next;
+    }
+    let previous = days.iter().rev().find(|d| **d < today).copied();
+    let mut refs = Vec::new();
+    let mut after = None;
+    loop {
+        let q = crate::store::campaigns::MemberQuery { after, limit: 1000, ..Default::default() };
+        let page = store.members(id, &q).await?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.outreach_rank, last.customer_id));
+        refs.extend(page.into_iter().filter_map(|m| {
+            Some(demo::DemoMemberRef { customer_id: m.customer_id, tier: m.tier, assignee_email: m.assignee_email? })
+        }));
+    }
+    let planned = demo::execution_follow_ups(&refs, &days, previous.map(|p| ("fang@rally.example", p)));
+    let now = store.now();
+    let mut reps = std::collections::HashMap::new();
+    let mut logged = 0;
+    for f in planned {
+        if !reps.contains_key(&f.by) {
+            let a = actor(store, &f.by).await?;
+            reps.insert(f.by.clone(), a);
+        }
+        let Some(Some(rep)) = reps.get(&f.by) else { continue };
+        let at = f
+            .day
+            .and_hms_opt(f.minute / 60, f.minute % 60, 0)
+            .and_then(|t| t.and_local_timezone(crate::clock::china_offset()).single())
+            .map(|t| t.to_utc().min(now - chrono::Duration::minutes(2)));
+        let input = follow_ups::FollowUpInput {
+            occurred_at: at,
+            channel: Some(f.channel.as_str().to_owned()),
+            summary: Some(f.summary.to_owned()),
+            feedback_kind: Some(f.feedback_kind.to_owned()),
+            feedback: Some(f.feedback.to_owned()),
+            next_action_on: f.next_action_on.map(|n| n.max(f.day)),
+            next_action: Some(f.next_action.to_owned()),
+            stage: Some(f.stage.to_owned()),
+            order_amount_fen: f.amount_fen,
+            lost_reason: f.lost_reason.map(str::to_owned),
+            ..Default::default()
+        };
+        // A member moved meanwhile (or a stage that no longer fits) is skipped.
+        if follow_ups::create(store, rep, id, f.customer_id, input).await.is_ok() {
+            logged += 1;
+        }
+    }
+
+    store.demo_complete_tasks(id, "push").await?;
+    let listed_at = running
+        .announced_on
+        .and_hms_opt(10, 0, 0)
+        .and_then(|t| t.and_local_timezone(crate::clock::china_offset()).single())
+        .map_or_else(|| store.now(), |t| t.to_utc());
+    store.demo_backdate_follow_ups(id, listed_at).await?;
+    let row = |email: &str, region: &str, target: i64, conversion: f64, sales_yuan: i64, key: &str, needs: &str| {
+        super::campaigns::breakdown::BreakdownInput {
+            assignee_email: Some(email.to_owned()),
+            region: region.to_owned(),
+            target_customers: target,
+            expected_conversion: conversion,
+            sales_target_fen: sales_yuan * 100,
+            key_customers: key.to_owned(),
+            resource_needs: needs.to_owned(),
+        }
+    };
+    let rows = vec![
+        row("ming@rally.example", "华南", 10, 0.5, 150_000, "", "需延长活动期限至下月5日"),
+        row("fang@rally.example", "华北", 8, 0.4, 120_000, "", "需技术支持演示"),
+        row("gang@rally.example", "华东", 12, 0.6, 200_000, "", "物料已到位"),
+    ];
+    if running.goal_intent == 30 {
+        super::campaigns::breakdown::save_breakdown(store, &lead, id, rows).await?;
+    }
+
+    // Blockers: one escalated to management, one open on the campaign.
+    if let Some(first) = refs.iter().find(|m| m.assignee_email == "ming@rally.example") {
+        let b = blockers::raise(store, &ming, id, Some(first.customer_id), "客户要求延长活动期限至下月5日").await?;
+        let reply_by = calendar.add_working_days(today, 2).value;
+        blockers::act(store, &lead, b.id, blockers::Act::Escalate { reply_by: Some(reply_by) }, None).await?;
+    }
+    if let Some(gang) = actor(store, "gang@rally.example").await? {
+        blockers::raise(store, &gang, id, None, "样品库存不足，华东客户要求先试用再下单").await?;
+    }
+    Ok(logged)
 }

@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod customer_edit;
 pub mod customers;
 pub mod demo;
+pub mod execution;
 pub mod export;
 pub mod import;
 pub mod interactions;

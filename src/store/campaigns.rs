@@ -258,22 +258,14 @@ pub struct Member {
     pub assignee_name: Option<String>,
     pub source: String,
     pub partner: Option<String>,
+    /// The member's stage (targeted, contacted, intent, ordered, lost).
+    pub stage: String,
+    pub order_amount_fen: Option<i64>,
+    pub lost_reason: Option<String>,
+    pub next_action_on: Option<NaiveDate>,
+    pub next_action: String,
+    pub last_follow_up_at: Option<chrono::DateTime<Utc>>,
 }
-
-type MemberRow = (
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    i32,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-);
 
 #[derive(Clone, Debug, Default)]
 pub struct MemberQuery {
@@ -282,6 +274,10 @@ pub struct MemberQuery {
     pub tier: Option<String>,
     /// Members with no assignee (the pool).
     pub unassigned: bool,
+    /// Only members in this stage.
+    pub stage: Option<String>,
+    /// A rep's view: their own members plus the unassigned ones of their region.
+    pub own_or_pool_of: Option<(i64, String)>,
     /// Keyset: members after this (rank, customer id).
     pub after: Option<(i32, i64)>,
     pub limit: i64,
@@ -303,6 +299,17 @@ impl Store {
             values.push(t.clone().into());
             conditions.push(format!("m.tier = ${}", values.len()));
         }
+        if let Some(st) = &q.stage {
+            values.push(st.clone().into());
+            conditions.push(format!("m.stage = ${}", values.len()));
+        }
+        if let Some((rep, region)) = &q.own_or_pool_of {
+            values.push((*rep).into());
+            let r = values.len();
+            values.push(region.clone().into());
+            let g = values.len();
+            conditions.push(format!("(m.assignee_id = ${r} OR (m.assignee_id IS NULL AND c.region = ${g}))"));
+        }
         if let Some((rank, customer)) = q.after {
             values.push(i64::from(rank).into());
             let r = values.len();
@@ -312,34 +319,41 @@ impl Store {
         }
         values.push(q.limit.into());
         let sql = format!(
-            "SELECT m.customer_id, c.name, c.industry, c.region, c.annual_purchase_fen, m.tier, m.outreach_rank, \
-             m.assignee_id, u.email, u.name, m.source, m.partner \
+            "SELECT m.customer_id, c.name AS customer_name, c.industry, c.region, c.annual_purchase_fen, m.tier, \
+             m.outreach_rank, m.assignee_id, u.email AS assignee_email, u.name AS assignee_name, m.source, m.partner, \
+             m.stage, m.order_amount_fen, m.lost_reason, m.next_action_on, m.next_action, m.last_follow_up_at \
              FROM campaign_members m JOIN customers c ON c.id = m.customer_id LEFT JOIN users u ON u.id = m.assignee_id \
              WHERE {} ORDER BY m.outreach_rank, m.customer_id LIMIT ${}",
             conditions.join(" AND "),
             values.len()
         );
-        let rows: Vec<MemberRow> = on_db!(self, pool => {
+        Ok(on_db!(self, pool => {
             let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
-            rows.iter().map(<MemberRow as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|r| Member {
-                customer_id: r.0,
-                customer_name: r.1,
-                industry: r.2,
-                region: r.3,
-                annual_purchase_fen: r.4,
-                tier: r.5,
-                outreach_rank: r.6,
-                assignee_id: r.7,
-                assignee_email: r.8,
-                assignee_name: r.9,
-                source: r.10,
-                partner: r.11,
-            })
-            .collect())
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(Member {
+                    customer_id: r.try_get("customer_id")?,
+                    customer_name: r.try_get("customer_name")?,
+                    industry: r.try_get("industry")?,
+                    region: r.try_get("region")?,
+                    annual_purchase_fen: r.try_get("annual_purchase_fen")?,
+                    tier: r.try_get("tier")?,
+                    outreach_rank: r.try_get("outreach_rank")?,
+                    assignee_id: r.try_get("assignee_id")?,
+                    assignee_email: r.try_get("assignee_email")?,
+                    assignee_name: r.try_get("assignee_name")?,
+                    source: r.try_get("source")?,
+                    partner: r.try_get("partner")?,
+                    stage: r.try_get("stage")?,
+                    order_amount_fen: r.try_get("order_amount_fen")?,
+                    lost_reason: r.try_get("lost_reason")?,
+                    next_action_on: r.try_get("next_action_on")?,
+                    next_action: r.try_get("next_action")?,
+                    last_follow_up_at: r.try_get("last_follow_up_at")?,
+                });
+            }
+            out
+        }))
     }
 
     /// Members per (assignee, tier): the counts beside the target list.
@@ -370,15 +384,15 @@ pub async fn add_members_matching(
     let campaign = values.len();
     values.push(source.into());
     let source_p = values.len();
-    values.push(Utc::now().into());
+    values.push(store.now().into());
     let now = values.len();
     values.push(Value::Text(partner.map(str::to_owned)));
     let partner_p = values.len();
     let sql = format!(
-        "INSERT INTO campaign_members (campaign_id, customer_id, tier, assignee_id, source, partner, added_at) \
+        "INSERT INTO campaign_members (campaign_id, customer_id, tier, assignee_id, source, partner, added_at, assigned_at) \
          SELECT ${campaign}, c.id, {tier}, \
            COALESCE(c.owner_id, (SELECT r.id FROM users r WHERE r.role = 'rep' AND r.active AND r.region = c.region ORDER BY r.id LIMIT 1)), \
-           ${source_p}, ${partner_p}, ${now} \
+           ${source_p}, ${partner_p}, ${now}, ${now} \
          FROM customers c WHERE {condition} \
          ON CONFLICT (campaign_id, customer_id) DO NOTHING"
     );
@@ -415,8 +429,8 @@ pub async fn add_member(
     source: &str,
     partner: Option<&str>,
 ) -> StoreResult<bool> {
-    let sql = "INSERT INTO campaign_members (campaign_id, customer_id, tier, assignee_id, source, partner, added_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (campaign_id, customer_id) DO NOTHING";
+    let sql = "INSERT INTO campaign_members (campaign_id, customer_id, tier, assignee_id, source, partner, added_at, assigned_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (campaign_id, customer_id) DO NOTHING";
     let n = on_tx!(tx, conn => sqlx::query(sql)
         .bind(campaign_id)
         .bind(customer_id)

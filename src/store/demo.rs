@@ -84,3 +84,32 @@ pub async fn claim_marker(tx: &mut super::Tx, marker: &str) -> StoreResult<bool>
         .rows_affected());
     Ok(claimed == 1)
 }
+
+impl Store {
+    /// Marks a campaign's open tasks of one action done (the demo's community
+    /// push went out to every C member at once).
+    pub async fn demo_complete_tasks(&self, campaign_id: i64, action: &str) -> StoreResult<u64> {
+        let sql = "UPDATE member_tasks SET status = 'done', done_at = $3 WHERE campaign_id = $1 AND action = $2 AND status = 'open'";
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => sqlx::query(sql).bind(campaign_id).bind(action).bind(Utc::now()).execute(&mut **conn).await?.rows_affected());
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Dates the demo's follow-ups as logged when they happened (they are all
+    /// written at load time), so the stand-up reads them as daily records.
+    pub async fn demo_backdate_follow_ups(
+        &self,
+        campaign_id: i64,
+        listed_at: chrono::DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let sql = "UPDATE follow_ups SET logged_on = occurred_on, created_at = occurred_at WHERE campaign_id = $1";
+        // The list was drawn up before the start, not when the demo loaded.
+        let members = "UPDATE campaign_members SET added_at = $2, assigned_at = $2 WHERE campaign_id = $1";
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => sqlx::query(sql).bind(campaign_id).execute(&mut **conn).await?.rows_affected());
+        on_tx!(&mut tx, conn => sqlx::query(members).bind(campaign_id).bind(listed_at).execute(&mut **conn).await?.rows_affected());
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -31,6 +31,7 @@ pub mod campaigns;
 pub mod contacts;
 pub mod customers;
 pub mod demo;
+pub mod execution;
 pub mod import;
 pub mod interactions;
 pub mod segments;

@@ -20,6 +20,11 @@ struct World {
     segment: i64,
     campaign: i64,
     spare_admin_token: i64,
+    follow_up: i64,
+    task: i64,
+    request: i64,
+    blocker: i64,
+    script: i64,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -63,8 +68,38 @@ async fn world(app: &TestApp) -> World {
                "announced_on": "2026-11-02", "starts_on": "2026-11-03", "ends_on": "2026-11-30"}),
     )
     .await;
+    // The campaign runs: its member 北方重工 (the other rep's) has tasks, a
+    // follow-up, a request and a blocker.
+    let path = format!("/api/v1/campaigns/{campaign}");
+    let ok = app.api(admin, Method::POST, &format!("{path}/members/generate")).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let ok = app.api(admin, Method::PATCH, &path).json(&json!({"status": "active"})).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let member = format!("{path}/members/{other_rep_customer}");
+    let follow_up =
+        create(app, &other_rep, &format!("{member}/follow-ups"), json!({"channel": "phone", "summary": "矩阵跟进"}))
+            .await;
+    let tasks: Value =
+        app.api(admin, Method::GET, &format!("{path}/tasks")).send().await.unwrap().json().await.unwrap();
+    let task = tasks["items"][0]["id"].as_i64().unwrap();
+    let request = create(
+        app,
+        &other_rep,
+        &format!("{path}/requests"),
+        json!({"kind": "collateral", "item": "宣传单页", "quantity": 500}),
+    )
+    .await;
+    let blocker = create(app, &other_rep, &format!("{path}/blockers"), json!({"text": "矩阵卡点"})).await;
+    let script =
+        create(app, admin, "/api/v1/scripts", json!({"title": "性价比", "body": "……", "pain_points": ["成本高"]}))
+            .await;
     World {
         campaign,
+        follow_up,
+        task,
+        request,
+        blocker,
+        script,
         users,
         target,
         other_rep,
@@ -109,6 +144,25 @@ async fn fresh_target(app: &TestApp, w: &World, path: &str) -> String {
     } else if path.starts_with("/api/v1/segments") {
         let name = format!("临时{}", rand_suffix());
         create(app, admin, "/api/v1/segments", json!({"name": name, "expression": "tier = \"S\""})).await
+    } else if path.starts_with("/api/v1/follow-ups") {
+        let member = format!("/api/v1/campaigns/{}/members/{}/follow-ups", w.campaign, w.other_rep_customer);
+        create(app, &w.other_rep, &member, json!({"channel": "im", "summary": "待删除"})).await
+    } else if path.starts_with("/api/v1/blockers") {
+        let id =
+            create(app, &w.other_rep, &format!("/api/v1/campaigns/{}/blockers", w.campaign), json!({"text": "新卡点"}))
+                .await;
+        if path.ends_with("/answer") {
+            let escalated = app
+                .api(admin, Method::POST, &format!("/api/v1/blockers/{id}/escalation"))
+                .json(&json!({"reply_by": "2099-01-01"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(escalated.status(), 200);
+        }
+        id
+    } else if path.starts_with("/api/v1/scripts") {
+        create(app, admin, "/api/v1/scripts", json!({"title": "待删除", "body": "……"})).await
     } else {
         return concrete(path, w);
     };
@@ -185,6 +239,48 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         ("get", "/api/v1/settings/phases") | ("get", "/api/v1/settings/regions") => 200,
         ("put", "/api/v1/settings/regions") => pick(admin, 200, 403),
         ("put", "/api/v1/settings/phases") => pick(lead_or_admin, 200, 403),
+        // Execution. The member is the other rep's (华北): a rep of 华南 cannot see it.
+        ("get", "/api/v1/campaigns/{id}/members/{customer_id}")
+        | ("get", "/api/v1/campaigns/{id}/members/{customer_id}/follow-ups")
+        | ("get", "/api/v1/campaigns/{id}/members/{customer_id}/recent")
+        | ("get", "/api/v1/campaigns/{id}/members/{customer_id}/scripts")
+        | ("get", "/api/v1/follow-ups/{id}") => pick(role != "rep", 200, 404),
+        ("get", "/api/v1/campaigns/{id}/members/export")
+        | ("get", "/api/v1/campaigns/{id}/follow-ups/export")
+        | ("get", "/api/v1/campaigns/{id}/progress")
+        | ("get", "/api/v1/campaigns/{id}/standup")
+        | ("get", "/api/v1/campaigns/{id}/playbook")
+        | ("get", "/api/v1/campaigns/{id}/tasks")
+        | ("get", "/api/v1/campaigns/{id}/requests")
+        | ("get", "/api/v1/campaigns/{id}/blockers")
+        | ("get", "/api/v1/requests/{id}")
+        | ("get", "/api/v1/blockers/{id}")
+        | ("get", "/api/v1/blockers/escalated")
+        | ("get", "/api/v1/scripts")
+        | ("get", "/api/v1/settings/execution") => 200,
+        // Reps claim from their own region's pool (this one is not theirs); leads assign instead.
+        ("post", "/api/v1/campaigns/{id}/members/{customer_id}/claim") => pick(role == "rep", 404, 403),
+        ("put", "/api/v1/campaigns/{id}/members/{customer_id}/assignee")
+        | ("put", "/api/v1/campaigns/{id}/members/{customer_id}/stage")
+        | ("post", "/api/v1/campaigns/{id}/members/reassign")
+        | ("put", "/api/v1/campaigns/{id}/playbook")
+        | ("put", "/api/v1/settings/execution")
+        | ("post", "/api/v1/blockers/{id}/decision")
+        | ("post", "/api/v1/blockers/{id}/escalation") => pick(lead_or_admin, 200, 403),
+        ("post", "/api/v1/campaigns/{id}/members/{customer_id}/follow-ups") => editor(role, 201),
+        ("patch", "/api/v1/follow-ups/{id}") | ("patch", "/api/v1/tasks/{id}") => editor(role, 200),
+        ("delete", "/api/v1/follow-ups/{id}") => pick(admin, 204, 403),
+        // A rep's day: one's own (a rep), any rep's (a lead); other roles have none.
+        ("get", "/api/v1/me/day") => pick(matches!(role, "admin" | "lead" | "rep"), 200, 403),
+        ("post", "/api/v1/campaigns/{id}/requests") => pick(matches!(role, "admin" | "lead" | "rep"), 201, 403),
+        // Marketing and support work their queues; collateral is marketing's.
+        ("get", "/api/v1/requests") => pick(matches!(role, "admin" | "marketing" | "support"), 200, 403),
+        ("patch", "/api/v1/requests/{id}") => pick(matches!(role, "admin" | "marketing"), 200, 403),
+        ("post", "/api/v1/campaigns/{id}/blockers") => pick(role != "viewer", 201, 403),
+        ("post", "/api/v1/blockers/{id}/answer") => pick(matches!(role, "admin" | "viewer"), 200, 403),
+        ("post", "/api/v1/scripts") => pick(matches!(role, "admin" | "lead" | "marketing"), 201, 403),
+        ("patch", "/api/v1/scripts/{id}") => pick(matches!(role, "admin" | "lead" | "marketing"), 200, 403),
+        ("delete", "/api/v1/scripts/{id}") => pick(matches!(role, "admin" | "lead" | "marketing"), 204, 403),
         _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
     }
 }
@@ -204,7 +300,17 @@ fn editor(role: &str, ok: u16) -> u16 {
 }
 
 fn concrete(path: &str, w: &World) -> String {
-    let id = if path.starts_with("/api/v1/customers") {
+    let id = if path.starts_with("/api/v1/follow-ups") {
+        w.follow_up
+    } else if path.starts_with("/api/v1/tasks") {
+        w.task
+    } else if path.starts_with("/api/v1/requests") {
+        w.request
+    } else if path.starts_with("/api/v1/blockers") {
+        w.blocker
+    } else if path.starts_with("/api/v1/scripts") {
+        w.script
+    } else if path.starts_with("/api/v1/customers") {
         w.other_rep_customer
     } else if path.starts_with("/api/v1/contacts") {
         w.contact
@@ -221,8 +327,16 @@ fn concrete(path: &str, w: &World) -> String {
     } else {
         w.target.id
     };
-    let query = if path.ends_with("/members/import") { "?partner=渠道商甲" } else { "" };
-    path.replace("{object_type}", "user").replace("{key}", "kickoff_held").replace("{id}", &id.to_string()) + query
+    let query = match path {
+        p if p.ends_with("/members/import") => "?partner=渠道商甲",
+        "/api/v1/me/day" => "?rep=rep@example.com",
+        _ => "",
+    };
+    path.replace("{object_type}", "user")
+        .replace("{key}", "kickoff_held")
+        .replace("{customer_id}", &w.other_rep_customer.to_string())
+        .replace("{id}", &id.to_string())
+        + query
 }
 
 fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
@@ -266,6 +380,36 @@ fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
         }
         ("put", "/api/v1/settings/phases") => Some(json!({"kickoff_after_notice": 2, "breakdown_after_notice": 3,
             "rollout_after_start": 3, "review_after_end": 3})),
+        ("put", "/api/v1/campaigns/{id}/members/{customer_id}/assignee") => {
+            Some(json!({"assignee_email": "rep-b@example.com"}))
+        }
+        ("put", "/api/v1/campaigns/{id}/members/{customer_id}/stage") => Some(json!({"stage": "contacted"})),
+        ("post", "/api/v1/campaigns/{id}/members/reassign") => Some(json!({"tier": "S", "to_email": null})),
+        ("post", "/api/v1/campaigns/{id}/members/{customer_id}/follow-ups") => {
+            Some(json!({"channel": "phone", "summary": format!("{role}的跟进")}))
+        }
+        ("patch", "/api/v1/follow-ups/{id}") => Some(json!({"summary": "更正"})),
+        ("patch", "/api/v1/tasks/{id}") => Some(json!({"status": "done"})),
+        ("put", "/api/v1/campaigns/{id}/playbook") => Some(json!({"steps": [
+            {"tier": "S", "action": "phone", "within_days": 1, "what": "电话沟通"},
+            {"tier": "S", "action": "visit", "within_days": 3, "what": "上门拜访"},
+            {"tier": "B", "action": "invite", "within_days": 2, "what": "邮件邀约"},
+            {"tier": "C", "action": "push", "within_days": 3, "what": "社群推送"},
+            {"tier": "C", "action": "nurture", "within_days": 10, "what": "长期培育"}
+        ]})),
+        ("put", "/api/v1/settings/execution") => Some(json!({
+            "lost_reasons": ["price", "timing", "competitor", "no_budget", "no_response", "other"], "standup_cutoff": "18:00"
+        })),
+        ("post", "/api/v1/campaigns/{id}/requests") => {
+            Some(json!({"kind": "demo", "item": "技术演示", "person": "赵军"}))
+        }
+        ("patch", "/api/v1/requests/{id}") => Some(json!({"status": "delivered"})),
+        ("post", "/api/v1/campaigns/{id}/blockers") => Some(json!({"text": format!("{role}的卡点")})),
+        ("post", "/api/v1/blockers/{id}/decision") => Some(json!({"decision": "同意"})),
+        ("post", "/api/v1/blockers/{id}/escalation") => Some(json!({"reply_by": "2099-01-01"})),
+        ("post", "/api/v1/blockers/{id}/answer") => Some(json!({"answer": "同意"})),
+        ("post", "/api/v1/scripts") => Some(json!({"title": format!("{role}的话术"), "body": "……"})),
+        ("patch", "/api/v1/scripts/{id}") => Some(json!({"title": "改"})),
         ("put", "/api/v1/settings/regions") => {
             Some(json!({"regions": ["华东", "华南", "华北", "华中", "西南", "西北", "东北"]}))
         }
@@ -313,7 +457,8 @@ backend_test!(every_route_has_a_policy_for_every_role, |app| {
 
         for user in &w.users {
             let want = expected(&method, &path, &user.role);
-            let url = if method == "delete" && !path.starts_with("/api/v1/tokens") {
+            let consumes = path.starts_with("/api/v1/blockers/{id}/");
+            let url = if (method == "delete" && !path.starts_with("/api/v1/tokens")) || consumes {
                 fresh_target(&app, &w, &path).await
             } else {
                 url.clone()

@@ -724,3 +724,123 @@ async fn a_lead_plans_a_campaign() {
     let shot = browser.screenshot("rally-breakdown.png").await;
     eprintln!("breakdown screenshot: {}", shot.display());
 }
+
+/// A customer of `owner` with `recent` interactions in the last weeks (3 make it tier S).
+async fn customer_with_history(app: &TestApp, name: &str, owner: i64, recent: i64) -> i64 {
+    use rally::domain::customer::{Channel, InteractionKind};
+    use rally::store::customers::{NewContact, NewCustomer, NewInteraction, insert_customers, refresh_activity};
+    let today = rally::clock::today();
+    let interactions = (0..recent)
+        .map(|i| NewInteraction {
+            occurred_on: today - chrono::Duration::days(4 + 5 * i),
+            occurred_at: Some("10:00".to_owned()),
+            channel: Channel::Phone,
+            kind: InteractionKind::Call,
+            note: "电话回访".to_owned(),
+            amount_fen: None,
+            created_by: None,
+        })
+        .collect();
+    let customer = NewCustomer {
+        name: name.to_owned(),
+        name_key: rally::io::names::normalize_company_name(name),
+        region: "华南".to_owned(),
+        industry: "制造业".to_owned(),
+        city: "广州".to_owned(),
+        annual_purchase_fen: 800_000_000,
+        owner_id: Some(owner),
+        source: "manual".to_owned(),
+        pain_points: vec!["采购成本高".to_owned()],
+        contacts: vec![NewContact { name: "王总".to_owned(), phone: "13800138000".to_owned(), ..Default::default() }],
+        interactions,
+        ..Default::default()
+    };
+    let mut tx = app.store.begin().await.unwrap();
+    let ids = insert_customers(&mut tx, &[customer]).await.unwrap();
+    refresh_activity(&mut tx, Some(&ids), 3).await.unwrap();
+    tx.commit().await.unwrap();
+    ids[0]
+}
+
+/// On a 375×812 phone a rep signs in, opens their day, logs a follow-up with
+/// feedback and next action for the first S member, and sees the next member.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rep_logs_a_follow_up_on_a_phone() {
+    let Some((app, browser)) = setup(Backend::Sqlite, Screen::Phone).await else { return };
+    let lead = app.named_user("qiang@rally.test", "周强", "lead", None).await;
+    let ming = app.named_user("ming@rally.test", "明", "rep", Some("华南")).await;
+    let s_customer = customer_with_history(&app, "广州恒达精密制造有限公司", ming.id, 3).await;
+    let b_customer = customer_with_history(&app, "深圳瑞丰贸易有限公司", ming.id, 0).await;
+    let lead_actor: rally::ops::authz::Actor = app.store.user_by_email(&lead.email).await.unwrap().unwrap().into();
+    let today = rally::clock::today();
+    let fields = rally::ops::campaigns::CampaignFields {
+        name: Some("新品A限时促销".to_owned()),
+        kind: Some("new_product".to_owned()),
+        selling_points: Some("新品A首发享8折+3年质保".to_owned()),
+        segment: Some("region = \"华南\"".to_owned()),
+        announced_on: Some(today - chrono::Duration::days(3)),
+        starts_on: Some(today - chrono::Duration::days(1)),
+        ends_on: Some(today + chrono::Duration::days(20)),
+        ..Default::default()
+    };
+    let campaign = rally::ops::campaigns::create(&app.store, &lead_actor, fields).await.unwrap();
+    rally::ops::campaigns::members::generate_members(&app.store, &lead_actor, campaign).await.unwrap();
+    let activate = rally::ops::campaigns::CampaignFields { status: Some("active".to_owned()), ..Default::default() };
+    rally::ops::campaigns::update(&app.store, &lead_actor, campaign, None, activate).await.unwrap();
+
+    browser.sign_in(&app, &ming.email).await;
+    assert_eq!(browser.js("return window.innerWidth").await, 375);
+    browser.goto(&app.url("/day")).await;
+    browser.wait_for_page("/day").await;
+    let first = browser.text("ol.day-list li:first-child a").await;
+    assert!(first.contains("广州恒达精密制造有限公司") && first.contains('S'), "the S member comes first: {first}");
+    fits(&browser, "/day").await;
+    browser.click("ol.day-list li:first-child a").await;
+    let member_path = format!("/campaigns/{campaign}/members/{s_customer}");
+    browser.wait_for_page(&member_path).await;
+    fits(&browser, &member_path).await;
+    // What others logged shows before the form; the script for cost shows too.
+    assert!(browser.text("#recent").await.contains("电话回访"));
+    assert!(browser.text(".scripts-box").await.contains("新品A首发享8折"));
+
+    browser.click("label.seg input[name=feedback_kind][value=objection] + span").await;
+    browser.type_into("#fu-summary", "电话介绍新品A折扣与质保政策").await;
+    browser.type_into("#fu-feedback", "客户对价格有异议，需提供竞品对比方案").await;
+    let tomorrow = (today + chrono::Duration::days(1)).to_string();
+    browser.js_with("document.querySelector('#fu-next-on').value = arguments[0]; return true", json!([tomorrow])).await;
+    browser.type_into("#fu-next", "发送竞品分析报告并预约二次沟通").await;
+    browser.click("label.seg input[name=stage][value=intent] + span").await;
+    let shot = browser.screenshot("rally-follow-up-phone.png").await;
+    eprintln!("follow-up form screenshot: {}", shot.display());
+    browser.click("form.fu-form button.save").await;
+    browser.wait_for("the saved banner", "return !!document.querySelector('[data-saved]')").await;
+    let next = browser.text("[data-next-member]").await;
+    assert!(next.contains("深圳瑞丰贸易有限公司"), "the next member is one tap away: {next}");
+    let saved = rally::ops::execution::follow_ups::list(
+        &app.store,
+        &app.store.user_by_email(&ming.email).await.unwrap().unwrap().into(),
+        campaign,
+        s_customer,
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].feedback, "客户对价格有异议，需提供竞品对比方案");
+    assert_eq!(saved[0].next_action_on.map(|d| d.to_string()), Some(tomorrow));
+    assert_eq!(saved[0].stage_after.as_str(), "intent");
+    browser.click("[data-next-member]").await;
+    browser.wait_for_page(&format!("/campaigns/{campaign}/members/{b_customer}")).await;
+    assert!(browser.text("main h1").await.contains("深圳瑞丰贸易有限公司"));
+    let shot = browser.screenshot("rally-next-member-phone.png").await;
+    eprintln!("next member screenshot: {}", shot.display());
+}
+
+/// The page does not scroll sideways at 375 px.
+async fn fits(browser: &Browser, path: &str) {
+    let widths = browser.js("return [document.documentElement.scrollWidth, document.body.scrollWidth]").await;
+    let widest = widths.as_array().unwrap().iter().filter_map(Value::as_i64).max().unwrap();
+    if widest > 376 {
+        browser.screenshot("rally-phone-overflow.png").await;
+    }
+    assert!(widest <= 376, "{path} scrolls sideways on a phone: content is {widest}px wide for 375px");
+}

@@ -65,9 +65,16 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with_clock(backend, rally::clock::Clock::System).await
+}
+
+/// A fresh app whose store reads "today" and "now" from `clock`.
+pub async fn spawn_app_with_clock(backend: Backend, clock: rally::clock::Clock) -> Option<TestApp> {
     let (database_url, dir) = fresh_database(backend).await?;
-    let store =
-        Store::open_and_migrate(&DatabaseUrl::parse(&database_url).unwrap()).await.expect("open the test database");
+    let store = Store::open_and_migrate(&DatabaseUrl::parse(&database_url).unwrap())
+        .await
+        .expect("open the test database")
+        .with_clock(clock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = AppState { store: store.clone(), config: Arc::new(AppConfig::default()) };

@@ -17,6 +17,7 @@ mod crash;
 mod credentials;
 mod customer_pages;
 mod customers;
+mod execution;
 mod foundation;
 mod import;
 mod input_hygiene;

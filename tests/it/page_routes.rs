@@ -103,6 +103,35 @@ POST /campaigns/{campaign}/members/generate        ok  ok  403 ok  403 403 403
 POST /campaigns/{campaign}/members/import          ok  ok  403 403 403 403 403
 GET  /campaigns/{campaign}/export                  200 200 200 200 200 200 200
 GET  /campaigns/{missing}                          404 404 404 404 404 404 404
+GET  /day                                          200 200 200 403 403 403 403
+GET  /campaigns/{campaign}/members/{customer}      200 200 404 200 200 200 200
+POST /campaigns/{campaign}/members/{customer}/follow-ups ok ok 404 403 403 403 403
+POST /campaigns/{campaign}/members/{customer}/claim 403 403 404 403 403 403 403
+POST /campaigns/{campaign}/members/{customer}/stage ok ok 403 403 403 403 403
+POST /campaigns/{campaign}/members/{customer}/blockers ok ok 404 ok ok ok 403
+POST /campaigns/{campaign}/members/{customer}/assignee ok ok 403 403 403 403 403
+POST /campaigns/{campaign}/members/reassign        ok  ok  403 403 403 403 403
+GET  /campaigns/{campaign}/members/export          200 200 200 200 200 200 200
+GET  /campaigns/{campaign}/follow-ups/export       200 200 200 200 200 200 200
+GET  /campaigns/{campaign}/panel                   200 200 200 200 200 200 200
+GET  /campaigns/{campaign}/standup                 200 200 200 200 200 200 200
+GET  /campaigns/{campaign}/standup/board           200 200 200 200 200 200 200
+GET  /campaigns/{campaign}/requests                200 200 200 200 200 200 200
+POST /campaigns/{campaign}/requests                ok  ok  ok  403 403 403 403
+GET  /campaigns/{campaign}/blockers                200 200 200 200 200 200 200
+POST /campaigns/{campaign}/blockers                ok  ok  ok  ok  ok  ok  403
+GET  /campaigns/{campaign}/playbook                200 200 200 200 200 200 200
+POST /campaigns/{campaign}/playbook                ok  ok  403 403 403 403 403
+POST /blockers/{missing}                           404 404 403 403 403 403 404
+GET  /requests                                     200 403 403 200 403 200 403
+POST /requests/{missing}                           404 403 403 404 403 404 403
+GET  /scripts                                      200 200 200 200 200 200 200
+POST /scripts                                      ok  ok  403 ok  403 403 403
+POST /scripts/{missing}                            404 404 403 404 403 403 403
+POST /scripts/{missing}/delete                     404 404 403 404 403 403 403
+GET  /customers/{customer}/campaigns               200 200 200 200 200 200 200
+GET  /campaigns/{campaign}/activate                200 200 403 200 403 403 403
+POST /campaigns/{campaign}/activate/confirm        ok  ok  403 ok  403 403 403
 ";
 
 /// Routes that anyone may open without signing in.
@@ -229,6 +258,8 @@ backend_test!(every_page_answers_every_role_as_the_policy_says, |app| {
     .await;
     assert_eq!(status, 303, "the lead creates the campaign");
     let campaign: i64 = location.split('/').nth(2).unwrap().parse().unwrap();
+    let (status, _, _) = post_form(lead, &app, &format!("/campaigns/{campaign}/members/generate"), &[]).await;
+    assert_eq!(status, 303, "the lead generates the target list");
 
     let fill = |path: &str| {
         path.replace("{customer}", &customer.to_string())

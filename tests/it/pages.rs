@@ -32,7 +32,10 @@ fn is_whole_page(path: &str) -> bool {
         || path.contains("segment-preview")
         || path.contains("segment-builder")
         || path.contains("tier-counts")
-        || path.ends_with("/export"))
+        || path.ends_with("/export")
+        || path.ends_with("/panel")
+        || path.ends_with("/standup/board")
+        || (path.starts_with("/customers/") && path.ends_with("/campaigns")))
 }
 
 /// Runs axe and answers the violations and how many rules passed (so a run
@@ -126,18 +129,29 @@ impl Ids {
         let today = app.store.today();
         let query = ops::customers::ListQuery { limit: 50, ..Default::default() };
         let (customers, _) = ops::customers::list(&app.store, actor, &query, today).await.unwrap();
+        let campaigns = ops::campaigns::list(&app.store, actor).await.unwrap();
+        let running = campaigns.iter().find(|v| v.campaign.status == CampaignStatus::Active).map(|v| v.campaign.id);
+        // Members of the running campaign first: their member pages then open too.
+        let mut candidates: Vec<i64> = match running {
+            Some(id) => {
+                let q = rally::store::campaigns::MemberQuery { limit: 50, ..Default::default() };
+                let members = ops::campaigns::members::members(&app.store, actor, id, q).await.unwrap_or_default();
+                members.into_iter().map(|m| m.customer_id).collect()
+            }
+            None => Vec::new(),
+        };
+        candidates.extend(customers.iter().map(|c| c.id));
         let mut ids = Ids { customer: None, contact: None, interaction: None, campaign: None, user: None };
         // A customer with a contact and a follow-up, so their pages show something.
-        for c in customers {
-            let contacts = ops::contacts::list(&app.store, actor, c.id).await.unwrap_or_default();
-            let history = ops::interactions::list(&app.store, actor, c.id, 5).await.unwrap_or_default();
+        for id in candidates {
+            let contacts = ops::contacts::list(&app.store, actor, id).await.unwrap_or_default();
+            let history = ops::interactions::list(&app.store, actor, id, 5).await.unwrap_or_default();
             if let (Some(k), Some(i)) = (contacts.first(), history.first()) {
-                ids = Ids { customer: Some(c.id), contact: Some(k.id), interaction: Some(i.id), ..ids };
+                ids = Ids { customer: Some(id), contact: Some(k.id), interaction: Some(i.id), ..ids };
                 break;
             }
         }
-        let campaigns = ops::campaigns::list(&app.store, actor).await.unwrap();
-        ids.campaign = campaigns.iter().find(|v| v.campaign.status == CampaignStatus::Active).map(|v| v.campaign.id);
+        ids.campaign = running;
         ids.user = app.store.user_by_email("boss@rally.example").await.unwrap().map(|u| u.id);
         ids
     }

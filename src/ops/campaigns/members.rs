@@ -30,6 +30,7 @@ pub async fn generate_members(store: &Store, actor: &Actor, id: i64) -> OpsResul
     let mut tx = store.begin().await?;
     let added = campaign_store::add_members_matching(&mut tx, store, id, &filter, &basis, "segment", None).await?;
     let total = campaign_store::count_members(&mut tx, id).await?;
+    crate::ops::execution::tasks::plan_if_active(store, &mut tx, id).await?;
     if added > 0 {
         audit_change(
             &mut tx,
@@ -50,8 +51,10 @@ pub async fn generate_members(store: &Store, actor: &Actor, id: i64) -> OpsResul
 pub async fn members(store: &Store, actor: &Actor, id: i64, mut query: MemberQuery) -> OpsResult<Vec<Member>> {
     super::readable(store, actor, id).await?;
     if actor.role == Role::Rep {
-        query.assignee_id = Some(actor.id);
+        // Their own members, and the unassigned ones of their region (to claim).
+        query.assignee_id = None;
         query.unassigned = false;
+        query.own_or_pool_of = Some((actor.id, actor.region.clone().unwrap_or_default()));
     }
     Ok(store.members(id, &query).await?)
 }
@@ -124,6 +127,7 @@ pub async fn import_partner_list(
     let added =
         campaign_store::add_members_matching(&mut tx, store, id, &filter, &basis, "partner", Some(&partner)).await?;
     let total = campaign_store::count_members(&mut tx, id).await?;
+    crate::ops::execution::tasks::plan_if_active(store, &mut tx, id).await?;
     audit_change(
         &mut tx,
         actor,

@@ -245,7 +245,23 @@ pub async fn update(
     version: Option<i64>,
     fields: CampaignFields,
 ) -> OpsResult<()> {
+    update_with(store, actor, id, version, fields, false).await
+}
+
+/// [`update`], saying whether to make the campaign active although items of
+/// its pre-rollout checklist are not confirmed (the override is recorded).
+/// Becoming active plans every member's playbook tasks; a change to what
+/// collateral says makes delivered items stale.
+pub async fn update_with(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    version: Option<i64>,
+    fields: CampaignFields,
+    confirm_unready: bool,
+) -> OpsResult<()> {
     authz::require(actor, Permission::ManageCampaigns)?;
+    let calendar = super::calendar::calendar(store).await?;
     let mut tx = store.begin().await?;
     let before = campaign_store::campaign(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
     if let Some(v) = version
@@ -254,12 +270,46 @@ pub async fn update(
         return Err(OpsError::Stale { current_version: before.version, current: json!(before) });
     }
     let changed = merge(store, before.clone(), fields, false).await?;
+    let activating = before.status != CampaignStatus::Active && changed.status == CampaignStatus::Active;
+    let mut overridden = Vec::new();
+    if activating {
+        let unready = super::execution::requests::unready(&mut tx, id).await?;
+        if !unready.is_empty() && !confirm_unready {
+            let items: Vec<String> = unready.iter().map(|r| r.item.clone()).collect();
+            return Err(OpsError::invalid(
+                "confirm_unready",
+                format!(
+                    "{} resource item(s) are not confirmed ({}); confirm to make the campaign active anyway",
+                    items.len(),
+                    items.join(", ")
+                ),
+            ));
+        }
+        overridden = unready.iter().map(|r| json!({ "id": r.id, "item": r.item, "status": r.status })).collect();
+    }
     if !campaign_store::update_campaign(&mut tx, &changed, before.version).await? {
         return Err(OpsError::Stale { current_version: before.version + 1, current: json!(before) });
     }
+    let stale_fields = super::execution::requests::after_campaign_edit(&mut tx, &before, &changed).await?;
+    let planned = if activating {
+        super::execution::tasks::plan_new_members(&mut tx, &calendar, id, changed.starts_on).await?
+    } else {
+        0
+    };
     let after = campaign_store::campaign(tx.conn(), id).await?;
-    audit_change(&mut tx, actor, AuditAction::Update, "campaign", id, Some(json!(before)), after.map(|c| json!(c)))
-        .await?;
+    let mut after_json = after.map(|c| json!(c));
+    if let Some(a) = after_json.as_mut() {
+        if !overridden.is_empty() {
+            a["activated_with_unconfirmed_resources"] = json!(overridden);
+        }
+        if let Some(fields) = stale_fields {
+            a["collateral_stale_after"] = json!(fields);
+        }
+        if planned > 0 {
+            a["tasks_planned"] = json!(planned);
+        }
+    }
+    audit_change(&mut tx, actor, AuditAction::Update, "campaign", id, Some(json!(before)), after_json).await?;
     tx.commit().await?;
     Ok(())
 }

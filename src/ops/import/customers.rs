@@ -595,6 +595,12 @@ pub(super) async fn run(
         done += batch.len() as u64;
         progress(Stage::Writing, done, total);
     }
+    // Campaign members follow their customers' new owners (unless a lead assigned them).
+    let owner_changed: Vec<i64> =
+        changed.iter().filter(|(b, a)| b.fields.owner_id != a.owner_id).map(|(b, _)| b.id).collect();
+    if !owner_changed.is_empty() {
+        crate::ops::execution::members::follow_owner(&mut tx, &owner_changed, now).await?;
+    }
     phase("updated");
     sql::commit_import(tx).await?;
     phase("committed");

@@ -22,6 +22,8 @@ mod calendar;
 pub mod campaigns;
 mod contacts;
 mod customers;
+mod execution;
+pub use execution::members::download as execution_download;
 mod exports;
 pub mod imports;
 mod interactions;
@@ -91,6 +93,35 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(audit::history))
+        .routes(routes!(execution::members::get))
+        .routes(routes!(execution::members::claim))
+        .routes(routes!(execution::members::set_assignee))
+        .routes(routes!(execution::members::set_stage))
+        .routes(routes!(execution::members::reassign))
+        .routes(routes!(execution::members::export))
+        .routes(routes!(execution::follow_ups::list, execution::follow_ups::create))
+        .routes(routes!(execution::follow_ups::get, execution::follow_ups::update, execution::follow_ups::delete))
+        .routes(routes!(execution::follow_ups::recent))
+        .routes(routes!(execution::follow_ups::export))
+        .routes(routes!(execution::scripts::for_member))
+        .routes(routes!(execution::reports::progress))
+        .routes(routes!(execution::reports::standup))
+        .routes(routes!(execution::reports::day))
+        .routes(routes!(execution::work::playbook, execution::work::set_playbook))
+        .routes(routes!(execution::work::tasks))
+        .routes(routes!(execution::work::update_task))
+        .routes(routes!(execution::work::settings, execution::work::set_settings))
+        .routes(routes!(execution::requests::of_campaign, execution::requests::create))
+        .routes(routes!(execution::requests::queue))
+        .routes(routes!(execution::requests::get, execution::requests::update))
+        .routes(routes!(execution::blockers::of_campaign, execution::blockers::raise))
+        .routes(routes!(execution::blockers::escalated))
+        .routes(routes!(execution::blockers::get))
+        .routes(routes!(execution::blockers::decide))
+        .routes(routes!(execution::blockers::escalate))
+        .routes(routes!(execution::blockers::answer))
+        .routes(routes!(execution::scripts::list, execution::scripts::create))
+        .routes(routes!(execution::scripts::update, execution::scripts::delete))
 }
 
 pub fn routes() -> Router<AppState> {

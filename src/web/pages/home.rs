@@ -19,6 +19,7 @@ struct Dashboard {
     tier_b: i64,
     tier_c: i64,
     deadlines: Vec<Deadline>,
+    execution: super::execution::panels::DashboardExecution,
     /// Plans campaigns: offered the notice paste first.
     can_plan: bool,
 }
@@ -43,6 +44,7 @@ pub async fn dashboard(State(state): State<AppState>, page: Page, Query(q): Quer
     let shell = page.shell("dashboard.title", "/").with_flash(flash_from(page.t, q.ok.as_deref()));
     let greeting = shell.t.fill("dashboard.greeting", &[("name", &page.actor.name)]);
     let deadlines = deadlines(&state, &page).await?;
+    let execution = super::execution::panels::dashboard(&state, &page).await?;
     Ok(render(
         StatusCode::OK,
         &Dashboard {
@@ -53,6 +55,7 @@ pub async fn dashboard(State(state): State<AppState>, page: Page, Query(q): Quer
             tier_b: b,
             tier_c: c,
             deadlines,
+            execution,
             can_plan: page.can(crate::ops::authz::Permission::ManageCampaigns),
         },
     ))

@@ -23,6 +23,7 @@ mod customer_detail;
 mod customer_forms;
 pub(crate) mod customers;
 mod docs;
+mod execution;
 pub(crate) mod forms;
 mod home;
 mod imports;
@@ -87,7 +88,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/campaigns/{id}", get(campaigns::plan::plan).post(campaigns::plan::update))
         .route("/campaigns/{id}/edit", get(campaigns::plan::edit_form))
         .route("/campaigns/{id}/milestones/{key}", post(campaigns::plan::set_milestone))
-        .route("/campaigns/{id}/activate", post(campaigns::plan::activate))
         .route(
             "/campaigns/{id}/breakdown",
             get(campaigns::breakdown::breakdown).post(campaigns::breakdown::save_breakdown),
@@ -101,6 +101,31 @@ pub fn routes(state: AppState) -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::app::MAX_BODY_BYTES)),
         )
         .route("/campaigns/{id}/export", get(campaigns::plan::export))
+        .route("/day", get(execution::day::page))
+        .route("/campaigns/{id}/members/export", get(execution::playbook::export_members))
+        .route("/campaigns/{id}/members/reassign", post(execution::playbook::reassign))
+        .route("/campaigns/{id}/members/{customer}", get(execution::member::show))
+        .route("/campaigns/{id}/members/{customer}/follow-ups", post(execution::member::log))
+        .route("/campaigns/{id}/members/{customer}/claim", post(execution::member::claim))
+        .route("/campaigns/{id}/members/{customer}/assignee", post(execution::member::assign))
+        .route("/campaigns/{id}/members/{customer}/stage", post(execution::member::correct_stage))
+        .route("/campaigns/{id}/members/{customer}/blockers", post(execution::member::raise_blocker))
+        .route("/campaigns/{id}/follow-ups/export", get(execution::playbook::export_follow_ups))
+        .route("/campaigns/{id}/panel", get(execution::panels::campaign_panel))
+        .route("/campaigns/{id}/standup", get(execution::standup::page))
+        .route("/campaigns/{id}/standup/board", get(execution::standup::board_only))
+        .route("/campaigns/{id}/requests", get(execution::requests::of_campaign).post(execution::requests::create))
+        .route("/campaigns/{id}/activate", get(execution::requests::activate_form).post(campaigns::plan::activate))
+        .route("/campaigns/{id}/activate/confirm", post(execution::requests::activate))
+        .route("/campaigns/{id}/blockers", get(execution::team_work::of_campaign).post(execution::team_work::raise))
+        .route("/campaigns/{id}/playbook", get(execution::playbook::page).post(execution::playbook::save))
+        .route("/blockers/{id}", post(execution::team_work::act))
+        .route("/requests", get(execution::requests::queue))
+        .route("/requests/{id}", post(execution::requests::move_request))
+        .route("/scripts", get(execution::team_work::scripts).post(execution::team_work::create_script))
+        .route("/scripts/{id}", post(execution::team_work::update_script))
+        .route("/scripts/{id}/delete", post(execution::team_work::delete_script))
+        .route("/customers/{id}/campaigns", get(execution::panels::customer_campaigns))
         .route_layer(middleware::from_fn_with_state(state, page_guard))
 }
 
@@ -270,12 +295,21 @@ impl Shell {
     /// and, for those who change team-wide settings, 设置. Personal settings,
     /// API tokens and the API reference live in the user menu.
     pub fn nav(&self) -> Vec<NavItem> {
-        let mut items = vec![
-            ("/", "nav.dashboard"),
+        let mut items = vec![("/", "nav.dashboard")];
+        // Execution: the day for those who follow up, the queue for those who supply.
+        let role = self.actor.as_ref().map(|a| a.role);
+        if matches!(role, Some(Role::Rep | Role::Lead | Role::Admin)) {
+            items.push(("/day", "nav.day"));
+        }
+        if matches!(role, Some(Role::Marketing | Role::Support | Role::Admin)) {
+            items.push(("/requests", "nav.requests"));
+        }
+        items.extend([
             ("/campaigns", "nav.campaigns"),
             ("/customers", "nav.customers"),
+            ("/scripts", "nav.scripts"),
             ("/team", "nav.team"),
-        ];
+        ]);
         if self.actor.as_ref().is_some_and(|a| authz::allows(a.role, Permission::ManageSettings)) {
             items.push((TEAM_SETTINGS, "nav.team_settings"));
         }

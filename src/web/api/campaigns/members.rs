@@ -52,6 +52,9 @@ pub struct MemberOut {
     pub source: String,
     /// The channel partner whose list brought the customer.
     pub partner: Option<String>,
+    /// targeted, contacted, intent, ordered or lost.
+    pub stage: String,
+    pub next_action_on: Option<chrono::NaiveDate>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -66,6 +69,8 @@ pub struct MemberList {
 pub struct MemberFilter {
     /// S, B or C.
     pub tier: Option<String>,
+    /// targeted, contacted, intent, ordered or lost.
+    pub stage: Option<String>,
 }
 
 /// Rank and customer id in one cursor key.
@@ -91,7 +96,13 @@ pub async fn members(
     {
         return Err(ApiError::invalid("tier", "tier is S, B or C"));
     }
-    let query = MemberQuery { tier: tier.clone(), after, limit: limit + 1, ..MemberQuery::default() };
+    let stage = filter.stage.filter(|s| !s.is_empty());
+    if let Some(s) = &stage
+        && s.parse::<crate::domain::execution::stage::Stage>().is_err()
+    {
+        return Err(ApiError::invalid("stage", "stage is targeted, contacted, intent, ordered or lost"));
+    }
+    let query = MemberQuery { tier: tier.clone(), stage, after, limit: limit + 1, ..MemberQuery::default() };
     let mut rows = ops::campaigns::members::members(&state.store, &actor, id, query).await?;
     let counts = ops::campaigns::members::member_counts(&state.store, &actor, id).await?;
     let total = counts.iter().filter(|(_, t, _)| tier.as_ref().is_none_or(|want| want == t)).map(|(_, _, n)| n).sum();
@@ -111,6 +122,8 @@ pub async fn members(
             assignee_email: m.assignee_email,
             source: m.source,
             partner: m.partner,
+            stage: m.stage,
+            next_action_on: m.next_action_on,
         })
         .collect();
     Ok(Json(List { items, total, next_cursor }))

@@ -84,6 +84,10 @@ pub struct CampaignInput {
     /// The marketing notice the plan was read from (see `POST /api/v1/campaigns/parse-notice`).
     pub notice_text: Option<String>,
     pub version: Option<i64>,
+    /// Make the campaign active although items of its pre-rollout checklist
+    /// are not confirmed (the override is recorded).
+    #[serde(default)]
+    pub confirm_unready: bool,
 }
 
 impl CampaignInput {
@@ -283,9 +287,11 @@ pub async fn update(
 ) -> Result<Json<Campaign>, ApiError> {
     let id = parse_id(&id)?;
     ops::campaigns::check_manage(&state.store, &actor, id).await?;
-    let (fields, version) = parse_body::<CampaignInput>(&headers, &body)?.fields()?;
+    let input = parse_body::<CampaignInput>(&headers, &body)?;
+    let confirm_unready = input.confirm_unready;
+    let (fields, version) = input.fields()?;
     let version = if_match(&headers)?.or(version);
-    let result = ops::campaigns::update(&state.store, &actor, id, version, fields).await;
+    let result = ops::campaigns::update_with(&state.store, &actor, id, version, fields, confirm_unready).await;
     let now = to_api(ops::campaigns::get(&state.store, &actor, id).await?);
     match result {
         Ok(()) => Ok(Json(now)),

@@ -39,11 +39,18 @@ struct MembersPage {
     can_plan: bool,
     can_import: bool,
     partner_errors: Option<Vec<String>>,
+    /// Execution: the stage filter, and the lead's bulk reassignment.
+    stage: String,
+    stages: Vec<(String, &'static str)>,
+    can_run: bool,
 }
 
 #[derive(Deserialize, Default)]
 pub struct MembersQuery {
     tier: Option<String>,
+    stage: Option<String>,
+    /// Set after a bulk reassignment: how many moved.
+    moved: Option<usize>,
     rep: Option<String>,
     cursor: Option<String>,
     ok: Option<String>,
@@ -86,9 +93,11 @@ async fn members_page(
         .map(cursor::decode)
         .transpose()?
         .map(|k| (i32::try_from(k / RANK_SPAN).unwrap_or(0), k % RANK_SPAN));
+    let stage = q.stage.clone().filter(|s| s.parse::<crate::domain::execution::stage::Stage>().is_ok());
     let query = MemberQuery {
         assignee_id: rep_id,
         tier: tier.clone(),
+        stage: stage.clone(),
         after,
         limit: MEMBERS_PAGE + 1,
         ..MemberQuery::default()
@@ -119,9 +128,10 @@ async fn members_page(
         .map(|(_, _, n)| n)
         .sum();
     let base = format!(
-        "/campaigns/{id}/members?tier={}&rep={}",
+        "/campaigns/{id}/members?tier={}&rep={}&stage={}",
         tier.clone().unwrap_or_default(),
-        crate::web::session::urlencode(&rep_email)
+        crate::web::session::urlencode(&rep_email),
+        stage.clone().unwrap_or_default()
     );
     let next_href = (members.len() as i64 > MEMBERS_PAGE).then(|| {
         members.truncate(usize::try_from(MEMBERS_PAGE).unwrap_or(100));
@@ -138,7 +148,10 @@ async fn members_page(
                 &[("added", &added.to_string()), ("total", &total.to_string())],
             ),
         }),
-        _ => flash_from(shell.t, q.ok.as_deref()),
+        _ => match q.moved {
+            Some(n) => Some(Flash { kind: "ok", text: shell.t.fill("members.moved", &[("n", &n.to_string())]) }),
+            None => flash_from(shell.t, q.ok.as_deref()),
+        },
     };
     let reps = if page.actor.role == Role::Rep {
         Vec::new()
@@ -159,6 +172,12 @@ async fn members_page(
         can_plan: page.can(Permission::ManageCampaigns),
         can_import: page.can(Permission::ManageCampaigns) && page.can(Permission::WriteCustomers),
         partner_errors,
+        stage: stage.unwrap_or_default(),
+        stages: crate::domain::execution::stage::Stage::ALL
+            .iter()
+            .map(|s| (s.as_str().to_owned(), crate::web::pages::execution::stage_key(*s)))
+            .collect(),
+        can_run: page.can(Permission::RunCampaigns),
         c,
     };
     Ok(render(status, &body))

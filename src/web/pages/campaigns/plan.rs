@@ -585,6 +585,10 @@ pub async fn activate(
     let version = f.version.trim().parse().ok();
     match ops::campaigns::activate(&state.store, &page.actor, id, version).await {
         Ok(()) => Ok(Redirect::to(&format!("/campaigns/{id}?ok=campaign.activated")).into_response()),
+        // Resources not confirmed: the checklist, where the lead confirms the override.
+        Err(OpsError::Invalid { field: "confirm_unready", .. }) => {
+            Ok(Redirect::to(&format!("/campaigns/{id}/activate")).into_response())
+        }
         Err(OpsError::Invalid { field, message }) => {
             let flash = Some(page.invalid_flash(field, &message));
             plan_page(&state, &page, id, flash, None, StatusCode::UNPROCESSABLE_ENTITY).await
