@@ -121,6 +121,17 @@ backend_test!(the_seed_notice_through_the_api, |app| {
         audit.to_string().contains("目标客群 华东区域年采购额超500万的制造业客户"),
         "the notice is in the audit trail: {audit}"
     );
+
+    // The notice stays what marketing sent: an edit may repeat it, not change it.
+    let patch = |body: Value| app.api(&lead, Method::PATCH, &format!("/api/v1/campaigns/{id}")).json(&body).send();
+    let response = patch(json!({ "notice_text": "主题 另一个活动", "version": 1 })).await.unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "notice_text");
+    let response = patch(json!({ "notice_text": SEED, "theme": "新品A首发", "version": 1 })).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!((body["notice_text"].as_str(), body["theme"].as_str()), (Some(SEED), Some("新品A首发")));
 });
 
 async fn call(app: &TestApp, user: &crate::helpers::TestUser, body: Value) -> (u16, Value) {

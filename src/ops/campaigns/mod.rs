@@ -98,6 +98,11 @@ async fn merge(store: &Store, base: Campaign, f: CampaignFields, creating: bool)
     if let Some(v) = f.theme {
         c.theme = optional_text("theme", &v, 500)?;
     }
+    // The notice is the record of what marketing sent: given when the
+    // campaign is created from it, never rewritten afterwards.
+    if !creating && f.notice_text.as_ref().is_some_and(|v| v.trim() != c.notice_text.trim()) {
+        return Err(OpsError::invalid("notice_text", "the notice is kept as the campaign was created from it"));
+    }
     // The plan's lists and notes may span lines.
     for (field, value, slot, max) in [
         ("selling_points", f.selling_points, &mut c.selling_points, 2000),

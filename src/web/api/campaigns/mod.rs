@@ -81,7 +81,8 @@ pub struct CampaignInput {
     pub budget: Option<f64>,
     pub cost_items: Option<String>,
     pub notes: Option<String>,
-    /// The marketing notice the plan was read from (see `POST /api/v1/campaigns/parse-notice`).
+    /// The marketing notice the plan was read from (see `POST /api/v1/campaigns/parse-notice`):
+    /// given on creation; an update may repeat it but not change it.
     pub notice_text: Option<String>,
     pub version: Option<i64>,
     /// Make the campaign active although items of its pre-rollout checklist
