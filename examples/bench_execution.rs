@@ -7,7 +7,6 @@
 //! The database must be new; `bench/execution.sh` makes a fresh SQLite file
 //! and a throwaway PostgreSQL cluster.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Days;
@@ -148,7 +147,7 @@ async fn main() -> anyhow::Result<()> {
     // The real server on a loopback port.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let state = AppState { store: store.clone(), config: Arc::new(AppConfig::default()) };
+    let state = AppState::new(store.clone(), AppConfig::default());
     tokio::spawn(rally::app::serve(listener, state, std::future::pending()));
     let base = format!("http://{addr}");
     let lead_token = ops::users::create_token(&store, "lead@bench.example", "bench").await?;

@@ -6,7 +6,6 @@
 //! The database must be new (a fresh SQLite path or an empty PostgreSQL
 //! database); `bench/planning.sh` makes both.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Days;
@@ -131,7 +130,7 @@ async fn main() -> anyhow::Result<()> {
     // The real server on a loopback port.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let state = AppState { store: store.clone(), config: Arc::new(AppConfig::default()) };
+    let state = AppState::new(store.clone(), AppConfig::default());
     tokio::spawn(rally::app::serve(listener, state, std::future::pending()));
     let token = ops::users::create_token(&store, "lead@bench.example", "bench").await?;
     let client = reqwest::Client::builder().cookie_store(true).build()?;

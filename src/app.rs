@@ -18,11 +18,19 @@ pub struct AppConfig {
 }
 
 /// Shared by every request. Holds nothing that must agree across server
-/// instances: that lives in the database.
+/// instances: that lives in the database. (`imports` counts this process's
+/// running imports, to protect its memory; see `ops::import::gate`.)
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub config: Arc<AppConfig>,
+    pub imports: crate::ops::import::ImportGate,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: AppConfig) -> Self {
+        AppState { store, config: Arc::new(config), imports: crate::ops::import::ImportGate::default() }
+    }
 }
 
 /// Largest request body accepted (spreadsheet uploads included).

@@ -3,7 +3,6 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{ArgAction, Args, Parser, Subcommand};
@@ -283,6 +282,7 @@ async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: Import
         ImportError::File(e) => anyhow::anyhow!("{shown}: {e}"),
         ImportError::Mapping(e) => anyhow::anyhow!("{shown}: {e}"),
         ImportError::Ops(e) => cli_error(e),
+        ImportError::Busy(e) => anyhow::anyhow!("{e}"),
     };
     let prepared = import::prepare(kind, upload, None).map_err(file_error)?;
     prepared.mapping.check(kind).map_err(|e| file_error(e.into()))?;
@@ -392,7 +392,7 @@ async fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     }
     let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
-    let state = AppState { store: store.clone(), config: Arc::new(AppConfig { secure_cookies: args.secure_cookies }) };
+    let state = AppState::new(store.clone(), AppConfig { secure_cookies: args.secure_cookies });
     tracing::info!(%local, database = %url, "serving");
     println!("Rally 快响 is running at http://{local}  (database: {url}; stop with Ctrl+C)");
     crate::app::serve(listener, state, shutdown_signal()).await.context("the server stopped")?;

@@ -1390,4 +1390,45 @@ mod tests {
         let message = err(r#"{"year": 2027, "days": []}"#);
         assert!(message.contains("unknown field `year`"), "{message}");
     }
+
+    /// The `cargo fuzz` target `calendar` (fuzz/) in the normal test run: a
+    /// calendar file, hand-written or garbage, reads or lists its problems,
+    /// quickly; what reads writes back to a file that reads the same.
+    mod properties {
+        use std::time::{Duration, Instant};
+
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        fn date() -> impl Strategy<Value = String> {
+            (2020..2032i32, 0..14u32, 0..33u32).prop_map(|(y, m, d)| format!("{y}-{m:02}-{d:02}"))
+        }
+
+        fn file() -> impl Strategy<Value = String> {
+            let block = (date(), date(), 0..12u32, prop::collection::vec(date(), 0..3)).prop_map(
+                |(from, to, days, work)| {
+                    serde_json::json!({"name": "节", "off_from": from, "off_to": to, "off_days": days, "adjusted_workdays": work})
+                },
+            );
+            let year =
+                (prop::sample::select(vec!["official", "not_announced", "draft"]), prop::collection::vec(block, 0..4))
+                    .prop_map(|(status, blocks)| serde_json::json!({"status": status, "blocks": blocks}));
+            prop::collection::btree_map(prop::sample::select(vec!["2025", "2026", "2027", "1999", "x"]), year, 0..3)
+                .prop_map(|years| serde_json::json!({"years": years}).to_string())
+        }
+
+        proptest! {
+            #[test]
+            fn calendar_files_read_or_list_their_problems(text in prop_oneof![any::<String>(), file()]) {
+                let started = Instant::now();
+                if let Ok(calendar) = WorkCalendar::from_json(&text) {
+                    let again = WorkCalendar::from_json(&calendar.to_json());
+                    prop_assert!(again.is_ok(), "{}", calendar.to_json());
+                    prop_assert_eq!(again.map(|c| c.to_json()).ok(), Some(calendar.to_json()));
+                }
+                prop_assert!(started.elapsed() < Duration::from_secs(1));
+            }
+        }
+    }
 }

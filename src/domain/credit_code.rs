@@ -116,4 +116,33 @@ mod tests {
         let full = format!("{body}{}", check_char(body).unwrap());
         assert_eq!(parse(&full).unwrap(), full);
     }
+
+    /// The `cargo fuzz` target `values` (fuzz/) for credit codes, in the
+    /// normal test run.
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        fn code_like() -> impl Strategy<Value = String> {
+            let alphabet: Vec<char> = "0123456789ABCDEFGHJKLMNPQRTUWXYIOSVZa-  ０１".chars().collect();
+            prop::collection::vec(prop::sample::select(alphabet), 0..22).prop_map(|c| c.into_iter().collect())
+        }
+
+        proptest! {
+            #[test]
+            fn any_text_is_a_code_or_refused(text in prop_oneof![any::<String>(), code_like()]) {
+                if let Ok(code) = CreditCode::parse(&text) {
+                    prop_assert_eq!(code.as_str().len(), 18);
+                    prop_assert_eq!(CreditCode::parse(code.as_str()).map(CreditCode::into_string).ok(), Some(code.as_str().to_owned()));
+                }
+            }
+
+            #[test]
+            fn the_check_character_makes_a_code(first17 in "[0-9A-HJ-NP-RTUW-Y]{17}") {
+                let code = format!("{first17}{}", check_char(&first17).unwrap());
+                prop_assert!(CreditCode::parse(&code).is_ok());
+            }
+        }
+    }
 }

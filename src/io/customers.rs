@@ -5,7 +5,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
 use super::mapping::{ColumnMapping, Field, ImportKind, MappingError};
 use super::names::{normalize_company_name_into, normalize_phone_into};
-use super::rows::{RowError, RowReader, SHORT_TEXT_MAX, TAG_MAX, check_length, split_name_and_contact};
+use super::rows::{RowError, RowReader, SHORT_TEXT_MAX, TAG_MAX, check_controls, check_length, split_name_and_contact};
 use super::table::Table;
 use super::values::{
     amount_from_cell, credit_code_from_cell, email_from_cell, phone_from_cell, split_list, text_from_cell_ref,
@@ -179,7 +179,9 @@ fn list(r: &mut RowReader<'_>, field: Field, max: usize) -> Vec<String> {
     let Some(items) = r.parse(field, |c, _| Ok(text_from_cell_ref(c)?.map(|t| split_list(&t)))) else {
         return Vec::new();
     };
-    if let Some(error) = items.iter().find_map(|item| check_length(item, max).err()) {
+    if let Some(error) =
+        items.iter().find_map(|item| check_length(item, max).and_then(|()| check_controls(item, false)).err())
+    {
         r.report(field, error);
     }
     items

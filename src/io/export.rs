@@ -67,15 +67,28 @@ pub fn yuan_text(fen: i64) -> String {
 }
 
 /// Neutralises text a spreadsheet would run as a formula (`=HYPERLINK(…)`,
-/// `@SUM(…)`, `-2+3`), while keeping phone numbers such as `+86 138…` as
-/// they are: the cell then starts with an apostrophe, which Excel hides.
-pub(crate) fn defuse(text: &str) -> std::borrow::Cow<'_, str> {
+/// `@SUM(…)`, `-1+1`, `+1`, a leading tab or carriage return), while keeping
+/// phone numbers such as `+86 138 0013 8000` as they are: the cell then
+/// starts with an apostrophe, which Excel hides and the importer strips
+/// again ([`crate::io::table::strip_formula_guard`]).
+pub fn defuse(text: &str) -> std::borrow::Cow<'_, str> {
     let risky = match text.chars().next() {
-        Some('=' | '@' | '\t' | '\r') => true,
-        Some('+' | '-') => !text.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)),
+        Some('=' | '@' | '-' | '\t' | '\r') => true,
+        Some('+') => !is_phone_number(text),
+        // A value that already looks guarded keeps its own apostrophe.
+        Some('\'') => text.trim_start_matches('\'').starts_with(crate::io::table::FORMULA_LEADERS),
         _ => false,
     };
     if risky { format!("'{text}").into() } else { text.into() }
+}
+
+/// `+` followed by a phone number's characters and 7 to 20 digits, as
+/// `parse_phone` accepts them: a spreadsheet reads it as a number, not as a
+/// formula that could do anything.
+fn is_phone_number(text: &str) -> bool {
+    let rest = &text[1..];
+    let digits = rest.chars().filter(char::is_ascii_digit).count();
+    (7..=20).contains(&digits) && rest.chars().all(|c| c.is_ascii_digit() || " -()".contains(c))
 }
 
 fn cells(r: &ExportRecord) -> [String; 14] {
@@ -252,8 +265,37 @@ mod tests {
         assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(defuse("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(defuse("-2+cmd"), "'-2+cmd");
+        assert_eq!(defuse("-1+1"), "'-1+1");
+        assert_eq!(defuse("+1"), "'+1");
+        assert_eq!(defuse("+1-2"), "'+1-2");
+        assert_eq!(defuse("+1234567+1"), "'+1234567+1");
+        assert_eq!(defuse("\tA"), "'\tA");
+        assert_eq!(defuse("\rA"), "'\rA");
         assert_eq!(defuse("+86 138 0013 8000"), "+86 138 0013 8000");
+        assert_eq!(defuse("+86 (10) 8888-1234"), "+86 (10) 8888-1234");
         assert_eq!(defuse("A公司"), "A公司");
+        assert_eq!(defuse(""), "");
+    }
+
+    #[test]
+    fn defused_values_read_back_as_they_were() {
+        for value in [
+            "=1+1公司",
+            "@公式客户",
+            "-1+1",
+            "+1",
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "'已有引号",
+            "'=引号",
+            "''@两个引号",
+            "'+86 138 0013 8000",
+            "A公司",
+        ] {
+            let mut csv = csv_head(&headings_zh());
+            csv.extend(csv_rows(&[ExportRecord { name: value.to_owned(), ..record() }]));
+            let table = read_table(&csv, FileFormat::Csv).unwrap();
+            assert_eq!(table.rows[0].get(0), &crate::io::Cell::Text(value.to_owned()), "{value}");
+        }
     }
 
     #[test]

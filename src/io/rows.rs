@@ -85,10 +85,8 @@ impl<'a> RowReader<'a> {
         let text = self.parse(field, |cell, _| text_from_cell(cell))?;
         // The same character rule as forms and the API (`domain::text`).
         let multiline = matches!(field, Field::Note | Field::Feedback | Field::NextAction);
-        if let Err(bad) = crate::domain::text::check_chars(&text, multiline) {
-            let message =
-                format!("the text contains the control character {} at position {}", bad.code(), bad.position);
-            self.report(field, ValueError::new("control_char", message));
+        if let Err(e) = check_controls(&text, multiline) {
+            self.report(field, e);
             return None;
         }
         match check_length(&text, max) {
@@ -115,6 +113,15 @@ pub(crate) fn check_length(text: &str, max: usize) -> Result<(), ValueError> {
     }
 }
 
+/// Refuses control characters (NUL, BEL, ESC, …) as forms and the API do
+/// (`domain::text`); `multiline` text (notes) keeps tabs and line breaks.
+pub(crate) fn check_controls(text: &str, multiline: bool) -> Result<(), ValueError> {
+    crate::domain::text::check_chars(text, multiline).map_err(|bad| {
+        let message = format!("the text contains the control character {} at position {}", bad.code(), bad.position);
+        ValueError::new("control_char", message)
+    })
+}
+
 /// Splits `A公司/王总` (the team's 客户/联系人 column) into customer and
 /// contact. Without a slash it is all customer.
 pub(crate) fn split_name_and_contact(s: &str) -> (Option<String>, Option<String>) {
@@ -138,6 +145,16 @@ mod tests {
         assert_eq!(split_name_and_contact("A公司 ／ 王总"), (Some("A公司".into()), Some("王总".into())));
         assert_eq!(split_name_and_contact("A公司"), (Some("A公司".into()), None));
         assert_eq!(split_name_and_contact("/王总"), (None, Some("王总".into())));
+    }
+
+    #[test]
+    fn control_characters() {
+        assert!(check_controls("A公司", false).is_ok());
+        assert_eq!(check_controls("A\0公司", false).unwrap_err().code, "control_char");
+        assert!(check_controls("第一行\r\n第二行\t完", false).is_err());
+        assert!(check_controls("第一行\r\n第二行\t完", true).is_ok());
+        assert!(check_controls("响\u{7}铃", true).is_err());
+        assert!(check_controls("\u{9b}", true).is_err(), "C1 controls too");
     }
 
     #[test]

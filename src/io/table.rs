@@ -5,24 +5,46 @@
 //! phone numbers intact), XLSX cells keep Excel's typing (number, date).
 //! Row numbers are the ones the user sees in Excel, so errors can point at
 //! them: skipped empty rows still count.
+//!
+//! Uploads are untrusted: a 1 MB workbook can unpack to gigabytes, a CSV
+//! line can hold millions of empty fields. Both readers stream and stop at
+//! the first limit they pass ([`MAX_CELL_CHARS`] per cell, [`MAX_COLUMNS`],
+//! [`MAX_ROWS`], [`MAX_CELLS`] and [`MAX_TABLE_BYTES`] for what is kept, and
+//! for XLSX the bytes each zip entry may inflate to), so what a file costs
+//! is bounded by the limits rather than by what it claims or contains.
 
 use std::borrow::Cow;
-use std::io::Cursor;
 
-use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
 
 use super::names::trim_blank;
+
+mod csv;
+mod xlsx;
+
+pub use xlsx::{MAX_PART_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_SHEET_BYTES, MAX_ZIP_ENTRIES};
 
 /// At most this many data rows are read (Excel's own sheet limit). More is
 /// not a customer list but an accident or an attack.
 pub const MAX_ROWS: usize = 1_048_576;
 /// At most this many cells (counting empty ones left of a filled cell) are
-/// kept, so that a small compressed XLSX cannot make us build gigabytes of
-/// cells. 100k rows × 10 columns is 1M.
+/// kept. 100k rows × 14 columns is 1.4M.
 pub const MAX_CELLS: usize = 10_000_000;
-/// Columns beyond Excel's limit (XFD) are ignored.
-const MAX_COLUMNS: usize = 16_384;
+/// At most this many bytes of memory for the rows kept: their cells' text
+/// and slots, and [`ROW_COST`] each for what checking the row will take.
+/// This, not [`MAX_CELLS`] or [`MAX_ROWS`], is what bounds an import's
+/// memory (a table of short cells would otherwise grow to gigabytes): with
+/// it, two imports at once keep a server under 1 GB. A 100,000-row customer
+/// list of 14 columns counts about 140 MB.
+pub const MAX_TABLE_BYTES: usize = 160 * 1024 * 1024;
+/// What a row costs beyond its cells once it is parsed and checked (the
+/// parsed row, its duplicate keys, its plan), counted up front so that a
+/// narrow file of many rows is bounded too.
+pub const ROW_COST: usize = 512;
+/// Excel's column limit (XFD): a wider row did not come from a spreadsheet.
+pub const MAX_COLUMNS: usize = 16_384;
+/// Excel's limit on a cell's text: a longer cell did not come from Excel.
+pub const MAX_CELL_CHARS: usize = 32_767;
 
 /// The two formats an upload can be in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -77,7 +99,10 @@ impl FileFormat {
                 return Err(ReadError::Unsupported("xml"));
             }
         }
-        if !utf16 && head.contains(&0) {
+        // Binary files are full of control bytes; a text file with a stray
+        // NUL or BEL is text, and its bad cells are reported row by row.
+        let control = head.iter().filter(|&&b| matches!(b, 0..=8 | 0x0E..=0x1A | 0x1C..=0x1F)).count();
+        if !utf16 && control > (head.len() / 20).max(8) {
             return Err(ReadError::Unsupported("binary"));
         }
         Ok(FileFormat::Csv)
@@ -103,6 +128,18 @@ pub enum ReadError {
     NoWorksheet,
     #[error("the file is too large: at most {MAX_ROWS} rows and {MAX_CELLS} cells can be imported")]
     TooLarge,
+    /// A zip entry inflates beyond its limit (a "zip bomb", or a workbook far
+    /// larger than any customer list).
+    #[error("the workbook unpacks to more than {limit_mb} MB in {part}; it is not a customer list Rally can import")]
+    Unpacked { part: String, limit_mb: u64 },
+    #[error("the workbook has more than {MAX_ZIP_ENTRIES} parts; it is not a customer list Rally can import")]
+    TooManyParts,
+    #[error("row {row} has more than {MAX_COLUMNS} columns (Excel's limit)")]
+    TooManyColumns { row: usize },
+    #[error("the cell in row {row}, column {column} is longer than {MAX_CELL_CHARS} characters (Excel's limit)")]
+    CellTooLong { row: usize, column: String },
+    #[error("mixed encodings: row {row} is not in the encoding of the rows above it; save the whole file as UTF-8")]
+    MixedEncoding { row: usize },
 }
 
 impl ReadError {
@@ -117,8 +154,36 @@ impl ReadError {
             ReadError::Csv(_) => "file_csv_invalid",
             ReadError::NoWorksheet => "file_no_worksheet",
             ReadError::TooLarge => "file_too_large",
+            ReadError::Unpacked { .. } => "file_unpacks_too_large",
+            ReadError::TooManyParts => "file_too_many_parts",
+            ReadError::TooManyColumns { .. } => "file_too_many_columns",
+            ReadError::CellTooLong { .. } => "file_cell_too_long",
+            ReadError::MixedEncoding { .. } => "file_mixed_encoding",
         }
     }
+
+    /// Values the localised text fills in (`{row}`, `{column}`, …).
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ReadError::Unpacked { part, limit_mb } => vec![("part", part.clone()), ("limit_mb", limit_mb.to_string())],
+            ReadError::TooManyColumns { row } | ReadError::MixedEncoding { row } => vec![("row", row.to_string())],
+            ReadError::CellTooLong { row, column } => vec![("row", row.to_string()), ("column", column.clone())],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The column letters Excel shows for a 0-based column index (`A`, `Z`, `AA`).
+pub fn column_letters(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
 }
 
 /// One cell as the file typed it. Text is trimmed; blank text is `Empty`.
@@ -145,9 +210,10 @@ impl Cell {
         matches!(self, Cell::Empty)
     }
 
-    /// A cell from CSV text or an XLSX string: trimmed, blank → `Empty`.
+    /// A cell from CSV text or an XLSX string: trimmed, without the
+    /// apostrophe that guards a formula-like value, blank → `Empty`.
     pub(crate) fn text(s: &str) -> Cell {
-        let s = trim_blank(s);
+        let s = trim_blank(strip_formula_guard(trim_blank(s)));
         if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_owned()) }
     }
 
@@ -161,6 +227,23 @@ impl Cell {
             Cell::DateTime(dt) => Cow::Owned(dt.format("%Y-%m-%d %H:%M").to_string()),
             Cell::Time(t) => Cow::Owned(t.format("%H:%M").to_string()),
         }
+    }
+}
+
+/// The characters that make a spreadsheet read a cell as a formula.
+pub(crate) const FORMULA_LEADERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Drops the apostrophe that exports (ours included, see
+/// [`super::export::defuse`]) put before a value a spreadsheet would run as
+/// a formula (`'=…`, `'+…`, `'-…`, `'@…`, a tab or carriage return), so an
+/// exported list imports back as the same customers. One apostrophe goes
+/// when the rest, past any further apostrophes, starts with such a
+/// character (so `''=x` gives `'=x`); any other leading apostrophe is part
+/// of the value.
+pub(crate) fn strip_formula_guard(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.trim_start_matches('\'').starts_with(FORMULA_LEADERS) => rest,
+        _ => s,
     }
 }
 
@@ -202,17 +285,12 @@ pub struct Table {
 /// table that the parsers reject row by row.
 pub fn read_table(bytes: &[u8], format: FileFormat) -> Result<Table, ReadError> {
     match format {
-        FileFormat::Csv => read_csv(bytes),
-        // calamine is third-party code parsing untrusted input, and it can
-        // panic on malformed sheets (an integer overflow on an absurd cell
-        // reference, in builds with overflow checks). A bad upload must be
-        // an error, not a crashed request.
-        FileFormat::Xlsx => std::panic::catch_unwind(|| read_xlsx(bytes))
-            .unwrap_or_else(|_| Err(ReadError::Xlsx("the workbook is malformed".to_owned()))),
+        FileFormat::Csv => csv::read(bytes),
+        FileFormat::Xlsx => xlsx::read(bytes),
     }
 }
 
-/// Collects rows, finds the header and drops blank rows.
+/// Collects rows, finds the header and drops blank rows, within the limits.
 ///
 /// The header is the first non-blank row, except that a lone title cell
 /// above a wider row (`客户清单` over the real headers, a common template
@@ -224,11 +302,23 @@ struct TableBuilder {
     title_candidate: Option<Row>,
     rows: Vec<Row>,
     cells_seen: usize,
+    /// Memory held by the kept cells, as counted by [`cell_bytes`].
+    bytes: usize,
+}
+
+/// What a cell costs in memory: its slot, and its text with the
+/// allocator's overhead.
+fn cell_bytes(cell: &Cell) -> usize {
+    let text = match cell {
+        Cell::Text(s) | Cell::Error(s) => s.capacity().max(8) + 16,
+        _ => 0,
+    };
+    std::mem::size_of::<Cell>() + text
 }
 
 impl TableBuilder {
     fn new() -> Self {
-        TableBuilder { headers: None, header_row: 0, title_candidate: None, rows: Vec::new(), cells_seen: 0 }
+        TableBuilder { headers: None, header_row: 0, title_candidate: None, rows: Vec::new(), cells_seen: 0, bytes: 0 }
     }
 
     /// The number of cells worth keeping in a row.
@@ -248,8 +338,12 @@ impl TableBuilder {
         if filled == 0 {
             return Ok(());
         }
+        if number > MAX_ROWS {
+            return Err(ReadError::TooLarge);
+        }
         self.cells_seen += cells.len();
-        if self.cells_seen > MAX_CELLS || self.rows.len() >= MAX_ROWS {
+        self.bytes += std::mem::size_of::<Row>() + ROW_COST + cells.iter().map(cell_bytes).sum::<usize>();
+        if self.cells_seen > MAX_CELLS || self.rows.len() >= MAX_ROWS || self.bytes > MAX_TABLE_BYTES {
             return Err(ReadError::TooLarge);
         }
         if self.headers.is_some() {
@@ -293,171 +387,13 @@ impl TableBuilder {
     }
 }
 
-// ---------------------------------------------------------------- CSV
-
-/// Decodes CSV bytes to UTF-8: UTF-8 (with or without BOM) if valid, UTF-16
-/// with BOM (Excel's "Unicode text"), otherwise GB18030 — a superset of GBK,
-/// which is what Excel and WPS write on Chinese Windows.
-fn decode_csv(bytes: &[u8]) -> Cow<'_, str> {
-    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
-        return text;
+/// Checks a cell's length against [`MAX_CELL_CHARS`].
+fn check_cell_length(text: &str, row: usize, column: usize) -> Result<(), ReadError> {
+    // Byte length bounds the character count from above: count only when long.
+    if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
+        return Err(ReadError::CellTooLong { row, column: column_letters(column) });
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => encoding_rs::GB18030.decode_without_bom_handling(bytes).0,
-    }
-}
-
-/// Picks the delimiter that occurs most often (outside quotes) in the first
-/// line: comma, tab (Excel "Unicode text") or semicolon (European Excel).
-fn detect_delimiter(text: &str) -> u8 {
-    let (mut commas, mut tabs, mut semicolons) = (0usize, 0usize, 0usize);
-    let mut in_quotes = false;
-    for b in text.bytes() {
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b'\n' | b'\r' if !in_quotes => break,
-            b',' if !in_quotes => commas += 1,
-            b'\t' if !in_quotes => tabs += 1,
-            b';' if !in_quotes => semicolons += 1,
-            _ => {}
-        }
-    }
-    if tabs > commas && tabs >= semicolons {
-        b'\t'
-    } else if semicolons > commas {
-        b';'
-    } else {
-        b','
-    }
-}
-
-/// The number of line breaks (`\n`, `\r\n` or a lone `\r`) in the run of
-/// line-break bytes around `pos`. The csv crate skips blank lines silently
-/// and reports a record's start *before* the previous terminator, so this is
-/// how we keep row numbers true to what Excel shows.
-fn line_breaks_around(bytes: &[u8], pos: usize) -> usize {
-    let is_break = |b: &u8| matches!(b, b'\r' | b'\n');
-    let pos = pos.min(bytes.len());
-    let start = pos - bytes[..pos].iter().rev().take_while(|b| is_break(b)).count();
-    let end = pos + bytes[pos..].iter().take_while(|b| is_break(b)).count();
-    let run = &bytes[start..end];
-    run.iter().enumerate().filter(|&(i, &b)| b == b'\n' || (b == b'\r' && run.get(i + 1) != Some(&b'\n'))).count()
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
-    let text = decode_csv(bytes);
-    let data = text.as_bytes();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(detect_delimiter(&text))
-        .buffer_capacity(64 * 1024)
-        .from_reader(data);
-    // Validating UTF-8 once per record (StringRecord) is cheaper than once
-    // per field; after decoding, every record is valid anyway.
-    let mut record = csv::StringRecord::new();
-    let mut builder = TableBuilder::new();
-    // The previous record's row. A record is one spreadsheet row even when
-    // a quoted field spans lines, as when Excel opens the file.
-    let mut previous: Option<usize> = None;
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(ReadError::Csv(e.to_string())),
-        }
-        let start = record.position().map_or(0, |p| p.byte());
-        let breaks = usize::try_from(start).map(|start| line_breaks_around(data, start)).unwrap_or(0);
-        // The first record follows `breaks` blank lines; a later one follows
-        // its predecessor's terminator plus `breaks - 1` blank lines.
-        let row_number = match previous {
-            None => breaks + 1,
-            Some(previous) => previous + breaks.max(1),
-        };
-        previous = Some(row_number);
-
-        let width = builder.width();
-        let mut cells = Vec::with_capacity(record.len().min(width));
-        cells.extend(record.iter().take(width).map(Cell::text));
-        builder.push(row_number, cells)?;
-    }
-    builder.finish()
-}
-
-// ---------------------------------------------------------------- XLSX
-
-fn xlsx_error(e: XlsxError) -> ReadError {
-    match e {
-        XlsxError::Password => ReadError::Encrypted,
-        other => ReadError::Xlsx(other.to_string()),
-    }
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
-    let is_1904 = workbook.has_1904_epoch();
-    // "The first worksheet" as the user sees it: templates often hide a
-    // configuration sheet in front, and chart sheets hold no rows.
-    let sheets = workbook.sheets_metadata();
-    let sheet = sheets
-        .iter()
-        .find(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
-        .or_else(|| sheets.iter().find(|s| s.typ == SheetType::WorkSheet))
-        .map(|s| s.name.clone())
-        .ok_or(ReadError::NoWorksheet)?;
-
-    // Streaming the cells, rather than `worksheet_range`, avoids allocating
-    // the dense bounding box: one stray cell at XFD1048576 would otherwise
-    // cost gigabytes.
-    let mut cells_reader = workbook.worksheet_cells_reader(&sheet).map_err(xlsx_error)?;
-    let mut builder = TableBuilder::new();
-    let mut current: Option<u32> = None;
-    let mut cells: Vec<Cell> = Vec::new();
-    while let Some(cell) = cells_reader.next_cell().map_err(xlsx_error)? {
-        let (row, col) = cell.get_position();
-        if current != Some(row) {
-            if let Some(previous) = current {
-                builder.push(previous as usize + 1, std::mem::take(&mut cells))?;
-            }
-            current = Some(row);
-        }
-        let col = col as usize;
-        if col >= builder.width() {
-            continue;
-        }
-        let value = convert_xlsx_cell(cell.get_value(), is_1904);
-        if value.is_empty() {
-            continue;
-        }
-        if cells.len() <= col {
-            cells.resize(col + 1, Cell::Empty);
-        }
-        cells[col] = value;
-    }
-    if let Some(previous) = current {
-        builder.push(previous as usize + 1, cells)?;
-    }
-    builder.finish()
-}
-
-fn convert_xlsx_cell(value: &DataRef<'_>, is_1904: bool) -> Cell {
-    match value {
-        DataRef::Empty => Cell::Empty,
-        DataRef::String(s) => Cell::text(s),
-        DataRef::SharedString(s) => Cell::text(s),
-        DataRef::Int(i) => Cell::Number(*i as f64),
-        DataRef::Float(f) => Cell::Number(*f),
-        DataRef::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.to_owned()),
-        DataRef::DateTime(dt) if dt.is_datetime() => {
-            excel_serial_cell(dt.as_f64(), is_1904).unwrap_or(Cell::Number(dt.as_f64()))
-        }
-        DataRef::DateTime(dt) => Cell::Number(dt.as_f64()),
-        DataRef::DateTimeIso(s) => parse_iso_cell(s).unwrap_or_else(|| Cell::text(s)),
-        DataRef::DurationIso(s) => Cell::text(s),
-        DataRef::Error(e) => Cell::Error(e.to_string()),
-    }
+    Ok(())
 }
 
 /// An Excel date-formatted serial as a typed cell: below 1 it is a time of
@@ -539,7 +475,10 @@ mod tests {
         assert_eq!(FileFormat::sniff(&ole, Some("a.XLSX"), None), Err(ReadError::Encrypted));
         assert_eq!(FileFormat::sniff(b"<html><table>", Some("export.xls"), None), Err(ReadError::Unsupported("html")));
         assert_eq!(FileFormat::sniff(b"PK\x03\x04", Some("a.ods"), None), Err(ReadError::Unsupported("ods")));
-        assert_eq!(FileFormat::sniff(b"\x00\x01\x02", None, None), Err(ReadError::Unsupported("binary")));
+        assert_eq!(FileFormat::sniff(&[0u8, 1, 2].repeat(4), None, None), Err(ReadError::Unsupported("binary")));
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0\0\0\x01\0\x08\x06\0\0\0";
+        assert_eq!(FileFormat::sniff(png, Some("a.csv"), None), Err(ReadError::Unsupported("binary")));
+        assert_eq!(FileFormat::sniff("客户名称\r\n甲\0公司\r\n".as_bytes(), None, None), Ok(FileFormat::Csv));
     }
 
     #[test]

@@ -399,3 +399,168 @@ fn generated_rows_parse_whole() {
     assert_eq!(parse.errors, []);
     assert_eq!(parse.rows[2_999].name, "客户2999有限公司");
 }
+
+/// A zip of stored (uncompressed) entries, as the `xlsx_parts` fuzz target
+/// builds it: the XML inside reaches the reader whatever it is.
+pub(crate) fn stored_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let (mut out, mut central) = (Vec::new(), Vec::new());
+    for (name, data) in entries {
+        let (offset, crc, len) = (out.len() as u32, crc32fast::hash(data), data.len() as u32);
+        out.extend(0x0403_4B50u32.to_le_bytes());
+        out.extend([20u16, 0, 0, 0, 0].iter().flat_map(|v| v.to_le_bytes()));
+        out.extend([crc, len, len].iter().flat_map(|v| v.to_le_bytes()));
+        out.extend([name.len() as u16, 0].iter().flat_map(|v| v.to_le_bytes()));
+        out.extend(name.as_bytes());
+        out.extend(*data);
+        central.extend(0x0201_4B50u32.to_le_bytes());
+        central.extend([20u16, 20, 0, 0, 0, 0].iter().flat_map(|v| v.to_le_bytes()));
+        central.extend([crc, len, len].iter().flat_map(|v| v.to_le_bytes()));
+        central.extend([name.len() as u16, 0, 0, 0, 0].iter().flat_map(|v| v.to_le_bytes()));
+        central.extend([0u32, offset].iter().flat_map(|v| v.to_le_bytes()));
+        central.extend(name.as_bytes());
+    }
+    let (cd_offset, n, cd_len) = (out.len() as u32, entries.len() as u16, central.len() as u32);
+    out.extend(central);
+    out.extend(0x0605_4B50u32.to_le_bytes());
+    out.extend([0u16, 0, n, n].iter().flat_map(|v| v.to_le_bytes()));
+    out.extend([cd_len, cd_offset].iter().flat_map(|v| v.to_le_bytes()));
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+/// A workbook of the given worksheet, shared strings and styles XML.
+pub(crate) fn workbook_of(sheet: &[u8], strings: &[u8], styles: &[u8]) -> Vec<u8> {
+    const NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let root = format!(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r" Type="{NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+    );
+    let workbook = format!(
+        r#"<workbook xmlns:r="{NS}"><workbookPr date1904="false"/><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+    );
+    let rels = format!(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{NS}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{NS}/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="{NS}/styles" Target="/xl/styles.xml"/></Relationships>"#
+    );
+    stored_zip(&[
+        ("_rels/.rels", root.as_bytes()),
+        ("xl/workbook.xml", workbook.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet),
+        ("xl/sharedStrings.xml", strings),
+        ("xl/styles.xml", styles),
+    ])
+}
+
+/// Worksheet, shared-strings and styles XML made of the pieces real files
+/// have, in any order and nesting: what the `xlsx_parts` fuzz target
+/// explores, in the normal test run.
+fn xml_parts() -> impl Strategy<Value = (String, String, String)> {
+    let text = prop_oneof![
+        Just(String::new()),
+        "\\PC{0,6}",
+        Just("&amp;&lt;&#20013;&#x4E2D;&bogus;".to_owned()),
+        Just("_x000D__xD83D__xDE00__x0000_".to_owned()),
+        Just("<![CDATA[<c>]]>".to_owned()),
+        Just("<!-- <row> -->".to_owned()),
+        Just("<?pi x?>".to_owned()),
+    ];
+    let attr = prop_oneof![
+        Just(String::new()),
+        "r=\"[A-Z]{0,4}[0-9]{0,8}\"",
+        prop::sample::select(vec![
+            "t=\"s\"",
+            "t=\"str\"",
+            "t=\"inlineStr\"",
+            "t=\"b\"",
+            "t=\"e\"",
+            "t=\"d\"",
+            "t=\"n\"",
+            "t=\"x\""
+        ])
+        .prop_map(str::to_owned),
+        "s=\"[0-9]{1,3}\"",
+        Just("r=\"XFD1048576\"".to_owned()),
+        Just("r='A1' bogus".to_owned()),
+    ];
+    let open = prop::sample::select(vec![
+        "<row>",
+        "<row r=\"2\">",
+        "<row r=\"1048577\">",
+        "<c>",
+        "<v>",
+        "<is>",
+        "<t>",
+        "<r>",
+        "<rPh>",
+        "<f>",
+        "<si>",
+        "<x:c>",
+        "<sheetData>",
+        "<numFmt numFmtId=\"164\" formatCode=\"yyyy-mm-dd\"/>",
+        "<cellXfs>",
+        "<xf numFmtId=\"164\"/>",
+        "<xf numFmtId=\"14\"/>",
+    ]);
+    let close = prop::sample::select(vec![
+        "</row>",
+        "</c>",
+        "</v>",
+        "</is>",
+        "</t>",
+        "</r>",
+        "</rPh>",
+        "</f>",
+        "</si>",
+        "</sheetData>",
+        "</cellXfs>",
+    ]);
+    let piece = prop_oneof![
+        text,
+        (attr.clone(), attr).prop_map(|(a, b)| format!("<c {a} {b}>")),
+        open.prop_map(str::to_owned),
+        close.prop_map(str::to_owned),
+        "[0-9.E+-]{1,8}",
+    ];
+    let xml = prop::collection::vec(piece, 0..40).prop_map(|p| p.concat());
+    (xml.clone(), xml.clone(), xml)
+}
+
+proptest! {
+    #[test]
+    fn workbook_xml_reads_or_is_refused_quickly((sheet, strings, styles) in xml_parts()) {
+        let bytes = workbook_of(sheet.as_bytes(), strings.as_bytes(), styles.as_bytes());
+        let started = std::time::Instant::now();
+        parse_everything(&bytes, FileFormat::Xlsx);
+        prop_assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn csv_bytes_read_or_are_refused_quickly(bytes in arbitrary_upload()) {
+        let started = std::time::Instant::now();
+        parse_everything(&bytes, FileFormat::Csv);
+        prop_assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+}
+
+/// The structured workbook above reads real cells: typed, shared, inline,
+/// rich, escaped and dated.
+#[test]
+fn a_hand_built_workbook_reads_as_excel_would() {
+    let sheet = r#"<worksheet><sheetData>
+        <row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>日期</t></is></c><c r="C1" t="str"><v>金额</v></c></row>
+        <row r="3"><c r="A3" t="s"><v>1</v></c><c r="B3" s="1"><v>45940.5</v></c><c r="C3"><v>5000000</v></c><c r="D3" t="b"><v>1</v></c><c r="E3" t="e"><v>#N/A</v></c></row>
+        <row><c t="inlineStr"><is><r><t xml:space="preserve">A </t></r><r><t>&amp;B</t></r><rPh><t>ピ</t></rPh></is></c><c s="2"><v>45940</v></c></row>
+        </sheetData></worksheet>"#;
+    let strings = r#"<sst><si><t>客户名称</t></si><si><t>A公司_x000D_</t></si></sst>"#;
+    let styles = r#"<styleSheet><numFmts><numFmt numFmtId="164" formatCode="yyyy-mm-dd h:mm"/></numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/></cellXfs></styleSheet>"#;
+    let table =
+        read_table(&workbook_of(sheet.as_bytes(), strings.as_bytes(), styles.as_bytes()), FileFormat::Xlsx).unwrap();
+    assert_eq!(table.headers, ["客户名称", "日期", "金额"]);
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    assert_eq!(table.rows[0].number, 3);
+    assert_eq!(table.rows[0].cells[0], Cell::Text("A公司".into()), "the escaped CR is trimmed like any blank");
+    assert_eq!(table.rows[0].cells[1], Cell::DateTime(d(2025, 10, 10).and_hms_opt(12, 0, 0).unwrap()));
+    assert_eq!(table.rows[0].cells[2], Cell::Number(5_000_000.0));
+    assert_eq!(table.rows[1].number, 4, "a row without a number follows the one before");
+    assert_eq!(table.rows[1].cells[0], Cell::Text("A &B".into()), "rich text runs, without the phonetic guide");
+    assert_eq!(table.rows[1].cells[1], Cell::Date(d(2025, 10, 10)));
+}

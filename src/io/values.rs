@@ -941,4 +941,91 @@ mod tests {
         );
         assert_eq!(split_list(" , 、"), Vec::<String>::new());
     }
+
+    /// The `cargo fuzz` target `values` (fuzz/) in the normal test run:
+    /// amounts, dates and times as typed, or anything at all, give a value
+    /// or a refusal, quickly; amounts are never negative.
+    mod properties {
+        use std::time::{Duration, Instant};
+
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        fn typed() -> impl Strategy<Value = String> {
+            let piece = prop::sample::select(vec![
+                "0",
+                "1",
+                "5",
+                "9",
+                "00",
+                "500",
+                "5,000",
+                ".",
+                ",",
+                "，",
+                "万",
+                "亿",
+                "千",
+                "元",
+                "整",
+                "w",
+                "￥",
+                "¥",
+                "RMB",
+                "人民币",
+                "-",
+                "(",
+                ")",
+                "E+",
+                "e-",
+                "06",
+                "%",
+                "年",
+                "月",
+                "日",
+                "号",
+                "/",
+                ":",
+                "：",
+                "点",
+                "半",
+                "上午",
+                "下午",
+                "晚上",
+                "周一",
+                "星期日",
+                "T",
+                " ",
+                "\u{3000}",
+                "２",
+                "０",
+                "2025",
+                "10",
+                "31",
+                "24",
+                "60",
+                "99999999999999999999",
+            ]);
+            prop::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn values_parse_or_are_refused_quickly(text in prop_oneof![any::<String>(), typed()]) {
+                let started = Instant::now();
+                if let Ok(fen) = parse_amount_fen(&text) {
+                    prop_assert!(fen >= 0, "{:?} gave {}", text, fen);
+                }
+                for unit in [AmountUnit::Qian, AmountUnit::Wan, AmountUnit::Yi] {
+                    let _ = parse_amount_fen_in(&text, unit);
+                }
+                let _ = parse_date(&text);
+                let _ = parse_date_time(&text, NaiveDate::from_ymd_opt(2026, 11, 30));
+                let _ = parse_time(&text);
+                let _ = parse_credit_code(&text);
+                prop_assert!(started.elapsed() < Duration::from_millis(500), "{:?} took {:?}", text, started.elapsed());
+            }
+        }
+    }
 }

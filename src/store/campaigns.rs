@@ -265,7 +265,21 @@ pub struct Member {
     pub next_action_on: Option<NaiveDate>,
     pub next_action: String,
     pub last_follow_up_at: Option<chrono::DateTime<Utc>>,
+    /// The customer's first contact's phone and email, when the query asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<FirstContact>,
 }
+
+/// How to reach a member in one tap from the target list.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FirstContact {
+    pub phone: String,
+    pub email: String,
+}
+
+const FIRST_CONTACT_COLUMNS: &str = ", \
+    COALESCE((SELECT k.phone FROM contacts k WHERE k.customer_id = c.id AND k.phone <> '' ORDER BY k.id LIMIT 1), '') AS contact_phone, \
+    COALESCE((SELECT k.email FROM contacts k WHERE k.customer_id = c.id AND k.email <> '' ORDER BY k.id LIMIT 1), '') AS contact_email";
 
 #[derive(Clone, Debug, Default)]
 pub struct MemberQuery {
@@ -281,35 +295,45 @@ pub struct MemberQuery {
     /// Keyset: members after this (rank, customer id).
     pub after: Option<(i32, i64)>,
     pub limit: i64,
+    /// Also read each customer's first phone and email (the list page's 📞/✉).
+    pub with_contact: bool,
+}
+
+/// The WHERE conditions of a member query's filters (not its page), on
+/// `campaign_members m JOIN customers c`: the list and its count share them.
+fn member_conditions(campaign_id: i64, q: &MemberQuery, values: &mut Vec<Value>) -> Vec<String> {
+    values.push(campaign_id.into());
+    let mut conditions = vec![format!("m.campaign_id = ${}", values.len())];
+    if let Some(a) = q.assignee_id {
+        values.push(a.into());
+        conditions.push(format!("m.assignee_id = ${}", values.len()));
+    }
+    if q.unassigned {
+        conditions.push("m.assignee_id IS NULL".to_owned());
+    }
+    if let Some(t) = &q.tier {
+        values.push(t.clone().into());
+        conditions.push(format!("m.tier = ${}", values.len()));
+    }
+    if let Some(st) = &q.stage {
+        values.push(st.clone().into());
+        conditions.push(format!("m.stage = ${}", values.len()));
+    }
+    if let Some((rep, region)) = &q.own_or_pool_of {
+        values.push((*rep).into());
+        let r = values.len();
+        values.push(region.clone().into());
+        let g = values.len();
+        conditions.push(format!("(m.assignee_id = ${r} OR (m.assignee_id IS NULL AND c.region = ${g}))"));
+    }
+    conditions
 }
 
 impl Store {
     /// Members in outreach order (rank, then customer).
     pub async fn members(&self, campaign_id: i64, q: &MemberQuery) -> StoreResult<Vec<Member>> {
-        let mut values: Vec<Value> = vec![campaign_id.into()];
-        let mut conditions = vec!["m.campaign_id = $1".to_owned()];
-        if let Some(a) = q.assignee_id {
-            values.push(a.into());
-            conditions.push(format!("m.assignee_id = ${}", values.len()));
-        }
-        if q.unassigned {
-            conditions.push("m.assignee_id IS NULL".to_owned());
-        }
-        if let Some(t) = &q.tier {
-            values.push(t.clone().into());
-            conditions.push(format!("m.tier = ${}", values.len()));
-        }
-        if let Some(st) = &q.stage {
-            values.push(st.clone().into());
-            conditions.push(format!("m.stage = ${}", values.len()));
-        }
-        if let Some((rep, region)) = &q.own_or_pool_of {
-            values.push((*rep).into());
-            let r = values.len();
-            values.push(region.clone().into());
-            let g = values.len();
-            conditions.push(format!("(m.assignee_id = ${r} OR (m.assignee_id IS NULL AND c.region = ${g}))"));
-        }
+        let mut values: Vec<Value> = Vec::new();
+        let mut conditions = member_conditions(campaign_id, q, &mut values);
         if let Some((rank, customer)) = q.after {
             values.push(i64::from(rank).into());
             let r = values.len();
@@ -321,9 +345,10 @@ impl Store {
         let sql = format!(
             "SELECT m.customer_id, c.name AS customer_name, c.industry, c.region, c.annual_purchase_fen, m.tier, \
              m.outreach_rank, m.assignee_id, u.email AS assignee_email, u.name AS assignee_name, m.source, m.partner, \
-             m.stage, m.order_amount_fen, m.lost_reason, m.next_action_on, m.next_action, m.last_follow_up_at \
+             m.stage, m.order_amount_fen, m.lost_reason, m.next_action_on, m.next_action, m.last_follow_up_at{} \
              FROM campaign_members m JOIN customers c ON c.id = m.customer_id LEFT JOIN users u ON u.id = m.assignee_id \
              WHERE {} ORDER BY m.outreach_rank, m.customer_id LIMIT ${}",
+            if q.with_contact { FIRST_CONTACT_COLUMNS } else { "" },
             conditions.join(" AND "),
             values.len()
         );
@@ -350,10 +375,26 @@ impl Store {
                     next_action_on: r.try_get("next_action_on")?,
                     next_action: r.try_get("next_action")?,
                     last_follow_up_at: r.try_get("last_follow_up_at")?,
+                    contact: if q.with_contact {
+                        Some(FirstContact { phone: r.try_get("contact_phone")?, email: r.try_get("contact_email")? })
+                    } else {
+                        None
+                    },
                 });
             }
             out
         }))
+    }
+
+    /// How many members a query's filters match (its page aside).
+    pub async fn count_members_matching(&self, campaign_id: i64, q: &MemberQuery) -> StoreResult<i64> {
+        let mut values: Vec<Value> = Vec::new();
+        let conditions = member_conditions(campaign_id, q, &mut values);
+        let sql = format!(
+            "SELECT COUNT(*) FROM campaign_members m JOIN customers c ON c.id = m.customer_id WHERE {}",
+            conditions.join(" AND ")
+        );
+        Ok(on_db!(self, pool => bind_values(sqlx::query(&sql), &values).fetch_one(pool).await?.try_get::<i64, _>(0)?))
     }
 
     /// Members per (assignee, tier): the counts beside the target list.

@@ -479,3 +479,53 @@ backend_test!(the_campaign_form_counts_and_builds_the_segment_in_the_readers_lan
     let (_, edit) = page(&lead, &app, &format!("/campaigns/{id}/edit")).await;
     assert!(edit.contains("value=\"区域 = &#34;华东&#34;\""), "the edit form shows the segment in Chinese");
 });
+
+backend_test!(the_target_list_numbers_its_rows_counts_the_filter_and_reaches_in_one_tap, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let ming = app.user("ming@example.com", "rep", Some("华南")).await;
+    let mut first = None;
+    for i in 0..101 {
+        let id = add_customer(&app, &format!("华南客户{i:03}"), "华南", Some(ming.id)).await;
+        first.get_or_insert(id);
+    }
+    let mut tx = app.store.begin().await.unwrap();
+    let contact = rally::store::customers::NewContact {
+        name: "王经理".to_owned(),
+        phone: "138 0013 8000".to_owned(),
+        email: "wang@example.cn".to_owned(),
+        ..Default::default()
+    };
+    rally::store::contacts::insert_contact(&mut tx, first.unwrap(), &contact).await.unwrap();
+    tx.commit().await.unwrap();
+    let created: serde_json::Value = app
+        .api(&lead, reqwest::Method::POST, "/api/v1/campaigns")
+        .json(&serde_json::json!({"name": "华南促销", "kind": "new_product", "segment": "region = \"华南\"",
+            "announced_on": "2026-11-02", "starts_on": "2026-11-05", "ends_on": "2026-11-30"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let browser = app.browser_session("lead@example.com").await;
+    let (_, list) = page(&browser, &app, &format!("/campaigns/{id}/members")).await;
+    let csrf = hidden_csrf(&list);
+    let (status, _, _) = post(&browser, &app, &format!("/campaigns/{id}/members/generate"), &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+
+    let (_, list) = page(&browser, &app, &format!("/campaigns/{id}/members")).await;
+    assert!(list.contains("第 1–100 家，共 101 家"), "the first page says which rows of how many");
+    assert!(list.contains("href=\"tel:138 0013 8000\"") && list.contains("href=\"mailto:wang@example.cn\""));
+    assert_eq!(list.matches("tel:").count(), 1, "only a customer with a phone gets 📞");
+    assert_eq!(list.matches("#follow-up\"").count(), 100, "every row opens the follow-up form");
+    let next =
+        list.split("class=\"pager\"><a href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&#38;", "&");
+    let (_, second) = page(&browser, &app, &next).await;
+    assert!(second.contains("第 101–101 家，共 101 家"), "{next}");
+    assert!(second.contains(">101</td>"), "the row keeps its number on a later page");
+
+    // A filter's total is the filter's, not the list's.
+    let (_, filtered) = page(&browser, &app, &format!("/campaigns/{id}/members?stage=intent")).await;
+    assert!(filtered.contains("共 0 家"), "no member has shown intent yet");
+});

@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use rally::app::{AppConfig, AppState};
 use rally::config::DatabaseUrl;
@@ -21,6 +20,8 @@ pub struct TestApp {
     pub store: Store,
     pub database_url: String,
     pub client: reqwest::Client,
+    /// The server's import gate, so a test can hold places in it.
+    pub imports: rally::ops::import::ImportGate,
     shutdown: Option<oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -77,13 +78,14 @@ pub async fn spawn_app_with_clock(backend: Backend, clock: rally::clock::Clock) 
         .with_clock(clock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState { store: store.clone(), config: Arc::new(AppConfig::default()) };
+    let state = AppState::new(store.clone(), AppConfig::default());
+    let imports = state.imports.clone();
     let (tx, rx) = oneshot::channel();
     tokio::spawn(rally::app::serve(listener, state, async {
         let _ = rx.await;
     }));
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    Some(TestApp { backend, addr, store, database_url, client, shutdown: Some(tx), _dir: dir })
+    Some(TestApp { backend, addr, store, database_url, client, imports, shutdown: Some(tx), _dir: dir })
 }
 
 /// Runs a test body against a fresh app on the backend (skipping PostgreSQL
@@ -201,12 +203,14 @@ pub async fn spawn_on(database_url: &str) -> TestApp {
     let store = Store::open_and_migrate(&DatabaseUrl::parse(database_url).unwrap()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState { store: store.clone(), config: Arc::new(AppConfig::default()) };
+    let state = AppState::new(store.clone(), AppConfig::default());
+    let imports = state.imports.clone();
     let (tx, rx) = oneshot::channel();
     tokio::spawn(rally::app::serve(listener, state, async {
         let _ = rx.await;
     }));
     TestApp {
+        imports,
         backend: if database_url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite },
         addr,
         store,

@@ -889,3 +889,200 @@ backend_test!(form_and_api_customers_export_and_reimport_as_duplicates, |app| {
         assert_eq!(counts(&report), [0, 0, 2, 0], "{format}: both are duplicates, none rejected: {report}");
     }
 });
+
+/// Uploads a file through the import page; (status, Location, body).
+async fn upload_page(app: &TestApp, browser: &reqwest::Client, name: &str, bytes: &[u8]) -> (u16, String, String) {
+    let page = browser.get(app.url("/customers/import")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_csrf(&page);
+    let (content_type, body) = multipart("customers", name, "text/csv", bytes);
+    let response = browser
+        .post(app.url("/customers/import"))
+        .header("x-csrf-token", &csrf)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let location = response.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (status, location, response.text().await.unwrap())
+}
+
+backend_test!(a_rep_learns_nothing_of_customers_they_cannot_see, |app| {
+    let t = team(&app).await;
+    let hidden = "石家庄立信汽车部件有限公司";
+    let first17 = "91130100MA0CK0000";
+    let code = format!("{first17}{}", rally::domain::credit_code::check_char(first17).unwrap());
+    let file = format!(
+        "客户名称,统一社会信用代码,联系人,电话,负责人\n{hidden},{code},赵经理,13911112222,fang@rally.example\n"
+    );
+    let (status, report) = import(&app, &t.admin, "customers", "", "text/csv", file.into_bytes()).await;
+    assert_eq!((status, counts(&report)), (200, [1, 0, 0, 0]), "{report}");
+    let id = named(&customers(&app, &t.admin).await, hidden)["id"].as_i64().unwrap();
+
+    // Ming's list names Fang's customer by credit code, and by name and phone.
+    let mine = format!("客户名称,统一社会信用代码,电话\n别的名字,{code},\n石家庄立信汽车部件,,+86 139-1111-2222\n");
+    let (status, report) =
+        import(&app, &t.ming, "customers", "dry_run=true", "text/csv", mine.clone().into_bytes()).await;
+    assert_eq!((status, counts(&report)), (200, [0, 0, 2, 0]), "still duplicates: {report}");
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 2);
+    for w in warnings {
+        assert_eq!(w["code"], "duplicate_hidden", "{w}");
+        let message = w["message"].as_str().unwrap();
+        assert!(!message.contains(hidden) && !message.contains(&format!("#{id}")), "{message}");
+        assert!(message.contains("cannot see"), "{message}");
+    }
+    let (status, body) =
+        import(&app, &t.ming, "customers", "on_duplicate=update", "text/csv", mine.clone().into_bytes()).await;
+    assert_eq!(status, 422, "{body}");
+    for e in body["report"]["errors"].as_array().unwrap() {
+        assert_eq!(e["code"], "duplicate_not_yours");
+        let message = e["message"].as_str().unwrap();
+        assert!(!message.contains(hidden) && !message.contains(&format!("#{id}")), "{message}");
+    }
+    // The lead sees everyone's customers, so the warning names it.
+    let (_, report) = import(&app, &t.lead, "customers", "dry_run=true", "text/csv", mine.clone().into_bytes()).await;
+    assert!(report["warnings"][0]["message"].as_str().unwrap().contains(hidden), "{report}");
+
+    // The import page says it in the rep's language, and not the name either.
+    let browser = app.browser_session("ming@rally.example").await;
+    let (status, location, _) = upload_page(&app, &browser, "mine.csv", mine.as_bytes()).await;
+    assert_eq!(status, 303);
+    let html = browser.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("你无权查看的客户"), "{html}");
+    assert!(!html.contains(hidden), "the hidden customer's name is not on the page");
+    assert_eq!(app.store.count_customers().await.unwrap(), 1);
+});
+
+backend_test!(exported_formula_like_values_import_back_as_the_same_customers, |app| {
+    let t = team(&app).await;
+    let names = ["=1+1公司", "@公式客户", "-1+1", "+1", "'=引号公司"];
+    let mut file = String::from("客户名称,城市\n");
+    for name in names {
+        // As a spreadsheet saves them: quoted, inner quotes doubled.
+        file.push_str(&format!("\"{}\",上海\n", name.replace('"', "\"\"")));
+    }
+    // The file as typed has no guards: `'=引号公司` keeps its apostrophe.
+    let (status, report) = import(&app, &t.admin, "customers", "", "text/csv", file.into_bytes()).await;
+    assert_eq!((status, counts(&report)), (200, [5, 0, 0, 0]), "{report}");
+    let stored: Vec<String> =
+        customers(&app, &t.admin).await.iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
+    let mut expected: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    expected[4] = "=引号公司".to_owned();
+    let mut sorted = stored.clone();
+    sorted.sort();
+    expected.sort();
+    assert_eq!(sorted, expected, "a leading apostrophe before = is a guard, also in a typed file");
+
+    let (_, csv) = export(&app, &t.admin, "format=csv").await;
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    for guarded in ["'=1+1公司", "'@公式客户", "'-1+1", "'+1", "'=引号公司"] {
+        assert!(text.lines().any(|l| l.starts_with(guarded)), "{guarded} in\n{text}");
+    }
+    let (status, report) = import(&app, &t.admin, "customers", "", "text/csv", csv).await;
+    assert_eq!((status, counts(&report)), (200, [0, 0, 5, 0]), "the export is the same customers: {report}");
+    assert_eq!(app.store.count_customers().await.unwrap(), 5);
+});
+
+backend_test!(mixed_encodings_and_control_characters_are_named, |app| {
+    let t = team(&app).await;
+    let mut mixed = "客户名称,城市\r\n".as_bytes().to_vec();
+    mixed.extend_from_slice(&encoding_rs::GBK.encode("甲公司,上海\r\n乙公司,北京\r\n").0);
+    let (status, body) = import(&app, &t.admin, "customers", "dry_run=true", "text/csv", mixed).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("file_mixed_encoding")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("row 2"), "{body}");
+
+    let file = "客户名称,城市,备注\r\n甲\0公司,上海,\r\n乙公司,北\u{7}京,\r\n丙公司,广州,\"第一行\r\n第二行\t完\"\r\n";
+    let (status, body) = import(&app, &t.admin, "customers", "", "text/csv", file.into()).await;
+    assert_eq!(status, 422, "{body}");
+    let errors: Vec<(u64, &str, &str)> = body["report"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_u64().unwrap(), e["column"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors, [(2, "客户名称", "control_char"), (3, "城市", "control_char")]);
+    let notes = format!(
+        "客户名称,日期,类型,备注\r\nA公司,{},电话,\"第一行\r\n第二行\t完\"\r\nA公司,{},电话,\"响\u{7}铃\"\r\n",
+        app.store.today(),
+        app.store.today()
+    );
+    import(&app, &t.admin, "customers", "", "text/csv", "客户名称\nA公司\n".into()).await;
+    let (status, body) = import(&app, &t.admin, "interactions", "partial=true", "text/csv", notes.into()).await;
+    assert_eq!((status, counts(&body)), (200, [1, 0, 0, 1]), "a note keeps line breaks and tabs: {body}");
+    assert_eq!(body["errors"][0]["code"], "control_char");
+    assert_eq!(app.store.count_customers().await.unwrap(), 1);
+});
+
+backend_test!(imports_wait_for_nobody_they_are_refused_when_busy, |app| {
+    let t = team(&app).await;
+    let file = || "客户名称\nA公司\n".as_bytes().to_vec();
+    // Ming's own import is running: another one of his is refused (409).
+    let running = app.imports.enter(t.ming.id).unwrap();
+    let (status, body) = import(&app, &t.ming, "customers", "", "text/csv", file()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("import_in_progress")), "{body}");
+    let browser = app.browser_session("ming@rally.example").await;
+    let (status, _, html) = upload_page(&app, &browser, "a.csv", &file()).await;
+    assert_eq!(status, 409);
+    assert!(html.contains("你的上一次导入还在进行中"), "{html}");
+    // Someone else may import meanwhile, until the server is full (429).
+    let (status, _) = import(&app, &t.fang, "customers", "dry_run=true", "text/csv", file()).await;
+    assert_eq!(status, 200);
+    let other = app.imports.enter(t.lead.id).unwrap();
+    let response = app
+        .api(&t.fang, Method::POST, "/api/v1/imports/customers")
+        .header("content-type", "text/csv")
+        .body(file())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert_eq!(response.headers()["retry-after"], "30");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "imports_busy");
+    let browser = app.browser_session("fang@rally.example").await;
+    let (status, _, html) = upload_page(&app, &browser, "a.csv", &file()).await;
+    assert_eq!(status, 429);
+    assert!(html.contains("服务器正在处理其他导入"), "{html}");
+    drop((running, other));
+    let (status, report) = import(&app, &t.ming, "customers", "", "text/csv", file()).await;
+    assert_eq!((status, counts(&report)), (200, [1, 0, 0, 0]), "free again: {report}");
+    assert_eq!(app.imports.running(), 0, "every import gave its place back");
+});
+
+backend_test!(the_preview_is_shown_without_reading_the_file_again, |app| {
+    team(&app).await;
+    let browser = app.browser_session("lead@example.com").await;
+    let (status, location, _) = upload_page(&app, &browser, "bad.csv", &fixture("customers_bad_rows.csv")).await;
+    assert_eq!(status, 303);
+    let first = browser.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
+    assert!(first.contains("金额不能为负数"));
+    // Spoil the stored file: the preview does not read it, so it is unchanged.
+    let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    let mut tx = app.store.begin().await.unwrap();
+    let sql = "UPDATE import_uploads SET bytes = $1 WHERE id = $2";
+    match &mut tx {
+        rally::store::Tx::Sqlite(t) => {
+            sqlx::query(sql).bind(b"PK\x03\x04 spoilt".as_slice()).bind(id).execute(&mut **t).await.unwrap();
+        }
+        rally::store::Tx::Postgres(t) => {
+            sqlx::query(sql).bind(b"PK\x03\x04 spoilt".as_slice()).bind(id).execute(&mut **t).await.unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+    for _ in 0..3 {
+        let again = browser.get(app.url(&location)).send().await.unwrap();
+        assert_eq!(again.status(), 200);
+        let html = again.text().await.unwrap();
+        let table =
+            |h: &str| h.split("id=\"bad-rows\"").nth(1).map(|rest| rest.split("</table>").next().unwrap().to_owned());
+        assert_eq!(table(&html), table(&first), "the same bad rows, from the stored preview");
+    }
+    // Changing the mapping reads the file: now it is refused.
+    let page = browser.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_csrf(&page);
+    let recheck =
+        browser.post(app.url(&location)).form(&[("csrf", csrf.as_str()), ("action", "recheck")]).send().await.unwrap();
+    assert_eq!(recheck.status(), 422);
+});

@@ -19,6 +19,7 @@ mod customer_pages;
 mod customers;
 mod execution;
 mod foundation;
+mod hostile;
 mod import;
 mod input_hygiene;
 mod notices;

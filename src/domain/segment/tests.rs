@@ -646,3 +646,75 @@ fn the_chinese_rendering_reads_back_to_the_same_filter() {
     let e = parse("annual_purchase > 500万 and annual_purchase in [1.5万, 1234.5]").unwrap();
     assert_eq!(e.to_plain_amounts(), "annual_purchase > 5000000 and annual_purchase in [15000, 1234.5]");
 }
+
+// ------------------------------------------------------------ property tests
+
+/// The `cargo fuzz` target `segment` (fuzz/) in the normal test run: any
+/// text parses or is refused, quickly, and what parses prints back to text
+/// that parses to the same filter.
+mod properties {
+    use std::time::{Duration, Instant};
+
+    use proptest::prelude::*;
+
+    use super::super::parse;
+
+    fn filter_like() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "region",
+            "tier",
+            "annual_purchase",
+            "last_inquiry",
+            "last_interaction",
+            "tag",
+            "owner",
+            "industry",
+            " and ",
+            " or ",
+            "not ",
+            " in ",
+            " contains ",
+            " within ",
+            "(",
+            ")",
+            "[",
+            "]",
+            "（",
+            "）",
+            ",",
+            "，",
+            " = ",
+            " != ",
+            " < ",
+            " >= ",
+            "\"",
+            "“",
+            "”",
+            "\"华东\"",
+            "\"S\"",
+            "90d",
+            "500万",
+            "1.5亿",
+            "-3",
+            "2025-10-01",
+            "2025年10月1日",
+            " ",
+            "\u{3000}",
+            "\u{0}",
+            "\\",
+        ]);
+        prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused_quickly(text in prop_oneof![any::<String>(), filter_like()]) {
+            let started = Instant::now();
+            if let Ok(expr) = parse(&text) {
+                let printed = expr.to_string();
+                prop_assert_eq!(parse(&printed).ok(), Some(expr), "{}", printed);
+            }
+            prop_assert!(started.elapsed() < Duration::from_secs(1), "{:?} took {:?}", text, started.elapsed());
+        }
+    }
+}

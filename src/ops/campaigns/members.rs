@@ -48,15 +48,25 @@ pub async fn generate_members(store: &Store, actor: &Actor, id: i64) -> OpsResul
 }
 
 /// A rep sees their own part of the target list; everyone else all of it.
-pub async fn members(store: &Store, actor: &Actor, id: i64, mut query: MemberQuery) -> OpsResult<Vec<Member>> {
+pub async fn members(store: &Store, actor: &Actor, id: i64, query: MemberQuery) -> OpsResult<Vec<Member>> {
     super::readable(store, actor, id).await?;
+    Ok(store.members(id, &visible_part(actor, query)).await?)
+}
+
+/// How many members `query`'s filters match among those `actor` sees.
+pub async fn count_members(store: &Store, actor: &Actor, id: i64, query: MemberQuery) -> OpsResult<i64> {
+    super::readable(store, actor, id).await?;
+    Ok(store.count_members_matching(id, &visible_part(actor, query)).await?)
+}
+
+fn visible_part(actor: &Actor, mut query: MemberQuery) -> MemberQuery {
     if actor.role == Role::Rep {
         // Their own members, and the unassigned ones of their region (to claim).
         query.assignee_id = None;
         query.unassigned = false;
         query.own_or_pool_of = Some((actor.id, actor.region.clone().unwrap_or_default()));
     }
-    Ok(store.members(id, &query).await?)
+    query
 }
 
 pub async fn member_counts(store: &Store, actor: &Actor, id: i64) -> OpsResult<Vec<(Option<i64>, String, i64)>> {

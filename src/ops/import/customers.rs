@@ -61,6 +61,25 @@ enum MatchKey {
     Name,
 }
 
+impl MatchKey {
+    /// The column a duplicate warning points at.
+    fn field(self) -> Field {
+        match self {
+            MatchKey::CreditCode => Field::CreditCode,
+            MatchKey::NameAndPhone | MatchKey::Name => Field::Name,
+        }
+    }
+
+    /// The warning code of a duplicate the importer may see.
+    fn code(self) -> &'static str {
+        match self {
+            MatchKey::CreditCode => "duplicate_credit_code",
+            MatchKey::NameAndPhone => "duplicate_name_phone",
+            MatchKey::Name => "duplicate_name",
+        }
+    }
+}
+
 /// Targets sharing a name key and phone (keyed `name\u{1f}phone`), with the
 /// credit code each had when seen.
 type NamePhoneTargets = HashMap<String, Vec<(Target, Option<String>)>>;
@@ -429,6 +448,12 @@ pub(super) async fn run(
     let stored = sql::customers_matching(&mut tx, &codes, &keys).await?;
     let stored_info: HashMap<i64, (String, Option<i64>)> =
         stored.iter().map(|k| (k.id, (k.name.clone(), k.owner_id))).collect();
+    // Another rep's customer is still a duplicate (the team must not hold a
+    // company twice), but a rep learns nothing about it beyond that.
+    let hidden = |id: i64| {
+        let owner = stored_info.get(&id).and_then(|(_, o)| *o);
+        rep_id.is_some() && owner.is_some() && owner != rep_id
+    };
     let mut index = Index::with_capacity(checked.len());
     index.add_stored(&stored);
 
@@ -439,11 +464,11 @@ pub(super) async fn run(
     for (i, c) in checked.iter().enumerate() {
         match index.find(c) {
             Some((Target::Stored(id), key)) => {
-                let owner = stored_info.get(&id).and_then(|(_, o)| *o);
-                let foreign = rep_id.is_some() && owner.is_some() && owner != rep_id;
-                if foreign && update {
-                    let field = if key == MatchKey::CreditCode { Field::CreditCode } else { Field::Name };
-                    let message = format!("customer #{id} belongs to another rep; you cannot update it");
+                if update && hidden(id) {
+                    // Neither the id nor the name: the rep may not see the customer.
+                    let field = key.field();
+                    let message =
+                        "matches a customer of another rep, which you cannot see or update; ask your lead".to_owned();
                     let value = cell_value(&parts, &mapping, c.row.row, field);
                     report.errors.push(problem(&mapping, c.row.row, field, "duplicate_not_yours", message, value));
                     continue;
@@ -471,22 +496,32 @@ pub(super) async fn run(
     updating.dedup();
     let before: HashMap<i64, StoredCustomer> =
         if update { sql::customers_for_update(&mut tx, &updating).await? } else { HashMap::new() };
-    let mut drafts: Vec<CustomerFields> = Vec::with_capacity(first_rows.len());
+    let mut drafts: Vec<CustomerFields> = Vec::new();
     let mut after: HashMap<i64, CustomerFields> = HashMap::new();
     let default_owner = rep_id;
     let default_source = options.partner.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    // A dry run that updates nothing needs only the counts: building every
+    // new customer would double the memory a preview takes.
+    let keep_drafts = !options.dry_run || update;
+    if keep_drafts {
+        drafts.reserve_exact(first_rows.len());
+    }
+    let mut firsts = 0;
     for (i, target, key) in &planned {
         let c = &mut checked[*i];
         if let Target::New(n) = target
-            && *n == drafts.len()
+            && *n == firsts
         {
-            let source = match default_source {
-                Some(partner) => partner.to_owned(),
-                None => c.row.source.take().unwrap_or_else(|| "import".to_owned()),
-            };
-            let owner = c.owner.or(default_owner);
-            drafts.push(draft(c, owner, source));
+            firsts += 1;
             report.created += 1;
+            if keep_drafts {
+                let source = match default_source {
+                    Some(partner) => partner.to_owned(),
+                    None => c.row.source.take().unwrap_or_else(|| "import".to_owned()),
+                };
+                let owner = c.owner.or(default_owner);
+                drafts.push(draft(c, owner, source));
+            }
             continue;
         }
         let c = &*c;
@@ -508,25 +543,26 @@ pub(super) async fn run(
             report.warnings_omitted += 1;
             continue;
         }
+        let key = key.unwrap_or(MatchKey::Name);
         let what = match key {
-            Some(MatchKey::CreditCode) => "the same credit code as",
-            Some(MatchKey::NameAndPhone) => "the same name and phone as",
-            _ => "the same name (and no credit code or phone) as",
-        };
-        let of = match target {
-            Target::New(n) => format!("row {}", first_rows[*n]),
-            Target::Stored(id) => {
-                format!("customer #{id} {}", stored_info.get(id).map_or("", |(name, _)| name.as_str()))
-            }
+            MatchKey::CreditCode => "the same credit code as",
+            MatchKey::NameAndPhone => "the same name and phone as",
+            MatchKey::Name => "the same name (and no credit code or phone) as",
         };
         let outcome = if changed { "updated" } else { "skipped" };
-        let (field, code) = match key {
-            Some(MatchKey::CreditCode) => (Field::CreditCode, "duplicate_credit_code"),
-            Some(MatchKey::NameAndPhone) => (Field::Name, "duplicate_name_phone"),
-            _ => (Field::Name, "duplicate_name"),
+        let field = key.field();
+        let (code, message) = match target {
+            Target::Stored(id) if hidden(*id) => {
+                ("duplicate_hidden", format!("{outcome}: {what} a customer you cannot see; ask your lead"))
+            }
+            Target::Stored(id) => {
+                let name = stored_info.get(id).map_or("", |(name, _)| name.as_str());
+                (key.code(), format!("{outcome}: {what} customer #{id} {name}"))
+            }
+            Target::New(n) => (key.code(), format!("{outcome}: {what} row {}", first_rows[*n])),
         };
         let value = cell_value(&parts, &mapping, c.row.row, field);
-        report.warn(problem(&mapping, c.row.row, field, code, format!("{outcome}: {what} {of}"), value));
+        report.warn(problem(&mapping, c.row.row, field, code, message, value));
     }
     report.finish_errors();
     phase("planned");

@@ -10,7 +10,7 @@
 //! counts add up to the rows read.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::authz::{self, Actor, Permission};
 use super::{OpsError, OpsResult};
@@ -18,11 +18,14 @@ use crate::io::{ColumnMapping, Field, FileFormat, ImportKind, MappingError, Read
 use crate::store::{Store, StoreError};
 
 mod customers;
+pub mod gate;
 mod interactions;
+
+pub use gate::{Busy, ImportGate, ImportSlot};
 
 /// What to do with a row that is a customer already stored (or already
 /// given by an earlier row of the file).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OnDuplicate {
     /// Leave the stored customer as it is.
@@ -125,6 +128,9 @@ pub enum ImportError {
     Mapping(#[from] MappingError),
     #[error(transparent)]
     Ops(#[from] OpsError),
+    /// Too many imports are running (see [`gate`]).
+    #[error(transparent)]
+    Busy(#[from] Busy),
 }
 
 impl From<StoreError> for ImportError {
@@ -192,7 +198,7 @@ pub fn field_from_code(kind: ImportKind, code: &str) -> Option<Field> {
 }
 
 /// How an import ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportStatus {
     /// Written (the good rows, if `partial`).
@@ -206,7 +212,7 @@ pub enum ImportStatus {
 
 /// A bad row (an error) or a note on a good one (a warning), pointing at
 /// the spreadsheet row and column.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RowProblem {
     /// The spreadsheet row number (the header is row 1).
     pub row: usize,
@@ -214,9 +220,10 @@ pub struct RowProblem {
     pub column: String,
     /// The field code (`name`, `annual_purchase`, `owner`, …).
     pub field: String,
-    /// Stable code: errors such as `required`, `amount_negative`, `owner_unknown`, `region_unknown`,
-    /// `customer_not_found`, `date_in_future`; warnings `duplicate_credit_code`, `duplicate_name_phone`,
-    /// `duplicate_name`, `duplicate_record`.
+    /// Stable code: errors such as `required`, `amount_negative`, `control_char`, `owner_unknown`,
+    /// `region_unknown`, `duplicate_not_yours`, `customer_not_found`, `date_in_future`; warnings
+    /// `duplicate_credit_code`, `duplicate_name_phone`, `duplicate_name`, `duplicate_hidden` (another
+    /// rep's customer, not named), `duplicate_record`.
     pub code: String,
     /// English explanation.
     pub message: String,
@@ -242,7 +249,7 @@ impl From<&RowError> for RowProblem {
 pub const MAX_WARNINGS: usize = 1000;
 
 /// What an import did (or, for a dry run, would do).
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// `customers` or `interactions`.
     pub kind: String,

@@ -15,7 +15,9 @@ use utoipa::ToSchema;
 use super::ErrorDetail;
 use crate::app::AppState;
 use crate::io::ImportKind;
-use crate::ops::import::{self as import, ImportError, ImportOptions, ImportReport, ImportStatus, Importer, Upload};
+use crate::ops::import::{
+    self as import, Busy, ImportError, ImportOptions, ImportReport, ImportStatus, Importer, Upload,
+};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -74,6 +76,19 @@ pub fn import_error(err: ImportError) -> ApiError {
             ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
         },
         ImportError::Ops(e) => e.into(),
+        ImportError::Busy(busy) => busy_error(busy),
+    }
+}
+
+/// 409 when the caller's own import is still running, 429 (try again
+/// shortly) when the server runs as many imports as it may.
+pub fn busy_error(busy: Busy) -> ApiError {
+    match busy {
+        Busy::User => ApiError::new(StatusCode::CONFLICT, busy.code(), busy.to_string()),
+        Busy::Server => ApiError {
+            retry_after: Some(30),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, busy.code(), busy.to_string())
+        },
     }
 }
 
@@ -87,6 +102,8 @@ async fn import(
 ) -> Result<Response, ApiError> {
     // Permission first: a role that may not import learns nothing about its file.
     import::authorize(&actor)?;
+    // Before the body is read: a refused import should not hold 64 MB.
+    let _slot = state.imports.enter(actor.id).map_err(busy_error)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -150,9 +167,11 @@ async fn import(
         (status = 200, description = "The import ran (or the dry run was checked); the report counts created, updated, skipped and rejected rows", body = ImportReport),
         (status = 401, description = "No or invalid credentials", body = super::ErrorBody),
         (status = 403, description = "Your role may not do this", body = super::ErrorBody),
+        (status = 409, description = "`import_in_progress`: your previous import is still running", body = super::ErrorBody),
         (status = 413, description = "The file is larger than 64 MB", body = super::ErrorBody),
         (status = 415, description = "The body is not a CSV or XLSX file", body = super::ErrorBody),
-        (status = 422, description = "The file is rejected: `rejected_rows` with the report of every bad row (nothing was written), or an unreadable file or missing column (`file_*`, `column_missing`)", body = RejectedImport)))]
+        (status = 422, description = "The file is rejected: `rejected_rows` with the report of every bad row (nothing was written), or an unreadable, oversized or hostile file or a missing column (`file_*`, `column_missing`)", body = RejectedImport),
+        (status = 429, description = "`imports_busy`: the server runs as many imports as it may; retry after the `Retry-After` seconds", body = super::ErrorBody)))]
 pub async fn customers(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -174,9 +193,11 @@ pub async fn customers(
         (status = 200, description = "The import ran (or the dry run was checked); the report counts created, skipped and rejected rows", body = ImportReport),
         (status = 401, description = "No or invalid credentials", body = super::ErrorBody),
         (status = 403, description = "Your role may not do this", body = super::ErrorBody),
+        (status = 409, description = "`import_in_progress`: your previous import is still running", body = super::ErrorBody),
         (status = 413, description = "The file is larger than 64 MB", body = super::ErrorBody),
         (status = 415, description = "The body is not a CSV or XLSX file", body = super::ErrorBody),
-        (status = 422, description = "The file is rejected: `rejected_rows` with the report of every bad row (nothing was written), or an unreadable file or missing column (`file_*`, `column_missing`)", body = RejectedImport)))]
+        (status = 422, description = "The file is rejected: `rejected_rows` with the report of every bad row (nothing was written), or an unreadable, oversized or hostile file or a missing column (`file_*`, `column_missing`)", body = RejectedImport),
+        (status = 429, description = "`imports_busy`: the server runs as many imports as it may; retry after the `Retry-After` seconds", body = super::ErrorBody)))]
 pub async fn interactions(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

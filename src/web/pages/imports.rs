@@ -1,8 +1,14 @@
 //! The import page: upload (multipart) → preview (detected column mapping,
 //! first rows, every bad row; change the mapping, choose the options) →
 //! confirm → result. The file waits in the database between the steps
-//! (`ops::uploads`), so any server instance can serve the next one.
+//! (`ops::uploads`), so any server instance can serve the next one, and so
+//! does its preview: the file is read when it is uploaded and when the
+//! mapping or the options change, never just to show the preview again.
+//! Reading steps take a place in the server's import gate, so a person (or
+//! a crowd) cannot run more imports at once than the server can hold.
 //! Multipart forms carry their CSRF token as their first field (see `session::page_guard`).
+
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
@@ -16,19 +22,17 @@ use super::{Shell, error_page, render};
 use crate::app::AppState;
 use crate::io::{Field, ImportKind};
 use crate::ops::import::{
-    self as import, ImportError, ImportOptions, ImportReport, ImportStatus, Importer, OnDuplicate, Prepared,
-    RowProblem, field_from_code, kind_code, parse_kind,
+    self as import, Busy, ImportError, ImportOptions, ImportReport, ImportStatus, Importer, OnDuplicate, RowProblem,
+    field_from_code, kind_code, parse_kind,
 };
-use crate::ops::uploads::{self, Pending};
+use crate::ops::uploads::{self, Choices, MappingProblem, OwnedUpload, PREVIEW_PROBLEMS, Pending, Preview};
 use crate::ops::{OpsError, authz::Actor};
 use crate::web::error::ApiError;
 use crate::web::i18n::Texts;
 use crate::web::session::{PageAuth, ResolvedSession};
 
-/// Bad rows shown on the preview; the CLI and the API list them all.
-const SHOWN_PROBLEMS: usize = 500;
-/// Data rows shown as a sample, and sample values per column.
-const SAMPLE_ROWS: usize = 5;
+/// Bad rows shown on the result page; the CLI and the API list them all.
+const SHOWN_PROBLEMS: usize = PREVIEW_PROBLEMS;
 
 fn fail(headers: &HeaderMap, session: &ResolvedSession, err: impl Into<ApiError>) -> Response {
     error_page(headers, Some((&session.actor, &session.csrf)), err.into())
@@ -66,11 +70,7 @@ pub async fn form(PageAuth(session): PageAuth, headers: HeaderMap) -> Response {
 /// The localised reason a file cannot be used.
 fn file_error_text(t: &Texts, err: &ImportError) -> String {
     match err {
-        ImportError::File(e) => {
-            let key = format!("import.error.{}", e.code());
-            let text = t.get(&key);
-            if text == key { t.fill("error.invalid", &[("message", &e.to_string())]) } else { text.to_owned() }
-        }
+        ImportError::File(e) => read_error_text(t, e),
         ImportError::Mapping(crate::io::MappingError::MissingColumns(missing)) => {
             let columns = missing
                 .iter()
@@ -84,6 +84,51 @@ fn file_error_text(t: &Texts, err: &ImportError) -> String {
         }
         ImportError::Mapping(e) => t.fill("error.invalid", &[("message", &e.to_string())]),
         ImportError::Ops(e) => t.fill("error.invalid", &[("message", &e.to_string())]),
+        ImportError::Busy(busy) => busy_text(t, *busy),
+    }
+}
+
+/// A file error in the user's language, with its row, column or part.
+fn read_error_text(t: &Texts, e: &crate::io::ReadError) -> String {
+    let key = format!("import.error.{}", e.code());
+    match t.get(&key) {
+        text if text == key => t.fill("error.invalid", &[("message", &e.to_string())]),
+        _ => {
+            let params = e.params();
+            let args: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            t.fill(&key, &args)
+        }
+    }
+}
+
+fn busy_text(t: &Texts, busy: Busy) -> String {
+    match busy {
+        Busy::User => t.get("import.error.import_in_progress").to_owned(),
+        Busy::Server => t.get("import.error.imports_busy").to_owned(),
+    }
+}
+
+fn busy_status(busy: Busy) -> StatusCode {
+    match busy {
+        Busy::User => StatusCode::CONFLICT,
+        Busy::Server => StatusCode::TOO_MANY_REQUESTS,
+    }
+}
+
+/// Why a stored preview's mapping cannot be imported, in words.
+fn problem_text(t: &Texts, problem: &MappingProblem) -> String {
+    let label = |code: &str| t.get(&format!("import.field.{code}")).to_owned();
+    match problem {
+        MappingProblem::MissingColumns(missing) => {
+            let columns = missing
+                .iter()
+                .map(|any_of| any_of.iter().map(|f| label(f)).collect::<Vec<_>>().join(" / "))
+                .collect::<Vec<_>>()
+                .join(t.get("import.list_separator"));
+            t.fill("import.error.column_missing", &[("columns", &columns)])
+        }
+        MappingProblem::MappedTwice(code) => t.fill("import.error.column_mapped_twice", &[("field", &label(code))]),
+        MappingProblem::Other(message) => t.fill("error.invalid", &[("message", message)]),
     }
 }
 
@@ -101,6 +146,11 @@ pub async fn upload(
         return fail(&headers, &session, e);
     }
     let t = shell(&headers, &session, "import.title").t;
+    // Before the body is read: a refused upload should not hold 64 MB.
+    let _slot = match state.imports.enter(session.actor.id) {
+        Ok(slot) => slot,
+        Err(busy) => return busy_page(&headers, &session, busy),
+    };
     let Ok(mut multipart) = multipart else {
         return upload_page(
             &headers,
@@ -123,7 +173,8 @@ pub async fn upload(
                     let name = field.file_name().unwrap_or("upload").to_owned();
                     let content_type = field.content_type().unwrap_or("").to_owned();
                     match field.bytes().await {
-                        Ok(bytes) => file = Some((name, content_type, bytes.to_vec())),
+                        // Without a copy when the buffer is the field's own.
+                        Ok(bytes) => file = Some((name, content_type, Vec::from(bytes))),
                         Err(_) => {
                             let error = t.get("import.error.file_too_large").to_owned();
                             return upload_page(
@@ -149,14 +200,37 @@ pub async fn upload(
         let error = t.get("import.error.no_file").to_owned();
         return upload_page(&headers, &session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(kind), Some(error));
     };
-    // An unreadable file is refused now, not after a redirect.
-    let upload = import::Upload { bytes: &bytes, file_name: Some(&name), content_type: Some(&content_type) };
-    if let Err(e @ ImportError::File(_)) = import::prepare(kind, upload, None) {
-        let error = file_error_text(t, &e);
-        return upload_page(&headers, &session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(kind), Some(error));
-    }
-    match uploads::save(&state.store, &session.actor, kind, &name, &content_type, &bytes, Utc::now()).await {
-        Ok(id) => Redirect::to(&format!("/customers/import/{id}")).into_response(),
+    // Read once, now: an unreadable file is refused before it is stored,
+    // and the preview is stored with the file.
+    let upload = Arc::new(OwnedUpload { bytes, file_name: name, content_type });
+    let preview =
+        match uploads::compute_preview(&state.store, &session.actor, kind, upload.clone(), None, Choices::default())
+            .await
+        {
+            Ok(preview) => preview,
+            Err(e @ ImportError::File(_)) => {
+                let error = file_error_text(t, &e);
+                return upload_page(&headers, &session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(kind), Some(error));
+            }
+            Err(ImportError::Ops(e)) => return fail(&headers, &session, e),
+            Err(e) => return fail(&headers, &session, ApiError::invalid("file", e.to_string())),
+        };
+    let saved = uploads::save(
+        &state.store,
+        &session.actor,
+        kind,
+        &upload.file_name,
+        &upload.content_type,
+        &upload.bytes,
+        Utc::now(),
+    )
+    .await;
+    let id = match saved {
+        Ok(id) => id,
+        Err(e) => return fail(&headers, &session, e),
+    };
+    match uploads::set_preview(&state.store, &session.actor, id, None, &preview).await {
+        Ok(()) => Redirect::to(&format!("/customers/import/{id}")).into_response(),
         Err(e) => fail(&headers, &session, e),
     }
 }
@@ -174,12 +248,6 @@ pub struct ProblemView {
     pub column: String,
     pub value: String,
     pub reason: String,
-}
-
-pub struct Choices {
-    pub partial: bool,
-    pub update: bool,
-    pub partner: String,
 }
 
 #[derive(Template)]
@@ -218,64 +286,21 @@ fn problem_views(t: &Texts, problems: &[RowProblem]) -> Vec<ProblemView> {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn preview_page(
-    state: &AppState,
+/// Renders a stored preview; `choices` are what the form shows (the
+/// preview's own, or what the user just sent).
+fn render_preview(
     session: &ResolvedSession,
     headers: &HeaderMap,
     pending: &Pending,
-    mapping: Option<&[(usize, Field)]>,
+    preview: &Preview,
     choices: Choices,
     status: StatusCode,
     notice: Option<String>,
 ) -> Response {
-    let page_shell = shell(headers, session, "import.preview_title");
-    let t = page_shell.t;
-    let prepared = match import::prepare(pending.kind, pending.upload(), mapping) {
-        Ok(p) => p,
-        Err(e @ ImportError::Mapping(_)) => {
-            // A mapping that no longer fits the file: fall back to detection.
-            let error = Some(file_error_text(t, &e));
-            match import::prepare(pending.kind, pending.upload(), None) {
-                Ok(p) => {
-                    return render_preview(
-                        state, session, headers, page_shell, pending, p, choices, status, notice, error,
-                    )
-                    .await;
-                }
-                Err(e) => return fail(headers, session, ApiError::invalid("file", e.to_string())),
-            }
-        }
-        Err(e) => {
-            return upload_page(
-                headers,
-                session,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                kind_code(pending.kind),
-                Some(file_error_text(t, &e)),
-            );
-        }
-    };
-    let missing = prepared.mapping.check(pending.kind).err().map(|e| file_error_text(t, &ImportError::Mapping(e)));
-    render_preview(state, session, headers, page_shell, pending, prepared, choices, status, notice, missing).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn render_preview(
-    state: &AppState,
-    session: &ResolvedSession,
-    headers: &HeaderMap,
-    shell: Shell,
-    pending: &Pending,
-    prepared: Prepared,
-    choices: Choices,
-    status: StatusCode,
-    notice: Option<String>,
-    error: Option<String>,
-) -> Response {
+    let shell = shell(headers, session, "import.preview_title");
     let t = shell.t;
-    let headers_row = prepared.table.headers.clone();
-    let columns = headers_row
+    let columns = preview
+        .headers
         .iter()
         .enumerate()
         .map(|(index, header)| ColumnView {
@@ -285,49 +310,19 @@ async fn render_preview(
             } else {
                 header.clone()
             },
-            selected: prepared.mapping.field_at(index).map_or("", |f| f.as_str()).to_owned(),
-            samples: prepared
-                .table
-                .rows
-                .iter()
-                .map(|r| r.get(index).display().into_owned())
-                .filter(|s| !s.is_empty())
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" · "),
+            selected: preview.mapping.get(index).cloned().unwrap_or_default(),
+            samples: preview.samples.get(index).cloned().unwrap_or_default(),
         })
         .collect();
     let fields = Field::for_kind(pending.kind).iter().map(|f| (f.as_str(), field_label(t, *f))).collect();
-    let sample_rows = prepared
-        .table
-        .rows
+    let sample_rows = preview
+        .sample_rows
         .iter()
-        .take(SAMPLE_ROWS)
-        .map(|r| {
-            let mut cells = vec![r.number.to_string()];
-            cells.extend((0..headers_row.len()).map(|i| r.get(i).display().into_owned()));
-            cells
-        })
+        .map(|(number, cells)| std::iter::once(number.to_string()).chain(cells.iter().cloned()).collect())
         .collect();
-
-    let rows_read = prepared.table.rows.len();
-    let mut report: Option<ImportReport> = None;
-    if error.is_none() {
-        // The preview is a dry run of the good rows, with the chosen options.
-        let mut options = ImportOptions::new(state.store.today());
-        options.dry_run = true;
-        options.partial = true;
-        options.on_duplicate = if choices.update { OnDuplicate::Update } else { OnDuplicate::Skip };
-        options.partner = Some(choices.partner.clone()).filter(|p| !p.trim().is_empty());
-        let importer = Importer::user(session.actor.clone());
-        match import::run(&state.store, &importer, prepared, &options, &import::no_progress).await {
-            Ok(r) => report = Some(r),
-            Err(ImportError::Ops(e)) => return fail(headers, session, e),
-            Err(e) => return fail(headers, session, ApiError::invalid("file", e.to_string())),
-        }
-    }
-    let file_summary = t.fill("import.file_summary", &[("file", &pending.file_name), ("rows", &rows_read.to_string())]);
-    let (summary, problems, more_problems, duplicates) = match &report {
+    let file_summary =
+        t.fill("import.file_summary", &[("file", &pending.file_name), ("rows", &preview.rows.to_string())]);
+    let (summary, problems, more_problems, duplicates) = match &preview.report {
         Some(r) => {
             let summary = t.fill(
                 "import.summary",
@@ -338,41 +333,98 @@ async fn render_preview(
                     ("rejected", &r.rejected.to_string()),
                 ],
             );
-            let more = (r.errors.len() > SHOWN_PROBLEMS)
-                .then(|| t.fill("import.more_errors", &[("n", &(r.errors.len() - SHOWN_PROBLEMS).to_string())]));
+            let shown = r.errors.len().min(SHOWN_PROBLEMS);
+            let more = (preview.errors_total > shown)
+                .then(|| t.fill("import.more_errors", &[("n", &(preview.errors_total - shown).to_string())]));
             (Some(summary), problem_views(t, &r.errors), more, problem_views(t, &r.warnings))
         }
         None => (None, Vec::new(), None, Vec::new()),
     };
-    let can_import = report.as_ref().is_some_and(|r| r.created + r.updated > 0);
+    let can_import = preview.report.as_ref().is_some_and(|r| r.created + r.updated > 0);
     let page = PreviewPage {
-        shell,
         id: pending.id,
         kind: kind_code(pending.kind),
         file_summary,
         columns,
         fields,
-        headers: headers_row,
+        headers: preview.headers.clone(),
         sample_rows,
         summary,
         problems,
         more_problems,
         duplicates,
-        error,
+        error: preview.problem.as_ref().map(|p| problem_text(t, p)),
         notice,
         choices,
         can_import,
+        shell,
     };
     render(status, &page)
+}
+
+/// Reads the upload again with `mapping` and `choices`, stores the new
+/// preview (and the mapping, for reloads) and renders it. The caller holds
+/// an import slot.
+#[allow(clippy::too_many_arguments)]
+async fn recompute(
+    state: &AppState,
+    session: &ResolvedSession,
+    headers: &HeaderMap,
+    pending: &Pending,
+    upload: Arc<OwnedUpload>,
+    mapping: Option<Vec<(usize, Field)>>,
+    choices: Choices,
+    status: StatusCode,
+    notice: Option<String>,
+) -> Response {
+    let kind = pending.kind;
+    let preview =
+        match uploads::compute_preview(&state.store, &session.actor, kind, upload, mapping.clone(), choices.clone())
+            .await
+        {
+            Ok(preview) => preview,
+            Err(e @ ImportError::File(_)) => {
+                let t = shell(headers, session, "import.title").t;
+                let error = file_error_text(t, &e);
+                return upload_page(headers, session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(kind), Some(error));
+            }
+            Err(ImportError::Ops(e)) => return fail(headers, session, e),
+            Err(e) => return fail(headers, session, ApiError::invalid("file", e.to_string())),
+        };
+    // A mapping the file cannot take (the preview fell back to the detected
+    // one) is not remembered; one that leaves a required column out is.
+    let fell_back = matches!(preview.problem, Some(MappingProblem::MappedTwice(_) | MappingProblem::Other(_)));
+    let remembered = if fell_back { pending.mapping.clone() } else { mapping };
+    if let Err(e) =
+        uploads::set_preview(&state.store, &session.actor, pending.id, remembered.as_deref(), &preview).await
+    {
+        return fail(headers, session, e);
+    }
+    render_preview(session, headers, pending, &preview, choices, status, notice)
+}
+
+/// The upload's file, taken out of it (the rest stays for the page).
+fn take_file(pending: &mut Pending) -> Arc<OwnedUpload> {
+    Arc::new(OwnedUpload {
+        bytes: std::mem::take(&mut pending.bytes),
+        file_name: pending.file_name.clone(),
+        content_type: pending.content_type.clone(),
+    })
 }
 
 fn parse_id(raw: &str) -> Option<i64> {
     raw.parse::<i64>().ok().filter(|n| *n > 0)
 }
 
-async fn load(state: &AppState, actor: &Actor, raw_id: &str) -> Result<Pending, OpsError> {
+/// The upload with its file (`with_file`), or only what showing its stored
+/// preview needs.
+async fn load(state: &AppState, actor: &Actor, raw_id: &str, with_file: bool) -> Result<Pending, OpsError> {
     let id = parse_id(raw_id).ok_or(OpsError::NotFound)?;
-    uploads::get(&state.store, actor, id, Utc::now()).await
+    if with_file {
+        uploads::get(&state.store, actor, id, Utc::now()).await
+    } else {
+        uploads::get_preview(&state.store, actor, id, Utc::now()).await
+    }
 }
 
 /// A missing or expired upload sends the user back to the upload form.
@@ -381,19 +433,39 @@ fn expired(headers: &HeaderMap, session: &ResolvedSession) -> Response {
     upload_page(headers, session, StatusCode::NOT_FOUND, "customers", Some(t.get("import.expired").to_owned()))
 }
 
+/// The upload page saying why no import can start now.
+fn busy_page(headers: &HeaderMap, session: &ResolvedSession, busy: Busy) -> Response {
+    let t = shell(headers, session, "import.title").t;
+    upload_page(headers, session, busy_status(busy), "customers", Some(busy_text(t, busy)))
+}
+
 pub async fn preview(
     State(state): State<AppState>,
     PageAuth(session): PageAuth,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let pending = match load(&state, &session.actor, &id).await {
+    let pending = match load(&state, &session.actor, &id, false).await {
         Ok(p) => p,
         Err(OpsError::NotFound) => return expired(&headers, &session),
         Err(e) => return fail(&headers, &session, e),
     };
-    let choices = Choices { partial: false, update: false, partner: String::new() };
-    preview_page(&state, &session, &headers, &pending, pending.mapping.as_deref(), choices, StatusCode::OK, None).await
+    if let Some(preview) = &pending.preview {
+        return render_preview(&session, &headers, &pending, preview, preview.choices.clone(), StatusCode::OK, None);
+    }
+    // Not computed yet (uploaded before previews were stored): once.
+    let _slot = match state.imports.enter(session.actor.id) {
+        Ok(slot) => slot,
+        Err(busy) => return busy_page(&headers, &session, busy),
+    };
+    let mut pending = match load(&state, &session.actor, &id, true).await {
+        Ok(p) => p,
+        Err(OpsError::NotFound) => return expired(&headers, &session),
+        Err(e) => return fail(&headers, &session, e),
+    };
+    let file = take_file(&mut pending);
+    let mapping = pending.mapping.clone();
+    recompute(&state, &session, &headers, &pending, file, mapping, Choices::default(), StatusCode::OK, None).await
 }
 
 /// The preview form: the mapping (`col<N>` = field code, "" to ignore;
@@ -402,7 +474,7 @@ pub async fn preview(
 fn read_form(kind: ImportKind, pairs: &[(String, String)]) -> (Option<Vec<(usize, Field)>>, Choices, String) {
     let mut mapping = Vec::new();
     let mut has_mapping = false;
-    let mut choices = Choices { partial: false, update: false, partner: String::new() };
+    let mut choices = Choices::default();
     let mut action = String::new();
     for (key, value) in pairs {
         match key.as_str() {
@@ -441,68 +513,59 @@ pub async fn submit(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let pending = match load(&state, &session.actor, &id).await {
+    let action = pairs.iter().find(|(k, _)| k == "action").map(|(_, v)| v.as_str()).unwrap_or_default();
+    if action == "cancel" {
+        let Some(upload_id) = parse_id(&id) else { return expired(&headers, &session) };
+        if let Err(e) = uploads::discard(&state.store, &session.actor, upload_id).await {
+            return fail(&headers, &session, e);
+        }
+        return Redirect::to("/customers/import").into_response();
+    }
+    // Both the re-check and the import read the file.
+    let _slot = match state.imports.enter(session.actor.id) {
+        Ok(slot) => slot,
+        Err(busy) => return busy_page(&headers, &session, busy),
+    };
+    let mut pending = match load(&state, &session.actor, &id, true).await {
         Ok(p) => p,
         Err(OpsError::NotFound) => return expired(&headers, &session),
         Err(e) => return fail(&headers, &session, e),
     };
+    let file = take_file(&mut pending);
     let (chosen, choices, action) = read_form(pending.kind, &pairs);
     // Without mapping fields (a scripted post), the remembered or detected mapping.
     let mapping: Option<Vec<(usize, Field)>> = chosen.or_else(|| pending.mapping.clone());
-    match action.as_str() {
-        "cancel" => {
-            if let Err(e) = uploads::discard(&state.store, &session.actor, pending.id).await {
-                return fail(&headers, &session, e);
-            }
-            return Redirect::to("/customers/import").into_response();
-        }
-        "import" => {}
-        _ => {
-            // Re-check with the chosen mapping, and remember it for reloads.
-            let pairs = mapping.clone().unwrap_or_default();
-            if let Err(e) = uploads::set_mapping(&state.store, &session.actor, pending.id, &pairs).await {
-                return fail(&headers, &session, e);
-            }
-            return preview_page(&state, &session, &headers, &pending, Some(&pairs), choices, StatusCode::OK, None)
-                .await;
-        }
+    if action != "import" {
+        return recompute(&state, &session, &headers, &pending, file, mapping, choices, StatusCode::OK, None).await;
     }
 
-    let prepared = match import::prepare(pending.kind, pending.upload(), mapping.as_deref()) {
-        Ok(p) => p,
-        Err(e) => {
-            let t = shell(&headers, &session, "import.title").t;
-            let notice = Some(file_error_text(t, &e));
-            return preview_page(
-                &state,
-                &session,
-                &headers,
-                &pending,
-                None,
-                choices,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                notice,
-            )
-            .await;
-        }
-    };
     let mut options = ImportOptions::new(state.store.today());
     options.partial = choices.partial;
     options.on_duplicate = if choices.update { OnDuplicate::Update } else { OnDuplicate::Skip };
     options.partner = Some(choices.partner.clone()).filter(|p| !p.is_empty());
     let importer = Importer::user(session.actor.clone());
-    let report = match import::run(&state.store, &importer, prepared, &options, &import::no_progress).await {
+    let (kind, chosen, upload) = (pending.kind, mapping.clone(), file.clone());
+    let prepared = tokio::task::spawn_blocking(move || import::prepare(kind, upload.as_upload(), chosen.as_deref()))
+        .await
+        .map_err(|e| ImportError::Ops(OpsError::Other(e.into())))
+        .and_then(|prepared| prepared);
+    let result = match prepared {
+        Ok(prepared) => import::run(&state.store, &importer, prepared, &options, &import::no_progress).await,
+        Err(e) => Err(e),
+    };
+    let report = match result {
         Ok(r) => r,
         Err(ImportError::Ops(e)) => return fail(&headers, &session, e),
         Err(e) => {
             let t = shell(&headers, &session, "import.title").t;
             let notice = Some(file_error_text(t, &e));
-            return preview_page(
+            return recompute(
                 &state,
                 &session,
                 &headers,
                 &pending,
-                mapping.as_deref(),
+                file,
+                None,
                 choices,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 notice,
@@ -513,12 +576,13 @@ pub async fn submit(
     if report.status == ImportStatus::Rejected {
         let t = shell(&headers, &session, "import.title").t;
         let notice = Some(t.fill("import.rejected_notice", &[("n", &report.rejected.to_string())]));
-        return preview_page(
+        return recompute(
             &state,
             &session,
             &headers,
             &pending,
-            mapping.as_deref(),
+            file,
+            mapping,
             choices,
             StatusCode::UNPROCESSABLE_ENTITY,
             notice,

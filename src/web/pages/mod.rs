@@ -201,13 +201,16 @@ pub type PageResult = Result<Response, PageError>;
 #[derive(Clone, Debug)]
 pub struct PageFailure {
     pub status: StatusCode,
+    /// The error's code, for answers with words of their own (busy imports).
+    pub code: &'static str,
     pub message: String,
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let mut response = self.0.status.into_response();
-        response.extensions_mut().insert(PageFailure { status: self.0.status, message: self.0.message });
+        let failure = PageFailure { status: self.0.status, code: self.0.code, message: self.0.message };
+        response.extensions_mut().insert(failure);
         response
     }
 }
@@ -216,7 +219,7 @@ impl IntoResponse for PageError {
 pub fn frame_failure(headers: &HeaderMap, session: Option<&ResolvedSession>, response: Response) -> Response {
     match response.extensions().get::<PageFailure>() {
         Some(failure) => {
-            let err = ApiError::new(failure.status, "page", failure.message.clone());
+            let err = ApiError::new(failure.status, failure.code, failure.message.clone());
             error_page(headers, session.map(|s| (&s.actor, s.csrf.as_str())), err)
         }
         None => response,
@@ -376,14 +379,19 @@ pub fn error_page(headers: &HeaderMap, session: Option<(&Actor, &str)>, err: Api
     let actor = session.map(|(a, _)| a.clone());
     let csrf = session.map_or("", |(_, c)| c);
     let mut shell = Shell::new(headers, actor, csrf, "error.title", "", None);
+    let own = format!("error.{}", err.code);
     let message = match err.status {
         StatusCode::NOT_FOUND => shell.t.get("error.not_found").to_owned(),
         StatusCode::FORBIDDEN => shell.t.get("error.forbidden").to_owned(),
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
             shell.t.fill("error.invalid", &[("message", &err.message)])
         }
+        // Busy imports (`import_in_progress`, `imports_busy`) have words of their own.
+        StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS if shell.t.get(&own) != own => {
+            shell.t.get(&own).to_owned()
+        }
         StatusCode::CONFLICT => shell.t.get("error.conflict").to_owned(),
-        StatusCode::SERVICE_UNAVAILABLE => shell.t.get("error.busy").to_owned(),
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => shell.t.get("error.busy").to_owned(),
         _ => shell.t.get("error.internal").to_owned(),
     };
     shell.title = shell.t.get("error.title").to_owned();

@@ -156,7 +156,9 @@ pub struct PartnerListResult {
     request_body(description = "The partner's list: CSV or XLSX.", content((String = "text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     responses((status = 200, description = "OK", body = PartnerListResult), (status = 403, description = "Your role may not do this", body = crate::web::api::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::api::ErrorBody),
-        (status = 422, description = "The file is rejected (the report lists every bad row) or the partner is missing", body = crate::web::api::imports::RejectedImport)))]
+        (status = 409, description = "`import_in_progress`: your previous import is still running", body = crate::web::api::ErrorBody),
+        (status = 422, description = "The file is rejected (the report lists every bad row) or the partner is missing", body = crate::web::api::imports::RejectedImport),
+        (status = 429, description = "`imports_busy`: the server runs as many imports as it may; retry after `Retry-After` seconds", body = crate::web::api::ErrorBody)))]
 pub async fn import_partner_list(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -168,6 +170,7 @@ pub async fn import_partner_list(
     let id = parse_id(&id)?;
     crate::ops::authz::require(&actor, crate::ops::authz::Permission::WriteCustomers)?;
     ops::campaigns::check_manage(&state.store, &actor, id).await?;
+    let _slot = state.imports.enter(actor.id).map_err(super::super::imports::busy_error)?;
     let partial = matches!(params.partial.as_deref().map(str::trim), Some("true" | "1" | "yes"));
     let bytes = axum::body::to_bytes(body, crate::app::MAX_BODY_BYTES).await.map_err(|_| {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the file is larger than 64 MB")

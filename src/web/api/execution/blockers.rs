@@ -169,6 +169,24 @@ async fn check(
     Ok(())
 }
 
+/// One step of a blocker's flow: permission and visibility before the body
+/// is read, then the act with the version from `If-Match` or the body.
+async fn act_on<I: serde::de::DeserializeOwned>(
+    state: &AppState,
+    actor: &crate::ops::authz::Actor,
+    id: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    permission: Permission,
+    to_act: impl FnOnce(I) -> (Act, Option<i64>),
+) -> Result<Json<BlockerOut>, ApiError> {
+    let id = parse_id(id)?;
+    check(state, actor, id, permission).await?;
+    let (act, body_version) = to_act(parse_body(headers, body)?);
+    let version = if_match(headers)?.or(body_version);
+    Ok(Json(blocker_out(ops::execution::blockers::act(&state.store, actor, id, act, version).await?)))
+}
+
 /// Decide a blocker on the spot (lead, admin); the decision is recorded.
 #[utoipa::path(post, operation_id = "execution_decide_blocker", path = "/api/v1/blockers/{id}/decision", tag = "execution",
     request_body = DecisionInput,
@@ -183,13 +201,10 @@ pub async fn decide(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<BlockerOut>, ApiError> {
-    let id = parse_id(&id)?;
-    check(&state, &actor, id, Permission::RunCampaigns).await?;
-    let input: DecisionInput = parse_body(&headers, &body)?;
-    let version = if_match(&headers)?.or(input.version);
-    let b = ops::execution::blockers::act(&state.store, &actor, id, Act::Decide { decision: input.decision }, version)
-        .await?;
-    Ok(Json(blocker_out(b)))
+    act_on(&state, &actor, &id, &headers, &body, Permission::RunCampaigns, |input: DecisionInput| {
+        (Act::Decide { decision: input.decision }, input.version)
+    })
+    .await
 }
 
 /// Escalate a blocker to management with a reply-by date (lead, admin).
@@ -206,14 +221,10 @@ pub async fn escalate(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<BlockerOut>, ApiError> {
-    let id = parse_id(&id)?;
-    check(&state, &actor, id, Permission::RunCampaigns).await?;
-    let input: EscalationInput = parse_body(&headers, &body)?;
-    let version = if_match(&headers)?.or(input.version);
-    let b =
-        ops::execution::blockers::act(&state.store, &actor, id, Act::Escalate { reply_by: input.reply_by }, version)
-            .await?;
-    Ok(Json(blocker_out(b)))
+    act_on(&state, &actor, &id, &headers, &body, Permission::RunCampaigns, |input: EscalationInput| {
+        (Act::Escalate { reply_by: input.reply_by }, input.version)
+    })
+    .await
 }
 
 /// Answer an escalated blocker (management, 上级).
@@ -230,13 +241,10 @@ pub async fn answer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<BlockerOut>, ApiError> {
-    let id = parse_id(&id)?;
-    check(&state, &actor, id, Permission::AnswerEscalations).await?;
-    let input: AnswerInput = parse_body(&headers, &body)?;
-    let version = if_match(&headers)?.or(input.version);
-    let b =
-        ops::execution::blockers::act(&state.store, &actor, id, Act::Answer { answer: input.answer }, version).await?;
-    Ok(Json(blocker_out(b)))
+    act_on(&state, &actor, &id, &headers, &body, Permission::AnswerEscalations, |input: AnswerInput| {
+        (Act::Answer { answer: input.answer }, input.version)
+    })
+    .await
 }
 
 /// One blocker.

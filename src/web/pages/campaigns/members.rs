@@ -35,6 +35,8 @@ struct MembersPage {
     rep: String,
     reps: Vec<(String, String)>,
     count_text: String,
+    /// The number of this page's first row (1 on the first page).
+    first_number: i64,
     next_href: Option<String>,
     can_plan: bool,
     can_import: bool,
@@ -53,6 +55,8 @@ pub struct MembersQuery {
     moved: Option<usize>,
     rep: Option<String>,
     cursor: Option<String>,
+    /// The number of the first row on a later page (carried by the pager).
+    from: Option<i64>,
     ok: Option<String>,
     added: Option<u64>,
     total: Option<i64>,
@@ -100,8 +104,10 @@ async fn members_page(
         stage: stage.clone(),
         after,
         limit: MEMBERS_PAGE + 1,
+        with_contact: true,
         ..MemberQuery::default()
     };
+    let matching = ops::campaigns::members::count_members(&state.store, &page.actor, id, query.clone()).await?;
     let mut members = ops::campaigns::members::members(&state.store, &page.actor, id, query).await?;
     let counts_raw = ops::campaigns::members::member_counts(&state.store, &page.actor, id).await?;
     let mut counts: Vec<CountRow> = Vec::new();
@@ -122,21 +128,18 @@ async fn members_page(
         }
         row.total += n;
     }
-    let matching: i64 = counts_raw
-        .iter()
-        .filter(|(a, t, _)| tier.as_ref().is_none_or(|want| want == t) && rep_id.is_none_or(|r| *a == Some(r)))
-        .map(|(_, _, n)| n)
-        .sum();
     let base = format!(
         "/campaigns/{id}/members?tier={}&rep={}&stage={}",
         tier.clone().unwrap_or_default(),
         crate::web::session::urlencode(&rep_email),
         stage.clone().unwrap_or_default()
     );
+    // Keyset pages carry their first row's number; a page opened without one starts at 1.
+    let first_number = if after.is_some() { q.from.filter(|n| *n > 0).unwrap_or(1) } else { 1 };
     let next_href = (members.len() as i64 > MEMBERS_PAGE).then(|| {
         members.truncate(usize::try_from(MEMBERS_PAGE).unwrap_or(100));
         let last = members.last().map_or(0, |m| i64::from(m.outreach_rank) * RANK_SPAN + m.customer_id);
-        format!("{base}&cursor={}", cursor::encode(last))
+        format!("{base}&cursor={}&from={}", cursor::encode(last), first_number + MEMBERS_PAGE)
     });
     let mut shell = page.shell("members.title", "/campaigns");
     shell.title = format!("{} · {}", c.name, shell.t.get("members.title"));
@@ -158,7 +161,15 @@ async fn members_page(
     } else {
         team.all().iter().filter(|u| u.role == Role::Rep).map(|u| (u.email.clone(), u.name.clone())).collect()
     };
-    let count_text = shell.t.fill("members.count", &[("total", &matching.to_string())]);
+    let count_text = if members.is_empty() {
+        shell.t.fill("members.count", &[("total", &matching.to_string())])
+    } else {
+        let last = first_number + members.len() as i64 - 1;
+        shell.t.fill(
+            "members.count_range",
+            &[("first", &first_number.to_string()), ("last", &last.to_string()), ("total", &matching.to_string())],
+        )
+    };
     let body = MembersPage {
         shell,
         tab: "members",
@@ -168,6 +179,7 @@ async fn members_page(
         rep: rep_email,
         reps,
         count_text,
+        first_number,
         next_href,
         can_plan: page.can(Permission::ManageCampaigns),
         can_import: page.can(Permission::ManageCampaigns) && page.can(Permission::WriteCustomers),
@@ -200,6 +212,7 @@ pub async fn import_partner_list(
     // Who may add a list is decided before the upload is read.
     ops::campaigns::check_manage(&state.store, &page.actor, id).await?;
     page.require(Permission::WriteCustomers)?;
+    let _slot = state.imports.enter(page.actor.id).map_err(crate::web::api::imports::busy_error)?;
     let Ok(mut multipart) = multipart else {
         return Err(OpsError::invalid("file", "send the form with its file").into());
     };
