@@ -43,6 +43,52 @@ async fn customers(app: &TestApp, owner: i64) {
     customer(app, "华南贸易有限公司", "华南", 900_000_000, None).await;
 }
 
+backend_test!(the_notice_is_read_with_the_teams_industries_and_tags, |app| {
+    assert_eq!(app.store.customer_vocabulary().await.unwrap(), (vec![], vec![]));
+    let mut tx = app.store.begin().await.unwrap();
+    let rows: Vec<rally::store::customers::NewCustomer> = [
+        ("甲", "零售", vec!["竞品客户"]),
+        ("乙", "制造业", vec!["竞品客户", "展会线索"]),
+        ("丙", "", vec![]),
+        ("丁", "制造业", vec![]),
+        ("戊", "汽车零部件", vec!["老客户"]),
+    ]
+    .into_iter()
+    .map(|(name, industry, tags)| rally::store::customers::NewCustomer {
+        name: format!("{name}有限公司"),
+        name_key: name.to_owned(),
+        region: "华东".to_owned(),
+        industry: industry.to_owned(),
+        source: "manual".to_owned(),
+        tags: tags.into_iter().map(str::to_owned).collect(),
+        ..Default::default()
+    })
+    .collect();
+    rally::store::customers::insert_customers(&mut tx, &rows).await.unwrap();
+    tx.commit().await.unwrap();
+    let (mut industries, mut tags) = app.store.customer_vocabulary().await.unwrap();
+    industries.sort();
+    tags.sort();
+    assert_eq!(industries, ["制造业", "汽车零部件", "零售"].map(str::to_owned).to_vec());
+    assert_eq!(tags, ["展会线索", "竞品客户", "老客户"].map(str::to_owned).to_vec());
+
+    // A team word the defaults lack: 汽配 reads as the team's 汽车零部件.
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let body: Value = app
+        .api(&lead, Method::POST, "/api/v1/campaigns/parse-notice")
+        .json(&json!({ "text": "目标客群：江浙沪汽配厂商中的竞品客户" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["draft"]["segment"], "region = \"华东\" and industry = \"汽车零部件\" and tag = \"竞品客户\"",
+        "{body}"
+    );
+});
+
 backend_test!(the_seed_notice_through_the_api, |app| {
     let lead = app.user("lead@example.com", "lead", None).await;
     let today = app.store.today();
