@@ -695,6 +695,8 @@ async fn a_lead_plans_a_campaign() {
         .await;
     browser.type_into("input[name=goal_intent]", "8").await;
     browser.type_into("input[name=goal_orders]", "4").await;
+    // Opting out of the list and breakdown on creating, to make them step by step.
+    browser.click("#plan-form input[name=prepare]").await;
     browser.click("form.grid-form button[type=submit]").await;
     browser.wait_for("the target list page", "return location.pathname.endsWith('/members')").await;
     let campaign_path = browser.path().await.trim_end_matches("/members").to_owned();

@@ -252,6 +252,13 @@ backend_test!(the_new_campaign_page_fills_itself_from_the_notice, |app| {
     assert!(html.contains("id=\"segment-builder-box\" open"), "the builder opens on the segment");
     assert!(html.contains("name=\"prepare\" value=\"1\" checked"), "the list and breakdown come with creating");
 
+    // The box's own notice date moves the period with it.
+    let (status, _, html) =
+        post_form(&client, &app, "/campaigns/new/notice", &[("text", SEED), ("notice_on", "2026-02-10")]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("name=\"announced_on\" value=\"2026-02-10\""), "the plan's notice date");
+    assert!(html.contains("name=\"ends_on\" value=\"2026-02-28\""), "即日起至月底 from that date");
+
     // What was not understood is listed.
     let (_, _, html) =
         post_form(&client, &app, "/campaigns/new/notice", &[("text", "主题：新品I预热\n联系人：王经理 13800138000")])

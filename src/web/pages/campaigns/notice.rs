@@ -113,7 +113,8 @@ pub(super) async fn view_for(state: &AppState, page: &Page, f: &PlanForm) -> Not
 #[serde(default)]
 pub struct NoticeForm {
     text: String,
-    announced_on: String,
+    /// The notice's date (named apart from the plan's own 通知日期 field below it).
+    notice_on: String,
 }
 
 /// 读取通知: the new-campaign form filled from the pasted notice (htmx
@@ -123,18 +124,18 @@ pub async fn read(State(state): State<AppState>, page: Page, PageForm(form): Pag
     let t = page.t;
     let base = blank_form(&page);
     if form.text.trim().is_empty() {
-        let view = NoticeView::empty(t, "", &form.announced_on);
+        let view = NoticeView::empty(t, "", &form.notice_on);
         return form_page_with(&state, &page, None, base, StatusCode::OK, FormNotice::None, view).await;
     }
-    let announced = date(&form.announced_on);
+    let announced = date(&form.notice_on);
     match ops::campaigns::notice::read_notice(&state.store, &page.actor, &form.text, announced).await {
         Ok(r) => {
             let f = PlanForm::from_draft(base, &r.draft, &form.text, t);
-            let view = NoticeView::of(t, &f, &r, &form.text, &form.announced_on);
+            let view = NoticeView::of(t, &f, &r, &form.text, &form.notice_on);
             form_page_with(&state, &page, None, f, StatusCode::OK, FormNotice::None, view).await
         }
         Err(OpsError::Invalid { field, message }) => {
-            let mut view = NoticeView::empty(t, &form.text, &form.announced_on);
+            let mut view = NoticeView::empty(t, &form.text, &form.notice_on);
             view.error = Some(invalid_message(t, field, &message));
             form_page_with(&state, &page, None, base, StatusCode::UNPROCESSABLE_ENTITY, FormNotice::None, view).await
         }
