@@ -409,6 +409,10 @@ async fn from_the_notice_to_an_active_campaign(backend: crate::helpers::Backend,
     assert!(matching > 0, "the demo has East China manufacturers over 500万");
     assert_eq!(browser.js("return document.querySelector('#plan-form [name=prepare]').checked").await, true);
     fits("the filled form").await;
+    if phone {
+        let shot = browser.screenshot("rally-phone-notice-filled.png").await;
+        eprintln!("the form filled from the notice: {}", shot.display());
+    }
     if !cfg!(rally_no_axe) {
         let axe = std::fs::read_to_string(crate::pages::AXE).expect("axe-core");
         browser.js(&axe).await;
