@@ -264,6 +264,9 @@ backend_test!(the_new_campaign_page_fills_itself_from_the_notice, |app| {
         post_form(&client, &app, "/campaigns/new/notice", &[("text", "主题：新品I预热\n联系人：王经理 13800138000")])
             .await;
     assert!(html.contains("data-unparsed>联系人：王经理 13800138000<"), "listed as not understood");
+    // The notice as read: what filled the form highlighted, what did not marked.
+    assert!(html.contains("<mark>新品I预热</mark>"), "the source highlighted in the notice");
+    assert!(html.contains("<span class=\"not-used\">联系人：王经理 13800138000</span>"), "the unused part marked");
 
     // Create from the filled form: the target list is generated and the
     // breakdown proposed in the same step; the notice is kept.

@@ -176,7 +176,49 @@ pub struct NoticeReading {
     pub unparsed: Vec<Span>,
 }
 
+/// How a stretch of the notice was used (see [`NoticeReading::pieces`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Use {
+    /// A field of the draft came from it.
+    Used,
+    /// A sentence the reader could not use.
+    Unparsed,
+    /// Labels, punctuation, what lies between.
+    Plain,
+}
+
 impl NoticeReading {
+    /// The whole notice cut into consecutive pieces by how each was used,
+    /// neighbours of the same use joined: the pieces concatenate to `input`.
+    pub fn pieces<'a>(&self, input: &'a str) -> Vec<(&'a str, Use)> {
+        let used: Vec<Span> = self.sources.iter().flat_map(|(_, s)| s.iter().copied()).collect();
+        let valid = |s: &Span| s.start < s.end && s.end <= input.len();
+        let mut cuts = vec![0, input.len()];
+        for s in used.iter().chain(self.unparsed.iter()).filter(|s| valid(s)) {
+            cuts.extend([s.start, s.end]);
+        }
+        cuts.retain(|&c| input.is_char_boundary(c));
+        cuts.sort_unstable();
+        cuts.dedup();
+        let covers = |spans: &[Span], a: usize, b: usize| spans.iter().any(|s| s.start <= a && b <= s.end);
+        let mut out: Vec<(usize, usize, Use)> = Vec::new();
+        for w in cuts.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let kind = if covers(&used, a, b) {
+                Use::Used
+            } else if covers(&self.unparsed, a, b) {
+                Use::Unparsed
+            } else {
+                Use::Plain
+            };
+            match out.last_mut() {
+                Some(last) if last.2 == kind && last.1 == a => last.1 = b,
+                _ => out.push((a, b, kind)),
+            }
+        }
+        out.into_iter().map(|(a, b, kind)| (&input[a..b], kind)).collect()
+    }
+
     pub fn source(&self, field: DraftField) -> Option<&[Span]> {
         self.sources.iter().find(|(f, _)| *f == field).map(|(_, s)| s.as_slice())
     }

@@ -100,6 +100,7 @@ fn check(case: usize, text: &str, today: &str, announced: Option<&str>, expected
 }
 
 fn cited_spans_are_in(text: &str, r: &NoticeReading) {
+    assert_eq!(r.pieces(text).iter().map(|(p, _)| *p).collect::<String>(), text, "the pieces are the notice");
     let spans = r.sources.iter().flat_map(|(_, s)| s.iter()).chain(r.unparsed.iter());
     for s in spans {
         assert!(s.start < s.end && s.end <= text.len(), "{s:?} of {} bytes", text.len());
@@ -132,6 +133,20 @@ fn the_seed_notice_becomes_the_draft_the_issue_asks_for() {
         let d = read_on(SEED, today, None).draft;
         assert_eq!((d.starts_on, d.ends_on), (today.parse().ok(), end.parse().ok()), "{today}");
     }
+}
+
+/// The notice as read: cut by use, nothing lost, nothing added.
+#[test]
+fn the_notice_cut_by_how_it_was_used() {
+    let text = "主题：新品I预热\n联系人：王经理 13800138000\n目标客群：华南制造业客户";
+    let r = read_on(text, TODAY, None);
+    let pieces = r.pieces(text);
+    assert_eq!(pieces.iter().map(|(p, _)| *p).collect::<String>(), text);
+    assert!(pieces.contains(&("新品I预热", Use::Used)), "{pieces:?}");
+    assert!(pieces.contains(&("联系人：王经理 13800138000", Use::Unparsed)), "{pieces:?}");
+    assert!(pieces.iter().any(|(p, u)| *u == Use::Used && p.contains("华南制造业")), "{pieces:?}");
+    assert!(pieces.windows(2).all(|w| w[0].1 != w[1].1), "neighbours of one use are joined: {pieces:?}");
+    assert_eq!(read_on("", TODAY, None).pieces(""), vec![]);
 }
 
 /// (notice, today, announced_on given, the expected draft)

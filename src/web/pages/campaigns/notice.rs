@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::plan::{FormNotice, PlanForm, blank_form, form_page_with};
 use crate::app::AppState;
-use crate::domain::notice::{DraftField, NoticeReading};
+use crate::domain::notice::{DraftField, NoticeReading, Use};
 use crate::ops::authz::Permission;
 use crate::ops::{self, OpsError};
 use crate::web::i18n::Texts;
@@ -29,6 +29,8 @@ pub struct NoticeView {
     /// Field (API name) → the words it came from, for fields still holding what the notice said.
     pub sources: Vec<(&'static str, String)>,
     pub unparsed: Vec<String>,
+    /// The notice cut by use: ("used" | "unparsed" | "", the words).
+    pub marked: Vec<(&'static str, String)>,
     pub from_label: String,
     /// The segment came from the notice: the builder opens on it.
     pub builder_open: bool,
@@ -45,6 +47,7 @@ impl NoticeView {
             error: None,
             sources: Vec::new(),
             unparsed: Vec::new(),
+            marked: Vec::new(),
             from_label: t.get("notice.from").to_owned(),
             builder_open: false,
         }
@@ -76,6 +79,18 @@ impl NoticeView {
             read: true,
             sources,
             unparsed: r.unparsed.iter().map(|s| s.text(text).to_owned()).collect(),
+            marked: r
+                .pieces(text)
+                .into_iter()
+                .map(|(words, used)| {
+                    let kind = match used {
+                        Use::Used => "used",
+                        Use::Unparsed => "unparsed",
+                        Use::Plain => "",
+                    };
+                    (kind, words.to_owned())
+                })
+                .collect(),
             builder_open,
             ..NoticeView::empty(t, text, announced_on)
         }
