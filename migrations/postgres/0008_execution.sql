@@ -24,13 +24,14 @@ ALTER TABLE campaign_members ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE campaign_members ADD COLUMN plan_from DATE;
 UPDATE campaign_members SET assigned_at = added_at WHERE assignee_id IS NOT NULL;
 CREATE INDEX campaign_members_customer ON campaign_members (customer_id);
-CREATE INDEX campaign_members_next_action ON campaign_members (assignee_id, next_action_on);
+-- campaign_id last: the stand-up counts overdue next actions of one campaign from this index alone.
+CREATE INDEX campaign_members_next_action ON campaign_members (assignee_id, next_action_on, campaign_id);
 CREATE INDEX campaign_members_assigned ON campaign_members (assignee_id, assigned_at);
 CREATE INDEX campaign_members_funnel ON campaign_members
     (campaign_id, assignee_id, tier, stage, contacted_on, intent_on, order_amount_fen);
 CREATE INDEX campaign_members_intent_on ON campaign_members (campaign_id, intent_on);
 CREATE INDEX campaign_members_ordered_on ON campaign_members (campaign_id, ordered_on);
-CREATE INDEX campaign_members_due_action ON campaign_members (campaign_id, next_action_on);
+CREATE INDEX campaign_members_due_action ON campaign_members (campaign_id, next_action_on, assignee_id);
 
 -- Bumped when what collateral says changes (theme, selling points, dates,
 -- segment): delivered items record the revision they were made for.
@@ -98,8 +99,9 @@ CREATE TABLE member_tasks (
     created_at   TIMESTAMPTZ   NOT NULL
 );
 CREATE INDEX member_tasks_member ON member_tasks (member_id, status);
-CREATE INDEX member_tasks_assignee_due ON member_tasks (assignee_id, status, due_on);
-CREATE INDEX member_tasks_campaign_due ON member_tasks (campaign_id, status, due_on);
+-- campaign_id last: the stand-up counts overdue tasks of one campaign from this index alone.
+CREATE INDEX member_tasks_assignee_due ON member_tasks (assignee_id, status, due_on, campaign_id);
+CREATE INDEX member_tasks_campaign_due ON member_tasks (campaign_id, status, due_on, assignee_id);
 
 -- Collateral and support requests (物料 / 支持).
 CREATE TABLE resource_requests (

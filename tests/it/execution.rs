@@ -616,3 +616,25 @@ crate::backend_test!(the_demo_campaign_is_under_way, |app| {
     assert_eq!(ming["stale_collateral"][0]["item"], "宣传单页", "a stale collateral item");
     assert!(get(&app, &lead, "/api/v1/scripts").await["total"].as_i64().unwrap() >= 3);
 });
+
+exec_test!(a_long_day_shows_its_first_rows_in_order_and_counts_the_rest, |app| {
+    let w = world(&app).await;
+    for i in 0..205 {
+        customer_with_history(&app, &format!("华南门店{i:03}"), "华南", Some(w.ming.id), 0).await;
+    }
+    let (status, generated) =
+        send(&app, &w.lead, Method::POST, &format!("/api/v1/campaigns/{}/members/generate", w.campaign), json!({}))
+            .await;
+    assert_eq!((status, generated["added"].as_i64()), (200, Some(205)), "{generated}");
+    activate(&app, &w).await;
+    // 207 members, all newly assigned: the day shows the first 200 in outreach order.
+    let day = get(&app, &w.ming, "/api/v1/me/day").await;
+    let items = day["items"].as_array().unwrap();
+    assert_eq!(items.len(), rally::ops::execution::reports::DAY_ROWS, "{}", items.len());
+    assert_eq!(day["more_items"], 7);
+    assert_eq!(items[0]["customer_id"], w.s_customer, "the S member still comes first");
+    let browser = app.browser_session("ming@example.com").await;
+    let (status, page) = crate::helpers::get_page(&browser, &app, "/day").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("data-day-more=\"7\"") && page.contains("还有 7 位客户待跟进"), "the rest is counted");
+});

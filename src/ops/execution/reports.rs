@@ -294,14 +294,20 @@ impl DayRow {
 pub struct Day {
     pub rep: User,
     pub today: NaiveDate,
-    /// Due today or overdue, and new members, in outreach order.
+    /// Due today or overdue, and new members, in outreach order: the first
+    /// [`DAY_ROWS`].
     pub rows: Vec<DayRow>,
+    /// How many more members are due beyond `rows`.
+    pub more: usize,
     /// When nothing is due: what comes next (upcoming tasks, then members
     /// not reached yet).
     pub upcoming: Vec<DayRow>,
     /// Delivered collateral of the rep's requests that went stale.
     pub stale_requests: Vec<crate::store::execution::requests::Request>,
 }
+
+/// The most rows a rep's day shows at once.
+pub const DAY_ROWS: usize = 200;
 
 fn why(reason: DayReason, today: NaiveDate) -> (Why, NaiveDate) {
     match reason {
@@ -364,7 +370,24 @@ pub async fn day(store: &Store, actor: &Actor, rep_email: Option<&str>) -> OpsRe
         .unwrap_or_else(|| store.now());
     let mut conn = store.acquire().await?;
     let items = report_store::day_items(conn.conn(), rep.id, today, since).await?;
-    let (order, mut by) = group(items, today);
+    let mut keys: HashMap<i64, report_store::OutreachKey> = HashMap::new();
+    let items: Vec<(i64, DayReason)> = items
+        .into_iter()
+        .map(|i| {
+            keys.insert(i.member_id, i.key);
+            (i.member_id, i.reason)
+        })
+        .collect();
+    let (mut order, mut by) = group(items, today);
+    // The day in outreach order, cut to what a person can work through; the
+    // rest is counted, and comes up as the first rows get done.
+    let sort_key = |id: &i64| {
+        let k = keys[id];
+        (k.rank, by.get(id).map_or(today, |e| e.1), k.campaign_id, k.customer_id)
+    };
+    order.sort_by_key(sort_key);
+    let more = order.len().saturating_sub(DAY_ROWS);
+    order.truncate(DAY_ROWS);
     let members = exec_store::members_by_id(conn.conn(), &order).await?;
     let mut rows: Vec<DayRow> = members
         .into_iter()
@@ -395,7 +418,7 @@ pub async fn day(store: &Store, actor: &Actor, rep_email: Option<&str>) -> OpsRe
     }
     drop(conn);
     let stale_requests = super::requests::stale_for(store, rep.id).await?;
-    Ok(Day { rep, today, rows, upcoming, stale_requests })
+    Ok(Day { rep, today, rows, more, upcoming, stale_requests })
 }
 
 fn previous_working_day(calendar: &crate::domain::calendar::WorkCalendar, today: NaiveDate) -> NaiveDate {

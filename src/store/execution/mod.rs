@@ -119,16 +119,24 @@ pub async fn members_by_id(conn: Conn<'_>, ids: &[i64]) -> StoreResult<Vec<Membe
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!("{MEMBER_SELECT} WHERE m.id IN ({})", list.join(", "));
-    let values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
-    let mut out = on_conn!(conn, c => {
-        let mut out = Vec::with_capacity(ids.len());
-        for row in bind_values(sqlx::query(&sql), &values).fetch_all(&mut *c).await? {
-            out.push(member_from_row!(&row));
+    // One parameter whatever the count: binding thousands of `$N` names on
+    // SQLite walks a list per name (see store::bulk).
+    let mut out = Vec::with_capacity(ids.len());
+    match conn {
+        Conn::Sqlite(c) => {
+            let sql = format!("{MEMBER_SELECT} WHERE m.id IN (SELECT value FROM json_each($1))");
+            let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
+            for row in sqlx::query(&sql).bind(list).fetch_all(&mut *c).await? {
+                out.push(member_from_row!(&row));
+            }
         }
-        out
-    });
+        Conn::Postgres(c) => {
+            let sql = format!("{MEMBER_SELECT} WHERE m.id = ANY($1)");
+            for row in sqlx::query(&sql).bind(ids).fetch_all(&mut *c).await? {
+                out.push(member_from_row!(&row));
+            }
+        }
+    }
     let position: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     out.sort_by_key(|m| position.get(&m.id).copied().unwrap_or(usize::MAX));
     Ok(out)

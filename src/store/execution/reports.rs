@@ -46,8 +46,8 @@ pub struct StandupCounts {
 
 /// Per assignee: members; members contacted on `date` (a follow-up that
 /// day); members that became intent / ordered that day (with the amount);
-/// open tasks and next actions due before `date`; and follow-ups each
-/// person logged that day.
+/// open tasks and next actions due before `date`; and whether each person
+/// logged a follow-up that day (1).
 pub async fn standup_counts(
     conn: Conn<'_>,
     campaign_id: i64,
@@ -65,8 +65,9 @@ pub async fn standup_counts(
         GROUP BY assignee_id";
     let actions = "SELECT assignee_id, COUNT(*) FROM campaign_members WHERE campaign_id = $1 AND next_action_on < $2 \
         GROUP BY assignee_id";
-    let logged =
-        "SELECT created_by, COUNT(*) FROM follow_ups WHERE campaign_id = $1 AND logged_on = $2 GROUP BY created_by";
+    // Whether each person logged anything, not how much: DISTINCT skips along
+    // the (campaign, day, author) index instead of counting every follow-up.
+    let logged = "SELECT DISTINCT created_by FROM follow_ups WHERE campaign_id = $1 AND logged_on = $2";
     on_conn!(conn, c => {
         for (a, n) in sqlx::query_as::<_, (Option<i64>, i64)>(members).bind(campaign_id).fetch_all(&mut *c).await? {
             out.entry(a).or_default().members = n;
@@ -88,8 +89,8 @@ pub async fn standup_counts(
         for (a, n) in sqlx::query_as::<_, (Option<i64>, i64)>(actions).bind(campaign_id).bind(date).fetch_all(&mut *c).await? {
             out.entry(a).or_default().overdue_actions = n;
         }
-        for (a, n) in sqlx::query_as::<_, (Option<i64>, i64)>(logged).bind(campaign_id).bind(date).fetch_all(&mut *c).await? {
-            out.entry(a).or_default().logged = n;
+        for a in sqlx::query_scalar::<_, Option<i64>>(logged).bind(campaign_id).bind(date).fetch_all(&mut *c).await? {
+            out.entry(a).or_default().logged = 1;
         }
     });
     Ok(out)
@@ -103,42 +104,69 @@ pub enum DayReason {
     NewMember { assigned_at: DateTime<Utc> },
 }
 
+/// Where a member stands in a rep's outreach order: tier rank, then
+/// campaign and customer (the due date comes between rank and campaign).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OutreachKey {
+    pub rank: i32,
+    pub campaign_id: i64,
+    pub customer_id: i64,
+}
+
+/// One reason a member is on a rep's day, with the member's place in the order.
+pub struct DayItem {
+    pub member_id: i64,
+    pub key: OutreachKey,
+    pub reason: DayReason,
+}
+
 /// Members of active campaigns that need the rep today: open tasks due by
 /// `today`, next actions due by `today`, members assigned since `new_since`
-/// and not worked yet.
+/// and not worked yet. Each with its outreach key, so the caller can order
+/// and cut the day before loading whole members.
 pub async fn day_items(
     conn: Conn<'_>,
     assignee_id: i64,
     today: NaiveDate,
     new_since: DateTime<Utc>,
-) -> StoreResult<Vec<(i64, DayReason)>> {
-    let tasks = "SELECT t.member_id, t.id, t.action, t.what, t.due_on FROM member_tasks t \
-        JOIN campaigns k ON k.id = t.campaign_id \
+) -> StoreResult<Vec<DayItem>> {
+    let tasks = "SELECT t.member_id, m.outreach_rank, m.campaign_id, m.customer_id, t.id, t.action, t.what, t.due_on \
+        FROM member_tasks t JOIN campaign_members m ON m.id = t.member_id JOIN campaigns k ON k.id = t.campaign_id \
         WHERE t.assignee_id = $1 AND t.status = 'open' AND t.due_on <= $2 AND k.status = 'active'";
-    let actions = "SELECT m.id, m.next_action_on, m.next_action_at, m.next_action FROM campaign_members m \
-        JOIN campaigns k ON k.id = m.campaign_id \
+    let actions = "SELECT m.id, m.outreach_rank, m.campaign_id, m.customer_id, m.next_action_on, m.next_action_at, \
+        m.next_action FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
         WHERE m.assignee_id = $1 AND m.next_action_on <= $2 AND k.status = 'active'";
-    let fresh = "SELECT m.id, m.assigned_at FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
+    let fresh = "SELECT m.id, m.outreach_rank, m.campaign_id, m.customer_id, m.assigned_at FROM campaign_members m \
+        JOIN campaigns k ON k.id = m.campaign_id \
         WHERE m.assignee_id = $1 AND m.assigned_at >= $2 AND m.stage = 'targeted' AND k.status = 'active'";
+    macro_rules! key {
+        ($row:expr) => {
+            OutreachKey { rank: $row.try_get(1)?, campaign_id: $row.try_get(2)?, customer_id: $row.try_get(3)? }
+        };
+    }
     let mut out = Vec::new();
     on_conn!(conn, c => {
         for row in sqlx::query(tasks).bind(assignee_id).bind(today).fetch_all(&mut *c).await? {
-            out.push((row.try_get::<i64, _>(0)?, DayReason::Task {
-                id: row.try_get(1)?,
-                action: row.try_get(2)?,
-                what: row.try_get(3)?,
-                due_on: row.try_get(4)?,
-            }));
+            out.push(DayItem { member_id: row.try_get(0)?, key: key!(row), reason: DayReason::Task {
+                id: row.try_get(4)?,
+                action: row.try_get(5)?,
+                what: row.try_get(6)?,
+                due_on: row.try_get(7)?,
+            }});
         }
         for row in sqlx::query(actions).bind(assignee_id).bind(today).fetch_all(&mut *c).await? {
-            out.push((row.try_get::<i64, _>(0)?, DayReason::NextAction {
-                on: row.try_get(1)?,
-                at: row.try_get(2)?,
-                what: row.try_get(3)?,
-            }));
+            out.push(DayItem { member_id: row.try_get(0)?, key: key!(row), reason: DayReason::NextAction {
+                on: row.try_get(4)?,
+                at: row.try_get(5)?,
+                what: row.try_get(6)?,
+            }});
         }
         for row in sqlx::query(fresh).bind(assignee_id).bind(new_since).fetch_all(&mut *c).await? {
-            out.push((row.try_get::<i64, _>(0)?, DayReason::NewMember { assigned_at: row.try_get(1)? }));
+            out.push(DayItem {
+                member_id: row.try_get(0)?,
+                key: key!(row),
+                reason: DayReason::NewMember { assigned_at: row.try_get(4)? },
+            });
         }
     });
     Ok(out)
@@ -179,10 +207,11 @@ pub async fn open_blocker_counts(conn: Conn<'_>, campaign_id: i64) -> StoreResul
     Ok(on_conn!(conn, c => sqlx::query_as(sql).bind(campaign_id).fetch_all(&mut *c).await?))
 }
 
-/// Follow-ups each person logged in a campaign on `day` (the day before's
-/// missing updates show on the morning stand-up).
+/// Who logged a follow-up in a campaign on `day`, each with 1 (the day
+/// before's missing updates show on the morning stand-up).
 pub async fn logged_on(conn: Conn<'_>, campaign_id: i64, day: NaiveDate) -> StoreResult<Vec<(Option<i64>, i64)>> {
-    let sql =
-        "SELECT created_by, COUNT(*) FROM follow_ups WHERE campaign_id = $1 AND logged_on = $2 GROUP BY created_by";
-    Ok(on_conn!(conn, c => sqlx::query_as(sql).bind(campaign_id).bind(day).fetch_all(&mut *c).await?))
+    let sql = "SELECT DISTINCT created_by FROM follow_ups WHERE campaign_id = $1 AND logged_on = $2";
+    let who: Vec<Option<i64>> =
+        on_conn!(conn, c => sqlx::query_scalar(sql).bind(campaign_id).bind(day).fetch_all(&mut *c).await?);
+    Ok(who.into_iter().map(|a| (a, 1)).collect())
 }

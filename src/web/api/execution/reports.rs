@@ -297,6 +297,8 @@ pub struct DayOut {
     pub date: NaiveDate,
     /// Tasks and next actions due today or overdue, and new members, in outreach order (S first).
     pub items: Vec<DayItem>,
+    /// How many more members are due beyond `items` (the day shows the first 200).
+    pub more_items: usize,
     /// What comes next (shown when nothing is due).
     pub upcoming: Vec<DayItem>,
     /// Delivered collateral of one's requests that went stale (版本过期).
@@ -373,6 +375,7 @@ pub async fn day(
         rep_email: d.rep.email,
         date: d.today,
         items: d.rows.into_iter().map(day_item).collect(),
+        more_items: d.more,
         upcoming,
         stale_collateral: d
             .stale_requests

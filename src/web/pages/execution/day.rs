@@ -32,6 +32,8 @@ pub struct DayLine {
 /// The day's lists as the day page and a rep's dashboard show them.
 pub struct DaySection {
     pub rows: Vec<DayLine>,
+    /// How many more are due beyond `rows`.
+    pub more: usize,
     pub upcoming: Vec<DayLine>,
     /// (campaign id, item) of the rep's delivered collateral gone stale.
     pub stale: Vec<(i64, String)>,
@@ -79,6 +81,7 @@ pub fn section(t: &Texts, d: Day) -> DaySection {
     let today = d.today;
     DaySection {
         rows: d.rows.into_iter().map(|r| line(t, r, today)).collect(),
+        more: d.more,
         upcoming: d.upcoming.into_iter().map(|r| line(t, r, today)).collect(),
         stale: d.stale_requests.into_iter().map(|r| (r.campaign_id, r.item)).collect(),
     }
