@@ -375,6 +375,7 @@ pub fn campaigns(today: NaiveDate) -> Vec<DemoCampaign> {
             budget_fen: 0,
             cost_items: String::new(),
             notes: String::new(),
+            notice_text: String::new(),
             version: 1,
         }
     };

@@ -10,6 +10,7 @@ pub mod customer;
 pub mod dates;
 pub mod execution;
 pub mod money;
+pub mod notice;
 pub mod notify;
 pub mod segment;
 pub mod team;

@@ -35,15 +35,17 @@ pub struct Campaign {
     pub budget_fen: i64,
     pub cost_items: String,
     pub notes: String,
+    /// The marketing notice the plan was read from (may be empty).
+    pub notice_text: String,
     pub version: i64,
 }
 
 const COLUMNS: &str = "id, name, kind, status, theme, selling_points, segment, announced_on, starts_on, ends_on, \
     resource_support, goal_reached, goal_intent, goal_orders, goal_sales_fen, goal_roi, lead_id, marketing_id, service_id, \
-    collateral_needs, training_needs, resource_risks, budget_fen, cost_items, notes, version";
+    collateral_needs, training_needs, resource_risks, budget_fen, cost_items, notes, notice_text, version";
 
 /// The writable fields, in `COLUMNS` order after `id` (and before `version`).
-const WRITABLE: [&str; 24] = [
+const WRITABLE: [&str; 25] = [
     "name",
     "kind",
     "status",
@@ -68,6 +70,7 @@ const WRITABLE: [&str; 24] = [
     "budget_fen",
     "cost_items",
     "notes",
+    "notice_text",
 ];
 
 macro_rules! campaign_from_row {
@@ -99,6 +102,7 @@ macro_rules! campaign_from_row {
             budget_fen: r.try_get("budget_fen")?,
             cost_items: r.try_get("cost_items")?,
             notes: r.try_get("notes")?,
+            notice_text: r.try_get("notice_text")?,
             version: r.try_get("version")?,
         }
     }};
@@ -130,6 +134,7 @@ fn writable_values(c: &Campaign) -> Vec<Value> {
         c.budget_fen.into(),
         c.cost_items.clone().into(),
         c.notes.clone().into(),
+        c.notice_text.clone().into(),
     ]
 }
 

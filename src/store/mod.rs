@@ -40,6 +40,7 @@ pub mod sessions;
 pub mod settings;
 pub mod uploads;
 pub mod users;
+pub mod vocabulary;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend.
 /// The body is compiled once per backend, so each query is typed natively.

@@ -276,6 +276,7 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         | ("get", "/api/v1/calendar/working-days")
         | ("get", "/api/v1/campaigns/{id}/export") => 200,
         ("post", "/api/v1/campaigns") => pick(planner(role), 201, 403),
+        ("post", "/api/v1/campaigns/parse-notice") => pick(planner(role), 200, 403),
         ("patch", "/api/v1/campaigns/{id}")
         | ("post", "/api/v1/campaigns/{id}/members/generate")
         | ("put", "/api/v1/campaigns/{id}/breakdown")
@@ -441,6 +442,9 @@ fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
         ("post", "/api/v1/campaigns") => Some(json!({"name": format!("{role}的活动"), "kind": "trade_show",
             "announced_on": "2026-11-02", "starts_on": "2026-11-05", "ends_on": "2026-11-08"})),
         ("patch", "/api/v1/campaigns/{id}") => Some(json!({"theme": "新品A首发"})),
+        ("post", "/api/v1/campaigns/parse-notice") => {
+            Some(json!({"text": "主题 新品A限时促销; 活动时间 即日起至月底"}))
+        }
         ("put", "/api/v1/campaigns/{id}/breakdown") => Some(json!({"rows": []})),
         ("put", "/api/v1/campaigns/{id}/milestones/{key}") => Some(json!({"planned_on": "2026-11-04"})),
         ("post", "/api/v1/calendar/years") => {

@@ -231,18 +231,18 @@ impl Browser {
         found[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}: {found}")).to_owned()
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let id = self.find(css).await;
         self.cmd(reqwest::Method::POST, &format!("/element/{id}/click"), json!({})).await;
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let id = self.find(css).await;
         self.cmd(reqwest::Method::POST, &format!("/element/{id}/value"), json!({ "text": text })).await;
     }
 
     /// The rendered text of the first element matching `css`.
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let id = self.find(css).await;
         self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), json!({})).await.as_str().unwrap().to_owned()
     }
@@ -695,6 +695,8 @@ async fn a_lead_plans_a_campaign() {
         .await;
     browser.type_into("input[name=goal_intent]", "8").await;
     browser.type_into("input[name=goal_orders]", "4").await;
+    // Opting out of the list and breakdown on creating, to make them step by step.
+    browser.click("#plan-form input[name=prepare]").await;
     browser.click("form.grid-form button[type=submit]").await;
     browser.wait_for("the target list page", "return location.pathname.endsWith('/members')").await;
     let campaign_path = browser.path().await.trim_end_matches("/members").to_owned();

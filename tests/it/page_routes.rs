@@ -90,6 +90,7 @@ GET  /api/docs                                     200 200 200 200 200 200 200
 GET  /campaigns                                    200 200 200 200 200 200 200
 POST /campaigns                                    ok  ok  403 ok  403 403 403
 GET  /campaigns/new                                200 200 403 200 403 403 403
+POST /campaigns/new/notice                         ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}                         200 200 200 200 200 200 200
 POST /campaigns/{campaign}                         ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/edit                    200 200 403 200 403 403 403

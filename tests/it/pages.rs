@@ -12,7 +12,7 @@ use crate::browser::{Screen, setup};
 use crate::helpers::Backend;
 use crate::page_routes::{POLICY, ROLES};
 
-const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/node_modules/axe-core/axe.min.js");
+pub(crate) const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/node_modules/axe-core/axe.min.js");
 
 /// A demo account for each role.
 const ACCOUNTS: [(&str, &str); 7] = [
@@ -40,7 +40,7 @@ fn is_whole_page(path: &str) -> bool {
 
 /// Runs axe and answers the violations and how many rules passed (so a run
 /// that checked nothing cannot pass).
-const RUN_AXE: &str = "return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+pub(crate) const RUN_AXE: &str = "return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
     .then(r => ({ passes: r.passes.length, violations: r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
         nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' ')) })) }))";
 

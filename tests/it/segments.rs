@@ -41,13 +41,13 @@ async fn load_world(app: &TestApp, world: &testgen::World, owners: &HashMap<Stri
             interactions: f
                 .interactions
                 .iter()
-                .map(|(date, inquiry)| NewInteraction {
+                .map(|(date, kind)| NewInteraction {
                     occurred_on: *date,
                     occurred_at: None,
                     channel: Channel::Phone,
-                    kind: if *inquiry { InteractionKind::Inquiry } else { InteractionKind::Call },
+                    kind: *kind,
                     note: String::new(),
-                    amount_fen: None,
+                    amount_fen: (*kind == InteractionKind::Order).then_some(100_000),
                     created_by: None,
                 })
                 .collect(),

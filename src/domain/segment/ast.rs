@@ -67,6 +67,8 @@ pub enum Field {
     Source,
     LastInteraction,
     LastInquiry,
+    /// Latest order (a follow-up record of kind 订单).
+    LastOrder,
     Interactions30d,
 }
 
@@ -86,7 +88,7 @@ pub enum FieldKind {
 }
 
 impl Field {
-    pub const ALL: [Field; 12] = [
+    pub const ALL: [Field; 13] = [
         Field::Name,
         Field::Industry,
         Field::Region,
@@ -98,6 +100,7 @@ impl Field {
         Field::Source,
         Field::LastInteraction,
         Field::LastInquiry,
+        Field::LastOrder,
         Field::Interactions30d,
     ];
 
@@ -115,6 +118,7 @@ impl Field {
             Field::Source => "source",
             Field::LastInteraction => "last_interaction",
             Field::LastInquiry => "last_inquiry",
+            Field::LastOrder => "last_order",
             Field::Interactions30d => "interactions_30d",
         }
     }
@@ -133,6 +137,7 @@ impl Field {
             Field::Source => "来源",
             Field::LastInteraction => "最近互动",
             Field::LastInquiry => "最近询盘",
+            Field::LastOrder => "最近下单",
             Field::Interactions30d => "近30天互动次数",
         }
     }
@@ -150,7 +155,7 @@ impl Field {
             Field::Tier => FieldKind::Tier,
             Field::AnnualPurchase => FieldKind::Money,
             Field::Interactions30d => FieldKind::Count,
-            Field::LastInteraction | Field::LastInquiry => FieldKind::Date,
+            Field::LastInteraction | Field::LastInquiry | Field::LastOrder => FieldKind::Date,
         }
     }
 }
@@ -204,11 +209,12 @@ impl NumberField {
     }
 }
 
-/// Date fields; both may be missing (no interaction / no inquiry yet).
+/// Date fields; each may be missing (no interaction / inquiry / order yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DateField {
     LastInteraction,
     LastInquiry,
+    LastOrder,
 }
 
 impl DateField {
@@ -216,6 +222,7 @@ impl DateField {
         match self {
             DateField::LastInteraction => Field::LastInteraction,
             DateField::LastInquiry => Field::LastInquiry,
+            DateField::LastOrder => Field::LastOrder,
         }
     }
 }

@@ -22,15 +22,34 @@ struct Words {
     within: &'static str,
     days: &'static str,
     field: fn(Field) -> &'static str,
+    /// How amounts (fen) are written.
+    amount: fn(i64) -> String,
 }
 
-const ENGLISH: Words =
-    Words { and: "and", or: "or", not: "not", contains: "contains", within: "within", days: "d", field: Field::name };
+const ENGLISH: Words = Words {
+    and: "and",
+    or: "or",
+    not: "not",
+    contains: "contains",
+    within: "within",
+    days: "d",
+    field: Field::name,
+    amount: yuan,
+};
 
-const CHINESE: Words =
-    Words {
-        and: "且", or: "或", not: "非", contains: "包含", within: "近", days: "天", field: Field::chinese_name
-    };
+const CHINESE: Words = Words {
+    and: "且",
+    or: "或",
+    not: "非",
+    contains: "包含",
+    within: "近",
+    days: "天",
+    field: Field::chinese_name,
+    amount: yuan,
+};
+
+/// The standard words with amounts as plain yuan (`5000000`, not `500万`).
+const PLAIN_AMOUNTS: Words = Words { amount: plain_yuan, ..ENGLISH };
 
 impl Display for Expr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -49,6 +68,19 @@ impl Expr {
             }
         }
         Zh(self).to_string()
+    }
+
+    /// The standard form with amounts as plain yuan (`annual_purchase >
+    /// 5000000`), as people outside Rally write them; it parses back to the
+    /// same filter.
+    pub fn to_plain_amounts(&self) -> String {
+        struct Plain<'a>(&'a Expr);
+        impl Display for Plain<'_> {
+            fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+                write_expr(f, self.0, &PLAIN_AMOUNTS)
+            }
+        }
+        Plain(self).to_string()
     }
 }
 
@@ -107,7 +139,7 @@ fn write_cond(f: &mut Formatter<'_>, cond: &Cond, w: &Words) -> fmt::Result {
         Cond::Number { field, test } => {
             let show = |v: i64| -> String {
                 match field {
-                    NumberField::AnnualPurchase => yuan(v),
+                    NumberField::AnnualPurchase => (w.amount)(v),
                     NumberField::Interactions30d => v.to_string(),
                 }
             };
@@ -171,6 +203,13 @@ pub(crate) fn yuan(fen: i64) -> String {
     if abs != 0 && abs.is_multiple_of(1_000_000) {
         return format!("{sign}{}万", abs / 1_000_000);
     }
+    plain_yuan(fen)
+}
+
+/// Fen as yuan text without 万: `5000000`, `1234.5`.
+fn plain_yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
     let (whole, cents) = (abs / 100, abs % 100);
     match cents {
         0 => format!("{sign}{whole}"),

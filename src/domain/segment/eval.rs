@@ -4,6 +4,7 @@
 use chrono::{Days, NaiveDate};
 
 use super::ast::{Cond, DateField, DateTest, Expr, NumberField, NumberTest, TextField, TextTest, Tier, TierTest};
+use crate::domain::customer::InteractionKind;
 
 /// Everything the language can ask about one customer.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -19,8 +20,9 @@ pub struct CustomerFacts {
     pub owner_email: Option<String>,
     pub source: String,
     pub tags: Vec<String>,
-    /// `(date, is_inquiry)`, in any order, duplicates allowed (each counts).
-    pub interactions: Vec<(NaiveDate, bool)>,
+    /// `(date, kind)`, in any order, duplicates allowed (each counts).
+    /// Inquiries and orders are interactions too.
+    pub interactions: Vec<(NaiveDate, InteractionKind)>,
 }
 
 /// Tier thresholds (team settings; the product defaults are 3 / 30 / 60).
@@ -75,16 +77,19 @@ pub fn tier_of(facts: &CustomerFacts, as_of: NaiveDate, rules: &TierRules) -> Ti
         return Tier::S;
     }
     let b_window = window(as_of, rules.b_window_days);
-    if facts.interactions.iter().any(|&(d, inquiry)| inquiry && in_window(d, b_window)) { Tier::B } else { Tier::C }
+    let inquiry =
+        |&(d, kind): &(NaiveDate, InteractionKind)| kind == InteractionKind::Inquiry && in_window(d, b_window);
+    if facts.interactions.iter().any(inquiry) { Tier::B } else { Tier::C }
 }
 
 /// The derived columns of `customers` (`last_interaction_on`,
-/// `last_inquiry_on`, `s_anchor_on`) for a customer, computed over *all* its
+/// `last_inquiry_on`, `last_order_on`, `s_anchor_on`) for a customer, computed over *all* its
 /// interactions. Stores that maintain these columns must agree with this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DerivedColumns {
     pub last_interaction_on: Option<NaiveDate>,
     pub last_inquiry_on: Option<NaiveDate>,
+    pub last_order_on: Option<NaiveDate>,
     /// Date of the k-th most recent interaction, k = `s_min_interactions`;
     /// `None` with fewer than k interactions. For k = 0 every customer is S,
     /// the SQL never reads the column, and any value (this returns `None`)
@@ -98,9 +103,15 @@ pub fn derived_columns(facts: &CustomerFacts, rules: &TierRules) -> DerivedColum
     let k = rules.s_min_interactions as usize;
     DerivedColumns {
         last_interaction_on: dates.first().copied(),
-        last_inquiry_on: facts.interactions.iter().filter(|(_, q)| *q).map(|(d, _)| *d).max(),
+        last_inquiry_on: latest_of(facts, InteractionKind::Inquiry, None),
+        last_order_on: latest_of(facts, InteractionKind::Order, None),
         s_anchor_on: k.checked_sub(1).and_then(|i| dates.get(i).copied()),
     }
+}
+
+/// The latest interaction of `kind`, on or before `as_of` when given.
+fn latest_of(facts: &CustomerFacts, kind: InteractionKind, as_of: Option<NaiveDate>) -> Option<NaiveDate> {
+    facts.interactions.iter().filter(|(d, k)| *k == kind && as_of.is_none_or(|t| *d <= t)).map(|(d, _)| *d).max()
 }
 
 /// Facts resolved as of a date, computed once per `evaluate` call.
@@ -110,6 +121,7 @@ struct View<'a> {
     tier: Tier,
     last_interaction: Option<NaiveDate>,
     last_inquiry: Option<NaiveDate>,
+    last_order: Option<NaiveDate>,
     interactions_30d: i64,
 }
 
@@ -122,7 +134,8 @@ impl<'a> View<'a> {
             as_of,
             tier: tier_of(facts, as_of, rules),
             last_interaction: past().map(|(d, _)| *d).max(),
-            last_inquiry: past().filter(|(_, q)| *q).map(|(d, _)| *d).max(),
+            last_inquiry: latest_of(facts, InteractionKind::Inquiry, Some(as_of)),
+            last_order: latest_of(facts, InteractionKind::Order, Some(as_of)),
             interactions_30d: facts.interactions.iter().filter(|(d, _)| in_window(*d, w30)).count() as i64,
         }
     }
@@ -158,6 +171,7 @@ impl<'a> View<'a> {
                 let v = match field {
                     DateField::LastInteraction => self.last_interaction,
                     DateField::LastInquiry => self.last_inquiry,
+                    DateField::LastOrder => self.last_order,
                 };
                 match (test, v) {
                     // `!=` is `not =`, so it holds for a missing date.

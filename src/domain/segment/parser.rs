@@ -31,7 +31,7 @@ pub const MAX_DEPTH: usize = 32;
 pub const MAX_CONDITIONS: usize = 256;
 
 const FIELD_LIST: &str = "a field name (name, industry, region, city, annual_purchase, owner, \
-                          tier, tag, source, last_interaction, last_inquiry, interactions_30d)";
+                          tier, tag, source, last_interaction, last_inquiry, last_order, interactions_30d)";
 
 /// Parses a segment filter. Never panics; linear in the input length.
 pub fn parse(input: &str) -> Result<Expr, ParseError> {
@@ -376,6 +376,7 @@ impl Slot {
             Field::Interactions30d => Slot::Number(NumberField::Interactions30d),
             Field::LastInteraction => Slot::Date(DateField::LastInteraction),
             Field::LastInquiry => Slot::Date(DateField::LastInquiry),
+            Field::LastOrder => Slot::Date(DateField::LastOrder),
         }
     }
 }

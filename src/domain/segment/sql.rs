@@ -378,6 +378,7 @@ fn date_column(field: DateField) -> &'static str {
     match field {
         DateField::LastInteraction => "c.last_interaction_on",
         DateField::LastInquiry => "c.last_inquiry_on",
+        DateField::LastOrder => "c.last_order_on",
     }
 }
 
@@ -385,6 +386,7 @@ fn kind_filter(field: DateField) -> &'static str {
     match field {
         DateField::LastInteraction => "",
         DateField::LastInquiry => " AND i.kind = 'inquiry'",
+        DateField::LastOrder => " AND i.kind = 'order'",
     }
 }
 

@@ -12,6 +12,7 @@ use super::ast::{
     CmpOp, Cond, DateField, DateTest, Expr, NumberField, NumberTest, TextField, TextTest, Tier, TierTest,
 };
 use super::eval::{CustomerFacts, TierRules, evaluate, tier_of};
+use crate::domain::customer::InteractionKind;
 
 /// Date around which all generated dates lie.
 pub const REFERENCE_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2025, 10, 31) {
@@ -98,7 +99,12 @@ pub fn random_customer(seed: u64, allow_future: bool) -> CustomerFacts {
             } else {
                 shift(REFERENCE_DATE, -r.pick(&[0, 1, 29, 30, 59, 60, 89, 90]))
             };
-            (d, r.chance(40))
+            let kind = match r.below(100) {
+                0..40 => InteractionKind::Inquiry,
+                40..55 => InteractionKind::Order,
+                _ => InteractionKind::Call,
+            };
+            (d, kind)
         })
         .collect();
     let n_tags = r.below(3) as usize;
@@ -246,7 +252,7 @@ fn cond(r: &mut Rng) -> Cond {
             Cond::Number { field, test }
         }
         _ => {
-            let field = r.pick(&[DateField::LastInteraction, DateField::LastInquiry]);
+            let field = r.pick(&[DateField::LastInteraction, DateField::LastInquiry, DateField::LastOrder]);
             let date = |r: &mut Rng| {
                 if r.chance(50) {
                     r.date(-110, 12)

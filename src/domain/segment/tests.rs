@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use super::testgen;
 use super::*;
+use crate::domain::customer::InteractionKind::{Call, Inquiry, Order};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
@@ -399,23 +400,23 @@ fn tier_windows_are_inclusive() {
     let mut f = facts();
     assert_eq!(tier_of(&f, t, &RULES), Tier::C);
     // an inquiry 59 days ago is inside the 60-day window, 60 days ago is not
-    f.interactions = vec![(d(2025, 9, 2), true)];
+    f.interactions = vec![(d(2025, 9, 2), Inquiry)];
     assert_eq!(tier_of(&f, t, &RULES), Tier::B);
-    f.interactions = vec![(d(2025, 9, 1), true)];
+    f.interactions = vec![(d(2025, 9, 1), Inquiry)];
     assert_eq!(tier_of(&f, t, &RULES), Tier::C);
     // three interactions in [t-29, t]; one more day back drops S
-    f.interactions = vec![(d(2025, 10, 2), false), (t, false), (t, false)];
+    f.interactions = vec![(d(2025, 10, 2), Call), (t, Call), (t, Call)];
     assert_eq!(tier_of(&f, t, &RULES), Tier::S);
     f.interactions[0].0 = d(2025, 10, 1);
     assert_eq!(tier_of(&f, t, &RULES), Tier::C);
     // interactions after as_of do not count
-    f.interactions = vec![(d(2025, 11, 1), true); 5];
+    f.interactions = vec![(d(2025, 11, 1), Inquiry); 5];
     assert_eq!(tier_of(&f, t, &RULES), Tier::C);
     // k = 0 makes everyone S; zero-day windows are empty
     let all_s = TierRules { s_min_interactions: 0, ..RULES };
     assert_eq!(tier_of(&facts(), t, &all_s), Tier::S);
     let empty = TierRules { s_window_days: 0, b_window_days: 0, ..RULES };
-    f.interactions = vec![(t, true); 5];
+    f.interactions = vec![(t, Inquiry); 5];
     assert_eq!(tier_of(&f, t, &empty), Tier::C);
 }
 
@@ -442,9 +443,9 @@ fn last_dates_are_as_of() {
     let t = d(2025, 10, 31);
     let mut f = facts();
     f.interactions = vec![
-        (d(2025, 10, 1), true),
-        (d(2025, 10, 20), false),
-        (d(2025, 11, 5), true), // after as_of: ignored
+        (d(2025, 10, 1), Inquiry),
+        (d(2025, 10, 20), Call),
+        (d(2025, 11, 5), Inquiry), // after as_of: ignored
     ];
     assert!(ev("last_inquiry = 2025-10-01", &f, t));
     assert!(ev("last_interaction = 2025-10-20", &f, t));
@@ -480,13 +481,33 @@ fn tag_and_text_semantics() {
 fn derived_columns_follow_their_definition() {
     let mut f = facts();
     f.interactions =
-        vec![(d(2025, 10, 1), true), (d(2025, 10, 9), false), (d(2025, 10, 9), false), (d(2025, 9, 1), true)];
+        vec![(d(2025, 10, 1), Inquiry), (d(2025, 10, 9), Call), (d(2025, 10, 9), Call), (d(2025, 9, 1), Inquiry)];
     let cols = derived_columns(&f, &RULES);
     assert_eq!(cols.last_interaction_on, Some(d(2025, 10, 9)));
     assert_eq!(cols.last_inquiry_on, Some(d(2025, 10, 1)));
     assert_eq!(cols.s_anchor_on, Some(d(2025, 10, 1)));
     f.interactions.truncate(2);
     assert_eq!(derived_columns(&f, &RULES).s_anchor_on, None);
+    f.interactions.push((d(2025, 9, 20), Order));
+    assert_eq!(derived_columns(&f, &RULES).last_order_on, Some(d(2025, 9, 20)));
+}
+
+#[test]
+fn inquired_but_not_bought() {
+    // The seed's outreach priority: an inquiry in the last 3 months and no order since.
+    let t = d(2025, 10, 31);
+    let filter = "last_inquiry within 90d and not last_order within 90d";
+    let mut f = facts();
+    f.interactions = vec![(d(2025, 10, 1), Inquiry)];
+    assert!(ev(filter, &f, t));
+    f.interactions.push((d(2025, 10, 20), Order));
+    assert!(!ev(filter, &f, t), "bought since");
+    assert!(ev("last_order = 2025-10-20", &f, t));
+    assert!(!ev("last_order = 2025-10-20", &f, d(2025, 10, 19)), "an order after as_of is not seen");
+    f.interactions = vec![(d(2025, 10, 1), Inquiry), (d(2025, 6, 1), Order)];
+    assert!(ev(filter, &f, t), "an order long ago does not count");
+    assert_eq!(p("最近下单 近 90天"), p("last_order within 90d"));
+    assert_eq!(p("last_order within 90d").to_chinese(), "最近下单 近 90天");
 }
 
 // -------------------------------------------------------------------- SQL
@@ -619,7 +640,11 @@ fn the_chinese_rendering_reads_back_to_the_same_filter() {
         let expr = crate::domain::segment::testgen::random_expr(seed, 4);
         let zh = expr.to_chinese();
         assert_eq!(parse(&zh).unwrap_or_else(|err| panic!("{zh}: {err}")), expr, "{zh}");
+        let plain = expr.to_plain_amounts();
+        assert_eq!(parse(&plain).unwrap_or_else(|err| panic!("{plain}: {err}")), expr, "{plain}");
     }
+    let e = parse("annual_purchase > 500万 and annual_purchase in [1.5万, 1234.5]").unwrap();
+    assert_eq!(e.to_plain_amounts(), "annual_purchase > 5000000 and annual_purchase in [15000, 1234.5]");
 }
 
 // ------------------------------------------------------------ property tests

@@ -19,6 +19,7 @@ use crate::store::campaigns::{self as campaign_store, Campaign, Milestone};
 pub mod breakdown;
 pub mod export;
 pub mod members;
+pub mod notice;
 
 /// Fields of the plan; `None` keeps (on edit) or defaults (on create).
 #[derive(Clone, Debug, Default)]
@@ -47,6 +48,8 @@ pub struct CampaignFields {
     pub budget_fen: Option<i64>,
     pub cost_items: Option<String>,
     pub notes: Option<String>,
+    /// The marketing notice the plan was read from.
+    pub notice_text: Option<String>,
 }
 
 async fn user_of_role(
@@ -95,6 +98,11 @@ async fn merge(store: &Store, base: Campaign, f: CampaignFields, creating: bool)
     if let Some(v) = f.theme {
         c.theme = optional_text("theme", &v, 500)?;
     }
+    // The notice is the record of what marketing sent: given when the
+    // campaign is created from it, never rewritten afterwards.
+    if !creating && f.notice_text.as_ref().is_some_and(|v| v.trim() != c.notice_text.trim()) {
+        return Err(OpsError::invalid("notice_text", "the notice is kept as the campaign was created from it"));
+    }
     // The plan's lists and notes may span lines.
     for (field, value, slot, max) in [
         ("selling_points", f.selling_points, &mut c.selling_points, 2000),
@@ -104,6 +112,7 @@ async fn merge(store: &Store, base: Campaign, f: CampaignFields, creating: bool)
         ("resource_risks", f.resource_risks, &mut c.resource_risks, 2000),
         ("cost_items", f.cost_items, &mut c.cost_items, 5000),
         ("notes", f.notes, &mut c.notes, 5000),
+        ("notice_text", f.notice_text, &mut c.notice_text, crate::domain::notice::MAX_NOTICE_CHARS),
     ] {
         if let Some(v) = value {
             *slot = optional_multiline(field, &v, max)?;
@@ -194,6 +203,7 @@ fn blank(today: NaiveDate) -> Campaign {
         budget_fen: 0,
         cost_items: String::new(),
         notes: String::new(),
+        notice_text: String::new(),
         version: 1,
     }
 }

@@ -76,6 +76,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(segments::count))
         .routes(routes!(segments::tiers, segments::set_tiers))
         .routes(routes!(campaigns::list, campaigns::create))
+        .routes(routes!(campaigns::notice::parse_notice))
         .routes(routes!(campaigns::get, campaigns::update))
         .routes(routes!(campaigns::members::generate))
         .routes(routes!(campaigns::members::import_partner_list))

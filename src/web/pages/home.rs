@@ -20,6 +20,8 @@ struct Dashboard {
     tier_c: i64,
     deadlines: Vec<Deadline>,
     execution: super::execution::panels::DashboardExecution,
+    /// Plans campaigns: offered the notice paste first.
+    can_plan: bool,
 }
 
 /// A phase that is overdue or due within a working day.
@@ -45,7 +47,17 @@ pub async fn dashboard(State(state): State<AppState>, page: Page, Query(q): Quer
     let execution = super::execution::panels::dashboard(&state, &page).await?;
     Ok(render(
         StatusCode::OK,
-        &Dashboard { shell, greeting, total: s + b + c, tier_s: s, tier_b: b, tier_c: c, deadlines, execution },
+        &Dashboard {
+            shell,
+            greeting,
+            total: s + b + c,
+            tier_s: s,
+            tier_b: b,
+            tier_c: c,
+            deadlines,
+            execution,
+            can_plan: page.can(crate::ops::authz::Permission::ManageCampaigns),
+        },
     ))
 }
 

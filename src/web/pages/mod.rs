@@ -85,6 +85,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/settings/phases", get(settings::phases::page).post(settings::phases::save))
         .route("/campaigns", get(campaigns::list).post(campaigns::plan::create))
         .route("/campaigns/new", get(campaigns::plan::new_form))
+        .route("/campaigns/new/notice", post(campaigns::notice::read))
         .route("/campaigns/{id}", get(campaigns::plan::plan).post(campaigns::plan::update))
         .route("/campaigns/{id}/edit", get(campaigns::plan::edit_form))
         .route("/campaigns/{id}/milestones/{key}", post(campaigns::plan::set_milestone))

@@ -138,6 +138,7 @@ pub fn field_label_key(field: Field) -> &'static str {
         Field::Source => "segment.field.source",
         Field::LastInteraction => "segment.field.last_interaction",
         Field::LastInquiry => "segment.field.last_inquiry",
+        Field::LastOrder => "segment.field.last_order",
         Field::Interactions30d => "segment.field.interactions_30d",
     }
 }
@@ -586,6 +587,12 @@ mod tests {
             let b = Builder::from_expr(&expr).unwrap_or_else(|| panic!("{text}"));
             assert_eq!(ready(&b), again.unwrap_or(&expr.to_string()), "{text} → {b:?}");
         }
+        // The seed's outreach priority: inquired in the last 3 months, not bought.
+        let expr = crate::domain::segment::parse("last_inquiry within 90d and not last_order within 90d").unwrap();
+        let b = Builder::from_expr(&expr).unwrap();
+        assert_eq!(b.rows[1].field, "last_order");
+        assert_eq!(b.rows[1].op(), Some(Op::NotWithin));
+        assert_eq!(ready(&b), "last_inquiry within 90d and not last_order within 90d");
         for text in
             ["(region = \"华东\" or region = \"华南\") and tier = \"S\"", "not annual_purchase > 5", "tag in [\"a,b\"]"]
         {

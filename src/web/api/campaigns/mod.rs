@@ -4,6 +4,7 @@
 
 pub mod breakdown;
 pub mod members;
+pub mod notice;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -80,6 +81,9 @@ pub struct CampaignInput {
     pub budget: Option<f64>,
     pub cost_items: Option<String>,
     pub notes: Option<String>,
+    /// The marketing notice the plan was read from (see `POST /api/v1/campaigns/parse-notice`):
+    /// given on creation; an update may repeat it but not change it.
+    pub notice_text: Option<String>,
     pub version: Option<i64>,
     /// Make the campaign active although items of its pre-rollout checklist
     /// are not confirmed (the override is recorded).
@@ -117,6 +121,7 @@ impl CampaignInput {
                 budget_fen: self.budget.map(|v| yuan_to_fen("budget", v)).transpose()?,
                 cost_items: self.cost_items,
                 notes: self.notes,
+                notice_text: self.notice_text,
             },
             self.version,
         ))
@@ -161,6 +166,8 @@ pub struct Campaign {
     pub budget: f64,
     pub cost_items: String,
     pub notes: String,
+    /// The marketing notice the plan was read from ("" when none).
+    pub notice_text: String,
     pub phases: Vec<PhaseOut>,
     pub version: i64,
 }
@@ -215,6 +222,7 @@ fn to_api(view: CampaignView) -> Campaign {
         budget: fen_to_yuan(c.budget_fen),
         cost_items: c.cost_items,
         notes: c.notes,
+        notice_text: c.notice_text,
         phases: view.phases.into_iter().map(phase_out).collect(),
         version: c.version,
     }

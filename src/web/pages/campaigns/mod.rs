@@ -16,6 +16,7 @@ use crate::ops::campaigns::PhaseStatus;
 
 pub mod breakdown;
 pub mod members;
+pub mod notice;
 pub mod plan;
 
 pub fn kind_key(kind: CampaignKind) -> &'static str {

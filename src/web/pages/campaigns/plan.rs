@@ -53,6 +53,10 @@ pub struct PlanForm {
     cost_items: String,
     notes: String,
     version: String,
+    /// The notice the form was filled from, kept with the campaign created.
+    pub(super) notice_text: String,
+    /// "1": generate the target list and propose the breakdown on creating.
+    pub(super) prepare: String,
 }
 
 impl PlanForm {
@@ -85,6 +89,8 @@ impl PlanForm {
             cost_items: c.cost_items.clone(),
             notes: c.notes.clone(),
             version: c.version.to_string(),
+            notice_text: String::new(),
+            prepare: String::new(),
         }
     }
 
@@ -148,6 +154,8 @@ impl PlanForm {
                 budget_fen: money("budget", &self.budget)?,
                 cost_items: text(&self.cost_items),
                 notes: text(&self.notes),
+                // Only a new campaign takes the notice it was read from.
+                notice_text: (!editing && !self.notice_text.trim().is_empty()).then(|| self.notice_text.clone()),
             },
             self.version.trim().parse().ok(),
         ))
@@ -179,10 +187,11 @@ struct FormPage {
     builder: BuilderView,
     preview: Preview,
     regions: Vec<String>,
+    notice: super::notice::NoticeView,
 }
 
 /// What the plan form shows above its fields.
-enum FormNotice {
+pub enum FormNotice {
     None,
     /// A field's problem, shown beside it.
     Invalid {
@@ -203,6 +212,24 @@ async fn form_page(
     f: PlanForm,
     status: StatusCode,
     notice: FormNotice,
+) -> PageResult {
+    let from_notice = if editing.is_none() {
+        super::notice::view_for(state, page, &f).await
+    } else {
+        super::notice::NoticeView::none(page.t)
+    };
+    form_page_with(state, page, editing, f, status, notice, from_notice).await
+}
+
+/// The plan form with the paste-the-notice box and what it filled in.
+pub(super) async fn form_page_with(
+    state: &AppState,
+    page: &Page,
+    editing: Option<i64>,
+    f: PlanForm,
+    status: StatusCode,
+    notice: FormNotice,
+    from_notice: super::notice::NoticeView,
 ) -> PageResult {
     let t = page.t;
     let mut errors = FieldErrors::none();
@@ -274,6 +301,7 @@ async fn form_page(
         builder,
         preview,
         regions: ops::team::regions(&state.store, &page.actor).await?,
+        notice: from_notice,
     };
     Ok(render(status, &form))
 }
@@ -288,9 +316,21 @@ pub async fn new_form(State(state): State<AppState>, page: Page) -> PageResult {
         ends_on: today,
         lead_email: if page.actor.role == Role::Lead { page.actor.email.clone() } else { String::new() },
         marketing_email: if page.actor.role == Role::Marketing { page.actor.email.clone() } else { String::new() },
+        prepare: "1".to_owned(),
         ..PlanForm::default()
     };
     form_page(&state, &page, None, f, StatusCode::OK, FormNotice::None).await
+}
+
+/// A new form as [`new_form`] starts it, for the notice to fill.
+pub(super) fn blank_form(page: &Page) -> PlanForm {
+    PlanForm {
+        kind: "new_product".to_owned(),
+        lead_email: if page.actor.role == Role::Lead { page.actor.email.clone() } else { String::new() },
+        marketing_email: if page.actor.role == Role::Marketing { page.actor.email.clone() } else { String::new() },
+        prepare: "1".to_owned(),
+        ..PlanForm::default()
+    }
 }
 
 pub async fn create(State(state): State<AppState>, page: Page, PageForm(f): PageForm<PlanForm>) -> PageResult {
@@ -299,6 +339,17 @@ pub async fn create(State(state): State<AppState>, page: Page, PageForm(f): Page
         Err(e) => Err(e),
     };
     match result {
+        Ok(id) if !f.prepare.is_empty() && !f.segment.trim().is_empty() => {
+            // One step to the split: the list from the segment, then the breakdown proposed on it.
+            match ops::campaigns::members::generate_members(&state.store, &page.actor, id).await {
+                Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}/breakdown?ok=campaign.prepared")).into_response()),
+                // The campaign exists; the list page shows why the list did not come.
+                Err(e) => {
+                    tracing::warn!(error = %e, campaign = id, "target list not generated on creation");
+                    Ok(Redirect::to(&format!("/campaigns/{id}/members?ok=campaign.created")).into_response())
+                }
+            }
+        }
         Ok(id) => Ok(Redirect::to(&format!("/campaigns/{id}/members?ok=campaign.created")).into_response()),
         Err(OpsError::Invalid { field, message }) => {
             let notice = FormNotice::Invalid { field, message };
@@ -397,6 +448,8 @@ struct PlanPage {
     missing: Vec<MissingLine>,
     today: String,
     milestone_error: Option<(String, String)>,
+    /// Leads and admins read the audit trail (the notice is in the creation record).
+    can_audit: bool,
 }
 
 /// The segment in the reader's language: Chinese field names and keywords
@@ -508,6 +561,7 @@ async fn plan_page(
         missing: missing_lines(c.id, &missing),
         today: state.store.today().to_string(),
         milestone_error,
+        can_audit: page.can(Permission::ReadAudit),
         shell,
         c,
     };
@@ -602,4 +656,65 @@ pub async fn export(
 /// An XLSX file as a download named `name` (UTF-8 names per RFC 6266).
 pub fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
     crate::web::api::campaigns::xlsx_response(name, bytes)
+}
+
+impl PlanForm {
+    /// A field's value by its name in the API (`goals.intent_customers`).
+    pub(super) fn value_of(&self, key: &str) -> Option<&str> {
+        Some(match key {
+            "name" => &self.name,
+            "kind" => &self.kind,
+            "theme" => &self.theme,
+            "selling_points" => &self.selling_points,
+            "segment" => &self.segment,
+            "announced_on" => &self.announced_on,
+            "starts_on" => &self.starts_on,
+            "ends_on" => &self.ends_on,
+            "resource_support" => &self.resource_support,
+            "collateral_needs" => &self.collateral_needs,
+            "training_needs" => &self.training_needs,
+            "goals.reached" => &self.goal_reached,
+            "goals.intent_customers" => &self.goal_intent,
+            "goals.orders" => &self.goal_orders,
+            "goals.sales_amount" => &self.goal_sales,
+            "goals.roi" => &self.goal_roi,
+            _ => return None,
+        })
+    }
+
+    /// The form filled from what a notice says: what it says replaces
+    /// `base`'s value, dates it does not give stay empty (never guessed).
+    pub(super) fn from_draft(
+        base: PlanForm,
+        d: &crate::domain::notice::NoticeDraft,
+        text: &str,
+        t: &crate::web::i18n::Texts,
+    ) -> PlanForm {
+        let or = |v: &Option<String>, b: String| v.clone().unwrap_or(b);
+        let count = |v: Option<i64>, b: String| v.map_or(b, |n| n.to_string());
+        let date = |v: Option<NaiveDate>| v.map(|d| d.to_string()).unwrap_or_default();
+        let segment = d.segment.as_ref().map(|e| segment_for(t, &e.to_string()));
+        PlanForm {
+            name: or(&d.name, base.name),
+            kind: d.kind.as_str().to_owned(),
+            theme: or(&d.theme, base.theme),
+            selling_points: or(&d.selling_points, base.selling_points),
+            segment: segment.unwrap_or(base.segment),
+            announced_on: d.announced_on.to_string(),
+            starts_on: date(d.starts_on),
+            ends_on: date(d.ends_on),
+            resource_support: or(&d.resource_support, base.resource_support),
+            collateral_needs: or(&d.collateral_needs, base.collateral_needs),
+            training_needs: or(&d.training_needs, base.training_needs),
+            goal_reached: count(d.goals.reached, base.goal_reached),
+            goal_intent: count(d.goals.intent_customers, base.goal_intent),
+            goal_orders: count(d.goals.orders, base.goal_orders),
+            goal_sales: d.goals.sales_fen.map_or(base.goal_sales, |fen| {
+                if fen % 100 == 0 { (fen / 100).to_string() } else { format!("{}.{:02}", fen / 100, fen % 100) }
+            }),
+            goal_roi: d.goals.roi.map_or(base.goal_roi, |v| v.to_string()),
+            notice_text: text.to_owned(),
+            ..base
+        }
+    }
 }
