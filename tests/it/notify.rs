@@ -572,7 +572,7 @@ backend_test!(the_bell_counts_unread_notifications_and_the_inbox_marks_them_read
     }
     let (_, page) = get_page(&browser, &app, "/").await;
     assert!(page.contains("<span class=\"bell-count\">3</span>"), "{page}");
-    assert!(page.contains("通知（3 条未读）"));
+    assert!(page.contains("aria-label=\"3 条未读通知\""));
     let (status, inbox) = get_page(&browser, &app, "/inbox").await;
     assert_eq!(status, 200);
     assert!(inbox.contains("双十一新品A限时促销") && inbox.contains("共 3 条，3 条未读"), "{inbox}");

@@ -359,9 +359,11 @@ impl Shell {
 
     /// The bell's label for screen readers: "通知（3 条未读）".
     pub fn bell_label(&self) -> String {
-        match self.unread {
-            Some(n) if n > 0 => self.t.fill("inbox.bell_unread", &[("count", &n.to_string())]),
-            _ => self.t.get("inbox.title").to_owned(),
+        // The count as the bell shows it, first and spaced, so the visible
+        // text is part of the accessible name (WCAG 2.5.3).
+        match self.bell_count() {
+            Some(count) => self.t.fill("inbox.bell_unread", &[("count", &count)]),
+            None => self.t.get("inbox.title").to_owned(),
         }
     }
 
