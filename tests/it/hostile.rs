@@ -284,6 +284,33 @@ fn big_bombs() -> Vec<(&'static str, Build)> {
                 zip(&entries)
             }),
         ),
+        // A valid header padded with 100 million empty unknown elements, or
+        // 50 million comments (400 MB of XML, within the sheet's limit):
+        // refused after a million, not read to the end.
+        (
+            "many_tiny_elements.xlsx",
+            Box::new(|| {
+                xlsx(
+                    sheet(&[(SHEET_HEAD.as_bytes(), 1), (&b"<x/>".repeat(1000), 100_000), (SHEET_TAIL.as_bytes(), 1)]),
+                    None,
+                    1,
+                )
+            }),
+        ),
+        (
+            "many_comments.xlsx",
+            Box::new(|| {
+                xlsx(
+                    sheet(&[
+                        (SHEET_HEAD.as_bytes(), 1),
+                        (&b"<!--x-->".repeat(1000), 50_000),
+                        (SHEET_TAIL.as_bytes(), 1),
+                    ]),
+                    None,
+                    1,
+                )
+            }),
+        ),
         // CSV: 60 MB of commas on one line; one field of 60 MB; 28 million
         // tiny cells; a header of a million columns.
         ("commas.csv", Box::new(|| ["客户名称\n".as_bytes(), &vec![b','; 60 * MB], b"\n"].concat())),
@@ -415,6 +442,7 @@ fn expect(name: &str) -> Expect {
             refused("file_too_large", "too large")
         }
         "deep_nesting.xlsx" | "deep_nesting_small.xlsx" => refused("file_xlsx_invalid", "nested more than"),
+        "many_tiny_elements.xlsx" | "many_comments.xlsx" => refused("file_xlsx_invalid", "neither rows nor cells"),
         "million_columns.xlsx" | "million_columns.csv" | "commas.csv" | "header_only_commas.csv" => {
             refused("file_too_many_columns", "more than 16384 columns")
         }

@@ -41,6 +41,8 @@ const MAX_SHARED_TEXT: usize = 96 << 20;
 const MAX_RUN: usize = 1 << 20;
 /// Deepest element nesting; spreadsheet XML nests less than ten deep.
 const MAX_DEPTH: usize = 64;
+/// Sheet events besides rows and cells allowed beyond four per row or cell.
+const MAX_FILLER: usize = 1_000_000;
 /// Bytes of a cell's text (UTF-8) while it is collected.
 const MAX_CELL_BYTES: usize = MAX_CELL_CHARS * 4;
 
@@ -260,6 +262,11 @@ impl<'a> Package<'a> {
         let mut cells: Vec<Cell> = Vec::new();
         let mut next_column = 0usize;
         let mut value = String::new();
+        // Events that are neither rows nor cells (white space between them,
+        // unknown elements, comments). A real sheet has a few per cell; a
+        // sheet padded with millions of them only costs time, so it is
+        // refused once they outnumber the data by far.
+        let mut filler = 0usize;
         loop {
             match part.next()? {
                 Event::Start(e) if e.local_name().as_ref() == "row" => {
@@ -326,7 +333,14 @@ impl<'a> Package<'a> {
                 }
                 Event::End(e) if e.local_name().as_ref() == "sheetData" => break,
                 Event::Eof => break,
-                _ => {}
+                _ => {
+                    filler += 1;
+                    if filler > MAX_FILLER + 4 * (rows_seen + cells_seen) {
+                        return Err(ReadError::Xlsx(format!(
+                            "{path}: more than {MAX_FILLER} elements or comments that are neither rows nor cells"
+                        )));
+                    }
+                }
             }
         }
         if !cells.is_empty() {
