@@ -27,7 +27,8 @@ pub struct Channel {
     pub secret: String,
     /// JSON (SMTP host, port, TLS mode, user name, sender).
     pub config: String,
-    /// Kinds it hears; empty: all.
+    /// Kinds it hears; empty: all but personal digests on group channels
+    /// ([`EventKind::is_personal_digest`]).
     pub events: Vec<EventKind>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -50,7 +51,9 @@ impl std::fmt::Debug for Channel {
 
 impl Channel {
     pub fn hears(&self, kind: EventKind) -> bool {
-        kind == EventKind::Test || self.events.is_empty() || self.events.contains(&kind)
+        kind == EventKind::Test
+            || self.events.contains(&kind)
+            || (self.events.is_empty() && (self.kind.is_personal() || !kind.is_personal_digest()))
     }
 
     /// The key of its rate window (robots only): `KIND:ID`.

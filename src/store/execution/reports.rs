@@ -172,6 +172,42 @@ pub async fn day_items(
     Ok(out)
 }
 
+/// One open task or next action due by a day, for its assignee's digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueItem {
+    pub assignee_id: i64,
+    pub campaign: String,
+    pub customer: String,
+    pub what: String,
+    pub due_on: NaiveDate,
+}
+
+/// Every assignee's open tasks and next actions due by `day` in active
+/// campaigns, by assignee, then soonest first.
+pub async fn due_by_assignee(conn: Conn<'_>, day: NaiveDate) -> StoreResult<Vec<DueItem>> {
+    let sql = "SELECT t.assignee_id, k.name, c.name, t.what, t.due_on FROM member_tasks t \
+        JOIN campaign_members m ON m.id = t.member_id JOIN campaigns k ON k.id = t.campaign_id \
+        JOIN customers c ON c.id = m.customer_id \
+        WHERE t.assignee_id IS NOT NULL AND t.status = 'open' AND t.due_on <= $1 AND k.status = 'active' \
+        UNION ALL \
+        SELECT m.assignee_id, k.name, c.name, m.next_action, m.next_action_on FROM campaign_members m \
+        JOIN campaigns k ON k.id = m.campaign_id JOIN customers c ON c.id = m.customer_id \
+        WHERE m.assignee_id IS NOT NULL AND m.next_action_on <= $2 AND k.status = 'active' \
+        ORDER BY 1, 5, 2, 3";
+    type Row = (i64, String, String, String, NaiveDate);
+    let rows: Vec<Row> = on_conn!(conn, c => sqlx::query_as(sql).bind(day).bind(day).fetch_all(&mut *c).await?);
+    Ok(rows
+        .into_iter()
+        .map(|(assignee_id, campaign, customer, what, due_on)| DueItem {
+            assignee_id,
+            campaign,
+            customer,
+            what,
+            due_on,
+        })
+        .collect())
+}
+
 /// What comes next when nothing is due: the rep's next open tasks, soonest
 /// first, then members not reached yet in outreach order.
 pub async fn upcoming(conn: Conn<'_>, assignee_id: i64, limit: i64) -> StoreResult<(Vec<(i64, DayReason)>, Vec<i64>)> {

@@ -177,25 +177,34 @@ pub async fn set_my_prefs(
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotifySettingsBody {
-    /// Event kinds the team hears (`phase_due_soon`, `phase_overdue`).
+    /// Event kinds the team hears (`phase_due_soon`, `phase_overdue`, `blocker_raised`, …,
+    /// `tasks_due`, `follow_up_missing`, `standup_digest`).
     pub enabled: Option<Vec<String>>,
     /// Quiet hours (HH:MM, Asia/Shanghai): external messages wait until they end.
     pub quiet_start: Option<String>,
     pub quiet_end: Option<String>,
-    /// When the morning reminders go (HH:MM).
+    /// When the morning reminders go, each person's tasks due among them (HH:MM).
     pub workday_start: Option<String>,
+    /// When the stand-up digest goes to the group channels on working days (HH:MM).
+    pub standup_at: Option<String>,
+    /// The day's cutoff for the follow-up record (HH:MM): reps with nothing
+    /// logged by then are reminded and listed to their lead. The stand-up's own
+    /// cutoff (`standup_cutoff` of the execution settings).
+    pub followup_cutoff: Option<String>,
     /// `zh-CN` or `en`: the language of robot, webhook and mail texts.
     pub language: Option<String>,
     /// Rally's address, so messages link into it.
     pub public_url: Option<String>,
 }
 
-fn settings_out(s: crate::domain::notify::schedule::NotifySettings) -> NotifySettingsBody {
+fn settings_out(s: crate::domain::notify::schedule::NotifySettings, cutoff: chrono::NaiveTime) -> NotifySettingsBody {
     NotifySettingsBody {
         enabled: Some(s.enabled.iter().map(|k| k.as_str().to_owned()).collect()),
         quiet_start: Some(s.quiet_start.format("%H:%M").to_string()),
         quiet_end: Some(s.quiet_end.format("%H:%M").to_string()),
         workday_start: Some(s.workday_start.format("%H:%M").to_string()),
+        standup_at: Some(s.standup_at.format("%H:%M").to_string()),
+        followup_cutoff: Some(cutoff.format("%H:%M").to_string()),
         language: Some(s.language),
         public_url: Some(s.public_url),
     }
@@ -209,7 +218,8 @@ pub async fn settings(
     ApiAuth(actor): ApiAuth,
 ) -> Result<Json<NotifySettingsBody>, ApiError> {
     authz::require(&actor, Permission::ManageNotifications)?;
-    Ok(Json(settings_out(ops::notify::settings(&state.store).await?)))
+    let cutoff = ops::notify::followup_cutoff(&state.store).await?;
+    Ok(Json(settings_out(ops::notify::settings(&state.store).await?, cutoff)))
 }
 
 /// Change the team's notification settings (admin).
@@ -229,10 +239,13 @@ pub async fn set_settings(
         quiet_start: b.quiet_start,
         quiet_end: b.quiet_end,
         workday_start: b.workday_start,
+        standup_at: b.standup_at,
+        followup_cutoff: b.followup_cutoff,
         language: b.language,
         public_url: b.public_url,
     };
-    Ok(Json(settings_out(ops::notify::set_settings(&state.store, &actor, input).await?)))
+    let s = ops::notify::set_settings(&state.store, &actor, input).await?;
+    Ok(Json(settings_out(s, ops::notify::followup_cutoff(&state.store).await?)))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
