@@ -731,10 +731,17 @@ pub async fn claim_jobs(
         Some(_) => " AND ref_id IN (SELECT id FROM deliveries WHERE event_id = $6)",
         None => " AND $6 = 0",
     };
+    // PostgreSQL: `id = ANY(ARRAY(…))` makes the picked ids an InitPlan looked
+    // up by primary key. With `id IN (…)`, the generic plan a prepared
+    // statement falls back to hash-joins the subquery against a sequential
+    // scan of the whole table (68 ms with 100,000 queued instead of 0.3 ms).
+    let pick = format!(
+        "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $4{only} ORDER BY run_at, id LIMIT $5{lock}"
+    );
+    let picked = if sqlite { format!("id IN ({pick})") } else { format!("id = ANY(ARRAY({pick}))") };
     let sql = format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, locked_until = $2, updated_at = $3 \
-         WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $4{only} ORDER BY run_at, id LIMIT $5{lock}) \
-         RETURNING id, ref_id, attempts, max_attempts, rate_key"
+         WHERE {picked} RETURNING id, ref_id, attempts, max_attempts, rate_key"
     );
     let mut claimed: Vec<(i64, i64, i64, i64, Option<String>)> = on_tx!(&mut tx, conn => sqlx::query_as(&sql)
         .bind(worker)

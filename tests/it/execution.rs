@@ -56,11 +56,23 @@ async fn get(app: &TestApp, user: &TestUser, path: &str) -> Value {
 
 /// A customer with `recent` interactions in October (3 make it tier S).
 async fn customer_with_history(app: &TestApp, name: &str, region: &str, owner: Option<i64>, recent: usize) -> i64 {
+    customer_worked_from(app, name, region, owner, recent, d("2026-10-20")).await
+}
+
+/// A customer with `recent` interactions four days apart from `from`.
+pub async fn customer_worked_from(
+    app: &TestApp,
+    name: &str,
+    region: &str,
+    owner: Option<i64>,
+    recent: usize,
+    from: NaiveDate,
+) -> i64 {
     use rally::domain::customer::{Channel, InteractionKind};
     use rally::store::customers::{NewContact, NewCustomer, NewInteraction, insert_customers, refresh_activity};
     let interactions = (0..recent)
         .map(|i| NewInteraction {
-            occurred_on: d("2026-10-20") + chrono::Duration::days(i as i64 * 4),
+            occurred_on: from + chrono::Duration::days(i as i64 * 4),
             occurred_at: Some("10:00".to_owned()),
             channel: Channel::Phone,
             kind: InteractionKind::Call,

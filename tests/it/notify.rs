@@ -881,39 +881,6 @@ async fn on_day(backend: crate::helpers::Backend) -> Option<TestApp> {
     crate::helpers::spawn_app_with_clock(backend, Clock::fixed_on(day("2026-09-29"))).await
 }
 
-/// A customer of 华南 owned by `owner`, worked three times in September (tier S).
-async fn worked_customer(app: &TestApp, name: &str, owner: i64) -> i64 {
-    use rally::domain::customer::{Channel, InteractionKind};
-    use rally::store::customers::{NewCustomer, NewInteraction, insert_customers, refresh_activity};
-    let interactions = (0..3)
-        .map(|i| NewInteraction {
-            occurred_on: day("2026-09-10") + chrono::Duration::days(i * 4),
-            occurred_at: Some("10:00".to_owned()),
-            channel: Channel::Phone,
-            kind: InteractionKind::Call,
-            note: "电话回访".to_owned(),
-            amount_fen: None,
-            created_by: None,
-        })
-        .collect();
-    let mut tx = app.store.begin().await.unwrap();
-    let c = NewCustomer {
-        name: name.to_owned(),
-        name_key: rally::io::names::normalize_company_name(name),
-        region: "华南".to_owned(),
-        industry: "制造业".to_owned(),
-        annual_purchase_fen: 800_000_000,
-        owner_id: Some(owner),
-        source: "manual".to_owned(),
-        interactions,
-        ..Default::default()
-    };
-    let ids = insert_customers(&mut tx, &[c]).await.unwrap();
-    refresh_activity(&mut tx, Some(&ids), 3).await.unwrap();
-    tx.commit().await.unwrap();
-    ids[0]
-}
-
 struct Team {
     admin: TestUser,
     lead: TestUser,
@@ -935,8 +902,8 @@ async fn running_team(app: &TestApp) -> Team {
     let lead = app.named_user("lead@example.com", "周强", "lead", None).await;
     let ming = app.named_user("ming@example.com", "明", "rep", Some("华南")).await;
     let hua = app.named_user("hua@example.com", "华", "rep", Some("华南")).await;
-    worked_customer(app, "A公司", ming.id).await;
-    let b = worked_customer(app, "B贸易", hua.id).await;
+    crate::execution::customer_worked_from(app, "A公司", "华南", Some(ming.id), 3, day("2026-09-10")).await;
+    let b = crate::execution::customer_worked_from(app, "B贸易", "华南", Some(hua.id), 3, day("2026-09-10")).await;
     let (status, created) = call(
         app,
         &lead,

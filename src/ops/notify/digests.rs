@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 
 use super::super::OpsResult;
 use super::super::execution::reports::{Standup, standup_of};
-use super::{Context, Event, emit};
+use super::{Context, Event};
 use crate::domain::campaign::CampaignStatus;
 use crate::domain::notify::EventKind;
 use crate::domain::notify::render::{EventData, Line, Params};
@@ -67,18 +67,7 @@ pub async fn scan(store: &Store) -> OpsResult<usize> {
             }
         }
     }
-    let mut made = 0;
-    for event in &events {
-        if store.event_by_key(&event.dedupe_key).await?.is_some() {
-            continue;
-        }
-        let mut tx = store.begin().await?;
-        if emit(store, &mut tx, &ctx, event).await?.is_some() {
-            made += 1;
-        }
-        tx.commit().await?;
-    }
-    Ok(made)
+    super::reminders::make_new(store, &ctx, &events).await
 }
 
 fn params<const N: usize>(pairs: [(&str, String); N]) -> Params {

@@ -66,14 +66,20 @@ async fn phases(store: &Store) -> OpsResult<usize> {
             });
         }
     }
+    make_new(store, &ctx, &events).await
+}
+
+/// Makes each of `events` not made before, each in its own write; how many
+/// it made. One made before (by this server or another) costs a key lookup,
+/// no write turn.
+pub(super) async fn make_new(store: &Store, ctx: &Context, events: &[Event]) -> OpsResult<usize> {
     let mut made = 0;
-    for event in &events {
-        // Made before (by this server or another): a key lookup, no write turn.
+    for event in events {
         if store.event_by_key(&event.dedupe_key).await?.is_some() {
             continue;
         }
         let mut tx = store.begin().await?;
-        if emit(store, &mut tx, &ctx, event).await?.is_some() {
+        if emit(store, &mut tx, ctx, event).await?.is_some() {
             made += 1;
         }
         tx.commit().await?;
