@@ -193,7 +193,7 @@ pub async fn add_customer(app: &TestApp, name: &str, region: &str, owner: Option
         source: "manual".to_owned(),
         ..Default::default()
     };
-    let ids = rally::store::customers::insert_customers(&mut tx, &[customer]).await.unwrap();
+    let ids = rally::store::customers::insert_customers(&mut tx, vec![customer]).await.unwrap();
     tx.commit().await.unwrap();
     ids[0]
 }
