@@ -96,7 +96,7 @@ pub async fn customer_worked_from(
         interactions,
         ..Default::default()
     };
-    let ids = insert_customers(&mut tx, &[c]).await.unwrap();
+    let ids = insert_customers(&mut tx, vec![c]).await.unwrap();
     refresh_activity(&mut tx, Some(&ids), 3).await.unwrap();
     tx.commit().await.unwrap();
     ids[0]
