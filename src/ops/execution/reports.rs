@@ -307,7 +307,7 @@ pub struct Day {
     /// How many more members are due beyond `rows`.
     pub more: usize,
     /// When nothing is due: what comes next (upcoming tasks, then members
-    /// not reached yet).
+    /// not reached yet). Read only when the day has fewer than two rows.
     pub upcoming: Vec<DayRow>,
     /// Delivered collateral of the rep's requests that went stale.
     pub stale_requests: Vec<crate::store::execution::requests::Request>,
@@ -411,9 +411,10 @@ pub async fn day(store: &Store, actor: &Actor, rep_email: Option<&str>) -> OpsRe
             b.member.customer_id,
         ))
     });
-    // What comes next: shown when nothing is due, and where "next member" looks last.
+    // What comes next: shown when nothing is due, and where "next member"
+    // looks when the day has no other row; not read for a full day.
     let mut upcoming = Vec::new();
-    {
+    if rows.len() < 2 {
         let (tasks, fresh) = report_store::upcoming(conn.conn(), rep.id, 6).await?;
         let (order, mut by) = group(tasks, today);
         let mut ids = order;

@@ -57,14 +57,17 @@ pub async fn standup_counts(
     let members = "SELECT assignee_id, COUNT(*) FROM campaign_members WHERE campaign_id = $1 GROUP BY assignee_id";
     let contacted = "SELECT m.assignee_id, COUNT(DISTINCT f.member_id) FROM follow_ups f \
         JOIN campaign_members m ON m.id = f.member_id WHERE f.campaign_id = $1 AND f.occurred_on = $2 GROUP BY m.assignee_id";
-    let intents = "SELECT assignee_id, COUNT(*) FROM campaign_members WHERE campaign_id = $1 AND intent_on = $2 \
-        GROUP BY assignee_id";
-    let orders = "SELECT assignee_id, COUNT(*), CAST(COALESCE(SUM(order_amount_fen), 0) AS BIGINT) FROM campaign_members \
-        WHERE campaign_id = $1 AND ordered_on = $2 AND stage = 'ordered' GROUP BY assignee_id";
+    // `+assignee_id`: grouping by the bare column lets SQLite's planner walk
+    // the (campaign, assignee) index to skip the sort, reading every member
+    // of the campaign (0.6 s of 50,000) instead of the few of that day.
+    let intents = "SELECT +assignee_id, COUNT(*) FROM campaign_members WHERE campaign_id = $1 AND intent_on = $2 \
+        GROUP BY +assignee_id";
+    let orders = "SELECT +assignee_id, COUNT(*), CAST(COALESCE(SUM(order_amount_fen), 0) AS BIGINT) FROM campaign_members \
+        WHERE campaign_id = $1 AND ordered_on = $2 AND stage = 'ordered' GROUP BY +assignee_id";
     let tasks = "SELECT assignee_id, COUNT(*) FROM member_tasks WHERE campaign_id = $1 AND status = 'open' AND due_on < $2 \
         GROUP BY assignee_id";
-    let actions = "SELECT assignee_id, COUNT(*) FROM campaign_members WHERE campaign_id = $1 AND next_action_on < $2 \
-        GROUP BY assignee_id";
+    let actions = "SELECT +assignee_id, COUNT(*) FROM campaign_members WHERE campaign_id = $1 AND next_action_on < $2 \
+        GROUP BY +assignee_id";
     // Whether each person logged anything, not how much: DISTINCT skips along
     // the (campaign, day, author) index instead of counting every follow-up.
     let logged = "SELECT DISTINCT created_by FROM follow_ups WHERE campaign_id = $1 AND logged_on = $2";
