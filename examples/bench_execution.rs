@@ -11,121 +11,61 @@ use std::time::{Duration, Instant};
 
 use chrono::Days;
 use rally::app::{AppConfig, AppState};
-use rally::config::DatabaseUrl;
 use rally::domain::customer::{Channel, InteractionKind};
 use rally::ops;
-use rally::store::Store;
-use rally::store::customers::{NewCustomer, NewInteraction, insert_customers, refresh_activity};
+use rally::store::customers::{NewCustomer, NewInteraction};
 
-const REGIONS: [&str; 7] = ["华东", "华南", "华北", "华中", "西南", "西北", "东北"];
+mod common;
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i.min(samples.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// The machine's load (1, 5 and 15 minutes), printed beside the figures.
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned())
-}
+use common::{REGIONS, arg_or, bench_team, empty_store, get_ok, load, load_customers, ms, percentile, timed};
 
 async fn time_get(client: &reqwest::Client, url: &str, token: &str, runs: usize) -> (Duration, Duration, Duration) {
-    let mut samples = Vec::with_capacity(runs);
-    for i in 0..runs + 3 {
-        let started = Instant::now();
-        let response = client.get(url).bearer_auth(token).send().await.expect("request");
-        let status = response.status();
-        let _ = response.bytes().await.expect("body");
-        assert!(status.is_success(), "{url}: {status}");
-        if i >= 3 {
-            samples.push(started.elapsed());
-        }
-    }
+    let mut samples = timed(runs, || get_ok(client, url, Some(token))).await;
     (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95), percentile(&mut samples, 0.99))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let members: usize = arg("--members").map_or(Ok(50_000), |v| v.parse())?;
-    let follow_ups: usize = arg("--follow-ups").map_or(Ok(200_000), |v| v.parse())?;
-    let clients: usize = arg("--clients").map_or(Ok(32), |v| v.parse())?;
-    let url = arg("--database-url").unwrap_or_else(|| {
-        let path = std::env::temp_dir().join(format!("rally-bench-exec-{}.db", std::process::id()));
-        format!("sqlite://{}", path.display())
-    });
-    let store = Store::open_and_migrate(&DatabaseUrl::parse(&url)?).await?;
-    anyhow::ensure!(store.count_customers().await? == 0, "the database must be empty");
+    let members: usize = arg_or("--members", 50_000)?;
+    let follow_ups: usize = arg_or("--follow-ups", 200_000)?;
+    let clients: usize = arg_or("--clients", 32)?;
+    let store = empty_store("exec").await?;
     println!("backend: {} · members: {members} · follow-ups: {follow_ups} · clients: {clients}", store.backend_name());
 
     // The team: a lead and one rep per client, spread over the regions.
-    let add = |email: &str, role: &str, region: Option<&str>| ops::users::AddUser {
-        email: email.to_owned(),
-        name: email.to_owned(),
-        role: role.to_owned(),
-        region: region.map(str::to_owned),
-        password: "bench password".to_owned(),
-    };
-    ops::users::add_user(&store, None, add("lead@bench.example", "lead", None)).await?;
-    let mut reps = Vec::new();
-    for i in 0..clients {
-        let email = format!("rep{i}@bench.example");
-        let id = ops::users::add_user(&store, None, add(&email, "rep", Some(REGIONS[i % 7]))).await?;
-        reps.push((id, email));
-    }
+    let reps = bench_team(&store, clients).await?;
     let today = rally::clock::today();
 
     // Customers, all 制造业, each owned by one rep (in the rep's region), a
     // third with enough recent activity to be tier S.
     let started = Instant::now();
-    let chunk = 10_000;
-    for start in (0..members).step_by(chunk) {
-        let rows: Vec<NewCustomer> = (start..(start + chunk).min(members))
-            .map(|i| {
-                let rep = i % clients;
-                let interactions = (0..(i % 4))
-                    .map(|k| NewInteraction {
-                        occurred_on: today.checked_sub_days(Days::new(((i + k * 9) % 50) as u64 + 5)).unwrap_or(today),
-                        occurred_at: None,
-                        channel: Channel::Phone,
-                        kind: if (i + k) % 5 == 0 { InteractionKind::Inquiry } else { InteractionKind::Call },
-                        note: String::new(),
-                        amount_fen: None,
-                        created_by: None,
-                    })
-                    .collect();
-                NewCustomer {
-                    name: format!("跟进基准客户{i:07}有限公司"),
-                    name_key: format!("跟进基准客户{i:07}"),
-                    industry: "制造业".to_owned(),
-                    region: REGIONS[rep % 7].to_owned(),
-                    city: "城市".to_owned(),
-                    annual_purchase_fen: 800_000_000,
-                    owner_id: Some(reps[rep].0),
-                    source: "import".to_owned(),
-                    interactions,
-                    ..Default::default()
-                }
+    load_customers(&store, members, |i| {
+        let rep = i % clients;
+        let interactions = (0..(i % 4))
+            .map(|k| NewInteraction {
+                occurred_on: today.checked_sub_days(Days::new(((i + k * 9) % 50) as u64 + 5)).unwrap_or(today),
+                occurred_at: None,
+                channel: Channel::Phone,
+                kind: if (i + k) % 5 == 0 { InteractionKind::Inquiry } else { InteractionKind::Call },
+                note: String::new(),
+                amount_fen: None,
+                created_by: None,
             })
             .collect();
-        let mut tx = store.begin().await?;
-        insert_customers(&mut tx, rows).await?;
-        tx.commit().await?;
-    }
-    let mut tx = store.begin().await?;
-    refresh_activity(&mut tx, None, 3).await?;
-    tx.commit().await?;
+        NewCustomer {
+            name: format!("跟进基准客户{i:07}有限公司"),
+            name_key: format!("跟进基准客户{i:07}"),
+            industry: "制造业".to_owned(),
+            region: REGIONS[rep % 7].to_owned(),
+            city: "城市".to_owned(),
+            annual_purchase_fen: 800_000_000,
+            owner_id: Some(reps[rep].0),
+            source: "import".to_owned(),
+            interactions,
+            ..Default::default()
+        }
+    })
+    .await?;
 
     // The campaign: started 20 days ago, its list generated and active
     // (every member gets its playbook tasks).

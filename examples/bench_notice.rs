@@ -11,13 +11,14 @@
 use std::time::{Duration, Instant};
 
 use rally::app::{AppConfig, AppState};
-use rally::config::DatabaseUrl;
 use rally::domain::notice::{self, MAX_NOTICE_CHARS, NoticeContext};
 use rally::ops;
-use rally::store::Store;
-use rally::store::customers::{NewCustomer, insert_customers};
+use rally::store::customers::NewCustomer;
 
-const REGIONS: [&str; 7] = ["华东", "华南", "华北", "华中", "西南", "西北", "东北"];
+mod common;
+
+use common::{REGIONS, arg_or, bench_team, empty_store, load_customers, ms, percentile, timed};
+
 const INDUSTRIES: [&str; 8] = ["制造业", "零售", "建筑", "电子", "连锁", "医疗器械", "物流", "化工"];
 const TAGS: [&str; 4] = ["竞品客户", "重点客户", "老客户", "展会线索"];
 
@@ -31,87 +32,39 @@ const FORMAL: &str = "关于开展“行业展会紧急参展”活动的通知\
 三、活动时间：１２月１日至１５日\n四、活动目标：触达２００家，新增意向客户三十家，促成订单１５单，销售额100万，投入产出比1:3\n\
 五、资源支持：宣传单页500份、产品知识培训1小时、样品10台，技术部提供现场演示\n六、联系人：王经理 13800138000\n市场部\n2026年11月28日";
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i.min(samples.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// p50 and p95 of `runs` timed calls after 3 warm-up calls.
-async fn time<F, Fut>(runs: usize, mut call: F) -> (Duration, Duration)
+/// p50 and p95 of `runs` calls after three to warm up.
+async fn time<F, Fut>(runs: usize, call: F) -> (Duration, Duration)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let mut samples = Vec::with_capacity(runs);
-    for i in 0..runs + 3 {
-        let started = Instant::now();
-        call().await;
-        if i >= 3 {
-            samples.push(started.elapsed());
-        }
-    }
+    let mut samples = timed(runs, call).await;
     (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let n: usize = arg("--customers").map_or(Ok(200_000), |v| v.parse())?;
-    let url = arg("--database-url").unwrap_or_else(|| {
-        let path = std::env::temp_dir().join(format!("rally-bench-notice-{}.db", std::process::id()));
-        format!("sqlite://{}", path.display())
-    });
-    let store = Store::open_and_migrate(&DatabaseUrl::parse(&url)?).await?;
-    anyhow::ensure!(store.count_customers().await? == 0, "the database must be empty");
+    let n: usize = arg_or("--customers", 200_000)?;
+    let store = empty_store("notice").await?;
     println!("backend: {} · customers: {n}", store.backend_name());
-
-    let add = |email: &str, role: &str, region: Option<&str>| ops::users::AddUser {
-        email: email.to_owned(),
-        name: email.to_owned(),
-        role: role.to_owned(),
-        region: region.map(str::to_owned),
-        password: "bench password".to_owned(),
-    };
-    ops::users::add_user(&store, None, add("lead@bench.example", "lead", None)).await?;
-    let mut reps = Vec::new();
-    for (i, region) in REGIONS.iter().enumerate() {
-        reps.push(
-            ops::users::add_user(&store, None, add(&format!("rep{i}@bench.example"), "rep", Some(region))).await?,
-        );
-    }
+    let reps: Vec<i64> = bench_team(&store, REGIONS.len()).await?.into_iter().map(|(id, _)| id).collect();
 
     // Customers over 8 industries and 7 regions; every tenth carries a tag
     // (the vocabulary the reader is given comes from these).
     let started = Instant::now();
-    let chunk = 10_000;
-    for start in (0..n).step_by(chunk) {
-        let rows: Vec<NewCustomer> = (start..(start + chunk).min(n))
-            .map(|i| NewCustomer {
-                name: format!("基准客户{i:07}有限公司"),
-                name_key: format!("基准客户{i:07}"),
-                industry: INDUSTRIES[i % 8].to_owned(),
-                region: REGIONS[i % 7].to_owned(),
-                city: "城市".to_owned(),
-                annual_purchase_fen: ((i % 1000) as i64 + 1) * 1_000_000,
-                owner_id: (i % 7 != 0).then(|| reps[i % 7]),
-                source: "import".to_owned(),
-                tags: if i % 10 == 0 { vec![TAGS[(i / 10) % 4].to_owned()] } else { Vec::new() },
-                ..Default::default()
-            })
-            .collect();
-        let mut tx = store.begin().await?;
-        insert_customers(&mut tx, rows).await?;
-        tx.commit().await?;
-    }
+    load_customers(&store, n, |i| NewCustomer {
+        name: format!("基准客户{i:07}有限公司"),
+        name_key: format!("基准客户{i:07}"),
+        industry: INDUSTRIES[i % 8].to_owned(),
+        region: REGIONS[i % 7].to_owned(),
+        city: "城市".to_owned(),
+        annual_purchase_fen: ((i % 1000) as i64 + 1) * 1_000_000,
+        owner_id: (i % 7 != 0).then(|| reps[i % 7]),
+        source: "import".to_owned(),
+        tags: if i % 10 == 0 { vec![TAGS[(i / 10) % 4].to_owned()] } else { Vec::new() },
+        ..Default::default()
+    })
+    .await?;
     store.optimize().await?;
     println!("loaded in {:.1} s (setup, not a target)", started.elapsed().as_secs_f64());
 

@@ -25,16 +25,9 @@ use rally::ops::notify::{Context, Event, emit};
 use rally::store::Store;
 use rally::store::notify::{DeliveryFilter, claim_jobs};
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
+mod common;
 
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i.min(samples.len() - 1)]
-}
+use common::{arg, arg_or, percentile};
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
@@ -74,8 +67,8 @@ async fn sent(store: &Store) -> anyhow::Result<usize> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let jobs: usize = arg("--jobs").map_or(Ok(20_000), |v| v.parse())?;
-    let queued: usize = arg("--queued").map_or(Ok(100_000), |v| v.parse())?;
+    let jobs: usize = arg_or("--jobs", 20_000)?;
+    let queued: usize = arg_or("--queued", 100_000)?;
     let url = arg("--database-url").unwrap_or_else(|| {
         let path = std::env::temp_dir().join(format!("rally-bench-notify-{}.db", std::process::id()));
         format!("sqlite://{}", path.display())

@@ -10,121 +10,61 @@ use std::time::{Duration, Instant};
 
 use chrono::Days;
 use rally::app::{AppConfig, AppState};
-use rally::config::DatabaseUrl;
 use rally::domain::customer::{Channel, InteractionKind};
 use rally::ops;
-use rally::store::Store;
-use rally::store::customers::{NewCustomer, NewInteraction, insert_customers, refresh_activity};
+use rally::store::customers::{NewCustomer, NewInteraction};
 
-const REGIONS: [&str; 7] = ["华东", "华南", "华北", "华中", "西南", "西北", "东北"];
+mod common;
+
+use common::{REGIONS, arg_or, bench_team, empty_store, get_ok, load_customers, ms, percentile, timed};
+
 const INDUSTRIES: [&str; 8] = ["制造业", "零售", "建筑", "电子", "连锁", "医疗器械", "物流", "化工"];
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i.min(samples.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
 async fn time_get(client: &reqwest::Client, url: &str, token: Option<&str>, runs: usize) -> (Duration, Duration) {
-    let mut samples = Vec::with_capacity(runs);
-    for i in 0..runs + 3 {
-        let mut request = client.get(url);
-        if let Some(t) = token {
-            request = request.bearer_auth(t);
-        }
-        let started = Instant::now();
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let _ = response.bytes().await.expect("body");
-        assert!(status.is_success(), "{url}: {status}");
-        if i >= 3 {
-            samples.push(started.elapsed());
-        }
-    }
+    let mut samples = timed(runs, || get_ok(client, url, token)).await;
     (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let n: usize = arg("--customers").map_or(Ok(200_000), |v| v.parse())?;
-    let url = arg("--database-url").unwrap_or_else(|| {
-        let path = std::env::temp_dir().join(format!("rally-bench-{}.db", std::process::id()));
-        format!("sqlite://{}", path.display())
-    });
-    let store = Store::open_and_migrate(&DatabaseUrl::parse(&url)?).await?;
-    anyhow::ensure!(store.count_customers().await? == 0, "the database must be empty");
+    let n: usize = arg_or("--customers", 200_000)?;
+    let store = empty_store("planning").await?;
     println!("backend: {} · customers: {n}", store.backend_name());
 
     // The team: a lead and a rep per region.
-    let add = |email: &str, role: &str, region: Option<&str>| ops::users::AddUser {
-        email: email.to_owned(),
-        name: email.to_owned(),
-        role: role.to_owned(),
-        region: region.map(str::to_owned),
-        password: "bench password".to_owned(),
-    };
-    ops::users::add_user(&store, None, add("lead@bench.example", "lead", None)).await?;
-    let mut reps = Vec::new();
-    for (i, region) in REGIONS.iter().enumerate() {
-        reps.push(
-            ops::users::add_user(&store, None, add(&format!("rep{i}@bench.example"), "rep", Some(region))).await?,
-        );
-    }
+    let reps: Vec<i64> = bench_team(&store, REGIONS.len()).await?.into_iter().map(|(id, _)| id).collect();
     let today = rally::clock::today();
 
     // Customers: exactly a quarter are 制造业 or 零售 (industry = i mod 8); one
     // to four interactions each across the last half year.
     let started = Instant::now();
-    let chunk = 10_000;
-    for start in (0..n).step_by(chunk) {
-        let rows: Vec<NewCustomer> = (start..(start + chunk).min(n))
-            .map(|i| {
-                let region = i % 7;
-                let interactions = (0..(i % 5))
-                    .map(|k| NewInteraction {
-                        occurred_on: today
-                            .checked_sub_days(Days::new(((i * 7 + k * 13) % 180) as u64))
-                            .unwrap_or(today),
-                        occurred_at: None,
-                        channel: Channel::Phone,
-                        kind: if (i + k) % 6 == 0 { InteractionKind::Inquiry } else { InteractionKind::Call },
-                        note: String::new(),
-                        amount_fen: None,
-                        created_by: None,
-                    })
-                    .collect();
-                NewCustomer {
-                    name: format!("基准客户{i:07}有限公司"),
-                    name_key: format!("基准客户{i:07}"),
-                    industry: INDUSTRIES[i % 8].to_owned(),
-                    region: REGIONS[region].to_owned(),
-                    city: "城市".to_owned(),
-                    annual_purchase_fen: ((i % 1000) as i64 + 1) * 1_000_000,
-                    owner_id: (i % 7 != 0).then(|| reps[region]),
-                    source: "import".to_owned(),
-                    interactions,
-                    ..Default::default()
-                }
+    load_customers(&store, n, |i| {
+        let region = i % 7;
+        let interactions = (0..(i % 5))
+            .map(|k| NewInteraction {
+                occurred_on: today.checked_sub_days(Days::new(((i * 7 + k * 13) % 180) as u64)).unwrap_or(today),
+                occurred_at: None,
+                channel: Channel::Phone,
+                kind: if (i + k) % 6 == 0 { InteractionKind::Inquiry } else { InteractionKind::Call },
+                note: String::new(),
+                amount_fen: None,
+                created_by: None,
             })
             .collect();
-        let mut tx = store.begin().await?;
-        insert_customers(&mut tx, rows).await?;
-        tx.commit().await?;
-    }
-    let mut tx = store.begin().await?;
-    refresh_activity(&mut tx, None, 3).await?;
-    tx.commit().await?;
-    // What housekeeping and every import do after bulk changes.
-    store.optimize().await?;
+        NewCustomer {
+            name: format!("基准客户{i:07}有限公司"),
+            name_key: format!("基准客户{i:07}"),
+            industry: INDUSTRIES[i % 8].to_owned(),
+            region: REGIONS[region].to_owned(),
+            city: "城市".to_owned(),
+            annual_purchase_fen: ((i % 1000) as i64 + 1) * 1_000_000,
+            owner_id: (i % 7 != 0).then(|| reps[region]),
+            source: "import".to_owned(),
+            interactions,
+            ..Default::default()
+        }
+    })
+    .await?;
     println!("loaded in {:.1} s (setup, not a target)", started.elapsed().as_secs_f64());
 
     // The real server on a loopback port.

@@ -24,10 +24,9 @@ use reqwest::{Client, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
+mod common;
+
+use common::{arg, arg_or, ms, percentile};
 
 /// Every write the server acknowledged, for `verify`.
 #[derive(Default, Serialize, Deserialize)]
@@ -158,17 +157,6 @@ async fn writer(api: Arc<Api>, ids: Arc<Vec<i64>>, w: usize, stop: Arc<AtomicBoo
     tally
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
 async fn load(api: Api, writers: usize, seconds: u64, ledger_path: &str) -> anyhow::Result<bool> {
     let api = Arc::new(api);
     let ids = Arc::new(customer_ids(&api, 2000).await);
@@ -208,8 +196,8 @@ async fn load(api: Api, writers: usize, seconds: u64, ledger_path: &str) -> anyh
     );
     println!(
         "latency of acknowledged writes: p50 {}, p99 {}, max {}",
-        ms(percentile(&every, 0.5)),
-        ms(percentile(&every, 0.99)),
+        ms(percentile(&mut every, 0.5)),
+        ms(percentile(&mut every, 0.99)),
         ms(every.last().copied().unwrap_or_default())
     );
     for kind in ["log", "edit", "create"] {
@@ -220,7 +208,12 @@ async fn load(api: Api, writers: usize, seconds: u64, ledger_path: &str) -> anyh
             "edit" => "edit a customer  ",
             _ => "create a customer",
         };
-        println!("  {label} {:>6} writes, p50 {}, p99 {}", v.len(), ms(percentile(&v, 0.5)), ms(percentile(&v, 0.99)));
+        println!(
+            "  {label} {:>6} writes, p50 {}, p99 {}",
+            v.len(),
+            ms(percentile(&mut v, 0.5)),
+            ms(percentile(&mut v, 0.99))
+        );
     }
     for e in all.server_errors.iter().chain(&all.other_4xx).chain(&all.transport_errors).take(10) {
         println!("  ! {e}");
@@ -289,8 +282,8 @@ async fn main() -> anyhow::Result<()> {
     let api = Api { client, base: url.trim_end_matches('/').to_owned(), token };
     let ok = match mode.as_str() {
         "load" => {
-            let writers = arg("--writers").map_or(Ok(64), |v| v.parse())?;
-            let seconds = arg("--seconds").map_or(Ok(30), |v| v.parse())?;
+            let writers = arg_or("--writers", 64)?;
+            let seconds = arg_or("--seconds", 30)?;
             load(api, writers, seconds, &ledger).await?
         }
         "verify" => verify(api, &ledger).await?,
