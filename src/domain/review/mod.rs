@@ -5,6 +5,10 @@
 pub mod charts;
 pub mod metrics;
 
+use chrono::NaiveDate;
+
+use crate::domain::calendar::WorkCalendar;
+
 use metrics::{BreakdownRow, Breakdowns, BurnDay, CostItem, Funnel, Metric, MetricKey, percent};
 
 /// The numbers a review is about, frozen when the review is held.
@@ -104,11 +108,9 @@ pub fn prefill(metrics: &[Metric], by_tier: &[BreakdownRow], facts: &Facts) -> V
                         improvement.push("每天下班前更新客户跟进记录".to_owned());
                     }
                 }
-                MetricKey::Orders => {
-                    if facts.late_blockers > 0 {
-                        problem.push(format!("{}个卡点未在一个工作日内决策", facts.late_blockers));
-                        improvement.push("卡点在站会当场决策或升级".to_owned());
-                    }
+                MetricKey::Orders if facts.late_blockers > 0 => {
+                    problem.push(format!("{}个卡点未在一个工作日内决策", facts.late_blockers));
+                    improvement.push("卡点在站会当场决策或升级".to_owned());
                 }
                 MetricKey::Conversion => {
                     if let Some(best) = best_tier(by_tier) {
@@ -133,23 +135,56 @@ pub fn prefill(metrics: &[Metric], by_tier: &[BreakdownRow], facts: &Facts) -> V
         .collect()
 }
 
-/// Most frequent objections first (ties by text), at most `n`; blank texts
-/// are not counted and texts are compared after trimming.
-pub fn top_objections(texts: &[String], n: usize) -> Vec<(String, i64)> {
+/// Most frequent objections first (ties by text), at most `n`, from texts
+/// with how often each was recorded; blank texts are not counted and texts
+/// are compared after trimming.
+pub fn top_objections(texts: &[(String, i64)], n: usize) -> Vec<(String, i64)> {
     let mut counts: Vec<(String, i64)> = Vec::new();
-    for t in texts {
+    for (t, times) in texts {
         let t = t.trim().trim_end_matches(['。', '.']);
         if t.is_empty() {
             continue;
         }
         match counts.iter_mut().find(|(k, _)| k == t) {
-            Some((_, c)) => *c += 1,
-            None => counts.push((t.to_owned(), 1)),
+            Some((_, c)) => *c += times,
+            None => counts.push((t.to_owned(), *times)),
         }
     }
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     counts.truncate(n);
     counts
+}
+
+/// Working days of `[from, to]` on which nothing was logged (`logged`
+/// holds the days something was).
+pub fn missed_days(calendar: &WorkCalendar, from: NaiveDate, to: NaiveDate, logged: &[NaiveDate]) -> i64 {
+    let mut n = 0;
+    let mut d = from;
+    // Bounded: a campaign runs weeks, not decades.
+    for _ in 0..1000 {
+        if d > to {
+            break;
+        }
+        if calendar.is_working_day(d) && !logged.contains(&d) {
+            n += 1;
+        }
+        match d.succ_opt() {
+            Some(next) => d = next,
+            None => break,
+        }
+    }
+    n
+}
+
+/// A blocker is decided late when its first decision (or escalation) came
+/// more than one working day after it was raised, or when none had come by
+/// `cutoff` and that is more than one working day after.
+pub fn acted_late(calendar: &WorkCalendar, raised: NaiveDate, acted: Option<NaiveDate>, cutoff: NaiveDate) -> bool {
+    let limit = calendar.add_working_days(raised, 1).value;
+    match acted {
+        Some(a) => a > limit,
+        None => cutoff > limit,
+    }
 }
 
 /// A review's state.
@@ -236,9 +271,25 @@ mod tests {
     }
 
     #[test]
+    fn missed_days_and_late_decisions_count_working_days() {
+        let cal = WorkCalendar::official();
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        // Mon 2026-11-02 .. Sun 11-08: five working days, two logged.
+        assert_eq!(missed_days(&cal, d("2026-11-02"), d("2026-11-08"), &[d("2026-11-03"), d("2026-11-07")]), 4);
+        assert_eq!(missed_days(&cal, d("2026-11-09"), d("2026-11-02"), &[]), 0);
+        // Raised Friday: Monday is within one working day, Tuesday is late.
+        assert!(!acted_late(&cal, d("2026-11-06"), Some(d("2026-11-09")), d("2026-12-01")));
+        assert!(acted_late(&cal, d("2026-11-06"), Some(d("2026-11-10")), d("2026-12-01")));
+        assert!(acted_late(&cal, d("2026-11-06"), None, d("2026-11-10")));
+        assert!(!acted_late(&cal, d("2026-11-06"), None, d("2026-11-09")));
+    }
+
+    #[test]
     fn objections_are_counted() {
-        let texts: Vec<String> =
-            ["价格偏高", "价格偏高。", " 交期太长", "", "价格偏高", "交期太长", "要求延期"].map(String::from).to_vec();
+        let texts: Vec<(String, i64)> =
+            [("价格偏高", 2), ("价格偏高。", 1), (" 交期太长", 1), ("", 5), ("交期太长", 1), ("要求延期", 1)]
+                .map(|(t, n)| (t.to_owned(), n))
+                .to_vec();
         assert_eq!(top_objections(&texts, 2), [("价格偏高".to_owned(), 3), ("交期太长".to_owned(), 2)]);
     }
 }
