@@ -111,7 +111,7 @@ pub(crate) async fn world(app: &TestApp) -> World {
 }
 
 /// The cost of 60,000 yuan entered by marketing (planned 60,000 too).
-async fn enter_costs(app: &TestApp, w: &World) {
+pub(crate) async fn enter_costs(app: &TestApp, w: &World) {
     let costs = format!("/api/v1/campaigns/{}/costs", w.campaign);
     let planned = get(app, &w.marketing, &costs).await;
     assert_eq!(planned["items"][0]["item"], "物料印刷", "read from the plan: {planned}");
@@ -137,6 +137,12 @@ async fn enter_costs(app: &TestApp, w: &World) {
     let (status, body) =
         send(app, &w.lead, Method::PUT, &costs, json!({"items": [{"item": "x", "actual": -1.0}]})).await;
     assert_eq!((status, body["error"]["field"].as_str()), (422, Some("items[].actual")), "{body}");
+}
+
+/// The lead writes one line's improvement.
+pub(crate) async fn put_line(app: &TestApp, w: &World, key: &str, improvement: &str) -> (u16, Value) {
+    let path = format!("/api/v1/campaigns/{}/review", w.campaign);
+    send(app, &w.lead, Method::PUT, &path, json!({"lines": [{"key": key, "improvement": improvement}]})).await
 }
 
 fn metric<'a>(body: &'a Value, key: &str) -> &'a Value {

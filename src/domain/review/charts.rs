@@ -33,7 +33,8 @@ fn open(out: &mut String, width: u32, height: u32, title: &str) {
 
 /// Horizontal bars, one per (label, value, note), scaled to the largest
 /// value; the note is written after the bar.
-fn bars(title: &str, rows: &[(String, f64, String)]) -> String {
+/// `id` names the chart's hatch pattern: ids must be unique on a page.
+fn bars(id: &str, title: &str, rows: &[(String, f64, String)]) -> String {
     let row_h = 30;
     let label_w = 96.0;
     let bar_max = 330.0;
@@ -50,22 +51,23 @@ fn bars(title: &str, rows: &[(String, f64, String)]) -> String {
         let w = if max > 0.0 { (value / max * bar_max).max(0.0) } else { 0.0 };
         let _ = write!(
             out,
-            r##"<text x="{tx}" y="{ty}" text-anchor="end">{label}</text><rect x="{bx}" y="{y}" width="{w:.1}" height="20" fill="#fff" stroke="#000" stroke-width="1.5"/><rect x="{bx}" y="{y}" width="{w:.1}" height="20" fill="url(#hatch)"/><text x="{nx:.1}" y="{ty}">{note}</text>"##,
+            r##"<text x="{tx}" y="{ty}" text-anchor="end">{label}</text><rect x="{bx}" y="{y}" width="{w:.1}" height="20" fill="#fff" stroke="#000" stroke-width="1.5"/><rect x="{bx}" y="{y}" width="{w:.1}" height="20" fill="url(#hatch-{id})"/><text x="{nx:.1}" y="{ty}">{note}</text>"##,
             tx = label_w - 6.0,
             ty = y + 15,
             label = esc(label),
             bx = label_w,
             nx = label_w + w + 6.0,
             note = esc(note),
+            id = esc(id),
         );
     }
-    out.push_str(HATCH);
-    out.push_str("</svg>");
+    let _ = write!(
+        out,
+        r##"<defs><pattern id="hatch-{}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-width="1.5"/></pattern></defs></svg>"##,
+        esc(id)
+    );
     out
 }
-
-/// Diagonal hatching: the bars' fill in black and white.
-const HATCH: &str = r##"<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-width="1.5"/></pattern></defs>"##;
 
 /// The funnel: 目标客户 → 触达 → 意向 → 成交, each with its count and its
 /// share of the step before.
@@ -78,16 +80,17 @@ pub fn funnel(f: &Funnel) -> String {
         ("意向客户".to_owned(), f.intent_customers as f64, step(f.intent_customers, f.reached)),
         ("成交订单".to_owned(), f.orders as f64, step(f.orders, f.intent_customers)),
     ];
-    bars("转化漏斗", &rows)
+    bars("funnel", "转化漏斗", &rows)
 }
 
-/// Conversion (orders ÷ intent customers) per group: by tier, by rep.
-pub fn conversion(title: &str, rows: &[(String, Option<f64>)]) -> String {
+/// Conversion (orders ÷ intent customers) per group: by tier, by rep. The
+/// bars are hatched (diagonal lines), readable in black and white.
+pub fn conversion(id: &str, title: &str, rows: &[(String, Option<f64>)]) -> String {
     let rows: Vec<(String, f64, String)> = rows
         .iter()
         .map(|(label, c)| (label.clone(), c.unwrap_or(0.0), c.map_or_else(|| "—".to_owned(), percent)))
         .collect();
-    bars(title, &rows)
+    bars(id, title, &rows)
 }
 
 /// The burn-up: cumulative intent customers and orders per working day
@@ -211,10 +214,11 @@ mod tests {
 
     #[test]
     fn names_are_escaped() {
-        let svg = conversion("按销售代表转化率", &[("<b>明&</b>".into(), Some(0.7)), ("芳".into(), None)]);
+        let svg = conversion("rep", "按销售代表转化率", &[("<b>明&</b>".into(), Some(0.7)), ("芳".into(), None)]);
         assert!(svg.contains("&lt;b&gt;明&amp;&lt;/b&gt;"));
         assert!(!svg.contains("<b>"));
         assert!(svg.contains("70%") && svg.contains("—"));
+        assert!(svg.contains(r#"id="hatch-rep""#) && svg.contains("url(#hatch-rep)"));
     }
 
     #[test]
