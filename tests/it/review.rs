@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::backend_test;
 use crate::helpers::{Backend, TestApp, TestUser, add_customer, get_page, post_form, spawn_app_with_clock};
 
 /// Wednesday 2 December 2026: the campaign ended on Friday 27 November; its
@@ -396,4 +397,45 @@ review_test!(a_running_campaign_has_a_preview_and_no_review_yet, |app| {
     assert_eq!((status, location.as_str()), (303, format!("/campaigns/{id}/review?ok=review.costs_saved").as_str()));
     let costs = get(&app, &lead, &format!("/api/v1/campaigns/{id}/costs")).await;
     assert_eq!(costs["items"], json!([{"item": "场地", "planned": 30000.0, "actual": 28000.0}]));
+});
+
+backend_test!(the_demo_has_a_reviewed_campaign_and_an_overdue_review, |app| {
+    rally::ops::demo::load(&app.store, rally::clock::today()).await.unwrap();
+    let user = app.store.user_by_email("lead@rally.example").await.unwrap().unwrap();
+    let lead = TestUser {
+        id: user.id,
+        email: user.email.clone(),
+        role: "lead".to_owned(),
+        token: rally::ops::users::create_token(&app.store, "lead@rally.example", "test").await.unwrap(),
+    };
+    let campaigns = get(&app, &lead, "/api/v1/campaigns").await;
+    let find = |name: &str| {
+        campaigns["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    let reviewed = find("十月新品A限时促销");
+    assert_eq!(reviewed["status"], "reviewed", "{reviewed}");
+    let id = reviewed["id"].as_i64().unwrap();
+    let r = get(&app, &lead, &format!("/api/v1/campaigns/{id}/review")).await;
+    assert_eq!((r["status"].as_str(), r["frozen"].as_bool()), (Some("held"), Some(true)), "{r}");
+    assert_eq!(line(&r, "intent_customers")["achievement_text"], "120%");
+    assert_eq!(line(&r, "orders")["achievement_text"], "120%");
+    assert_eq!(
+        (line(&r, "roi")["actual_text"].as_str(), line(&r, "roi")["achievement_text"].as_str()),
+        (Some("1:3.5"), Some("117%"))
+    );
+    assert_eq!(line(&r, "roi")["improvement"], "下次活动提前5天确认物流");
+    let older = find("九月老客户答谢会");
+    assert_eq!(older["status"], "ended");
+    let r = get(&app, &lead, &format!("/api/v1/campaigns/{}/review", older["id"])).await;
+    assert_eq!(
+        (r["status"].as_str(), r["overdue"].as_bool(), r["version"].as_i64()),
+        (Some("draft"), Some(true), Some(1)),
+        "{r}"
+    );
 });
