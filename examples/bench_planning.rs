@@ -117,7 +117,7 @@ async fn main() -> anyhow::Result<()> {
             })
             .collect();
         let mut tx = store.begin().await?;
-        insert_customers(&mut tx, &rows).await?;
+        insert_customers(&mut tx, rows).await?;
         tx.commit().await?;
     }
     let mut tx = store.begin().await?;

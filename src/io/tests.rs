@@ -564,3 +564,31 @@ fn a_hand_built_workbook_reads_as_excel_would() {
     assert_eq!(table.rows[1].cells[0], Cell::Text("A &B".into()), "rich text runs, without the phonetic guide");
     assert_eq!(table.rows[1].cells[1], Cell::Date(d(2025, 10, 10)));
 }
+
+/// Markup inside values is allowed in proportion to the values: 100,000
+/// shared strings of three formatted runs each (about four million events)
+/// read, while one string padded with two million comments is refused.
+#[test]
+fn formatted_runs_read_but_padding_inside_a_value_is_refused() {
+    let sheet = r#"<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>99999</v></c></row></sheetData></worksheet>"#;
+    let run = r#"<r><rPr><b/><sz val="11"/><color theme="1"/><rFont val="等线"/><family val="2"/><charset val="134"/><scheme val="minor"/></rPr><t>甲</t></r>"#;
+    let mut strings = String::from("<sst>");
+    for _ in 0..100_000 {
+        strings.push_str("<si>");
+        for _ in 0..3 {
+            strings.push_str(run);
+        }
+        strings.push_str("</si>");
+    }
+    strings.push_str("</sst>");
+    let table =
+        read_table(&workbook_of(sheet.as_bytes(), strings.as_bytes(), b"<styleSheet/>"), FileFormat::Xlsx).unwrap();
+    assert_eq!(table.headers, ["甲甲甲"]);
+    assert_eq!(table.rows[0].cells[0], Cell::Text("甲甲甲".into()));
+
+    let padded = format!("<sst><si><t>甲</t>{}</si></sst>", "<!--x-->".repeat(2_000_000));
+    let error = read_table(&workbook_of(sheet.as_bytes(), padded.as_bytes(), b"<styleSheet/>"), FileFormat::Xlsx)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("neither rows nor cells"), "{error}");
+}

@@ -9,7 +9,7 @@ use crate::domain::credit_code;
 use crate::domain::team::Role;
 use crate::io::names::normalize_company_name;
 use crate::store::audit::AuditAction;
-use crate::store::customers::{self as customer_store, CustomerChanges, CustomerRecord, NewCustomer};
+use crate::store::customers::{self as customer_store, CustomerRecord, NewCustomer};
 use crate::store::{Store, StoreError, Tx};
 
 /// Customer fields as given; `None` means "default" on create, "keep" on edit.
@@ -45,12 +45,7 @@ fn labels(field: &'static str, items: Vec<String>) -> OpsResult<Vec<String>> {
 }
 
 /// Applies `fields` over `base`, validating every field that was given.
-async fn merge(
-    store: &Store,
-    actor: &Actor,
-    base: CustomerChanges,
-    fields: CustomerFields,
-) -> OpsResult<CustomerChanges> {
+async fn merge(store: &Store, actor: &Actor, base: NewCustomer, fields: CustomerFields) -> OpsResult<NewCustomer> {
     let mut c = base;
     if let Some(name) = fields.name {
         c.name = required_text("name", &name, 200)?;
@@ -120,8 +115,8 @@ async fn merge(
     Ok(c)
 }
 
-fn changes_of(r: &CustomerRecord, name_key: String) -> CustomerChanges {
-    CustomerChanges {
+fn changes_of(r: &CustomerRecord, name_key: String) -> NewCustomer {
+    NewCustomer {
         name: r.name.clone(),
         name_key,
         credit_code: r.credit_code.clone(),
@@ -134,6 +129,8 @@ fn changes_of(r: &CustomerRecord, name_key: String) -> CustomerChanges {
         notes: r.notes.clone(),
         tags: r.tags.clone(),
         pain_points: r.pain_points.clone(),
+        contacts: Vec::new(),
+        interactions: Vec::new(),
     }
 }
 
@@ -164,39 +161,15 @@ pub async fn create(store: &Store, actor: &Actor, fields: CustomerFields) -> Ops
     if fields.name.is_none() {
         return Err(OpsError::invalid("name", "name is empty"));
     }
-    let base = CustomerChanges {
-        name: String::new(),
-        name_key: String::new(),
-        credit_code: None,
-        industry: String::new(),
+    let base = NewCustomer {
         region: actor.region.clone().unwrap_or_default(),
-        city: String::new(),
-        annual_purchase_fen: 0,
         owner_id: (actor.role == Role::Rep).then_some(actor.id),
         source: "manual".to_owned(),
-        notes: String::new(),
-        tags: Vec::new(),
-        pain_points: Vec::new(),
+        ..NewCustomer::default()
     };
-    let c = merge(store, actor, base, fields).await?;
-    let new = NewCustomer {
-        name: c.name.clone(),
-        name_key: c.name_key.clone(),
-        credit_code: c.credit_code.clone(),
-        industry: c.industry.clone(),
-        region: c.region.clone(),
-        city: c.city.clone(),
-        annual_purchase_fen: c.annual_purchase_fen,
-        owner_id: c.owner_id,
-        source: c.source.clone(),
-        notes: c.notes.clone(),
-        tags: c.tags.clone(),
-        pain_points: c.pain_points.clone(),
-        contacts: Vec::new(),
-        interactions: Vec::new(),
-    };
+    let new = merge(store, actor, base, fields).await?;
     let mut tx = store.begin().await?;
-    let id = customer_store::insert_customers(&mut tx, std::slice::from_ref(&new)).await.map_err(conflict)?[0];
+    let id = customer_store::insert_customers(&mut tx, vec![new]).await.map_err(conflict)?[0];
     let after = customer_store::customer_record(&mut tx, id).await?;
     audit_change(&mut tx, actor, AuditAction::Create, "customer", id, None, after.map(|r| json!(r))).await?;
     tx.commit().await?;

@@ -1,13 +1,15 @@
 //! Customers, their contacts and interaction history, and the activity
 //! columns derived from that history (kept current on write, never on read).
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::segment::{self, Dialect, SqlContext, SqlParam, TierRules};
 
 use super::{Store, StoreResult, Tx, Value, bind_values, on_db, on_tx};
 use crate::domain::customer::{Channel, InteractionKind};
 
+/// A customer's own fields; for a new customer also the contacts and
+/// history it starts with (an edit writes the fields and leaves those lists).
 #[derive(Clone, Debug, Default)]
 pub struct NewCustomer {
     pub name: String,
@@ -68,96 +70,135 @@ impl Store {
 /// Inserts customers with their tags, pain points, contacts and interactions,
 /// returning the new ids in input order. Derived activity columns are left for
 /// [`refresh_activity`], which the caller runs once for the batch.
-pub async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> StoreResult<Vec<i64>> {
-    let now = Utc::now();
-    let mut ids = Vec::with_capacity(customers.len());
-    let sql = "INSERT INTO customers (name, name_key, credit_code, industry, region, city, \
-               annual_purchase_fen, owner_id, source, notes, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id";
-    for c in customers {
-        let id = on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
-            .bind(&c.name)
-            .bind(&c.name_key)
-            .bind(&c.credit_code)
-            .bind(&c.industry)
-            .bind(&c.region)
-            .bind(&c.city)
-            .bind(c.annual_purchase_fen)
-            .bind(c.owner_id)
-            .bind(&c.source)
-            .bind(&c.notes)
-            .bind(now)
-            .fetch_one(&mut **conn)
-            .await?);
-        ids.push(id);
+pub async fn insert_customers(tx: &mut Tx, customers: Vec<NewCustomer>) -> StoreResult<Vec<i64>> {
+    let ids = super::bulk::allocate_ids(tx, "customers", customers.len()).await?;
+    let mut rows = CustomerRows::default();
+    for (c, &id) in customers.into_iter().zip(&ids) {
+        rows.push(id, c, Utc::now());
     }
+    rows.insert(tx).await?;
+    Ok(ids)
+}
 
-    let mut tags = Vec::new();
-    let mut pains = Vec::new();
-    let mut contacts = Vec::new();
-    let mut interactions = Vec::new();
-    for (c, &id) in customers.iter().zip(&ids) {
-        let mut seen_tags = std::collections::HashSet::new();
-        for tag in c.tags.iter().filter(|t| seen_tags.insert(t.as_str())) {
-            tags.extend([Value::from(id), Value::from(tag.as_str())]);
-        }
-        let mut seen_pains = std::collections::HashSet::new();
-        for pain in c.pain_points.iter().filter(|p| seen_pains.insert(p.as_str())) {
-            pains.extend([Value::from(id), Value::from(pain.as_str())]);
-        }
-        for k in &c.contacts {
-            contacts.extend([
-                Value::from(id),
-                Value::from(k.name.as_str()),
-                Value::from(k.title.as_str()),
-                Value::from(k.phone.as_str()),
-                Value::from(k.email.as_str()),
-                Value::from(k.im_id.as_str()),
-                Value::from(now),
-                Value::from(now),
-            ]);
-        }
-        for i in &c.interactions {
-            interactions.extend([
+/// Customers and what hangs off them as flat multi-row `INSERT` values: the
+/// one path both a form's customer and an import's hundred thousand take.
+/// Strings move into the statements rather than being copied.
+#[derive(Default)]
+pub(super) struct CustomerRows {
+    customers: Vec<Value>,
+    contacts: Vec<Value>,
+    tags: Vec<Value>,
+    pains: Vec<Value>,
+    interactions: Vec<Value>,
+}
+
+impl CustomerRows {
+    const CUSTOMER_COLUMNS: [&'static str; 13] = [
+        "id",
+        "name",
+        "name_key",
+        "credit_code",
+        "industry",
+        "region",
+        "city",
+        "annual_purchase_fen",
+        "owner_id",
+        "source",
+        "notes",
+        "created_at",
+        "updated_at",
+    ];
+    const CONTACT_COLUMNS: [&'static str; 8] =
+        ["customer_id", "name", "title", "phone", "email", "im_id", "created_at", "updated_at"];
+    const INTERACTION_COLUMNS: [&'static str; 9] = [
+        "customer_id",
+        "occurred_on",
+        "occurred_at",
+        "channel",
+        "kind",
+        "note",
+        "amount_fen",
+        "created_by",
+        "created_at",
+    ];
+
+    /// A new customer with id `id` (allocated by the caller) and all its lists.
+    pub(super) fn push(&mut self, id: i64, c: NewCustomer, now: DateTime<Utc>) {
+        self.customers.extend([
+            Value::from(id),
+            Value::from(c.name),
+            Value::from(c.name_key),
+            Value::from(c.credit_code),
+            Value::from(c.industry),
+            Value::from(c.region),
+            Value::from(c.city),
+            Value::from(c.annual_purchase_fen),
+            Value::from(c.owner_id),
+            Value::from(c.source),
+            Value::from(c.notes),
+            Value::from(now),
+            Value::from(now),
+        ]);
+        self.push_lists(id, c.contacts, c.tags, c.pain_points, now);
+        for i in c.interactions {
+            self.interactions.extend([
                 Value::from(id),
                 Value::from(i.occurred_on),
-                Value::from(i.occurred_at.clone()),
+                Value::from(i.occurred_at),
                 Value::from(i.channel.as_str()),
                 Value::from(i.kind.as_str()),
-                Value::from(i.note.as_str()),
+                Value::from(i.note),
                 Value::from(i.amount_fen),
                 Value::from(i.created_by),
                 Value::from(now),
             ]);
         }
     }
-    super::bulk::bulk_insert(tx, "customer_tags", &["customer_id", "tag"], tags).await?;
-    super::bulk::bulk_insert(tx, "customer_pain_points", &["customer_id", "pain_point"], pains).await?;
-    super::bulk::bulk_insert(
-        tx,
-        "contacts",
-        &["customer_id", "name", "title", "phone", "email", "im_id", "created_at", "updated_at"],
-        contacts,
-    )
-    .await?;
-    super::bulk::bulk_insert(
-        tx,
-        "interactions",
-        &[
-            "customer_id",
-            "occurred_on",
-            "occurred_at",
-            "channel",
-            "kind",
-            "note",
-            "amount_fen",
-            "created_by",
-            "created_at",
-        ],
-        interactions,
-    )
-    .await?;
-    Ok(ids)
+
+    /// Contacts, tags and pain points added to customer `id` (new or stored);
+    /// a tag or pain point named twice is stored once.
+    pub(super) fn push_lists(
+        &mut self,
+        id: i64,
+        contacts: Vec<NewContact>,
+        tags: Vec<String>,
+        pains: Vec<String>,
+        now: DateTime<Utc>,
+    ) {
+        for k in contacts {
+            self.contacts.extend([
+                Value::from(id),
+                Value::from(k.name),
+                Value::from(k.title),
+                Value::from(k.phone),
+                Value::from(k.email),
+                Value::from(k.im_id),
+                Value::from(now),
+                Value::from(now),
+            ]);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for tag in tags {
+            if seen.insert(tag.clone()) {
+                self.tags.extend([Value::from(id), Value::from(tag)]);
+            }
+        }
+        seen.clear();
+        for pain in pains {
+            if seen.insert(pain.clone()) {
+                self.pains.extend([Value::from(id), Value::from(pain)]);
+            }
+        }
+    }
+
+    pub(super) async fn insert(self, tx: &mut Tx) -> StoreResult<()> {
+        use super::bulk::bulk_insert;
+        bulk_insert(tx, "customers", &Self::CUSTOMER_COLUMNS, self.customers).await?;
+        bulk_insert(tx, "customer_tags", &["customer_id", "tag"], self.tags).await?;
+        bulk_insert(tx, "customer_pain_points", &["customer_id", "pain_point"], self.pains).await?;
+        bulk_insert(tx, "contacts", &Self::CONTACT_COLUMNS, self.contacts).await?;
+        bulk_insert(tx, "interactions", &Self::INTERACTION_COLUMNS, self.interactions).await
+    }
 }
 
 /// Recomputes last interaction / inquiry / order and the tier-S anchor for the
@@ -498,23 +539,6 @@ pub struct CustomerRecord {
     pub version: i64,
 }
 
-/// The editable fields of a customer (the whole set: edits read, change, write).
-#[derive(Clone, Debug)]
-pub struct CustomerChanges {
-    pub name: String,
-    pub name_key: String,
-    pub credit_code: Option<String>,
-    pub industry: String,
-    pub region: String,
-    pub city: String,
-    pub annual_purchase_fen: i64,
-    pub owner_id: Option<i64>,
-    pub source: String,
-    pub notes: String,
-    pub tags: Vec<String>,
-    pub pain_points: Vec<String>,
-}
-
 type RecordRow = (i64, String, Option<String>, String, String, String, i64, Option<i64>, String, String, i64);
 
 pub async fn customer_record(tx: &mut Tx, id: i64) -> StoreResult<Option<CustomerRecord>> {
@@ -549,7 +573,7 @@ pub async fn customer_record(tx: &mut Tx, id: i64) -> StoreResult<Option<Custome
 }
 
 /// Writes the changes if `version` is still current; `false` if it is not.
-pub async fn update_customer(tx: &mut Tx, id: i64, version: i64, c: &CustomerChanges) -> StoreResult<bool> {
+pub async fn update_customer(tx: &mut Tx, id: i64, version: i64, c: &NewCustomer) -> StoreResult<bool> {
     let sql = "UPDATE customers SET name = $3, name_key = $4, credit_code = $5, industry = $6, region = $7, city = $8, \
                annual_purchase_fen = $9, owner_id = $10, source = $11, notes = $12, version = version + 1, updated_at = $13 \
                WHERE id = $1 AND version = $2";

@@ -66,7 +66,7 @@ impl Store {
             .into_iter()
             .map(|c| NewCustomer { owner_id: c.owner_email.and_then(|e| owner_ids.get(&e).copied()), ..c.customer })
             .collect();
-        let ids = insert_customers(&mut tx, &rows).await?;
+        let ids = insert_customers(&mut tx, rows).await?;
         refresh_activity(&mut tx, Some(&ids), DEFAULT_S_MIN_INTERACTIONS).await?;
         tx.commit().await?;
         Ok(DemoOutcome::Loaded { users: usize::try_from(created_users).unwrap_or(0), customers: count, interactions })

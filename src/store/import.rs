@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::bulk::{bulk_insert, placeholders};
+use super::customers::{CustomerRows, NewContact, NewCustomer};
 use super::{Db, Store, StoreResult, Tx, Value, on_db, on_tx};
 use crate::domain::team::Role;
 
@@ -261,99 +262,38 @@ pub async fn insert_customers(
     customers: Vec<(i64, CustomerFields)>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mut rows = Vec::with_capacity(customers.len() * 12);
-    let mut contacts = Vec::with_capacity(customers.len() * 7);
-    let mut tags = Vec::with_capacity(customers.len() * 2);
-    let mut pains = Vec::with_capacity(customers.len() * 2);
+    let mut rows = CustomerRows::default();
     for (id, f) in customers {
-        rows.extend([
-            Value::from(id),
-            Value::from(f.name),
-            Value::from(f.name_key),
-            Value::from(f.credit_code),
-            Value::from(f.industry),
-            Value::from(f.region),
-            Value::from(f.city),
-            Value::from(f.annual_purchase_fen),
-            Value::from(f.owner_id),
-            Value::from(f.source),
-            Value::from(now),
-            Value::from(now),
-        ]);
-        for k in f.contacts {
-            contacts.extend([
-                Value::from(id),
-                Value::from(k.name),
-                Value::from(k.title),
-                Value::from(k.phone),
-                Value::from(k.email),
-                Value::from(now),
-                Value::from(now),
-            ]);
-        }
-        for t in f.tags {
-            tags.extend([Value::from(id), Value::from(t)]);
-        }
-        for p in f.pain_points {
-            pains.extend([Value::from(id), Value::from(p)]);
-        }
+        rows.push(id, f.into(), now);
     }
-    let columns = [
-        "id",
-        "name",
-        "name_key",
-        "credit_code",
-        "industry",
-        "region",
-        "city",
-        "annual_purchase_fen",
-        "owner_id",
-        "source",
-        "created_at",
-        "updated_at",
-    ];
-    bulk_insert(tx, "customers", &columns, rows).await?;
-    insert_children(tx, contacts, tags, pains).await
+    rows.insert(tx).await
 }
 
-/// Appends the contacts, tags and pain points of `f` beyond the first
-/// `skip_*` (those already stored) as flat insert rows.
-#[allow(clippy::too_many_arguments)]
-fn push_children(
-    id: i64,
-    f: &CustomerFields,
-    skip_contacts: usize,
-    skip_tags: usize,
-    skip_pains: usize,
-    now: DateTime<Utc>,
-    contacts: &mut Vec<Value>,
-    tags: &mut Vec<Value>,
-    pains: &mut Vec<Value>,
-) {
-    for k in f.contacts.iter().skip(skip_contacts) {
-        contacts.extend([
-            Value::from(id),
-            Value::from(k.name.as_str()),
-            Value::from(k.title.as_str()),
-            Value::from(k.phone.as_str()),
-            Value::from(k.email.as_str()),
-            Value::from(now),
-            Value::from(now),
-        ]);
-    }
-    for t in f.tags.iter().skip(skip_tags) {
-        tags.extend([Value::from(id), Value::from(t.as_str())]);
-    }
-    for p in f.pain_points.iter().skip(skip_pains) {
-        pains.extend([Value::from(id), Value::from(p.as_str())]);
+impl From<CustomerFields> for NewCustomer {
+    fn from(f: CustomerFields) -> Self {
+        NewCustomer {
+            name: f.name,
+            name_key: f.name_key,
+            credit_code: f.credit_code,
+            industry: f.industry,
+            region: f.region,
+            city: f.city,
+            annual_purchase_fen: f.annual_purchase_fen,
+            owner_id: f.owner_id,
+            source: f.source,
+            notes: String::new(),
+            tags: f.tags,
+            pain_points: f.pain_points,
+            contacts: f.contacts.into_iter().map(NewContact::from).collect(),
+            interactions: Vec::new(),
+        }
     }
 }
 
-async fn insert_children(tx: &mut Tx, contacts: Vec<Value>, tags: Vec<Value>, pains: Vec<Value>) -> StoreResult<()> {
-    let contact_columns = ["customer_id", "name", "title", "phone", "email", "created_at", "updated_at"];
-    bulk_insert(tx, "contacts", &contact_columns, contacts).await?;
-    bulk_insert(tx, "customer_tags", &["customer_id", "tag"], tags).await?;
-    bulk_insert(tx, "customer_pain_points", &["customer_id", "pain_point"], pains).await
+impl From<ContactFields> for NewContact {
+    fn from(k: ContactFields) -> Self {
+        NewContact { name: k.name, title: k.title, phone: k.phone, email: k.email, im_id: String::new() }
+    }
 }
 
 /// Writes an import's changes to stored customers: the new field values,
@@ -367,9 +307,7 @@ pub async fn update_customers(
     let sql = "UPDATE customers SET name = $1, name_key = $2, credit_code = $3, industry = $4, region = $5, \
                city = $6, annual_purchase_fen = $7, owner_id = $8, version = version + 1, updated_at = $9 \
                WHERE id = $10";
-    let mut contacts = Vec::new();
-    let mut tags = Vec::new();
-    let mut pains = Vec::new();
+    let mut rows = CustomerRows::default();
     for (before, after) in changes {
         on_tx!(tx, conn => sqlx::query(sql)
             .bind(&after.name)
@@ -386,19 +324,15 @@ pub async fn update_customers(
             .await?
             .rows_affected());
         let b = &before.fields;
-        push_children(
+        rows.push_lists(
             before.id,
-            after,
-            b.contacts.len(),
-            b.tags.len(),
-            b.pain_points.len(),
+            after.contacts.iter().skip(b.contacts.len()).cloned().map(NewContact::from).collect(),
+            after.tags.iter().skip(b.tags.len()).cloned().collect(),
+            after.pain_points.iter().skip(b.pain_points.len()).cloned().collect(),
             now,
-            &mut contacts,
-            &mut tags,
-            &mut pains,
         );
     }
-    insert_children(tx, contacts, tags, pains).await
+    rows.insert(tx).await
 }
 
 /// One audit record, written in bulk (see [`insert_audit`]).

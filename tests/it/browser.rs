@@ -772,7 +772,7 @@ async fn customer_with_history(app: &TestApp, name: &str, owner: i64, recent: i6
         ..Default::default()
     };
     let mut tx = app.store.begin().await.unwrap();
-    let ids = insert_customers(&mut tx, &[customer]).await.unwrap();
+    let ids = insert_customers(&mut tx, vec![customer]).await.unwrap();
     refresh_activity(&mut tx, Some(&ids), 3).await.unwrap();
     tx.commit().await.unwrap();
     ids[0]

@@ -5,27 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use crate::helpers::{Backend, fresh_database};
-
-const RALLY: &str = env!("CARGO_BIN_EXE_rally");
-
-fn rally(args: &[&str], stdin: Option<&str>, cwd: &Path) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(RALLY)
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RALLY_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run rally");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
+use crate::helpers::{Backend, RALLY, fresh_database, rally};
 
 /// Asserts a failure that a person can read: non-zero, one `error:` line, no panic.
 fn assert_clean_failure(out: &Output, mentions: &str) {

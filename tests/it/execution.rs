@@ -84,7 +84,7 @@ async fn customer_with_history(app: &TestApp, name: &str, region: &str, owner: O
         interactions,
         ..Default::default()
     };
-    let ids = insert_customers(&mut tx, &[c]).await.unwrap();
+    let ids = insert_customers(&mut tx, vec![c]).await.unwrap();
     refresh_activity(&mut tx, Some(&ids), 3).await.unwrap();
     tx.commit().await.unwrap();
     ids[0]

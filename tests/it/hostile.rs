@@ -12,7 +12,7 @@
 //! way: one deflate block compressed once and repeated, so a gigabyte of
 //! XML costs a megabyte and a moment.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -311,6 +311,33 @@ fn big_bombs() -> Vec<(&'static str, Build)> {
                 )
             }),
         ),
+        // The same padding inside one cell, inside one shared string and
+        // between shared strings (400 MB, within the parts' limits).
+        (
+            "padded_cell.xlsx",
+            Box::new(|| {
+                let open = format!(r#"{SHEET_HEAD}<row r="2"><c r="A2"><v>1</v>"#);
+                let close = format!("</c></row>{SHEET_TAIL}");
+                xlsx(sheet(&[(open.as_bytes(), 1), (&b"<x/>".repeat(1000), 100_000), (close.as_bytes(), 1)]), None, 1)
+            }),
+        ),
+        (
+            "padded_shared_string.xlsx",
+            Box::new(|| {
+                let head = format!("{SST_HEAD}<si><t>a</t>");
+                let sst =
+                    shared_strings(&[(head.as_bytes(), 1), (&b"<!--x-->".repeat(1000), 30_000), (b"</si></sst>", 1)]);
+                xlsx(one_cell_sheet(), sst, 1)
+            }),
+        ),
+        (
+            "padded_shared_strings.xlsx",
+            Box::new(|| {
+                let head = format!("{SST_HEAD}<si><t>a</t></si>");
+                let sst = shared_strings(&[(head.as_bytes(), 1), (&b"<x/>".repeat(1000), 60_000), (b"</sst>", 1)]);
+                xlsx(one_cell_sheet(), sst, 1)
+            }),
+        ),
         // CSV: 60 MB of commas on one line; one field of 60 MB; 28 million
         // tiny cells; a header of a million columns.
         ("commas.csv", Box::new(|| ["客户名称\n".as_bytes(), &vec![b','; 60 * MB], b"\n"].concat())),
@@ -345,19 +372,7 @@ impl Drop for Server {
 }
 
 fn cli(args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    let mut child = Command::new(RALLY)
-        .args(args)
-        .env_remove("RALLY_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run rally");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
+    crate::helpers::rally(args, stdin, Path::new("."))
 }
 
 fn start_server() -> Server {
@@ -442,7 +457,11 @@ fn expect(name: &str) -> Expect {
             refused("file_too_large", "too large")
         }
         "deep_nesting.xlsx" | "deep_nesting_small.xlsx" => refused("file_xlsx_invalid", "nested more than"),
-        "many_tiny_elements.xlsx" | "many_comments.xlsx" => refused("file_xlsx_invalid", "neither rows nor cells"),
+        "many_tiny_elements.xlsx"
+        | "many_comments.xlsx"
+        | "padded_cell.xlsx"
+        | "padded_shared_string.xlsx"
+        | "padded_shared_strings.xlsx" => refused("file_xlsx_invalid", "neither rows nor cells"),
         "million_columns.xlsx" | "million_columns.csv" | "commas.csv" | "header_only_commas.csv" => {
             refused("file_too_many_columns", "more than 16384 columns")
         }

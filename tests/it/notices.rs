@@ -29,7 +29,7 @@ async fn customer(app: &TestApp, name: &str, region: &str, annual_purchase_fen: 
         source: "manual".to_owned(),
         ..Default::default()
     };
-    rally::store::customers::insert_customers(&mut tx, &[customer]).await.unwrap();
+    rally::store::customers::insert_customers(&mut tx, vec![customer]).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -64,7 +64,7 @@ backend_test!(the_notice_is_read_with_the_teams_industries_and_tags, |app| {
         ..Default::default()
     })
     .collect();
-    rally::store::customers::insert_customers(&mut tx, &rows).await.unwrap();
+    rally::store::customers::insert_customers(&mut tx, rows).await.unwrap();
     tx.commit().await.unwrap();
     let (mut industries, mut tags) = app.store.customer_vocabulary().await.unwrap();
     industries.sort();

@@ -54,7 +54,7 @@ async fn load_world(app: &TestApp, world: &testgen::World, owners: &HashMap<Stri
             ..Default::default()
         })
         .collect();
-    let ids = insert_customers(&mut tx, &rows).await.unwrap();
+    let ids = insert_customers(&mut tx, rows).await.unwrap();
     refresh_activity(&mut tx, None, i64::from(world.rules.s_min_interactions)).await.unwrap();
     tx.commit().await.unwrap();
     ids

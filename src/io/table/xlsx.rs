@@ -41,8 +41,14 @@ const MAX_SHARED_TEXT: usize = 96 << 20;
 const MAX_RUN: usize = 1 << 20;
 /// Deepest element nesting; spreadsheet XML nests less than ten deep.
 const MAX_DEPTH: usize = 64;
-/// Sheet events besides rows and cells allowed beyond four per row or cell.
+/// Sheet events besides rows and cells allowed beyond four per row or cell;
+/// also the events inside cells and shared strings that carry no text
+/// allowed beyond [`FILLER_PER_VALUE`] per value or piece of text.
 const MAX_FILLER: usize = 1_000_000;
+/// Events a cell or shared string may spend per value or piece of text on
+/// markup: a rich-text run with its formatting (`<r><rPr>…</rPr><t>…</t></r>`)
+/// takes about twelve.
+const FILLER_PER_VALUE: usize = 16;
 /// Bytes of a cell's text (UTF-8) while it is collected.
 const MAX_CELL_BYTES: usize = MAX_CELL_CHARS * 4;
 
@@ -111,7 +117,15 @@ impl<'a> Package<'a> {
         config.expand_empty_elements = true;
         config.check_end_names = false;
         config.check_comments = false;
-        Ok(Some(Part { xml, buf: Vec::with_capacity(1024), depth: 0, path: path.to_owned(), limit }))
+        Ok(Some(Part {
+            xml,
+            buf: Vec::with_capacity(1024),
+            depth: 0,
+            path: path.to_owned(),
+            limit,
+            values: 0,
+            value_filler: 0,
+        }))
     }
 
     /// The workbook part, from the package relationships.
@@ -245,7 +259,7 @@ impl<'a> Package<'a> {
                     strings.push(&unescape_ooxml(&text))?;
                 }
                 Event::Eof => return Ok(strings),
-                _ => {}
+                _ => part.value_filler()?,
             }
         }
     }
@@ -618,9 +632,28 @@ struct Part<'z, 'a> {
     depth: usize,
     path: String,
     limit: u64,
+    /// Cells, shared strings and pieces of their text read so far.
+    values: usize,
+    /// Events inside cells and shared strings that carried no text.
+    value_filler: usize,
 }
 
 impl Part<'_, '_> {
+    /// Counts an event inside a cell or shared string that carries no text
+    /// (markup, white space, comments, unknown elements). Real files have a
+    /// few per value; one value padded with millions of them would only cost
+    /// time, so it is refused once they outnumber the values by far.
+    fn value_filler(&mut self) -> Result<(), ReadError> {
+        self.value_filler += 1;
+        if self.value_filler > MAX_FILLER + FILLER_PER_VALUE * self.values {
+            return Err(ReadError::Xlsx(format!(
+                "{}: more than {MAX_FILLER} elements or comments that are neither rows nor cells nor their text",
+                self.path
+            )));
+        }
+        Ok(())
+    }
+
     fn next(&mut self) -> Result<Event<'_>, ReadError> {
         self.buf.clear();
         let event = match self.xml.read_event_into(&mut self.buf) {
@@ -652,13 +685,17 @@ impl Part<'_, '_> {
         let depth = self.depth;
         let mut in_text = false;
         let mut phonetic = false;
+        self.values += 1;
         loop {
             match self.next()? {
-                Event::Start(e) => match e.local_name().as_ref() {
-                    "t" => in_text = !phonetic,
-                    "rPh" => phonetic = true,
-                    _ => {}
-                },
+                Event::Start(e) => {
+                    match e.local_name().as_ref() {
+                        "t" => in_text = !phonetic,
+                        "rPh" => phonetic = true,
+                        _ => {}
+                    }
+                    self.value_filler()?;
+                }
                 Event::End(e) => {
                     match e.local_name().as_ref() {
                         "t" => in_text = false,
@@ -668,18 +705,28 @@ impl Part<'_, '_> {
                     if self.depth < depth {
                         return Ok(());
                     }
+                    self.value_filler()?;
                 }
-                Event::Text(t) if in_text => push_limited(out, &t.xml10_content())?,
-                Event::CData(t) if in_text => push_limited(out, &t.xml10_content())?,
+                Event::Text(t) if in_text && !t.is_empty() => {
+                    push_limited(out, &t.xml10_content())?;
+                    self.values += 1;
+                }
+                Event::CData(t) if in_text && !t.is_empty() => {
+                    push_limited(out, &t.xml10_content())?;
+                    self.values += 1;
+                }
                 Event::GeneralRef(r) if in_text => match resolve_reference(&r) {
-                    Some(c) => push_limited(out, &c)?,
+                    Some(c) => {
+                        self.values += 1;
+                        push_limited(out, &c)?;
+                    }
                     None => {
                         let name = r.to_string();
                         return Err(self.unknown_entity(&name));
                     }
                 },
                 Event::Eof => return Err(ReadError::Xlsx(format!("{}: the file ends inside <{element}>", self.path))),
-                _ => {}
+                _ => self.value_filler()?,
             }
         }
     }
@@ -691,17 +738,21 @@ impl Part<'_, '_> {
         let depth = self.depth;
         let mut inline = false;
         let mut in_value = false;
+        self.values += 1;
         loop {
             match self.next()? {
                 Event::Start(e) => match e.local_name().as_ref() {
-                    "v" => in_value = true,
+                    "v" => {
+                        in_value = true;
+                        self.value_filler()?;
+                    }
                     "is" => {
                         inline = true;
                         let mut text = String::new();
                         self.rich_text("is", &mut text)?;
                         value.push_str(&unescape_ooxml(&text));
                     }
-                    _ => {}
+                    _ => self.value_filler()?,
                 },
                 Event::End(e) => {
                     if e.local_name().as_ref() == "v" {
@@ -710,18 +761,28 @@ impl Part<'_, '_> {
                     if self.depth < depth {
                         return Ok(inline);
                     }
+                    self.value_filler()?;
                 }
-                Event::Text(t) if in_value => push_limited(value, &t.xml10_content())?,
-                Event::CData(t) if in_value => push_limited(value, &t.xml10_content())?,
+                Event::Text(t) if in_value && !t.is_empty() => {
+                    push_limited(value, &t.xml10_content())?;
+                    self.values += 1;
+                }
+                Event::CData(t) if in_value && !t.is_empty() => {
+                    push_limited(value, &t.xml10_content())?;
+                    self.values += 1;
+                }
                 Event::GeneralRef(r) if in_value => match resolve_reference(&r) {
-                    Some(c) => push_limited(value, &c)?,
+                    Some(c) => {
+                        self.values += 1;
+                        push_limited(value, &c)?;
+                    }
                     None => {
                         let name = r.to_string();
                         return Err(self.unknown_entity(&name));
                     }
                 },
                 Event::Eof => return Err(ReadError::Xlsx(format!("{}: the file ends inside a cell", self.path))),
-                _ => {}
+                _ => self.value_filler()?,
             }
         }
     }
