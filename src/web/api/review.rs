@@ -16,7 +16,7 @@ use crate::domain::review::metrics::{BreakdownRow, CostItem, Funnel, Unit};
 use crate::domain::review::{LineText, ReviewStatus};
 use crate::ops;
 use crate::ops::review::MetricsView;
-use crate::web::api::{ErrorBody, parse_body, parse_id, yuan_to_fen};
+use crate::web::api::{ErrorBody, Forbidden, parse_body, parse_id, yuan_to_fen};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -167,7 +167,7 @@ fn metrics_out(v: &MetricsView) -> MetricsOut {
 /// region, channel, partner and source; frozen once the review is held.
 #[utoipa::path(get, operation_id = "review_metrics", path = "/api/v1/campaigns/{id}/metrics", tag = "review",
     params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "OK", body = MetricsOut), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = MetricsOut)))]
 pub async fn metrics(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -204,7 +204,7 @@ pub struct CostsIn {
 /// text read into items until someone enters them).
 #[utoipa::path(get, operation_id = "review_costs", path = "/api/v1/campaigns/{id}/costs", tag = "review",
     params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "OK", body = CostsOut), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = CostsOut)))]
 pub async fn costs(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -219,7 +219,7 @@ pub async fn costs(
 /// 409 once the campaign is reviewed.
 #[utoipa::path(put, operation_id = "review_set_costs", path = "/api/v1/campaigns/{id}/costs", tag = "review", request_body = CostsIn,
     params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "OK", body = CostsOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
+    responses((status = 200, description = "OK", body = CostsOut), Forbidden,
         (status = 409, description = "The campaign is reviewed", body = ErrorBody)))]
 pub async fn set_costs(
     State(state): State<AppState>,
@@ -317,7 +317,7 @@ async fn review_out(state: &AppState, actor: &ops::authz::Actor, id: i64) -> Res
 /// records until the lead edits it.
 #[utoipa::path(get, operation_id = "review_get", path = "/api/v1/campaigns/{id}/review", tag = "review",
     params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "OK", body = ReviewOut), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = ReviewOut)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -353,7 +353,7 @@ pub struct ReviewIn {
 /// Save the lead's lines (lead and admin; after the campaign ends).
 #[utoipa::path(put, operation_id = "review_save", path = "/api/v1/campaigns/{id}/review", tag = "review", request_body = ReviewIn,
     params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "OK", body = ReviewOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
+    responses((status = 200, description = "OK", body = ReviewOut), Forbidden,
         (status = 409, description = "The campaign has not ended, or the review changed meanwhile", body = ErrorBody)))]
 pub async fn save(
     State(state): State<AppState>,
@@ -378,7 +378,7 @@ pub async fn save(
 /// done and the campaign becomes `reviewed` (lead and admin).
 #[utoipa::path(post, operation_id = "review_held", path = "/api/v1/campaigns/{id}/review/held", tag = "review",
     params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "OK", body = ReviewOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
+    responses((status = 200, description = "OK", body = ReviewOut), Forbidden,
         (status = 409, description = "The campaign has not ended, or the review was held already", body = ErrorBody)))]
 pub async fn held(
     State(state): State<AppState>,
@@ -401,7 +401,7 @@ pub struct ExportFormat {
 #[utoipa::path(get, operation_id = "review_export", path = "/api/v1/campaigns/{id}/review/export", tag = "review",
     params(("id" = i64, Path, description = "campaign id"), ExportFormat),
     responses((status = 200, description = "The XLSX file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Unknown format", body = ErrorBody)))]
+        (status = 422, description = "Unknown format", body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
