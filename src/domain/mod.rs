@@ -12,6 +12,7 @@ pub mod execution;
 pub mod money;
 pub mod notice;
 pub mod notify;
+pub mod review;
 pub mod segment;
 pub mod team;
 pub mod text;

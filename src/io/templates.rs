@@ -1,5 +1,6 @@
-//! The team's two planning spreadsheets as XLSX: the rapid-response plan
-//! (市场活动快速响应计划表) and the sales task breakdown (销售任务分解表),
+//! The team's planning and review spreadsheets as XLSX: the rapid-response plan
+//! (市场活动快速响应计划表), the sales task breakdown (销售任务分解表) and the
+//! campaign review (活动复盘表),
 //! with the template's Chinese headings, so the tool's output drops into the
 //! team's existing files.
 
@@ -70,6 +71,33 @@ pub fn breakdown_xlsx(title: &str, rows: &[BreakdownLine]) -> Result<Vec<u8>, Xl
     sheet.write_string_with_format(row, 0, "合计", &bold)?;
     sheet.write_number_with_format(row, 1, rows.iter().map(|r| r.target_customers).sum::<i64>() as f64, &bold)?;
     sheet.write_number_with_format(row, 3, rows.iter().map(|r| r.sales_target).sum::<f64>(), &money)?;
+    workbook.save_to_buffer()
+}
+
+/// Template 4's headings (活动复盘表).
+pub const REVIEW_HEADINGS: [&str; 7] = ["指标", "目标值", "实际值", "达成率", "亮点", "问题", "改进措施"];
+
+/// Template 4: one row per metric, values as the review page shows them
+/// (`1:3.5`, `120%`, `21万`), so the sheet and the page read the same.
+pub fn review_xlsx(title: &str, rows: &[[String; 7]]) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let wrap = Format::new().set_text_wrap();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("活动复盘表")?;
+    sheet.write_string_with_format(0, 0, title, &bold)?;
+    for (col, heading) in REVIEW_HEADINGS.iter().enumerate() {
+        sheet.write_string_with_format(1, u16::try_from(col).unwrap_or(0), *heading, &bold)?;
+    }
+    for (col, width) in [14.0, 12.0, 12.0, 10.0, 36.0, 36.0, 36.0].into_iter().enumerate() {
+        sheet.set_column_width(u16::try_from(col).unwrap_or(0), width)?;
+    }
+    for (i, line) in rows.iter().enumerate() {
+        let row = u32::try_from(i + 2).unwrap_or(u32::MAX);
+        for (col, value) in line.iter().enumerate() {
+            sheet.write_string_with_format(row, u16::try_from(col).unwrap_or(0), value, &wrap)?;
+        }
+    }
     workbook.save_to_buffer()
 }
 

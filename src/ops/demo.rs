@@ -29,10 +29,11 @@ pub async fn load(store: &Store, today: NaiveDate) -> OpsResult<DemoReport> {
     let base = load_base(store, today).await?;
     let campaigns = load_campaigns(store, today).await?;
     let follow_ups = load_execution(store, today).await?;
+    let reviewed = load_review(store, today).await?;
     if base != DemoOutcome::AlreadyLoaded {
         store.optimize().await?;
     }
-    Ok(DemoReport { base, campaigns, follow_ups })
+    Ok(DemoReport { base, campaigns: campaigns + reviewed, follow_ups })
 }
 
 async fn load_base(store: &Store, today: NaiveDate) -> OpsResult<DemoOutcome> {
@@ -268,6 +269,148 @@ async fn load_execution(store: &Store, today: NaiveDate) -> OpsResult<usize> {
         blockers::raise(store, &gang, id, None, "样品库存不足，华东客户要求先试用再下单").await?;
     }
     Ok(logged)
+}
+
+const REVIEW_MARKER: &str = "demo.review.v1";
+
+/// Phase 4: the campaign that ended last month, its funnel as its reps left
+/// it (PRODUCT.md's review: 36 intent customers for a goal of 30, 18 orders
+/// for 15, ROI 1:3.5 for 1:3), its costs, and its review written by the lead
+/// and held two working days after the end — so it is `reviewed` with its
+/// numbers frozen. An older appreciation event is left ended with its review
+/// draft past due. Returns the campaigns added (the older one).
+async fn load_review(store: &Store, today: NaiveDate) -> OpsResult<usize> {
+    use crate::domain::campaign::{CampaignKind, CampaignStatus};
+    use crate::domain::review::LineText;
+    use crate::domain::review::metrics::CostItem;
+
+    let Some(ended) = store.campaigns().await?.into_iter().find(|c| c.status == CampaignStatus::Ended) else {
+        return Ok(0);
+    };
+    let (Some(lead), Some(marketing)) =
+        (actor(store, "lead@rally.example").await?, actor(store, "marketing@rally.example").await?)
+    else {
+        return Ok(0);
+    };
+    let calendar = super::calendar::calendar(store).await?;
+    let users = store.users().await?;
+    let mut tx = store.begin().await?;
+    if !crate::store::demo::claim_marker(&mut tx, REVIEW_MARKER).await? {
+        return Ok(0);
+    }
+    // The older campaign: ended two months ago, never reviewed.
+    let day = |offset: i64| today.checked_add_signed(chrono::Duration::days(offset)).unwrap_or(today);
+    let older = crate::store::campaigns::Campaign {
+        id: 0,
+        name: "九月老客户答谢会".to_owned(),
+        kind: CampaignKind::Appreciation,
+        status: CampaignStatus::Ended,
+        theme: "答谢老客户·新品A预览".to_owned(),
+        announced_on: day(-85),
+        starts_on: day(-80),
+        ends_on: day(-66),
+        goal_reached: 40,
+        goal_intent: 12,
+        goal_orders: 4,
+        goal_sales_fen: 0,
+        goal_roi: 2.0,
+        budget_fen: 5_000_000,
+        lead_id: Some(lead.id),
+        marketing_id: Some(marketing.id),
+        cost_items: "场地 3万；答谢礼品 2万".to_owned(),
+        ..ended.clone()
+    };
+    let older_id = crate::store::campaigns::insert_campaign(&mut tx, &older, Some(lead.id)).await?;
+    let older = crate::store::campaigns::Campaign { id: older_id, ..older };
+    super::review::create_draft(&mut tx, &older, &calendar, &users, today, Some(lead.id)).await?;
+    tx.commit().await?;
+
+    // The ended campaign's members in outreach order (S first).
+    let mut members = Vec::new();
+    let mut after = None;
+    loop {
+        let q = crate::store::campaigns::MemberQuery { after, limit: 1000, ..Default::default() };
+        let page = store.members(ended.id, &q).await?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.outreach_rank, last.customer_id));
+        members.extend(page.into_iter().map(|m| (m.customer_id, m.tier)));
+    }
+    // Its working days, over which the stages moved.
+    let mut days = Vec::new();
+    let mut d = ended.starts_on;
+    while d <= ended.ends_on {
+        if calendar.is_working_day(d) {
+            days.push(d);
+        }
+        let Some(next) = d.succ_opt() else { break };
+        d = next;
+    }
+    if days.is_empty() || members.len() < 36 {
+        return Ok(1);
+    }
+    // 36 intent customers; 7 of the first 10 S members order (S级客户转化率70%),
+    // the rest of the 18 orders come from the others; 110 reached in all.
+    let intent: Vec<(i64, String)> = members.iter().take(36).cloned().collect();
+    let s_members: Vec<usize> =
+        intent.iter().enumerate().filter(|(_, m)| m.1 == "S").map(|(i, _)| i).take(10).collect();
+    let mut ordered: Vec<usize> = s_members.iter().take(s_members.len() * 7 / 10).copied().collect();
+    for i in 0..intent.len() {
+        if ordered.len() >= 18 {
+            break;
+        }
+        if !s_members.contains(&i) && !ordered.contains(&i) {
+            ordered.push(i);
+        }
+    }
+    // 18 orders of 157,500 yuan: 2,835,000 on a cost of 810,000 is 1:3.5.
+    let n = days.len();
+    for (i, (customer_id, _)) in members.iter().enumerate().take(110) {
+        // Spread over the working days, the later steps later.
+        let at = days[(i * 7 + 3) % n].max(days[n.min(i / 4 + 1) - 1]);
+        let on_day = store.with_clock(crate::clock::Clock::fixed_on(at));
+        let (stage, amount) = if ordered.contains(&i) {
+            ("ordered", Some(15_750_000))
+        } else if i < 36 {
+            ("intent", None)
+        } else {
+            ("contacted", None)
+        };
+        super::execution::members::correct_stage(&on_day, &lead, ended.id, *customer_id, stage, amount, None).await?;
+    }
+    let cost = |item: &str, planned_yuan: i64, actual_yuan: i64| CostItem {
+        item: item.to_owned(),
+        planned_fen: Some(planned_yuan * 100),
+        actual_fen: Some(actual_yuan * 100),
+    };
+    super::review::set_costs(
+        store,
+        &marketing,
+        ended.id,
+        vec![
+            cost("物料印刷", 300_000, 320_000),
+            cost("样品运输", 200_000, 180_000),
+            cost("答谢礼品", 400_000, 310_000),
+        ],
+    )
+    .await?;
+    // The review meeting, two working days after the end.
+    let held_on = calendar.add_working_days(ended.ends_on, 2).value.min(today);
+    let then = store.with_clock(crate::clock::Clock::fixed_on(held_on));
+    let line = |key: &str, highlight: &str, problem: &str, improvement: &str| LineText {
+        key: key.to_owned(),
+        highlight: highlight.to_owned(),
+        problem: problem.to_owned(),
+        improvement: improvement.to_owned(),
+    };
+    let lines = vec![
+        line("intent_customers", "意向客户达成率120%", "", "继续优先触达近3个月有询盘未下单的客户"),
+        line("orders", "订单达成率120%", "", ""),
+        line("roi", "投入产出比1:3.5，高于目标1:3", "部分物料延迟2天", "下次活动提前5天确认物流"),
+        line("conversion", "S级客户转化率70%", "转化率仅50%，B级客户跟进不足", "B级客户邀约后48小时内电话回访"),
+    ];
+    super::review::save(&then, &lead, ended.id, None, lines).await?;
+    super::review::hold(&then, &lead, ended.id).await?;
+    Ok(1)
 }
 
 /// The marker of the generated scale data set (one per database).

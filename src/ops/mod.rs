@@ -18,6 +18,7 @@ pub mod export;
 pub mod import;
 pub mod interactions;
 pub mod notify;
+pub mod review;
 pub mod segments;
 pub mod settings;
 pub mod team;

@@ -36,6 +36,7 @@ pub mod group;
 pub mod import;
 pub mod interactions;
 pub mod notify;
+pub mod review;
 pub mod segments;
 pub mod sessions;
 pub mod settings;
@@ -150,6 +151,17 @@ const READ_TRANSACTIONS: usize = 4;
 pub enum Conn<'c> {
     Sqlite(&'c mut sqlx::SqliteConnection),
     Postgres(&'c mut sqlx::PgConnection),
+}
+
+impl Conn<'_> {
+    /// A shorter-lived handle on the same connection, so one `Conn` serves
+    /// several reads in a row.
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
 }
 
 /// Like [`on_db!`] for a [`Conn`]: `$c` is the concrete `&mut Connection`.

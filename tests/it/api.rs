@@ -347,6 +347,19 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         ("post", "/api/v1/scripts") => pick(matches!(role, "admin" | "lead" | "marketing"), 201, 403),
         ("patch", "/api/v1/scripts/{id}") => pick(matches!(role, "admin" | "lead" | "marketing"), 200, 403),
         ("delete", "/api/v1/scripts/{id}") => pick(matches!(role, "admin" | "lead" | "marketing"), 204, 403),
+        // The review: everyone reads it; the lead and admin write and hold it (the matrix
+        // campaign ended yesterday), marketing also enters costs. Held once: the admin goes first.
+        ("get", "/api/v1/campaigns/{id}/metrics")
+        | ("get", "/api/v1/campaigns/{id}/costs")
+        | ("get", "/api/v1/campaigns/{id}/review")
+        | ("get", "/api/v1/campaigns/{id}/review/export") => 200,
+        ("put", "/api/v1/campaigns/{id}/costs") => pick(planner(role), 200, 403),
+        ("put", "/api/v1/campaigns/{id}/review") => pick(lead_or_admin, 200, 403),
+        ("post", "/api/v1/campaigns/{id}/review/held") => match role {
+            "admin" => 200,
+            "lead" => 409,
+            _ => 403,
+        },
         _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
     }
 }
@@ -446,6 +459,10 @@ fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
             Some(json!({"text": "主题 新品A限时促销; 活动时间 即日起至月底"}))
         }
         ("put", "/api/v1/campaigns/{id}/breakdown") => Some(json!({"rows": []})),
+        ("put", "/api/v1/campaigns/{id}/costs") => Some(json!({"items": [{"item": "物料印刷", "actual": 100.0}]})),
+        ("put", "/api/v1/campaigns/{id}/review") => {
+            Some(json!({"lines": [{"key": "orders", "highlight": format!("{role}的亮点")}]}))
+        }
         ("put", "/api/v1/campaigns/{id}/milestones/{key}") => Some(json!({"planned_on": "2026-11-04"})),
         ("post", "/api/v1/calendar/years") => {
             Some(serde_json::from_str(include_str!("../../data/cn-workcalendar.json")).unwrap())

@@ -273,6 +273,20 @@ impl Browser {
         path
     }
 
+    /// The page printed to an A4 PDF (WebDriver's Print Page, the browser's
+    /// print stylesheet), written to the temp directory; returns its path.
+    pub(crate) async fn print_pdf(&self, name: &str) -> PathBuf {
+        let body = json!({ "orientation": "portrait", "page": { "width": 21.0, "height": 29.7 }, "background": false });
+        let encoded = self.cmd(reqwest::Method::POST, "/print", body).await;
+        let pdf =
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded.as_str().expect("base64 PDF"))
+                .expect("a base64 PDF");
+        assert!(pdf.starts_with(b"%PDF"), "the print should be a PDF");
+        let path = std::env::temp_dir().join(name);
+        std::fs::write(&path, pdf).expect("write the PDF");
+        path
+    }
+
     pub(crate) async fn sign_in(&self, app: &TestApp, email: &str) {
         self.sign_in_with(app, email, PASSWORD).await;
     }
@@ -845,4 +859,76 @@ async fn fits(browser: &Browser, path: &str) {
         browser.screenshot("rally-phone-overflow.png").await;
     }
     assert!(widest <= 376, "{path} scrolls sideways on a phone: content is {widest}px wide for 375px");
+}
+
+/// The text of a PDF by poppler's `pdftotext`, or `None` (announced) when it is not installed.
+fn pdf_text(pdf: &Path) -> Option<String> {
+    match Command::new("pdftotext").arg(pdf).arg("-").output() {
+        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        Ok(out) => panic!("pdftotext failed on {}: {}", pdf.display(), String::from_utf8_lossy(&out.stderr)),
+        Err(e) => {
+            if required() {
+                panic!("pdftotext is required to read the printed review (Debian: poppler-utils): {e}");
+            }
+            shout(&format!(
+                "SKIPPING the printed review's text check: pdftotext not found ({e}); install poppler-utils"
+            ));
+            None
+        }
+    }
+}
+
+/// The review page printed to an A4 PDF (the browser's print to PDF, the
+/// print stylesheet) holds the metric table with PRODUCT.md's example, the
+/// lessons and the four charts with their Chinese labels, and not the forms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    rally_no_browser,
+    ignore = "Chromium is not installed (Debian: chromium chromium-driver fonts-wqy-microhei)"
+)]
+async fn the_review_prints_to_an_a4_pdf_with_its_table_and_charts() {
+    let Some((app, browser)) = setup(Backend::Sqlite, Screen::Desktop).await else { return };
+    let w = crate::review::world(&app).await;
+    crate::review::enter_costs(&app, &w).await;
+    let (status, _) = crate::review::put_line(&app, &w, "roi", "下次活动提前5天确认物流").await;
+    assert_eq!(status, 200);
+    browser.sign_in(&app, &w.lead.email).await;
+    let path = format!("/campaigns/{}/review", w.campaign);
+    browser.goto(&app.url(&path)).await;
+    browser.wait_for_page(&path).await;
+    let pdf = browser.print_pdf("rally-review.pdf").await;
+    eprintln!("the printed review: {}", pdf.display());
+    let Some(text) = pdf_text(&pdf) else { return };
+    let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    for label in [
+        "活动复盘",
+        "指标",
+        "目标值",
+        "实际值",
+        "达成率",
+        "亮点",
+        "问题",
+        "改进措施",
+        "意向客户",
+        "120%",
+        "投入产出比",
+        "1:3.5",
+        "117%",
+        "投入产出比：下次活动提前5天确认物流",
+        "转化漏斗",
+        "目标客户",
+        "成交订单",
+        "每日进度燃起图",
+        "意向目标",
+        "订单目标",
+        "各级客户转化率",
+        "各销售代表转化率",
+    ] {
+        assert!(flat.contains(label), "{label} is not in the printed review:\n{text}");
+    }
+    for screen_only in ["保存复盘", "导出活动复盘表", "执行手册"] {
+        assert!(!flat.contains(screen_only), "{screen_only} is on screen only, not in the report");
+    }
+    let pages = text.matches('\u{c}').count() + 1;
+    assert!(pages <= 6, "{pages} pages");
 }

@@ -27,6 +27,7 @@ mod notify;
 mod page_routes;
 mod pages;
 mod receivers;
+mod review;
 mod schema;
 mod segments;
 mod xss;

@@ -122,6 +122,11 @@ GET  /campaigns/{campaign}/blockers                200 200 200 200 200 200 200
 POST /campaigns/{campaign}/blockers                ok  ok  ok  ok  ok  ok  403
 GET  /campaigns/{campaign}/playbook                200 200 200 200 200 200 200
 POST /campaigns/{campaign}/playbook                ok  ok  403 403 403 403 403
+GET  /campaigns/{campaign}/review                  200 200 200 200 200 200 200
+POST /campaigns/{campaign}/review                  ok  ok  403 403 403 403 403
+POST /campaigns/{campaign}/review/held             ok  ok  403 403 403 403 403
+POST /campaigns/{campaign}/review/costs            ok  ok  403 ok  403 403 403
+GET  /campaigns/{campaign}/review/export           200 200 200 200 200 200 200
 POST /blockers/{missing}                           404 404 403 403 403 403 404
 GET  /requests                                     200 403 403 200 403 200 403
 POST /requests/{missing}                           404 403 403 404 403 404 403

@@ -300,6 +300,11 @@ pub async fn update_with(
     if stale_fields.is_some() {
         super::execution::requests::tell_stale(store, &mut tx, &notify_ctx, actor, id).await?;
     }
+    // A campaign that ends gets its review draft (phase 4), pre-filled from its records.
+    if before.status != CampaignStatus::Ended && changed.status == CampaignStatus::Ended {
+        let users = store.users().await?;
+        super::review::create_draft(&mut tx, &changed, &calendar, &users, store.today(), Some(actor.id)).await?;
+    }
     let planned = if activating {
         super::execution::tasks::plan_new_members(&mut tx, &calendar, id, changed.starts_on).await?
     } else {

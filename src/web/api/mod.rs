@@ -29,6 +29,7 @@ pub mod imports;
 mod interactions;
 mod me;
 mod notify;
+mod review;
 mod segments;
 mod settings;
 mod tokens;
@@ -135,6 +136,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(execution::blockers::answer))
         .routes(routes!(execution::scripts::list, execution::scripts::create))
         .routes(routes!(execution::scripts::update, execution::scripts::delete))
+        .routes(routes!(review::metrics))
+        .routes(routes!(review::costs, review::set_costs))
+        .routes(routes!(review::get, review::save))
+        .routes(routes!(review::held))
+        .routes(routes!(review::export))
 }
 
 pub fn routes() -> Router<AppState> {

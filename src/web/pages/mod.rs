@@ -28,6 +28,7 @@ pub(crate) mod forms;
 mod home;
 mod imports;
 mod notify;
+mod review;
 pub(crate) mod segment_builder;
 mod settings;
 mod team;
@@ -120,6 +121,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/campaigns/{id}/activate/confirm", post(execution::requests::activate))
         .route("/campaigns/{id}/blockers", get(execution::team_work::of_campaign).post(execution::team_work::raise))
         .route("/campaigns/{id}/playbook", get(execution::playbook::page).post(execution::playbook::save))
+        .route("/campaigns/{id}/review", get(review::page).post(review::save))
+        .route("/campaigns/{id}/review/held", post(review::held))
+        .route("/campaigns/{id}/review/costs", post(review::costs))
+        .route("/campaigns/{id}/review/export", get(review::export))
         .route("/blockers/{id}", post(execution::team_work::act))
         .route("/requests", get(execution::requests::queue))
         .route("/requests/{id}", post(execution::requests::move_request))

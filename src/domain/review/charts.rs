@@ -1,0 +1,240 @@
+//! The review's charts as SVG text, drawn on the server: no script is needed
+//! to show or print them. Black on white with dash patterns and labels
+//! instead of colours, so a black-and-white print reads the same; every
+//! chart carries a title for screen readers.
+
+use std::fmt::Write;
+
+use super::metrics::{BurnDay, Funnel, percent};
+
+/// Escapes text for SVG (names come from users).
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn open(out: &mut String, width: u32, height: u32, title: &str) {
+    let t = esc(title);
+    let _ = write!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{t}" class="chart" font-family="sans-serif" font-size="13"><title>{t}</title>"#
+    );
+}
+
+/// Horizontal bars, one per (label, value, note), scaled to the largest
+/// value; the note is written after the bar.
+/// `id` names the chart's hatch pattern: ids must be unique on a page.
+fn bars(id: &str, title: &str, rows: &[(String, f64, String)]) -> String {
+    let row_h = 30;
+    let label_w = 96.0;
+    let bar_max = 330.0;
+    let height = 34 + row_h * rows.len().max(1) as u32;
+    let mut out = String::new();
+    open(&mut out, 560, height, title);
+    let _ = write!(out, r#"<text x="0" y="16" font-weight="bold">{}</text>"#, esc(title));
+    let max = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max);
+    if rows.is_empty() {
+        let _ = write!(out, r#"<text x="0" y="44">无数据</text>"#);
+    }
+    for (i, (label, value, note)) in rows.iter().enumerate() {
+        let y = 28 + row_h as usize * i;
+        let w = if max > 0.0 { (value / max * bar_max).max(0.0) } else { 0.0 };
+        let _ = write!(
+            out,
+            r##"<text x="{tx}" y="{ty}" text-anchor="end">{label}</text><rect x="{bx}" y="{y}" width="{w:.1}" height="20" fill="#fff" stroke="#000" stroke-width="1.5"/><rect x="{bx}" y="{y}" width="{w:.1}" height="20" fill="url(#hatch-{id})"/><text x="{nx:.1}" y="{ty}">{note}</text>"##,
+            tx = label_w - 6.0,
+            ty = y + 15,
+            label = esc(label),
+            bx = label_w,
+            nx = label_w + w + 6.0,
+            note = esc(note),
+            id = esc(id),
+        );
+    }
+    let _ = write!(
+        out,
+        r##"<defs><pattern id="hatch-{}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-width="1.5"/></pattern></defs></svg>"##,
+        esc(id)
+    );
+    out
+}
+
+/// The funnel: 目标客户 → 触达 → 意向 → 成交, each with its count and its
+/// share of the step before.
+pub fn funnel(f: &Funnel) -> String {
+    let step =
+        |n: i64, of: i64| if of > 0 { format!("{n}（{}）", percent(n as f64 / of as f64)) } else { n.to_string() };
+    let rows = vec![
+        ("目标客户".to_owned(), f.members as f64, f.members.to_string()),
+        ("触达客户".to_owned(), f.reached as f64, step(f.reached, f.members)),
+        ("意向客户".to_owned(), f.intent_customers as f64, step(f.intent_customers, f.reached)),
+        ("成交订单".to_owned(), f.orders as f64, step(f.orders, f.intent_customers)),
+    ];
+    bars("funnel", "转化漏斗", &rows)
+}
+
+/// Conversion (orders ÷ intent customers) per group: by tier, by rep. The
+/// bars are hatched (diagonal lines), readable in black and white.
+pub fn conversion(id: &str, title: &str, rows: &[(String, Option<f64>)]) -> String {
+    let rows: Vec<(String, f64, String)> = rows
+        .iter()
+        .map(|(label, c)| (label.clone(), c.unwrap_or(0.0), c.map_or_else(|| "—".to_owned(), percent)))
+        .collect();
+    bars(id, title, &rows)
+}
+
+/// The burn-up: cumulative intent customers and orders per working day
+/// against their goal lines (dashed), over the campaign's working days.
+pub fn burn_up(days: &[BurnDay], total_days: usize) -> String {
+    let (w, h) = (560.0, 260.0);
+    let (left, right, top, bottom) = (44.0, 16.0, 28.0, 52.0);
+    let mut out = String::new();
+    open(&mut out, w as u32, h as u32, "每日进度燃起图");
+    let _ = write!(out, r#"<text x="0" y="16" font-weight="bold">每日进度燃起图（按工作日）</text>"#);
+    let n = total_days.max(days.len()).max(1);
+    let top_value = days
+        .iter()
+        .flat_map(|d| [d.intent_customers as f64, d.orders as f64, d.intent_goal, d.orders_goal])
+        .fold(0.0_f64, f64::max);
+    // The goal lines end at the goal on the last working day.
+    let goal_end = days.last().map_or((0.0, 0.0), |d| {
+        let k = days.len() as f64 / n as f64;
+        if k > 0.0 { (d.intent_goal / k, d.orders_goal / k) } else { (0.0, 0.0) }
+    });
+    let max = top_value.max(goal_end.0).max(goal_end.1).max(1.0);
+    let plot_w = w - left - right;
+    let plot_h = h - top - bottom;
+    let x = |i: usize| left + if n > 1 { plot_w * i as f64 / (n - 1) as f64 } else { plot_w / 2.0 };
+    let y = |v: f64| top + plot_h - plot_h * v / max;
+    // Axes and the value scale.
+    let _ = write!(
+        out,
+        r##"<line x1="{left}" y1="{t}" x2="{left}" y2="{b}" stroke="#000"/><line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#000"/>"##,
+        t = top,
+        b = top + plot_h,
+        r = w - right
+    );
+    for v in [0.0, max / 2.0, max] {
+        let _ = write!(
+            out,
+            r#"<text x="{}" y="{:.1}" text-anchor="end" font-size="11">{}</text>"#,
+            left - 4.0,
+            y(v) + 4.0,
+            v.round()
+        );
+    }
+    if let (Some(first), Some(last)) = (days.first(), days.last()) {
+        let _ = write!(
+            out,
+            r#"<text x="{left}" y="{ly}" font-size="11">{}</text><text x="{rx:.1}" y="{ly}" font-size="11" text-anchor="end">{}</text>"#,
+            first.date.format("%m-%d"),
+            last.date.format("%m-%d"),
+            ly = top + plot_h + 14.0,
+            rx = x(days.len() - 1),
+        );
+    }
+    let line = |out: &mut String, points: Vec<(f64, f64)>, dash: &str, width: f64| {
+        let pts: Vec<String> = points.iter().map(|(a, b)| format!("{a:.1},{b:.1}")).collect();
+        let _ = write!(
+            out,
+            r##"<polyline points="{}" fill="none" stroke="#000" stroke-width="{width}" stroke-dasharray="{dash}"/>"##,
+            pts.join(" ")
+        );
+    };
+    let goal_line = |g: f64| vec![(x(0), y(g / n as f64)), (x(n - 1), y(g))];
+    if goal_end.0 > 0.0 {
+        line(&mut out, goal_line(goal_end.0), "6 4", 1.5);
+    }
+    if goal_end.1 > 0.0 {
+        line(&mut out, goal_line(goal_end.1), "2 3", 1.5);
+    }
+    if !days.is_empty() {
+        line(
+            &mut out,
+            days.iter().enumerate().map(|(i, d)| (x(i), y(d.intent_customers as f64))).collect(),
+            "none",
+            2.5,
+        );
+        line(&mut out, days.iter().enumerate().map(|(i, d)| (x(i), y(d.orders as f64))).collect(), "none", 1.2);
+        // Square markers tell the orders line apart without colour.
+        for (i, d) in days.iter().enumerate() {
+            let _ = write!(
+                out,
+                r##"<rect x="{:.1}" y="{:.1}" width="5" height="5" fill="#000"/>"##,
+                x(i) - 2.5,
+                y(d.orders as f64) - 2.5
+            );
+        }
+    }
+    // Legend.
+    let ly = h - 14.0;
+    let legend =
+        [("意向客户", "none", 2.5), ("意向目标", "6 4", 1.5), ("成交订单", "none", 1.2), ("订单目标", "2 3", 1.5)];
+    for (i, (label, dash, width)) in legend.iter().enumerate() {
+        let lx = left + 125.0 * i as f64;
+        let _ = write!(
+            out,
+            r##"<line x1="{lx}" y1="{a}" x2="{b}" y2="{a}" stroke="#000" stroke-width="{width}" stroke-dasharray="{dash}"/><text x="{c}" y="{d}">{label}</text>"##,
+            a = ly - 4.0,
+            b = lx + 28.0,
+            c = lx + 32.0,
+            d = ly,
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::execution::progress::Counts;
+    use crate::domain::review::metrics::funnel as funnel_of;
+
+    #[test]
+    fn the_funnel_has_its_steps_and_shares() {
+        let f = funnel_of(&Counts { members: 80, reached: 60, intent_customers: 36, orders: 18, ..Counts::default() });
+        let svg = funnel(&f);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        for word in ["转化漏斗", "目标客户", "触达客户", "意向客户", "成交订单", "18（50%）", "<title>"]
+        {
+            assert!(svg.contains(word), "{word} missing");
+        }
+    }
+
+    #[test]
+    fn names_are_escaped() {
+        let svg = conversion("rep", "按销售代表转化率", &[("<b>明&</b>".into(), Some(0.7)), ("芳".into(), None)]);
+        assert!(svg.contains("&lt;b&gt;明&amp;&lt;/b&gt;"));
+        assert!(!svg.contains("<b>"));
+        assert!(svg.contains("70%") && svg.contains("—"));
+        assert!(svg.contains(r#"id="hatch-rep""#) && svg.contains("url(#hatch-rep)"));
+    }
+
+    #[test]
+    fn burn_up_draws_lines_and_legend() {
+        let d = |s: &str| s.parse().unwrap();
+        let days = vec![
+            BurnDay { date: d("2026-11-02"), intent_customers: 1, orders: 0, intent_goal: 2.0, orders_goal: 1.0 },
+            BurnDay { date: d("2026-11-03"), intent_customers: 4, orders: 1, intent_goal: 4.0, orders_goal: 2.0 },
+        ];
+        let svg = burn_up(&days, 5);
+        assert_eq!(svg.matches("<polyline").count(), 4);
+        for word in ["意向客户", "意向目标", "成交订单", "订单目标", "11-02", "11-03"] {
+            assert!(svg.contains(word), "{word} missing");
+        }
+        let empty = burn_up(&[], 0);
+        assert!(empty.ends_with("</svg>"));
+        assert_eq!(empty.matches("<polyline").count(), 0);
+    }
+}
