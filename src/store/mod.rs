@@ -34,6 +34,7 @@ pub mod demo;
 pub mod execution;
 pub mod import;
 pub mod interactions;
+pub mod knowledge;
 pub mod notify;
 pub mod segments;
 pub mod sessions;

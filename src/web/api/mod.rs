@@ -27,6 +27,7 @@ pub use execution::members::download as execution_download;
 mod exports;
 pub mod imports;
 mod interactions;
+mod knowledge;
 mod me;
 mod notify;
 mod segments;
@@ -135,6 +136,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(execution::blockers::answer))
         .routes(routes!(execution::scripts::list, execution::scripts::create))
         .routes(routes!(execution::scripts::update, execution::scripts::delete))
+        .routes(routes!(knowledge::list, knowledge::create))
+        .routes(routes!(knowledge::get, knowledge::update, knowledge::retire))
+        .routes(routes!(knowledge::merge))
+        .routes(routes!(knowledge::search))
 }
 
 pub fn routes() -> Router<AppState> {
