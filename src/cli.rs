@@ -38,7 +38,7 @@ pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load the demo data set (idempotent: a second run changes nothing).
-    Demo,
+    Demo(DemoArgs),
     /// Manage team members.
     #[command(subcommand)]
     User(UserCommand),
@@ -90,6 +90,18 @@ pub enum JobsCommand {
         #[arg(long)]
         dead: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Also generate this many customers beside the demo, spread over the
+    /// regions and owned by their reps (deterministic: the same number gives
+    /// the same data), for benchmarks at scale; once per database.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub customers: Option<u64>,
+    /// Interactions per generated customer (their dates decide the tiers).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=1_000), requires = "customers")]
+    pub interactions_per_customer: u64,
 }
 
 #[derive(Debug, Args)]
@@ -193,9 +205,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("database {url} is up to date ({applied} migration(s) applied now)");
             Ok(())
         }
-        Command::Demo => {
+        Command::Demo(args) => {
             let store = Store::open_and_migrate(&url).await?;
-            load_demo(&store).await
+            load_demo(&store).await?;
+            match args.customers {
+                Some(customers) => {
+                    load_scale(&store, customers as usize, args.interactions_per_customer as usize).await
+                }
+                None => Ok(()),
+            }
         }
         Command::User(UserCommand::Add { email, name, role, region }) => {
             let password = read_password()?;
@@ -467,6 +485,40 @@ async fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     println!("Rally 快响 is running at http://{local}  (database: {url}; stop with Ctrl+C)");
     crate::app::serve(listener, state, shutdown_signal()).await.context("the server stopped")?;
     store.close().await;
+    Ok(())
+}
+
+/// Generated customers beside the demo, for benchmarks at scale, with a
+/// progress bar (customers per second and the time left) on a terminal.
+async fn load_scale(store: &Store, customers: usize, per_customer: usize) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(customers as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "generating [{bar:40}] {human_pos}/{human_len} customers {per_sec} {elapsed} (ETA {eta})",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let started = std::time::Instant::now();
+    let ticker = bar.clone();
+    let outcome = ops::demo::load_scale(store, crate::clock::today(), customers, per_customer, move |done| {
+        ticker.set_position(done as u64)
+    })
+    .await;
+    bar.finish_and_clear();
+    match outcome? {
+        ops::demo::ScaleOutcome::Loaded { customers, interactions } => println!(
+            "generated {customers} customers with {interactions} interactions in {:.1} s",
+            started.elapsed().as_secs_f64()
+        ),
+        ops::demo::ScaleOutcome::AlreadyLoaded => {
+            println!("a generated data set is already loaded; nothing changed (use a new database for another size)")
+        }
+    }
     Ok(())
 }
 

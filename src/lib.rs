@@ -12,5 +12,6 @@ pub mod io;
 pub mod jobs;
 pub mod logging;
 pub mod ops;
+pub mod scale;
 pub mod store;
 pub mod web;

@@ -299,3 +299,81 @@ async fn load_execution(store: &Store, today: NaiveDate) -> OpsResult<usize> {
     }
     Ok(logged)
 }
+
+/// The marker of the generated scale data set (one per database).
+const SCALE_MARKER: &str = "demo.scale.v1";
+/// Customers generated and written per batch: bounds memory whatever the total.
+const SCALE_BATCH: usize = 20_000;
+
+/// What `load_scale` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScaleOutcome {
+    Loaded {
+        customers: usize,
+        interactions: usize,
+    },
+    /// A scale data set is already in this database; nothing changed.
+    AlreadyLoaded,
+}
+
+/// Adds `customers` generated customers with `per_customer` interactions
+/// each (see [`crate::scale`]) to the demo, owned by the demo team's rep of
+/// their region (15% unassigned), with their tiers' activity columns. Loads
+/// the demo first if it is not there. `progress` hears how many are in.
+pub async fn load_scale(
+    store: &Store,
+    today: NaiveDate,
+    customers: usize,
+    per_customer: usize,
+    progress: impl FnMut(usize),
+) -> OpsResult<ScaleOutcome> {
+    if customers == 0 {
+        return Err(super::OpsError::invalid("customers", "name at least one customer to generate"));
+    }
+    if per_customer > 1_000 {
+        return Err(super::OpsError::invalid("interactions_per_customer", "at most 1000 interactions per customer"));
+    }
+    if store.setting(SCALE_MARKER).await?.is_some() {
+        return Ok(ScaleOutcome::AlreadyLoaded);
+    }
+    load(store, today).await?;
+    let rules = super::customers::tier_rules(store).await?;
+    let users = store.users().await?;
+    let owners: Vec<Option<i64>> = crate::scale::REGIONS
+        .iter()
+        .map(|region| {
+            users
+                .iter()
+                .find(|u| u.role == crate::domain::team::Role::Rep && u.region.as_deref() == Some(region))
+                .map(|u| u.id)
+        })
+        .collect();
+    let mut next = 0;
+    let loaded = store
+        .load_generated(
+            SCALE_MARKER,
+            customers,
+            || {
+                if next >= customers {
+                    return None;
+                }
+                let end = (next + SCALE_BATCH).min(customers);
+                let batch = crate::scale::customers(next..end, per_customer, today, &rules)
+                    .into_iter()
+                    .map(|c| {
+                        let owner_id = if c.assigned { owners[c.region] } else { None };
+                        (crate::store::customers::NewCustomer { owner_id, ..c.customer }, c.activity)
+                    })
+                    .collect();
+                next = end;
+                Some(batch)
+            },
+            progress,
+        )
+        .await?;
+    if !loaded {
+        return Ok(ScaleOutcome::AlreadyLoaded);
+    }
+    store.optimize().await?;
+    Ok(ScaleOutcome::Loaded { customers, interactions: customers * per_customer })
+}

@@ -163,7 +163,7 @@ pub async fn update(
         created_by: before.created_by,
     };
     let changed = merge(base, fields, crate::clock::today())?;
-    if !interaction_store::update_interaction(&mut tx, id, before.version, &changed).await? {
+    if !interaction_store::update_interaction(&mut tx, id, Some(before.version), &changed).await? {
         return Err(OpsError::Stale { current_version: before.version + 1, current: view(&before) });
     }
     refresh(&mut tx, store, before.customer_id).await?;

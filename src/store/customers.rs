@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::segment::{self, Dialect, SqlContext, SqlParam, TierRules};
+use crate::domain::segment::{self, DerivedColumns, Dialect, SqlContext, SqlParam, TierRules};
 
 use super::{Store, StoreResult, Tx, Value, bind_values, on_db, on_tx};
 use crate::domain::customer::{Channel, InteractionKind};
@@ -93,7 +93,7 @@ pub(super) struct CustomerRows {
 }
 
 impl CustomerRows {
-    const CUSTOMER_COLUMNS: [&'static str; 13] = [
+    const CUSTOMER_COLUMNS: [&'static str; 17] = [
         "id",
         "name",
         "name_key",
@@ -105,6 +105,10 @@ impl CustomerRows {
         "owner_id",
         "source",
         "notes",
+        "last_interaction_on",
+        "last_inquiry_on",
+        "last_order_on",
+        "s_anchor_on",
         "created_at",
         "updated_at",
     ];
@@ -122,8 +126,15 @@ impl CustomerRows {
         "created_at",
     ];
 
-    /// A new customer with id `id` (allocated by the caller) and all its lists.
+    /// A new customer with id `id` (allocated by the caller) and all its
+    /// lists; its activity columns are left for [`refresh_activity`].
     pub(super) fn push(&mut self, id: i64, c: NewCustomer, now: DateTime<Utc>) {
+        self.push_with_activity(id, c, DerivedColumns::default(), now);
+    }
+
+    /// A new customer whose activity columns the caller computed from the
+    /// interactions it brings (a generated data set).
+    pub(super) fn push_with_activity(&mut self, id: i64, c: NewCustomer, activity: DerivedColumns, now: DateTime<Utc>) {
         self.customers.extend([
             Value::from(id),
             Value::from(c.name),
@@ -136,6 +147,10 @@ impl CustomerRows {
             Value::from(c.owner_id),
             Value::from(c.source),
             Value::from(c.notes),
+            Value::from(activity.last_interaction_on),
+            Value::from(activity.last_inquiry_on),
+            Value::from(activity.last_order_on),
+            Value::from(activity.s_anchor_on),
             Value::from(now),
             Value::from(now),
         ]);

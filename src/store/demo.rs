@@ -2,9 +2,10 @@
 
 use chrono::Utc;
 
-use super::customers::{DEFAULT_S_MIN_INTERACTIONS, NewCustomer, insert_customers, refresh_activity};
+use super::customers::{CustomerRows, DEFAULT_S_MIN_INTERACTIONS, NewCustomer, insert_customers, refresh_activity};
 use super::users::NewUser;
 use super::{Store, StoreResult, on_tx};
+use crate::domain::segment::DerivedColumns;
 
 /// A demo customer whose owner is named by email (ids are not known yet).
 pub struct DemoCustomer {
@@ -29,14 +30,7 @@ impl Store {
         customers: Vec<DemoCustomer>,
     ) -> StoreResult<DemoOutcome> {
         let mut tx = self.begin().await?;
-        let sql = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
-        let claimed = on_tx!(&mut tx, conn => sqlx::query(sql)
-            .bind(marker)
-            .bind(Utc::now().to_rfc3339())
-            .execute(&mut **conn)
-            .await?
-            .rows_affected());
-        if claimed == 0 {
+        if !claim_marker(&mut tx, marker).await? {
             return Ok(DemoOutcome::AlreadyLoaded);
         }
 
@@ -70,6 +64,44 @@ impl Store {
         refresh_activity(&mut tx, Some(&ids), DEFAULT_S_MIN_INTERACTIONS).await?;
         tx.commit().await?;
         Ok(DemoOutcome::Loaded { users: usize::try_from(created_users).unwrap_or(0), customers: count, interactions })
+    }
+}
+
+impl Store {
+    /// Loads a generated data set of `total` customers in one transaction,
+    /// exactly once per `marker`: `next_batch` hands out customers with their
+    /// activity columns until it returns `None`, `progress` hears how many are
+    /// in. On SQLite into a base no larger than the load, the customer
+    /// indexes are built once at the end rather than row by row.
+    pub async fn load_generated(
+        &self,
+        marker: &str,
+        total: usize,
+        mut next_batch: impl FnMut() -> Option<Vec<(NewCustomer, DerivedColumns)>>,
+        mut progress: impl FnMut(usize),
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        if !claim_marker(&mut tx, marker).await? {
+            return Ok(false);
+        }
+        let suspended = super::bulk::suspend_indexes(&mut tx, total).await?;
+        let now = Utc::now();
+        let mut done = 0;
+        while let Some(batch) = next_batch() {
+            let ids = super::bulk::allocate_ids(&mut tx, "customers", batch.len()).await?;
+            let mut rows = CustomerRows::default();
+            for ((customer, activity), id) in batch.into_iter().zip(ids) {
+                rows.push_with_activity(id, customer, activity, now);
+                done += 1;
+            }
+            rows.insert(&mut tx).await?;
+            progress(done);
+        }
+        if let Some(suspended) = suspended {
+            super::bulk::restore_indexes(&mut tx, suspended).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 }
 

@@ -92,9 +92,12 @@ pub async fn insert_interaction(tx: &mut Tx, customer_id: i64, i: &NewInteractio
         .await?))
 }
 
-pub async fn update_interaction(tx: &mut Tx, id: i64, version: i64, i: &NewInteraction) -> StoreResult<bool> {
+/// Writes an interaction's fields; with `version`, only if it is still that
+/// version (`false` otherwise). A follow-up's own interaction is rewritten
+/// with the follow-up, which holds the version check.
+pub async fn update_interaction(tx: &mut Tx, id: i64, version: Option<i64>, i: &NewInteraction) -> StoreResult<bool> {
     let sql = "UPDATE interactions SET occurred_on = $3, occurred_at = $4, channel = $5, kind = $6, note = $7, \
-               amount_fen = $8, version = version + 1, updated_at = $9 WHERE id = $1 AND version = $2";
+               amount_fen = $8, version = version + 1, updated_at = $9 WHERE id = $1 AND version = COALESCE($2, version)";
     let n = on_tx!(tx, conn => sqlx::query(sql)
         .bind(id)
         .bind(version)

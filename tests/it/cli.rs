@@ -5,27 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use crate::helpers::{Backend, fresh_database};
-
-const RALLY: &str = env!("CARGO_BIN_EXE_rally");
-
-fn rally(args: &[&str], stdin: Option<&str>, cwd: &Path) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(RALLY)
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RALLY_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run rally");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
+use crate::helpers::{Backend, RALLY, fresh_database, rally};
 
 /// Asserts a failure that a person can read: non-zero, one `error:` line, no panic.
 fn assert_clean_failure(out: &Output, mentions: &str) {
@@ -132,6 +112,62 @@ async fn demo_twice_changes_nothing_on_postgres() {
     demo_twice(&url, dir.path());
     let migrate = rally(&["migrate", "--database-url", &url], None, dir.path());
     assert!(stdout(&migrate).contains("0 migration(s) applied now"), "{}", stdout(&migrate));
+}
+
+/// `rally demo --customers N`: the demo plus N generated customers with their
+/// interactions and the tiers' activity columns as a recomputation gives them;
+/// a second run changes nothing; a bad size is one clear line.
+async fn demo_with_generated_customers(backend: Backend) {
+    let Some((url, _dir)) = fresh_database(backend).await else { return };
+    let cwd = tempfile::tempdir().unwrap();
+    let args = ["demo", "--database-url", &url, "--customers", "3000", "--interactions-per-customer", "4"];
+    let first = rally(&args, None, cwd.path());
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(stdout(&first).contains("generated 3000 customers with 12000 interactions"), "{}", stdout(&first));
+    let again = rally(&args, None, cwd.path());
+    assert!(stdout(&again).contains("already loaded; nothing changed"), "{}", stdout(&again));
+
+    let store = rally::store::Store::open(&rally::config::DatabaseUrl::parse(&url).unwrap()).await.unwrap();
+    assert_eq!(store.count_customers().await.unwrap(), 5000);
+    let lead: rally::ops::authz::Actor = store.user_by_email("lead@rally.example").await.unwrap().unwrap().into();
+    let today = rally::clock::today();
+    let segments = [
+        "tier = \"S\"",
+        "tier = \"B\"",
+        "tier = \"C\"",
+        "last_inquiry within 90d",
+        "last_order within 365d",
+        "interactions_30d >= 2",
+    ];
+    let mut counts = Vec::new();
+    for segment in segments {
+        counts.push(rally::ops::customers::count(&store, &lead, segment, today).await.unwrap());
+    }
+    assert!(counts[0] > 200 && counts[1] > 400 && counts[2] > 2000, "a realistic mix of tiers: {counts:?}");
+    // The columns as written are the columns a recomputation gives.
+    let mut tx = store.begin().await.unwrap();
+    rally::store::customers::refresh_activity(&mut tx, None, 3).await.unwrap();
+    tx.commit().await.unwrap();
+    for (segment, before) in segments.iter().zip(&counts) {
+        let after = rally::ops::customers::count(&store, &lead, segment, today).await.unwrap();
+        assert_eq!(after, *before, "{segment}");
+    }
+
+    for (flag, value, mentions) in [("--customers", "0", "--customers"), ("--customers", "x", "--customers")] {
+        let out = rally(&["demo", "--database-url", &url, flag, value], None, cwd.path());
+        assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains(mentions));
+    }
+}
+
+#[tokio::test]
+async fn demo_with_generated_customers_on_sqlite() {
+    demo_with_generated_customers(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
+async fn demo_with_generated_customers_on_postgres() {
+    demo_with_generated_customers(Backend::Postgres).await;
 }
 
 /// `serve --demo` on the default database, stop, start again: the data is there.

@@ -245,3 +245,27 @@ pub async fn post_form(
     let location = response.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     (status, location, response.text().await.unwrap())
 }
+
+/// The `rally` binary this test run built.
+pub const RALLY: &str = env!("CARGO_BIN_EXE_rally");
+
+/// Runs `rally` with `args` in `cwd` (the test's directory), `stdin` as its
+/// input, and without the caller's `RALLY_DATABASE_URL`.
+pub fn rally(args: &[&str], stdin: Option<&str>, cwd: &std::path::Path) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(RALLY)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RALLY_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run rally");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}

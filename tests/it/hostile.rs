@@ -12,7 +12,7 @@
 //! way: one deflate block compressed once and repeated, so a gigabyte of
 //! XML costs a megabyte and a moment.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -372,19 +372,7 @@ impl Drop for Server {
 }
 
 fn cli(args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    let mut child = Command::new(RALLY)
-        .args(args)
-        .env_remove("RALLY_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run rally");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
+    crate::helpers::rally(args, stdin, Path::new("."))
 }
 
 fn start_server() -> Server {

@@ -2,17 +2,17 @@
 //! confirm pages) and customer export, on both backends, with the committed
 //! fixtures made by openpyxl and Python's csv module.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use reqwest::Method;
 use serde_json::Value;
 
 use crate::backend_test;
-use crate::helpers::{Backend, TestApp, TestUser, add_customer, fresh_database, hidden_csrf, spawn_app, spawn_on};
+use crate::helpers::{
+    Backend, TestApp, TestUser, add_customer, fresh_database, hidden_csrf, rally, spawn_app, spawn_on,
+};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-const RALLY: &str = env!("CARGO_BIN_EXE_rally");
 const EXPORT_HEADER: &str =
     "客户名称,统一社会信用代码,所属行业,区域,城市,年采购额,联系人,电话,邮箱,负责人,分级,最近跟进,最近询盘,来源";
 
@@ -618,24 +618,6 @@ backend_test!(housekeeping_drops_uploads_nobody_confirmed, |app| {
     let stranger = app.user("other@example.com", "lead", None).await;
     assert!(app.store.upload(fresh, stranger.id).await.unwrap().is_none(), "uploads are their owner's");
 });
-
-fn rally(args: &[&str], stdin: Option<&str>, cwd: &Path) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(RALLY)
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RALLY_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run rally");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

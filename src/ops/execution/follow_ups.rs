@@ -624,7 +624,7 @@ pub async fn update(
         amount_fen: if kind == InteractionKind::Order { before.order_amount_fen } else { None },
         created_by: before.created_by,
     };
-    fu_store::rewrite_interaction(&mut tx, before.interaction_id, &interaction).await?;
+    crate::store::interactions::update_interaction(&mut tx, before.interaction_id, None, &interaction).await?;
     sync_next_action(&mut tx, m.id).await?;
     refresh_activity(&mut tx, Some(&[before.customer_id]), i64::from(rules.s_min_interactions)).await?;
     let after = fu_store::follow_up(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;

@@ -337,25 +337,6 @@ pub async fn recent_for_customer(
     Ok(out)
 }
 
-/// Rewrites the interaction behind a follow-up after the follow-up is edited.
-pub async fn rewrite_interaction(tx: &mut Tx, id: i64, i: &crate::store::customers::NewInteraction) -> StoreResult<()> {
-    let sql = "UPDATE interactions SET occurred_on = $2, occurred_at = $3, channel = $4, kind = $5, note = $6, \
-               amount_fen = $7, version = version + 1, updated_at = $8 WHERE id = $1";
-    on_tx!(tx, conn => sqlx::query(sql)
-        .bind(id)
-        .bind(i.occurred_on)
-        .bind(&i.occurred_at)
-        .bind(i.channel.as_str())
-        .bind(i.kind.as_str())
-        .bind(&i.note)
-        .bind(i.amount_fen)
-        .bind(Utc::now())
-        .execute(&mut **conn)
-        .await?
-        .rows_affected());
-    Ok(())
-}
-
 /// Replaces a customer's pain points (edited on the follow-up form).
 pub async fn replace_pain_points(tx: &mut Tx, customer_id: i64, pains: &[String]) -> StoreResult<()> {
     on_tx!(tx, conn => {

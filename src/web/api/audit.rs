@@ -9,6 +9,7 @@ use super::parse_id;
 use crate::app::AppState;
 use crate::ops;
 use crate::store::audit::AuditRecord;
+use crate::web::api::Forbidden;
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -22,7 +23,7 @@ pub struct AuditList {
 /// Every recorded change of an object, oldest first.
 #[utoipa::path(get, operation_id = "audit_history", path = "/api/v1/audit/{object_type}/{id}", tag = "audit",
     params(("object_type" = String, Path, description = "user, customer, …"), ("id" = i64, Path, description = "object id")),
-    responses((status = 200, description = "OK", body = AuditList), (status = 403, description = "Your role may not do this", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = AuditList), Forbidden))]
 pub async fn history(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

@@ -13,6 +13,7 @@ use crate::ops::authz::Permission;
 use crate::ops::contacts::{self, ContactFields};
 use crate::ops::customer_edit;
 use crate::store::contacts::Contact;
+use crate::web::api::{EditErrors, Forbidden};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -53,7 +54,7 @@ impl ContactInput {
 /// The contacts of a visible customer.
 #[utoipa::path(get, operation_id = "contacts_list", path = "/api/v1/customers/{id}/contacts", tag = "customers",
     params(("id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "OK", body = ContactList), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = ContactList)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -68,8 +69,7 @@ pub async fn list(
 /// Add a contact to a customer one may edit.
 #[utoipa::path(post, operation_id = "contacts_create", path = "/api/v1/customers/{id}/contacts", tag = "customers", request_body = ContactInput,
     params(("id" = i64, Path, description = "customer id")),
-    responses((status = 201, description = "Created", body = Contact), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 201, description = "Created", body = Contact), Forbidden))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -92,9 +92,7 @@ pub async fn create(
 /// Edit a contact.
 #[utoipa::path(patch, operation_id = "contacts_update", path = "/api/v1/contacts/{id}", tag = "customers", request_body = ContactInput,
     params(("id" = i64, Path, description = "contact id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, description = "OK", body = Contact), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody), (status = 409, description = "Changed meanwhile", body = super::ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = Contact), EditErrors))]
 pub async fn update(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -112,8 +110,7 @@ pub async fn update(
 /// Delete a contact.
 #[utoipa::path(delete, operation_id = "contacts_delete", path = "/api/v1/contacts/{id}", tag = "customers",
     params(("id" = i64, Path, description = "contact id")),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
+    responses((status = 204, description = "Deleted"), Forbidden))]
 pub async fn delete(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

@@ -16,6 +16,7 @@ use crate::ops::customer_edit::{self, CustomerFields};
 use crate::ops::customers::ListQuery;
 use crate::ops::{self, OpsError};
 use crate::store::customers::CustomerSummary;
+use crate::web::api::{EditErrors, Forbidden};
 use crate::web::cursor;
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
@@ -107,7 +108,7 @@ pub async fn list(
 
 /// One customer; 404 when it does not exist or is not visible to the caller.
 #[utoipa::path(get, operation_id = "customers_get", path = "/api/v1/customers/{id}", tag = "customers", params(("id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "OK", body = Customer), (status = 401, description = "No or invalid credentials", body = super::ErrorBody), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = Customer), (status = 401, description = "No or invalid credentials", body = super::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -168,8 +169,7 @@ impl CustomerInput {
 
 /// Add a customer (a rep's new customers are their own).
 #[utoipa::path(post, operation_id = "customers_create", path = "/api/v1/customers", tag = "customers", request_body = CustomerInput,
-    responses((status = 201, description = "Created", body = Customer), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 201, description = "Created", body = Customer), Forbidden))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -186,9 +186,7 @@ pub async fn create(
 /// Edit a customer: a rep their own, a lead or admin any. Stale versions answer 409.
 #[utoipa::path(patch, operation_id = "customers_update", path = "/api/v1/customers/{id}", tag = "customers", request_body = CustomerInput,
     params(("id" = i64, Path, description = "customer id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, description = "OK", body = Customer), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody), (status = 409, description = "Changed meanwhile", body = super::ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = Customer), EditErrors))]
 pub async fn update(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -215,8 +213,7 @@ pub async fn update(
 /// Delete a customer with its contacts and history (lead, admin).
 #[utoipa::path(delete, operation_id = "customers_delete", path = "/api/v1/customers/{id}", tag = "customers",
     params(("id" = i64, Path, description = "customer id")),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
+    responses((status = 204, description = "Deleted"), Forbidden))]
 pub async fn delete(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

@@ -18,6 +18,7 @@ use crate::io::ImportKind;
 use crate::ops::import::{
     self as import, Busy, ImportError, ImportOptions, ImportReport, ImportStatus, Importer, Upload,
 };
+use crate::web::api::Forbidden;
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -166,12 +167,11 @@ async fn import(
     responses(
         (status = 200, description = "The import ran (or the dry run was checked); the report counts created, updated, skipped and rejected rows", body = ImportReport),
         (status = 401, description = "No or invalid credentials", body = super::ErrorBody),
-        (status = 403, description = "Your role may not do this", body = super::ErrorBody),
         (status = 409, description = "`import_in_progress`: your previous import is still running", body = super::ErrorBody),
         (status = 413, description = "The file is larger than 64 MB", body = super::ErrorBody),
         (status = 415, description = "The body is not a CSV or XLSX file", body = super::ErrorBody),
         (status = 422, description = "The file is rejected: `rejected_rows` with the report of every bad row (nothing was written), or an unreadable, oversized or hostile file or a missing column (`file_*`, `column_missing`)", body = RejectedImport),
-        (status = 429, description = "`imports_busy`: the server runs as many imports as it may; retry after the `Retry-After` seconds", body = super::ErrorBody)))]
+        (status = 429, description = "`imports_busy`: the server runs as many imports as it may; retry after the `Retry-After` seconds", body = super::ErrorBody), Forbidden))]
 pub async fn customers(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -192,12 +192,11 @@ pub async fn customers(
     responses(
         (status = 200, description = "The import ran (or the dry run was checked); the report counts created, skipped and rejected rows", body = ImportReport),
         (status = 401, description = "No or invalid credentials", body = super::ErrorBody),
-        (status = 403, description = "Your role may not do this", body = super::ErrorBody),
         (status = 409, description = "`import_in_progress`: your previous import is still running", body = super::ErrorBody),
         (status = 413, description = "The file is larger than 64 MB", body = super::ErrorBody),
         (status = 415, description = "The body is not a CSV or XLSX file", body = super::ErrorBody),
         (status = 422, description = "The file is rejected: `rejected_rows` with the report of every bad row (nothing was written), or an unreadable, oversized or hostile file or a missing column (`file_*`, `column_missing`)", body = RejectedImport),
-        (status = 429, description = "`imports_busy`: the server runs as many imports as it may; retry after the `Retry-After` seconds", body = super::ErrorBody)))]
+        (status = 429, description = "`imports_busy`: the server runs as many imports as it may; retry after the `Retry-After` seconds", body = super::ErrorBody), Forbidden))]
 pub async fn interactions(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

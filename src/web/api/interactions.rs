@@ -14,6 +14,7 @@ use crate::domain::money::fen_to_yuan;
 use crate::ops::OpsError;
 use crate::ops::interactions::{self, InteractionFields};
 use crate::store::interactions::Interaction as Stored;
+use crate::web::api::{EditErrors, Forbidden};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -99,7 +100,7 @@ impl InteractionInput {
 /// The history of a visible customer, newest first (`limit`, at most 200).
 #[utoipa::path(get, operation_id = "interactions_list", path = "/api/v1/customers/{id}/interactions", tag = "customers",
     params(("id" = i64, Path, description = "customer id"), Page),
-    responses((status = 200, description = "OK", body = InteractionList), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = InteractionList)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -115,8 +116,7 @@ pub async fn list(
 /// Log an interaction (the customer's editors, and customer service).
 #[utoipa::path(post, operation_id = "interactions_create", path = "/api/v1/customers/{id}/interactions", tag = "customers", request_body = InteractionInput,
     params(("id" = i64, Path, description = "customer id")),
-    responses((status = 201, description = "Created", body = Interaction), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 201, description = "Created", body = Interaction), Forbidden))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -135,9 +135,7 @@ pub async fn create(
 /// Correct an interaction; the audit trail keeps what it said before.
 #[utoipa::path(patch, operation_id = "interactions_update", path = "/api/v1/interactions/{id}", tag = "customers", request_body = InteractionInput,
     params(("id" = i64, Path, description = "interaction id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, description = "OK", body = Interaction), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody), (status = 409, description = "Changed meanwhile", body = super::ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = Interaction), EditErrors))]
 pub async fn update(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -163,8 +161,7 @@ pub async fn update(
 /// Delete an interaction.
 #[utoipa::path(delete, operation_id = "interactions_delete", path = "/api/v1/interactions/{id}", tag = "customers",
     params(("id" = i64, Path, description = "interaction id")),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
+    responses((status = 204, description = "Deleted"), Forbidden))]
 pub async fn delete(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

@@ -56,7 +56,7 @@ pub struct UpdateMe {
 
 /// Change one's interface language.
 #[utoipa::path(patch, operation_id = "me_update_me", path = "/api/v1/me", tag = "account", request_body = UpdateMe,
-    responses((status = 200, description = "OK", body = Me), (status = 401, description = "No or invalid credentials", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = Me), (status = 401, description = "No or invalid credentials", body = super::ErrorBody)))]
 pub async fn update_me(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -84,7 +84,6 @@ pub struct ChangePassword {
 /// signing in (429 with `Retry-After`).
 #[utoipa::path(post, operation_id = "me_change_password", path = "/api/v1/me/password", tag = "account", request_body = ChangePassword,
     responses((status = 204, description = "changed"), (status = 401, description = "No or invalid credentials", body = super::ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody),
         (status = 429, description = "Too many wrong current passwords; see `Retry-After`", body = super::ErrorBody,
             headers(("Retry-After" = i64, description = "seconds to wait")))))]
 pub async fn change_password(

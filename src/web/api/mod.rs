@@ -245,6 +245,31 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+/// The error answers an operation gives besides those every operation of
+/// its kind gives (added by `document_common_errors`), named once and listed
+/// in each path's `responses(…)`: the role may not do it.
+#[derive(utoipa::IntoResponses)]
+pub enum Forbidden {
+    #[response(status = 403, description = "Your role may not do this")]
+    Forbidden(ErrorBody),
+}
+
+/// An edit of a versioned object: the role may not, or it changed meanwhile.
+#[derive(utoipa::IntoResponses)]
+pub enum EditErrors {
+    #[response(status = 403, description = "Your role may not do this")]
+    Forbidden(ErrorBody),
+    #[response(status = 409, description = "Changed meanwhile")]
+    Stale(ErrorBody),
+}
+
+/// The object changed meanwhile.
+#[derive(utoipa::IntoResponses)]
+pub enum Stale {
+    #[response(status = 409, description = "Changed meanwhile")]
+    Stale(ErrorBody),
+}
+
 /// `limit` and `cursor` of every list endpoint.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -13,6 +13,7 @@ use crate::domain::segment::TierRules;
 use crate::ops;
 use crate::ops::authz::{self, Permission};
 use crate::store::segments::SavedSegment;
+use crate::web::api::{EditErrors, Forbidden};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -46,8 +47,7 @@ pub struct SegmentInput {
 
 /// Save a segment for the team.
 #[utoipa::path(post, operation_id = "segments_create", path = "/api/v1/segments", tag = "segments", request_body = SegmentInput,
-    responses((status = 201, description = "Created", body = SavedSegment), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 201, description = "Created", body = SavedSegment), Forbidden))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -69,9 +69,7 @@ pub async fn create(
 /// Rename or change a saved segment (its author, or a lead/admin).
 #[utoipa::path(patch, operation_id = "segments_update", path = "/api/v1/segments/{id}", tag = "segments", request_body = SegmentInput,
     params(("id" = i64, Path, description = "segment id")),
-    responses((status = 200, description = "OK", body = SavedSegment), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 404, description = "Not found", body = super::ErrorBody), (status = 409, description = "Changed meanwhile", body = super::ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = SavedSegment), EditErrors))]
 pub async fn update(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -92,8 +90,7 @@ pub async fn update(
 /// Delete a saved segment (its author, or a lead/admin).
 #[utoipa::path(delete, operation_id = "segments_delete", path = "/api/v1/segments/{id}", tag = "segments",
     params(("id" = i64, Path, description = "segment id")),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 404, description = "Not found", body = super::ErrorBody)))]
+    responses((status = 204, description = "Deleted"), Forbidden))]
 pub async fn delete(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -155,8 +152,7 @@ pub async fn tiers(State(state): State<AppState>, ApiAuth(actor): ApiAuth) -> Re
 
 /// Change the tier thresholds (lead, admin).
 #[utoipa::path(put, operation_id = "settings_set_tiers", path = "/api/v1/settings/tiers", tag = "segments", request_body = Tiers,
-    responses((status = 200, description = "OK", body = Tiers), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = Tiers), Forbidden))]
 pub async fn set_tiers(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

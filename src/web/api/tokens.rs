@@ -46,7 +46,7 @@ pub struct CreatedToken {
 
 /// Create a token for the caller.
 #[utoipa::path(post, operation_id = "tokens_create", path = "/api/v1/tokens", tag = "account", request_body = CreateToken,
-    responses((status = 201, description = "Created", body = CreatedToken), (status = 401, description = "No or invalid credentials", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 201, description = "Created", body = CreatedToken), (status = 401, description = "No or invalid credentials", body = super::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -58,7 +58,7 @@ pub async fn create(
 
 /// Revoke one of the caller's tokens.
 #[utoipa::path(delete, operation_id = "tokens_revoke", path = "/api/v1/tokens/{id}", tag = "account", params(("id" = i64, Path, description = "token id")),
-    responses((status = 204, description = "revoked"), (status = 401, description = "No or invalid credentials", body = super::ErrorBody), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
+    responses((status = 204, description = "revoked"), (status = 401, description = "No or invalid credentials", body = super::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

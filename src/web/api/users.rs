@@ -13,6 +13,7 @@ use crate::ops::authz::{self, Permission};
 use crate::ops::users::{AddUser, UserPatch};
 use crate::ops::{self, OpsError};
 use crate::store::users::User as StoredUser;
+use crate::web::api::Forbidden;
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -75,7 +76,7 @@ pub struct CreateUser {
 
 /// Add a team member (admin).
 #[utoipa::path(post, operation_id = "users_create", path = "/api/v1/users", tag = "team", request_body = CreateUser,
-    responses((status = 201, description = "Created", body = User), (status = 403, description = "Your role may not do this", body = super::ErrorBody), (status = 409, description = "Conflict (the error says with what)", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 201, description = "Created", body = User), (status = 409, description = "Conflict (the error says with what)", body = super::ErrorBody), Forbidden))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -98,7 +99,7 @@ pub async fn create(
 
 /// One team member.
 #[utoipa::path(get, operation_id = "users_get", path = "/api/v1/users/{id}", tag = "team", params(("id" = i64, Path, description = "user id")),
-    responses((status = 200, description = "OK", body = User), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = User)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -127,8 +128,8 @@ pub struct UpdateUser {
 /// to be told (409) when someone else changed it meanwhile.
 #[utoipa::path(patch, operation_id = "users_update", path = "/api/v1/users/{id}", tag = "team", request_body = UpdateUser,
     params(("id" = i64, Path, description = "user id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, description = "OK", body = User), (status = 403, description = "Your role may not do this", body = super::ErrorBody), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody),
-        (status = 409, description = "Conflict (the error says with what)", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = User),
+        (status = 409, description = "Conflict (the error says with what)", body = super::ErrorBody), Forbidden))]
 pub async fn update(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -173,7 +174,7 @@ pub struct ResetPassword {
 /// their API tokens are revoked unless `keep_tokens`.
 #[utoipa::path(post, operation_id = "users_reset_password", path = "/api/v1/users/{id}/password", tag = "team", request_body = ResetPassword,
     params(("id" = i64, Path, description = "user id")),
-    responses((status = 204, description = "reset"), (status = 403, description = "Your role may not do this", body = super::ErrorBody), (status = 404, description = "Not found, or not visible to you", body = super::ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 204, description = "reset"), Forbidden))]
 pub async fn reset_password(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -205,8 +206,7 @@ pub async fn regions(State(state): State<AppState>, ApiAuth(actor): ApiAuth) -> 
 
 /// Replace the list of sales regions (admin).
 #[utoipa::path(put, operation_id = "settings_set_regions", path = "/api/v1/settings/regions", tag = "team", request_body = Regions,
-    responses((status = 200, description = "OK", body = Regions), (status = 403, description = "Your role may not do this", body = super::ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = Regions), Forbidden))]
 pub async fn set_regions(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

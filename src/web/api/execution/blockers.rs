@@ -14,7 +14,8 @@ use crate::ops;
 use crate::ops::authz::{self, Permission};
 use crate::ops::execution::blockers::Act;
 use crate::store::execution::blockers::Blocker;
-use crate::web::api::{ErrorBody, List, if_match, parse_body, parse_id};
+use crate::web::api::{EditErrors, Forbidden};
+use crate::web::api::{List, if_match, parse_body, parse_id};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -84,7 +85,7 @@ pub struct BlockerFilter {
 /// A campaign's blockers, newest first.
 #[utoipa::path(get, operation_id = "execution_blockers", path = "/api/v1/campaigns/{id}/blockers", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), BlockerFilter),
-    responses((status = 200, description = "OK", body = BlockerList), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = BlockerList)))]
 pub async fn of_campaign(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -108,8 +109,7 @@ pub struct BlockerInput {
 /// Raise a blocker on a campaign or one of its members (anyone on the campaign).
 #[utoipa::path(post, operation_id = "execution_raise_blocker", path = "/api/v1/campaigns/{id}/blockers", tag = "execution",
     request_body = BlockerInput, params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 201, description = "Created", body = BlockerOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = BlockerOut), Forbidden))]
 pub async fn raise(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -191,9 +191,7 @@ async fn act_on<I: serde::de::DeserializeOwned>(
 #[utoipa::path(post, operation_id = "execution_decide_blocker", path = "/api/v1/blockers/{id}/decision", tag = "execution",
     request_body = DecisionInput,
     params(("id" = i64, Path, description = "blocker id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, description = "OK", body = BlockerOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed meanwhile", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = BlockerOut), EditErrors))]
 pub async fn decide(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -211,9 +209,7 @@ pub async fn decide(
 #[utoipa::path(post, operation_id = "execution_escalate_blocker", path = "/api/v1/blockers/{id}/escalation", tag = "execution",
     request_body = EscalationInput,
     params(("id" = i64, Path, description = "blocker id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, description = "OK", body = BlockerOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed meanwhile", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = BlockerOut), EditErrors))]
 pub async fn escalate(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -231,9 +227,7 @@ pub async fn escalate(
 #[utoipa::path(post, operation_id = "execution_answer_blocker", path = "/api/v1/blockers/{id}/answer", tag = "execution",
     request_body = AnswerInput,
     params(("id" = i64, Path, description = "blocker id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, description = "OK", body = BlockerOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed meanwhile", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = BlockerOut), EditErrors))]
 pub async fn answer(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -250,7 +244,7 @@ pub async fn answer(
 /// One blocker.
 #[utoipa::path(get, operation_id = "execution_blocker", path = "/api/v1/blockers/{id}", tag = "execution",
     params(("id" = i64, Path, description = "blocker id")),
-    responses((status = 200, description = "OK", body = BlockerOut), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = BlockerOut)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

@@ -15,6 +15,7 @@ use crate::domain::money::fen_to_yuan;
 use crate::ops;
 use crate::ops::execution::follow_ups::{FollowUpChanges, FollowUpInput, NewContactInput};
 use crate::store::execution::follow_ups::{FollowUp, RecentActivity};
+use crate::web::api::Stale;
 use crate::web::api::{ErrorBody, List, if_match, parse_body, parse_id};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
@@ -148,7 +149,7 @@ impl FollowUpInputIo {
 /// The member's follow-ups, newest first.
 #[utoipa::path(get, operation_id = "execution_follow_ups", path = "/api/v1/campaigns/{id}/members/{customer_id}/follow-ups", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "OK", body = FollowUpList), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = FollowUpList)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -169,9 +170,7 @@ pub async fn list(
 #[utoipa::path(post, operation_id = "execution_create_follow_up", path = "/api/v1/campaigns/{id}/members/{customer_id}/follow-ups", tag = "execution",
     request_body = FollowUpInputIo,
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 201, description = "Created", body = FollowUpOut), (status = 403, description = "Your role may not do this, or the member is not yours", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "The member changed meanwhile", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = FollowUpOut), (status = 403, description = "Your role may not do this, or the member is not yours", body = ErrorBody), (status = 409, description = "The member changed meanwhile", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -194,7 +193,7 @@ pub async fn create(
 /// One follow-up.
 #[utoipa::path(get, operation_id = "execution_follow_up", path = "/api/v1/follow-ups/{id}", tag = "execution",
     params(("id" = i64, Path, description = "follow-up id")),
-    responses((status = 200, description = "OK", body = FollowUpOut), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = FollowUpOut)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -230,9 +229,7 @@ pub struct FollowUpPatch {
 #[utoipa::path(patch, operation_id = "execution_update_follow_up", path = "/api/v1/follow-ups/{id}", tag = "execution",
     request_body = FollowUpPatch,
     params(("id" = i64, Path, description = "follow-up id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, description = "OK", body = FollowUpOut), (status = 403, description = "Not yours to correct", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed meanwhile", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = FollowUpOut), (status = 403, description = "Not yours to correct", body = ErrorBody), Stale))]
 pub async fn update(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -262,8 +259,7 @@ pub async fn update(
 /// Delete a follow-up and its interaction (admins only; the audit trail keeps it).
 #[utoipa::path(delete, operation_id = "execution_delete_follow_up", path = "/api/v1/follow-ups/{id}", tag = "execution",
     params(("id" = i64, Path, description = "follow-up id")),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Admins only", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Admins only", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -317,7 +313,7 @@ pub struct RecentList {
 /// campaign or outside one: read it before reaching the customer.
 #[utoipa::path(get, operation_id = "execution_recent", path = "/api/v1/campaigns/{id}/members/{customer_id}/recent", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "OK", body = RecentList), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = RecentList)))]
 pub async fn recent(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -340,8 +336,7 @@ pub struct ExportFilter {
 /// The campaign's follow-up records as template 3 (客户跟进记录表, XLSX).
 #[utoipa::path(get, operation_id = "execution_export_follow_ups", path = "/api/v1/campaigns/{id}/follow-ups/export", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), ExportFilter),
-    responses((status = 200, description = "The XLSX file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid filter", body = ErrorBody)))]
+    responses((status = 200, description = "The XLSX file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 422, description = "Invalid filter", body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

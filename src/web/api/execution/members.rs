@@ -16,6 +16,7 @@ use crate::domain::money::fen_to_yuan;
 use crate::ops;
 use crate::ops::authz::{self, Permission};
 use crate::store::execution::{MemberFilter, MemberRecord};
+use crate::web::api::Forbidden;
 use crate::web::api::{ErrorBody, parse_body, parse_id};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
@@ -115,7 +116,7 @@ pub fn member_out(m: MemberRecord) -> MemberDetail {
 /// unassigned ones of their region.
 #[utoipa::path(get, operation_id = "execution_member", path = "/api/v1/campaigns/{id}/members/{customer_id}", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "OK", body = MemberDetail), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = MemberDetail)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -134,8 +135,7 @@ pub async fn get(
 /// same member, one wins; the other gets 409 naming who holds it.
 #[utoipa::path(post, operation_id = "execution_claim", path = "/api/v1/campaigns/{id}/members/{customer_id}/claim", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "Yours now", body = MemberDetail), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Someone holds it; the message names them", body = ErrorBody)))]
+    responses((status = 200, description = "Yours now", body = MemberDetail), (status = 409, description = "Someone holds it; the message names them", body = ErrorBody), Forbidden))]
 pub async fn claim(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -156,8 +156,7 @@ pub struct AssigneeInput {
 #[utoipa::path(put, operation_id = "execution_set_assignee", path = "/api/v1/campaigns/{id}/members/{customer_id}/assignee", tag = "execution",
     request_body = AssigneeInput,
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "OK", body = MemberDetail), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = MemberDetail), Forbidden))]
 pub async fn set_assignee(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -188,8 +187,7 @@ pub struct StageInput {
 #[utoipa::path(put, operation_id = "execution_set_stage", path = "/api/v1/campaigns/{id}/members/{customer_id}/stage", tag = "execution",
     request_body = StageInput,
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "OK", body = MemberDetail), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = MemberDetail), Forbidden))]
 pub async fn set_stage(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -241,8 +239,7 @@ pub struct Reassigned {
 /// Reassign every member matching a filter (lead, admin); open tasks move with them.
 #[utoipa::path(post, operation_id = "execution_reassign", path = "/api/v1/campaigns/{id}/members/reassign", tag = "execution",
     request_body = ReassignInput, params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "OK", body = Reassigned), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Reassigned), Forbidden))]
 pub async fn reassign(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -288,8 +285,7 @@ pub struct ExportFormat {
 /// The target list with each member's stage, as XLSX or CSV (a rep: their part).
 #[utoipa::path(get, operation_id = "execution_export_members", path = "/api/v1/campaigns/{id}/members/export", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), ExportFormat),
-    responses((status = 200, description = "The file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Unknown format", body = ErrorBody)))]
+    responses((status = 200, description = "The file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 422, description = "Unknown format", body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

@@ -11,6 +11,7 @@ use crate::domain::execution::progress::Counts;
 use crate::domain::money::fen_to_yuan;
 use crate::ops;
 use crate::ops::execution::reports::{DayRow, Why};
+use crate::web::api::Forbidden;
 use crate::web::api::{ErrorBody, parse_id};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
@@ -158,7 +159,7 @@ pub fn progress_out(p: ops::execution::reports::Progress) -> ProgressOut {
 /// projection to the end date in working days.
 #[utoipa::path(get, operation_id = "execution_progress", path = "/api/v1/campaigns/{id}/progress", tag = "execution",
     params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "OK", body = ProgressOut), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = ProgressOut)))]
 pub async fn progress(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -214,7 +215,7 @@ pub struct StandupOut {
 /// The daily stand-up of a campaign (站会): per rep, what happened on the day.
 #[utoipa::path(get, operation_id = "execution_standup", path = "/api/v1/campaigns/{id}/standup", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), StandupQuery),
-    responses((status = 200, description = "OK", body = StandupOut), (status = 404, description = "Not found", body = ErrorBody),
+    responses((status = 200, description = "OK", body = StandupOut),
         (status = 422, description = "Invalid date", body = ErrorBody)))]
 pub async fn standup(
     State(state): State<AppState>,
@@ -362,8 +363,8 @@ pub struct DayQuery {
 /// A rep's day (今日跟进) across every active campaign.
 #[utoipa::path(get, operation_id = "execution_day", path = "/api/v1/me/day", tag = "execution",
     params(DayQuery),
-    responses((status = 200, description = "OK", body = DayOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "No such rep", body = ErrorBody), (status = 422, description = "Name the rep", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = DayOut),
+        (status = 404, description = "No such rep", body = ErrorBody), (status = 422, description = "Name the rep", body = ErrorBody), Forbidden))]
 pub async fn day(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

@@ -15,6 +15,7 @@ use crate::ops::authz::{self, Permission};
 use crate::ops::execution::requests::RequestInput;
 use crate::store::execution::requests::Request;
 use crate::web::api::{ErrorBody, List, if_match, parse_body, parse_id};
+use crate::web::api::{Forbidden, Stale};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -112,7 +113,7 @@ pub struct RequestInputIo {
 /// The campaign's requests (its pre-rollout checklist, 资源前置确认).
 #[utoipa::path(get, operation_id = "execution_requests", path = "/api/v1/campaigns/{id}/requests", tag = "execution",
     params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "OK", body = RequestList), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = RequestList)))]
 pub async fn of_campaign(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -125,8 +126,7 @@ pub async fn of_campaign(
 /// Request collateral or support for a campaign (rep, lead, admin).
 #[utoipa::path(post, operation_id = "execution_create_request", path = "/api/v1/campaigns/{id}/requests", tag = "execution",
     request_body = RequestInputIo, params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 201, description = "Created", body = RequestOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = RequestOut), Forbidden))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -164,7 +164,7 @@ pub async fn queue(State(state): State<AppState>, ApiAuth(actor): ApiAuth) -> Re
 /// One request.
 #[utoipa::path(get, operation_id = "execution_request", path = "/api/v1/requests/{id}", tag = "execution",
     params(("id" = i64, Path, description = "request id")),
-    responses((status = 200, description = "OK", body = RequestOut), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = RequestOut)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -189,9 +189,7 @@ pub struct RequestMoveIo {
 #[utoipa::path(patch, operation_id = "execution_move_request", path = "/api/v1/requests/{id}", tag = "execution",
     request_body = RequestMoveIo,
     params(("id" = i64, Path, description = "request id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, description = "OK", body = RequestOut), (status = 403, description = "Not your queue", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed meanwhile", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = RequestOut), (status = 403, description = "Not your queue", body = ErrorBody), Stale))]
 pub async fn update(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

@@ -12,7 +12,8 @@ use crate::ops;
 use crate::ops::authz::{self, Permission};
 use crate::ops::execution::scripts::ScriptInput;
 use crate::store::execution::scripts::Script;
-use crate::web::api::{ErrorBody, List, if_match, parse_body, parse_id};
+use crate::web::api::{EditErrors, Forbidden};
+use crate::web::api::{List, if_match, parse_body, parse_id};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -93,8 +94,7 @@ pub async fn list(State(state): State<AppState>, ApiAuth(actor): ApiAuth) -> Res
 
 /// Add a script or objection answer (marketing, lead, admin).
 #[utoipa::path(post, operation_id = "execution_create_script", path = "/api/v1/scripts", tag = "execution", request_body = ScriptInputIo,
-    responses((status = 201, description = "Created", body = ScriptOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = ScriptOut), Forbidden))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -109,9 +109,7 @@ pub async fn create(
 /// Edit a script (marketing, lead, admin).
 #[utoipa::path(patch, operation_id = "execution_update_script", path = "/api/v1/scripts/{id}", tag = "execution", request_body = ScriptInputIo,
     params(("id" = i64, Path, description = "script id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, description = "OK", body = ScriptOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed meanwhile", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = ScriptOut), EditErrors))]
 pub async fn update(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -129,8 +127,7 @@ pub async fn update(
 /// Remove a script (marketing, lead, admin).
 #[utoipa::path(delete, operation_id = "execution_delete_script", path = "/api/v1/scripts/{id}", tag = "execution",
     params(("id" = i64, Path, description = "script id")),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 204, description = "Deleted"), Forbidden))]
 pub async fn delete(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -144,7 +141,7 @@ pub async fn delete(
 /// Scripts matching a member's customer (pain points, industry) and the campaign's kind.
 #[utoipa::path(get, operation_id = "execution_member_scripts", path = "/api/v1/campaigns/{id}/members/{customer_id}/scripts", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), ("customer_id" = i64, Path, description = "customer id")),
-    responses((status = 200, description = "OK", body = ScriptList), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = ScriptList)))]
 pub async fn for_member(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,

@@ -16,7 +16,8 @@ use crate::ops::authz::{self, Permission};
 use crate::ops::execution::ExecutionSettings;
 use crate::ops::execution::tasks::TaskEdit;
 use crate::store::execution::tasks::TaskQuery;
-use crate::web::api::{ErrorBody, List, Page, parse_body, parse_id};
+use crate::web::api::Forbidden;
+use crate::web::api::{List, Page, parse_body, parse_id};
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
 
@@ -57,7 +58,7 @@ fn step_io(s: &Step) -> StepIo {
 /// The campaign's tier playbook (the template's until a lead edits it).
 #[utoipa::path(get, operation_id = "execution_playbook", path = "/api/v1/campaigns/{id}/playbook", tag = "execution",
     params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "OK", body = PlaybookOut), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = PlaybookOut)))]
 pub async fn playbook(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -71,8 +72,7 @@ pub async fn playbook(
 /// Replace the playbook (lead, admin); open tasks are re-planned, done ones stay.
 #[utoipa::path(put, operation_id = "execution_set_playbook", path = "/api/v1/campaigns/{id}/playbook", tag = "execution",
     request_body = PlaybookInput, params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "OK", body = PlaybookOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = PlaybookOut), Forbidden))]
 pub async fn set_playbook(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -116,7 +116,7 @@ pub struct TaskList {
 /// The playbook's tasks of a campaign (a rep: their own), in id order.
 #[utoipa::path(get, operation_id = "execution_tasks", path = "/api/v1/campaigns/{id}/tasks", tag = "execution",
     params(("id" = i64, Path, description = "campaign id"), Page, TaskFilter),
-    responses((status = 200, description = "OK", body = TaskList), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = TaskList)))]
 pub async fn tasks(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -160,8 +160,7 @@ pub struct TaskInput {
 /// Mark a task done or open again (its assignee), or cancel it / move its date (a lead).
 #[utoipa::path(patch, operation_id = "execution_update_task", path = "/api/v1/tasks/{id}", tag = "execution",
     request_body = TaskInput, params(("id" = i64, Path, description = "task id")),
-    responses((status = 200, description = "OK", body = TaskOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = TaskOut), Forbidden))]
 pub async fn update_task(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -205,8 +204,7 @@ pub async fn settings(
 /// Change the lost reasons and the stand-up cutoff (lead, admin).
 #[utoipa::path(put, operation_id = "execution_set_settings", path = "/api/v1/settings/execution", tag = "execution",
     request_body = ExecutionSettingsIo,
-    responses((status = 200, description = "OK", body = ExecutionSettingsIo), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = ExecutionSettingsIo), Forbidden))]
 pub async fn set_settings(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
