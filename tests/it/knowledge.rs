@@ -199,7 +199,7 @@ backend_test!(the_demo_answers_the_three_searches_and_a_follow_up_becomes_a_draf
     let client = app.browser_session("k-admin@example.com").await;
     let (status, form) = get_page(&client, &app, &format!("/knowledge/new?follow_up={fu}")).await;
     assert_eq!(status, 200);
-    assert!(form.contains("客户反馈："), "the form is filled from the follow-up");
+    assert!(form.contains("跟进摘要："), "the form is filled from the follow-up");
     let draft = entry(&app, &admin, json!({"follow_up_id": fu})).await;
     assert_eq!(draft["status"], "proposed");
     assert_eq!(draft["follow_up_id"].as_i64(), Some(fu));
@@ -249,11 +249,11 @@ backend_test!(stored_markup_comes_back_escaped, |app| {
     for path in ["/knowledge?q=%E4%BB%B7%E6%A0%BC", "/search?q=%E4%BB%B7%E6%A0%BC", "/knowledge"] {
         let (status, html) = get_page(&client, &app, path).await;
         assert_eq!(status, 200, "{path}");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{path}");
+        assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{path}");
         assert!(!html.contains("<script>alert(1)") && !html.contains("<img src=x"), "{path}");
     }
     let (_, html) = get_page(&client, &app, "/knowledge?q=%E4%BB%B7%E6%A0%BC").await;
-    assert!(html.contains("<mark>价格</mark>"));
+    assert!(html.contains("&#60;/script&#62;<mark>价格</mark>"), "the title's hit is marked, the rest escaped");
 });
 
 backend_test!(a_rep_finds_only_customers_and_notes_they_may_see, |app| {
