@@ -250,6 +250,16 @@ pub async fn create(store: &Store, actor: &Actor, input: EntryInput) -> OpsResul
     Ok(created)
 }
 
+/// The entry if `actor` may edit it: curators any, an author their own
+/// proposal (403 otherwise; 404 for what they cannot see). Adapters ask this
+/// before reading a body, so a forbidden edit learns nothing from validation.
+pub async fn editable(store: &Store, actor: &Actor, id: i64) -> OpsResult<Entry> {
+    authz::require(actor, Permission::ProposeKnowledge)?;
+    let e = get(store, actor, id).await?;
+    let own_proposal = e.status == "proposed" && e.author_id == Some(actor.id);
+    if is_curator(actor) || own_proposal { Ok(e) } else { Err(OpsError::Forbidden) }
+}
+
 /// Edits an entry: curators any, an author their own proposal (which stays
 /// proposed). `version`, when given, must be the current one (409 otherwise).
 pub async fn update(
@@ -259,13 +269,8 @@ pub async fn update(
     version: Option<i64>,
     input: EntryInput,
 ) -> OpsResult<Entry> {
-    authz::require(actor, Permission::ProposeKnowledge)?;
-    let before = get(store, actor, id).await?;
+    let before = editable(store, actor, id).await?;
     let curator = is_curator(actor);
-    let own_proposal = before.status == "proposed" && before.author_id == Some(actor.id);
-    if !curator && !own_proposal {
-        return Err(OpsError::Forbidden);
-    }
     if !curator && input.status.as_deref().is_some_and(|s| s.trim() != EntryStatus::Proposed.as_str()) {
         return Err(OpsError::Forbidden);
     }

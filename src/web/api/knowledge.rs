@@ -223,7 +223,7 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Json<EntryOut>, ApiError> {
     let id = parse_id(&id)?;
-    authz::require(&actor, Permission::ProposeKnowledge)?;
+    ops::knowledge::editable(&state.store, &actor, id).await?;
     let (input, version) = parse_body::<EntryInputIo>(&headers, &body)?.input();
     let version = if_match(&headers)?.or(version);
     Ok(Json(out(ops::knowledge::update(&state.store, &actor, id, version, input).await?, &[])))

@@ -342,13 +342,7 @@ pub async fn create(State(state): State<AppState>, page: Page, PageForm(f): Page
 
 pub async fn edit(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> PageResult {
     let id = parse_id(&id)?;
-    page.require(Permission::ProposeKnowledge)?;
-    let e = ops::knowledge::get(&state.store, &page.actor, id).await?;
-    let curator = page.can(Permission::CurateKnowledge);
-    let own_proposal = e.status == "proposed" && e.author_id == Some(page.actor.id);
-    if !(curator || own_proposal) {
-        return Err(OpsError::Forbidden.into());
-    }
+    let e = ops::knowledge::editable(&state.store, &page.actor, id).await?;
     let form = EntryForm::of(&EntryFields::from(&e), e.version);
     Ok(form_page(&page, Some(id), form, FieldErrors::none(), false, StatusCode::OK))
 }
