@@ -11,7 +11,7 @@ bin="${CARGO_TARGET_DIR:-target}/release/examples/bench_execution"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-echo "== SQLite"
+echo "== SQLite ($(uptime | sed 's/.*load/load/'))"
 "$bin" --members "$members" --follow-ups "$follow_ups" --database-url "sqlite://$work/bench.db"
 
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
@@ -29,5 +29,5 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -o "-p $port -k $work -c listen_addresses=127.0.0.1" -l "$work/pg.log" -w start >/dev/null
 trap '"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null; rm -rf "$work"' EXIT
 "${as_pg[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres bench
-echo "== PostgreSQL"
+echo "== PostgreSQL ($(uptime | sed 's/.*load/load/'))"
 "$bin" --members "$members" --follow-ups "$follow_ups" --database-url "postgres://postgres@127.0.0.1:$port/bench"

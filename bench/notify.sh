@@ -2,6 +2,8 @@
 # Runs examples/bench_notify.rs on a fresh SQLite file and, when Debian's
 # PostgreSQL is installed, on a throwaway PostgreSQL cluster beside it.
 # Usage: bench/notify.sh [JOBS] [QUEUED]   (default 20000 100000)
+# Prints the machine's load (uptime) before the build, before each backend
+# and at the end: figures taken on a busy machine say so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="${1:-20000}"
@@ -11,7 +13,7 @@ bin="${CARGO_TARGET_DIR:-target}/release/examples/bench_notify"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-echo "== SQLite"
+echo "== SQLite ($(uptime))"
 "$bin" --jobs "$jobs" --queued "$queued" --database-url "sqlite://$work/bench.db"
 
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
@@ -29,5 +31,6 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -o "-p $port -k $work -c listen_addresses=127.0.0.1" -l "$work/pg.log" -w start >/dev/null
 trap '"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null; rm -rf "$work"' EXIT
 "${as_pg[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres bench
-echo "== PostgreSQL"
+echo "== PostgreSQL ($(uptime))"
 "$bin" --jobs "$jobs" --queued "$queued" --database-url "postgres://postgres@127.0.0.1:$port/bench"
+echo "== done ($(uptime))"

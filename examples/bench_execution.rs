@@ -34,7 +34,14 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-async fn time_get(client: &reqwest::Client, url: &str, token: &str, runs: usize) -> (Duration, Duration) {
+/// The machine's load (1, 5 and 15 minutes), printed beside the figures.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+async fn time_get(client: &reqwest::Client, url: &str, token: &str, runs: usize) -> (Duration, Duration, Duration) {
     let mut samples = Vec::with_capacity(runs);
     for i in 0..runs + 3 {
         let started = Instant::now();
@@ -46,7 +53,7 @@ async fn time_get(client: &reqwest::Client, url: &str, token: &str, runs: usize)
             samples.push(started.elapsed());
         }
     }
-    (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95))
+    (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95), percentile(&mut samples, 0.99))
 }
 
 #[tokio::main]
@@ -217,24 +224,36 @@ async fn main() -> anyhow::Result<()> {
     let done = all.len();
     let rate = done as f64 / took.as_secs_f64();
     let p50 = percentile(&mut all, 0.5);
+    let p95 = percentile(&mut all, 0.95);
     let p99 = percentile(&mut all, 0.99);
+    println!("\nload average (1, 5, 15 min) after the saves: {}", load());
     println!("\n| measurement | result |\n|---|---|");
     println!(
-        "| save a follow-up (API, {clients} clients): {done} in {:.1} s, {failures} failed | {rate:.0} per second; p50 {}, p99 {} |",
+        "| save a follow-up (API, {clients} clients): {done} in {:.1} s, {failures} failed | {rate:.0} per second; p50 {}, p95 {}, p99 {} |",
         took.as_secs_f64(),
         ms(p50),
+        ms(p95),
         ms(p99)
     );
     store.optimize().await?;
 
     // Reads on the campaign as it is now (members × follow-ups).
     let client = reqwest::Client::new();
-    let (p50, p95) = time_get(&client, &format!("{base}/api/v1/campaigns/{id}/progress"), &lead_token, 30).await;
-    println!("| progress (API) | p50 {}, p95 {} |", ms(p50), ms(p95));
-    let (p50, p95) = time_get(&client, &format!("{base}/api/v1/campaigns/{id}/standup"), &lead_token, 30).await;
-    println!("| stand-up, today (API) | p50 {}, p95 {} |", ms(p50), ms(p95));
-    let day = format!("{base}/api/v1/me/day?rep={}", rally::web::session::urlencode(&reps[0].1));
-    let (p50, p95) = time_get(&client, &day, &lead_token, 30).await;
-    println!("| a rep's day (API, {} members) | p50 {}, p95 {} |", members / clients, ms(p50), ms(p95));
+    let reads = [
+        (
+            format!("progress (API, {members} members, {done} follow-ups saved)"),
+            format!("{base}/api/v1/campaigns/{id}/progress"),
+        ),
+        ("stand-up, today (API)".to_owned(), format!("{base}/api/v1/campaigns/{id}/standup")),
+        (
+            format!("a rep's day (API, {} members)", members / clients),
+            format!("{base}/api/v1/me/day?rep={}", rally::web::session::urlencode(&reps[0].1)),
+        ),
+    ];
+    for (what, url) in reads {
+        let (p50, p95, p99) = time_get(&client, &url, &lead_token, 30).await;
+        println!("| {what} | p50 {}, p95 {}, p99 {} |", ms(p50), ms(p95), ms(p99));
+    }
+    println!("\nload average (1, 5, 15 min) after the reads: {}", load());
     Ok(())
 }

@@ -56,7 +56,7 @@ async fn enqueue(store: &Store, prefix: &str, count: usize) -> anyhow::Result<Du
                 kind: EventKind::PhaseDueSoon,
                 dedupe_key: format!("{prefix}-{i}"),
                 occurred_at: store.now(),
-                data: EventData { params, lines: Vec::new(), link: "/campaigns/1".into() },
+                data: EventData { params, link: "/campaigns/1".into(), ..EventData::default() },
                 recipients: Vec::new(),
                 only_channel: None,
             };

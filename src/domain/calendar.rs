@@ -283,6 +283,19 @@ impl WorkCalendar {
         }
     }
 
+    /// The last working day before `date` (the day a morning stand-up
+    /// reviews); `date` itself when none is found within a month.
+    pub fn previous_working_day(&self, date: NaiveDate) -> NaiveDate {
+        let mut d = date;
+        for _ in 0..31 {
+            d = d.pred_opt().unwrap_or(d);
+            if self.is_working_day(d) {
+                return d;
+            }
+        }
+        date
+    }
+
     /// The holiday `date` is a day off for (weekend days inside the block
     /// included), for UI hints in either language.
     pub fn holiday(&self, date: NaiveDate) -> Option<&HolidayBlock> {

@@ -47,22 +47,40 @@ pub struct AuditRecord {
 /// Records a change inside the transaction that makes it, so a change and its
 /// record are written together or not at all.
 pub async fn record(tx: &mut Tx, entry: AuditEntry<'_>) -> StoreResult<()> {
-    let sql = "INSERT INTO audit_log (at, actor_id, actor_email, action, object_type, object_id, before, after) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    let before = entry.before.map(|v| v.to_string());
-    let after = entry.after.map(|v| v.to_string());
-    on_tx!(tx, conn => sqlx::query(sql)
-        .bind(Utc::now())
-        .bind(entry.actor_id)
-        .bind(entry.actor_email)
-        .bind(entry.action.as_str())
-        .bind(entry.object_type)
-        .bind(entry.object_id)
-        .bind(before)
-        .bind(after)
-        .execute(&mut **conn)
-        .await?
-        .rows_affected());
+    record_all(tx, vec![entry]).await
+}
+
+/// Records several changes of one unit of work in one statement.
+pub async fn record_all(tx: &mut Tx, entries: Vec<AuditEntry<'_>>) -> StoreResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..entries.len())
+        .map(|r| {
+            let n = r * 8;
+            format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7, n + 8)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_log (at, actor_id, actor_email, action, object_type, object_id, before, after) VALUES {}",
+        rows.join(", ")
+    );
+    let at = Utc::now();
+    on_tx!(tx, conn => {
+        let mut q = sqlx::query(&sql);
+        for entry in &entries {
+            q = q
+                .bind(at)
+                .bind(entry.actor_id)
+                .bind(entry.actor_email)
+                .bind(entry.action.as_str())
+                .bind(entry.object_type)
+                .bind(entry.object_id)
+                .bind(entry.before.as_ref().map(|v| v.to_string()))
+                .bind(entry.after.as_ref().map(|v| v.to_string()));
+        }
+        q.execute(&mut **conn).await?.rows_affected()
+    });
     Ok(())
 }
 

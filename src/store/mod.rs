@@ -32,6 +32,7 @@ pub mod contacts;
 pub mod customers;
 pub mod demo;
 pub mod execution;
+pub mod group;
 pub mod import;
 pub mod interactions;
 pub mod knowledge;
@@ -201,6 +202,8 @@ pub struct Store {
     /// message goes out at once instead of at the next poll. A hint only:
     /// other servers find the job by polling.
     wake: Arc<tokio::sync::Notify>,
+    /// The group writer's queue ([`Store::write_grouped`], SQLite only).
+    group: group::GroupQueue,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -333,6 +336,7 @@ impl Store {
             readers: Arc::new(Semaphore::new(READ_TRANSACTIONS)),
             clock: Clock::System,
             wake: Arc::new(tokio::sync::Notify::new()),
+            group: group::GroupQueue::default(),
         }
     }
 

@@ -27,7 +27,8 @@ pub struct Channel {
     pub secret: String,
     /// JSON (SMTP host, port, TLS mode, user name, sender).
     pub config: String,
-    /// Kinds it hears; empty: all.
+    /// Kinds it hears; empty: all but personal digests on group channels
+    /// ([`EventKind::is_personal_digest`]).
     pub events: Vec<EventKind>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -50,7 +51,9 @@ impl std::fmt::Debug for Channel {
 
 impl Channel {
     pub fn hears(&self, kind: EventKind) -> bool {
-        kind == EventKind::Test || self.events.is_empty() || self.events.contains(&kind)
+        kind == EventKind::Test
+            || self.events.contains(&kind)
+            || (self.events.is_empty() && (self.kind.is_personal() || !kind.is_personal_digest()))
     }
 
     /// The key of its rate window (robots only): `KIND:ID`.
@@ -728,10 +731,17 @@ pub async fn claim_jobs(
         Some(_) => " AND ref_id IN (SELECT id FROM deliveries WHERE event_id = $6)",
         None => " AND $6 = 0",
     };
+    // PostgreSQL: `id = ANY(ARRAY(…))` makes the picked ids an InitPlan looked
+    // up by primary key. With `id IN (…)`, the generic plan a prepared
+    // statement falls back to hash-joins the subquery against a sequential
+    // scan of the whole table (68 ms with 100,000 queued instead of 0.3 ms).
+    let pick = format!(
+        "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $4{only} ORDER BY run_at, id LIMIT $5{lock}"
+    );
+    let picked = if sqlite { format!("id IN ({pick})") } else { format!("id = ANY(ARRAY({pick}))") };
     let sql = format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, locked_until = $2, updated_at = $3 \
-         WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $4{only} ORDER BY run_at, id LIMIT $5{lock}) \
-         RETURNING id, ref_id, attempts, max_attempts, rate_key"
+         WHERE {picked} RETURNING id, ref_id, attempts, max_attempts, rate_key"
     );
     let mut claimed: Vec<(i64, i64, i64, i64, Option<String>)> = on_tx!(&mut tx, conn => sqlx::query_as(&sql)
         .bind(worker)

@@ -341,3 +341,48 @@ backend_test!(many_writers_and_readers_get_no_5xx_and_every_acknowledged_write_s
     assert_eq!(stored, all_logged);
     assert_eq!(app.store.count_customers().await.unwrap(), 1 + (WRITERS * ROUNDS) as i64);
 });
+
+// Grouped writes (one transaction for many on SQLite): a write that fails
+// after writing rolls back only itself and gets its own error; the others
+// are kept and answered after the commit.
+backend_test!(grouped_writes_that_fail_roll_back_only_themselves, |app| {
+    use rally::store::audit::{AuditAction, AuditEntry, record};
+    let mut writes = JoinSet::new();
+    for i in 0..64_i64 {
+        let store = app.store.clone();
+        writes.spawn(async move {
+            let answer = store
+                .write_grouped(move |tx| {
+                    Box::pin(async move {
+                        let entry = AuditEntry {
+                            actor_id: None,
+                            actor_email: "group@example.com",
+                            action: AuditAction::Create,
+                            object_type: "grouped_write",
+                            object_id: i,
+                            before: None,
+                            after: Some(json!({ "i": i })),
+                        };
+                        record(tx, entry).await?;
+                        if i % 4 == 0 {
+                            return Err(rally::ops::OpsError::invalid("i", format!("{i} is refused")));
+                        }
+                        Ok(i * 10)
+                    })
+                })
+                .await;
+            (i, answer)
+        });
+    }
+    for (i, answer) in writes.join_all().await {
+        match answer {
+            Ok(v) => assert!(i % 4 != 0 && v == i * 10, "{i}: {v}"),
+            Err(rally::ops::OpsError::Invalid { field, message }) => {
+                assert_eq!((i % 4, field, message), (0, "i", format!("{i} is refused")));
+            }
+            Err(e) => panic!("{i}: {e}"),
+        }
+        let kept = app.store.audit_of("grouped_write", i).await.unwrap();
+        assert_eq!(kept.len(), usize::from(i % 4 != 0), "{i}: {kept:?}");
+    }
+});

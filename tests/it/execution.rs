@@ -56,11 +56,23 @@ async fn get(app: &TestApp, user: &TestUser, path: &str) -> Value {
 
 /// A customer with `recent` interactions in October (3 make it tier S).
 async fn customer_with_history(app: &TestApp, name: &str, region: &str, owner: Option<i64>, recent: usize) -> i64 {
+    customer_worked_from(app, name, region, owner, recent, d("2026-10-20")).await
+}
+
+/// A customer with `recent` interactions four days apart from `from`.
+pub async fn customer_worked_from(
+    app: &TestApp,
+    name: &str,
+    region: &str,
+    owner: Option<i64>,
+    recent: usize,
+    from: NaiveDate,
+) -> i64 {
     use rally::domain::customer::{Channel, InteractionKind};
     use rally::store::customers::{NewContact, NewCustomer, NewInteraction, insert_customers, refresh_activity};
     let interactions = (0..recent)
         .map(|i| NewInteraction {
-            occurred_on: d("2026-10-20") + chrono::Duration::days(i as i64 * 4),
+            occurred_on: from + chrono::Duration::days(i as i64 * 4),
             occurred_at: Some("10:00".to_owned()),
             channel: Channel::Phone,
             kind: InteractionKind::Call,
@@ -637,4 +649,128 @@ exec_test!(a_long_day_shows_its_first_rows_in_order_and_counts_the_rest, |app| {
     let (status, page) = crate::helpers::get_page(&browser, &app, "/day").await;
     assert_eq!(status, 200);
     assert!(page.contains("data-day-more=\"7\"") && page.contains("还有 7 位客户待跟进"), "the rest is counted");
+});
+
+exec_test!(sixty_four_concurrent_follow_ups_each_get_their_own_answer, |app| {
+    let w = world(&app).await;
+    let mut customers = Vec::new();
+    for i in 0..16 {
+        customers.push(customer_with_history(&app, &format!("并发客户{i:02}"), "华南", Some(w.ming.id), 3).await);
+    }
+    let (_, generated) =
+        send(&app, &w.lead, Method::POST, &format!("/api/v1/campaigns/{}/members/generate", w.campaign), json!({}))
+            .await;
+    assert_eq!(generated["added"], 16, "{generated}");
+    activate(&app, &w).await;
+    let path = |c: i64| format!("/api/v1/campaigns/{}/members/{c}/follow-ups", w.campaign);
+
+    // 64 saves at once: four reps' orders racing on each of 8 members (one
+    // wins, the others find it ordered: 422 on the amount), two phone calls
+    // on each of 8 others (both saved), 8 next actions dated before the
+    // call (422) and 8 saves by a rep who cannot see the member (404).
+    let mut requests = Vec::new();
+    for (i, &c) in customers[..8].iter().enumerate() {
+        for k in 0..4 {
+            let amount = 10_000.0 * (i as f64 + 1.0) + k as f64;
+            let body = json!({"channel": "visit", "summary": "上门签约", "stage": "ordered", "order_amount": amount});
+            requests.push(("order", c, &w.ming, body));
+        }
+    }
+    for &c in &customers[8..] {
+        for _ in 0..2 {
+            requests.push(("call", c, &w.ming, json!({"channel": "phone", "summary": "电话介绍新品A"})));
+        }
+        let early =
+            json!({"channel": "phone", "summary": "电话", "next_action_on": "2026-11-03", "next_action": "回访"});
+        requests.push(("early", c, &w.ming, early));
+        requests.push(("hidden", c, &w.hua, json!({"channel": "phone", "summary": "不是我的客户"})));
+    }
+    assert_eq!(requests.len(), 64);
+    let mut racing = tokio::task::JoinSet::new();
+    for (kind, c, user, body) in &requests {
+        let request = app.api(user, Method::POST, &path(*c)).json(body);
+        let (kind, c) = (*kind, *c);
+        racing.spawn(async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (kind, c, (status, response.json::<Value>().await.unwrap_or(Value::Null)))
+        });
+    }
+    let answers = racing.join_all().await;
+
+    let mut saved: std::collections::HashMap<i64, Vec<Value>> = std::collections::HashMap::new();
+    for (kind, c, (status, body)) in &answers {
+        match *kind {
+            "order" => match status {
+                201 => saved.entry(*c).or_default().push(body.clone()),
+                422 => assert_eq!(body["error"]["field"], "order_amount", "{body}"),
+                _ => panic!("order on {c}: {status} {body}"),
+            },
+            "call" => {
+                assert_eq!(*status, 201, "{body}");
+                saved.entry(*c).or_default().push(body.clone());
+            }
+            "early" => assert_eq!((*status, body["error"]["field"].as_str()), (422, Some("next_action_on")), "{body}"),
+            "hidden" => assert_eq!(*status, 404, "{body}"),
+            _ => unreachable!(),
+        }
+    }
+
+    let today = Value::from(TODAY);
+    for (i, &c) in customers.iter().enumerate() {
+        let mine = saved.get(&c).cloned().unwrap_or_default();
+        let m = get(&app, &w.ming, &format!("/api/v1/campaigns/{}/members/{c}", w.campaign)).await;
+        let statuses: Vec<&str> =
+            m["tasks"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();
+        if i < 8 {
+            assert_eq!(mine.len(), 1, "exactly one order wins on {c}: {mine:?}");
+            assert_eq!((m["stage"].as_str(), &m["order_amount"]), (Some("ordered"), &mine[0]["order_amount"]), "{m}");
+            // The visit completed the visit task; the order cancelled the phone call.
+            assert_eq!(statuses, ["cancelled", "done"], "{m}");
+        } else {
+            assert_eq!(mine.len(), 2, "both calls on {c} are saved");
+            assert_eq!(m["stage"], "contacted", "{m}");
+            // The first call completed the phone task; the visit is still open.
+            assert_eq!(statuses, ["done", "open"], "{m}");
+        }
+        // Exactly the saved follow-ups, each also on the customer's timeline.
+        let listed = get(&app, &w.ming, &path(c)).await;
+        let mut listed_ids: Vec<i64> =
+            listed["items"].as_array().unwrap().iter().map(|f| f["id"].as_i64().unwrap()).collect();
+        let mut saved_ids: Vec<i64> = mine.iter().map(|f| f["id"].as_i64().unwrap()).collect();
+        listed_ids.sort_unstable();
+        saved_ids.sort_unstable();
+        assert_eq!(listed_ids, saved_ids, "{listed}");
+        let timeline = get(&app, &w.ming, &format!("/api/v1/customers/{c}/interactions")).await;
+        assert_eq!(timeline["total"], 3 + mine.len() as i64, "{timeline}");
+        let customer = get(&app, &w.ming, &format!("/api/v1/customers/{c}")).await;
+        assert_eq!(customer["last_interaction_on"], today, "{customer}");
+        if i < 8 {
+            let orders: Vec<&Value> =
+                timeline["items"].as_array().unwrap().iter().filter(|t| t["kind"] == "order").collect();
+            assert_eq!(orders.len(), 1, "{timeline}");
+            assert_eq!(orders[0]["amount"], mine[0]["order_amount"], "{timeline}");
+        }
+        // One audit record per saved follow-up, one stage change per member.
+        for f in &mine {
+            let history = app.store.audit_of("follow_up", f["id"].as_i64().unwrap()).await.unwrap();
+            assert_eq!(history.len(), 1, "{history:?}");
+            assert_eq!((history[0].action.as_str(), history[0].actor_email.as_str()), ("create", "ming@example.com"));
+        }
+        let member = {
+            let mut conn = app.store.acquire().await.unwrap();
+            rally::store::execution::member(conn.conn(), w.campaign, c).await.unwrap().unwrap()
+        };
+        let changes = app.store.audit_of("campaign_member", member.id).await.unwrap();
+        let stage_changes: Vec<&Value> =
+            changes.iter().filter_map(|r| r.after.as_ref()).filter(|a| a["follow_up_id"].is_i64()).collect();
+        assert_eq!(stage_changes.len(), 1, "{changes:?}");
+        assert_eq!(stage_changes[0]["stage"], if i < 8 { "ordered" } else { "contacted" });
+    }
+
+    // Progress counts exactly the saved ones.
+    let p = get(&app, &w.lead, &format!("/api/v1/campaigns/{}/progress", w.campaign)).await;
+    assert_eq!((p["actual"]["reached"].as_i64(), p["actual"]["orders"].as_i64()), (Some(16), Some(8)), "{p}");
+    let sales: f64 = saved.values().flatten().filter_map(|f| f["order_amount"].as_f64()).sum();
+    assert_eq!(p["actual"]["sales_amount"].as_f64(), Some(sales), "{p}");
 });

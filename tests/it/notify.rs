@@ -56,7 +56,7 @@ pub async fn event(store: &Store, kind: EventKind, key: &str, recipients: Vec<i6
         kind,
         dedupe_key: key.into(),
         occurred_at: store.now(),
-        data: EventData { params, lines: vec![], link: "/campaigns/1".into() },
+        data: EventData { params, link: "/campaigns/1".into(), ..EventData::default() },
         recipients,
         only_channel: None,
     };
@@ -852,4 +852,276 @@ backend_test!(two_servers_deliver_each_message_once_and_a_killed_one_loses_nothi
         assert_eq!(outcomes, ["unknown", "sent"], "delivery {id}");
     }
     eprintln!("killed mid-run: {} of 200 messages were in flight and went again with their key", repeated.len());
+});
+
+/// Like `backend_test!`, on an app whose clock stands at noon of Tuesday
+/// 2026-09-29: a week before National Day (10-01 to 10-07 off), with the
+/// adjusted working Saturday 10-10 after it.
+macro_rules! digest_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some($app) = on_day(crate::helpers::Backend::Sqlite).await $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
+            async fn postgres() {
+                if let Some($app) = on_day(crate::helpers::Backend::Postgres).await $body
+            }
+        }
+    };
+}
+
+async fn on_day(backend: crate::helpers::Backend) -> Option<TestApp> {
+    crate::helpers::spawn_app_with_clock(backend, Clock::fixed_on(day("2026-09-29"))).await
+}
+
+struct Team {
+    admin: TestUser,
+    lead: TestUser,
+    ming: TestUser,
+    hua: TestUser,
+    campaign: i64,
+}
+
+async fn call(app: &TestApp, user: &TestUser, method: Method, path: &str, body: Value) -> (u16, Value) {
+    let response = app.api(user, method, path).json(&body).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A lead, two reps of 华南 with one member each in a campaign running from
+/// 09-29 to 10-30; 华 logs a follow-up on 09-29, 明 does not.
+async fn running_team(app: &TestApp) -> Team {
+    let admin = app.user("admin@example.com", "admin", None).await;
+    let lead = app.named_user("lead@example.com", "周强", "lead", None).await;
+    let ming = app.named_user("ming@example.com", "明", "rep", Some("华南")).await;
+    let hua = app.named_user("hua@example.com", "华", "rep", Some("华南")).await;
+    crate::execution::customer_worked_from(app, "A公司", "华南", Some(ming.id), 3, day("2026-09-10")).await;
+    let b = crate::execution::customer_worked_from(app, "B贸易", "华南", Some(hua.id), 3, day("2026-09-10")).await;
+    let (status, created) = call(
+        app,
+        &lead,
+        Method::POST,
+        "/api/v1/campaigns",
+        json!({"name": "国庆促销", "kind": "new_product", "segment": "region = \"华南\"",
+               "announced_on": "2026-09-28", "starts_on": "2026-09-29", "ends_on": "2026-10-30"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let campaign = created["id"].as_i64().unwrap();
+    let (status, body) =
+        call(app, &lead, Method::POST, &format!("/api/v1/campaigns/{campaign}/members/generate"), json!({})).await;
+    assert_eq!((status, body["added"].as_i64()), (200, Some(2)), "{body}");
+    let (status, body) =
+        call(app, &lead, Method::PATCH, &format!("/api/v1/campaigns/{campaign}"), json!({"status": "active"})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(
+        app,
+        &hua,
+        Method::POST,
+        &format!("/api/v1/campaigns/{campaign}/members/{b}/follow-ups"),
+        json!({"channel": "phone", "summary": "电话介绍国庆促销", "stage": "intent"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    Team { admin, lead, ming, hua, campaign }
+}
+
+async fn scan_at(app: &TestApp, d: &str, h: u32, m: u32) -> usize {
+    rally::ops::notify::reminders::scan(&at(&app.store, d, h, m)).await.unwrap()
+}
+
+async fn made(app: &TestApp, key: &str) -> Option<Value> {
+    let e = app.store.event_by_key(key).await.unwrap()?;
+    Some(serde_json::from_str(&e.data).unwrap())
+}
+
+digest_test!(each_person_gets_one_digest_a_working_day_and_none_on_holidays_or_at_night, |app| {
+    let t = running_team(&app).await;
+    let ming_key = |d: &str| format!("tasks_due:u{}:{d}", t.ming.id);
+    // 明's S member: the call is due Wednesday 09-30, the visit Friday 10-09.
+    // Tuesday: nothing due, nothing made.
+    scan_at(&app, "2026-09-29", 9, 30).await;
+    assert!(made(&app, &ming_key("2026-09-29")).await.is_none());
+    // Wednesday before the working day starts: nothing yet.
+    scan_at(&app, "2026-09-30", 8, 30).await;
+    assert!(made(&app, &ming_key("2026-09-30")).await.is_none());
+    // Two servers scanning at once, then again later: one digest per person.
+    let morning = at(&app.store, "2026-09-30", 9, 5);
+    let other_server = app.another_store().await.with_clock(morning.clock());
+    let (a, b) =
+        tokio::join!(rally::ops::notify::reminders::scan(&morning), rally::ops::notify::reminders::scan(&other_server));
+    a.unwrap();
+    b.unwrap();
+    scan_at(&app, "2026-09-30", 11, 0).await;
+    let data = made(&app, &ming_key("2026-09-30")).await.expect("明's digest");
+    assert_eq!(
+        (data["params"]["today"].as_str(), data["params"]["overdue"].as_str()),
+        (Some("1"), Some("0")),
+        "{data}"
+    );
+    assert_eq!(data["lines"].as_array().unwrap().len(), 1, "{data}");
+    assert_eq!(data["lines"][0]["params"]["customer"], "A公司");
+    let ming = actor(&app, &t.ming).await;
+    let inbox = rally::ops::notify::inbox::list(&morning, &ming, None, false, 50).await.unwrap();
+    let digests: Vec<_> = inbox.items.iter().filter(|i| i.event == EventKind::TasksDue).collect();
+    assert_eq!(digests.len(), 1, "{:?}", inbox.items);
+    assert_eq!(digests[0].title, "今日待办：1 项今天到期，0 项已逾期");
+    assert!(digests[0].lines[0].contains("A公司") && digests[0].lines[0].contains("电话沟通"), "{:?}", digests[0]);
+    assert_eq!(digests[0].link, "/day");
+    assert!(made(&app, &format!("tasks_due:u{}:2026-09-30", t.lead.id)).await.is_none(), "nothing due, nothing");
+
+    // Quiet hours: a scan at night makes nothing for that day.
+    scan_at(&app, "2026-10-09", 21, 30).await;
+    assert!(made(&app, &ming_key("2026-10-09")).await.is_none());
+    // National Day and a Sunday: nothing; the adjusted working Saturday: both, one overdue since 09-30.
+    scan_at(&app, "2026-10-05", 10, 0).await;
+    assert!(made(&app, &ming_key("2026-10-05")).await.is_none(), "a holiday");
+    scan_at(&app, "2026-10-11", 10, 0).await;
+    assert!(made(&app, &ming_key("2026-10-11")).await.is_none(), "a Sunday");
+    scan_at(&app, "2026-10-10", 9, 30).await;
+    let data = made(&app, &ming_key("2026-10-10")).await.expect("an adjusted working Saturday");
+    assert_eq!(
+        (data["params"]["today"].as_str(), data["params"]["overdue"].as_str()),
+        (Some("0"), Some("2")),
+        "{data}"
+    );
+    assert_eq!(data["lines"][0]["key"], "notify.tasks_due.line_overdue");
+
+    // Switched off: not made.
+    let admin = actor(&app, &t.admin).await;
+    let mut kinds: Vec<String> = EventKind::CONFIGURABLE.iter().map(|k| k.as_str().to_owned()).collect();
+    kinds.retain(|k| k != "tasks_due");
+    let input = rally::ops::notify::SettingsInput { enabled: Some(kinds), ..Default::default() };
+    rally::ops::notify::set_settings(&app.store, &admin, input).await.unwrap();
+    scan_at(&app, "2026-10-12", 9, 30).await;
+    assert!(made(&app, &ming_key("2026-10-12")).await.is_none());
+});
+
+digest_test!(reps_without_a_follow_up_by_the_cutoff_are_reminded_and_listed_to_the_lead, |app| {
+    let t = running_team(&app).await;
+    let rep_key = |u: &TestUser| format!("follow_up_missing:u{}:2026-09-29", u.id);
+    let lead_key = format!("follow_up_missing:lead:u{}:2026-09-29", t.lead.id);
+    scan_at(&app, "2026-09-29", 17, 59).await;
+    assert!(made(&app, &rep_key(&t.ming)).await.is_none(), "before the cutoff");
+    let evening = at(&app.store, "2026-09-29", 18, 5);
+    let other_server = app.another_store().await.with_clock(evening.clock());
+    let (a, b) =
+        tokio::join!(rally::ops::notify::reminders::scan(&evening), rally::ops::notify::reminders::scan(&other_server));
+    a.unwrap();
+    b.unwrap();
+    assert!(made(&app, &rep_key(&t.ming)).await.is_some(), "明 logged nothing");
+    assert!(made(&app, &rep_key(&t.hua)).await.is_none(), "华 logged her call");
+    let list = made(&app, &lead_key).await.expect("the lead's list");
+    assert_eq!(list["variant"], "lead");
+    assert_eq!(list["params"]["count"], "1");
+    assert_eq!(list["lines"][0]["params"]["reps"], "明", "{list}");
+    let lead = actor(&app, &t.lead).await;
+    let inbox = rally::ops::notify::inbox::list(&evening, &lead, None, false, 50).await.unwrap();
+    let lists: Vec<_> = inbox.items.iter().filter(|i| i.event == EventKind::FollowUpMissing).collect();
+    assert_eq!(lists.len(), 1, "{:?}", inbox.items);
+    assert!(lists[0].title.starts_with("1 位销售"), "{:?}", lists[0]);
+    assert!(lists[0].lines[0].contains("国庆促销") && lists[0].lines[0].contains("明"), "{:?}", lists[0]);
+    assert_eq!(lists[0].link, format!("/campaigns/{}/standup", t.campaign));
+    let ming = actor(&app, &t.ming).await;
+    let inbox = rally::ops::notify::inbox::list(&evening, &ming, None, false, 50).await.unwrap();
+    assert_eq!(inbox.items.iter().filter(|i| i.event == EventKind::FollowUpMissing).count(), 1);
+    // Later scans the same evening make nothing more.
+    scan_at(&app, "2026-09-29", 20, 0).await;
+    let inbox = rally::ops::notify::inbox::list(&evening, &lead, None, false, 50).await.unwrap();
+    assert_eq!(inbox.items.iter().filter(|i| i.event == EventKind::FollowUpMissing).count(), 1);
+});
+
+digest_test!(the_standup_digest_reaches_the_group_robot_with_the_days_counts, |app| {
+    let fakes = receivers::start().await;
+    let t = running_team(&app).await;
+    let admin = actor(&app, &t.admin).await;
+    let create = rally::ops::notify::channels::create;
+    create(&app.store, &admin, channel("wecom", "销售群", &fakes.wecom_url(), "")).await.unwrap();
+    create(&app.store, &admin, channel("webhook", "CRM", &fakes.webhook_url(), receivers::WEBHOOK_SECRET))
+        .await
+        .unwrap();
+    let (status, body) = call(
+        &app,
+        &t.ming,
+        Method::POST,
+        &format!("/api/v1/campaigns/{}/blockers", t.campaign),
+        json!({"text": "样品不够，客户要先试用"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let worker = Worker::new("t");
+    let before = fakes.fakes.accepted("wecom").len();
+
+    // Wednesday 09:00 (the default stand-up time): Tuesday's stand-up.
+    scan_at(&app, "2026-09-30", 8, 59).await;
+    assert!(made(&app, &format!("standup_digest:c{}:2026-09-30", t.campaign)).await.is_none());
+    let morning = at(&app.store, "2026-09-30", 9, 1);
+    rally::ops::notify::reminders::scan(&morning).await.unwrap();
+    rally::ops::notify::reminders::scan(&morning).await.unwrap();
+    run(&morning, &worker, None).await.unwrap();
+    let got: Vec<String> = fakes.fakes.accepted("wecom")[before..]
+        .iter()
+        .map(|r| r.body["markdown"]["content"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    // Each rep's own digest stays out of the group; the stand-up goes there once.
+    assert!(got.iter().all(|t| !t.contains("今日待办")), "{got:?}");
+    let standups: Vec<&String> = got.iter().filter(|t| t.contains("站会摘要")).collect();
+    assert_eq!(standups.len(), 1, "{got:?}");
+    let text = standups[0].clone();
+    assert!(text.contains("【国庆促销】站会摘要（2026-09-29）"), "{text}");
+    assert!(text.contains("联系 1 家，新增意向 1 家，成交 0 单；未更新 1 人；未解决的卡点 1 个"), "{text}");
+    assert!(text.contains("未更新：明") && text.contains("样品不够"), "{text}");
+    let hook = fakes.fakes.accepted("webhook");
+    let digest = hook.iter().find(|r| r.body["event"] == "standup_digest").expect("the webhook hears it");
+    assert_eq!(digest.body["data"]["params"]["contacted"], "1");
+    assert_eq!(digest.body["data"]["params"]["missing"], "1");
+    assert_eq!(digest.body["data"]["params"]["blockers"], "1");
+    assert!(hook.iter().all(|r| r.body["event"] != "tasks_due"), "personal digests stay out of the group");
+
+    // Not on a holiday; yes on the adjusted working Saturday, for its previous working day.
+    scan_at(&app, "2026-10-06", 10, 0).await;
+    assert!(made(&app, &format!("standup_digest:c{}:2026-10-06", t.campaign)).await.is_none());
+    scan_at(&app, "2026-10-10", 9, 30).await;
+    let data = made(&app, &format!("standup_digest:c{}:2026-10-10", t.campaign)).await.expect("Saturday 10-10");
+    assert_eq!(data["params"]["date"], "2026-10-09");
+});
+
+backend_test!(digest_times_are_team_settings_checked_with_clear_errors, |app| {
+    let admin = app.user("admin@example.com", "admin", None).await;
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let path = "/api/v1/settings/notifications";
+    let (status, body) = call(&app, &admin, Method::GET, path, Value::Null).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["workday_start"].as_str(), body["standup_at"].as_str()), (Some("09:00"), Some("09:00")));
+    assert_eq!(body["followup_cutoff"], "18:00");
+    assert!(body["enabled"].as_array().unwrap().iter().any(|k| k == "standup_digest"));
+    for (input, field) in [
+        (json!({"standup_at": "9点"}), "standup_at"),
+        (json!({"followup_cutoff": "25:00"}), "followup_cutoff"),
+        (json!({"followup_cutoff": "22:00"}), "followup_cutoff"),
+        (json!({"standup_at": "07:00"}), "standup_at"),
+        (json!({"enabled": ["standup"]}), "enabled"),
+    ] {
+        let (status, body) = call(&app, &admin, Method::PUT, path, input.clone()).await;
+        assert_eq!(status, 422, "{input}: {body}");
+        assert_eq!(body["error"]["field"], field, "{input}: {body}");
+    }
+    let (status, _) = call(&app, &lead, Method::PUT, path, json!({"standup_at": "09:30"})).await;
+    assert_eq!(status, 403);
+    let (status, body) =
+        call(&app, &admin, Method::PUT, path, json!({"standup_at": "09:30", "followup_cutoff": "17:30"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["standup_at"].as_str(), body["followup_cutoff"].as_str()), (Some("09:30"), Some("17:30")));
+    // One cutoff: the stand-up's 未更新 flag uses the same time.
+    let execution = rally::ops::execution::settings(&app.store).await.unwrap();
+    assert_eq!(execution.standup_cutoff, "17:30");
+    let s = rally::ops::notify::settings(&app.store).await.unwrap();
+    assert_eq!(s.standup_at, chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap());
 });

@@ -39,13 +39,23 @@ pub enum EventKind {
     /// A delivered item went stale: the campaign's message or dates changed
     /// (whoever asked, and the queue that makes it again).
     RequestStale,
+    /// Tasks and next actions due today or overdue: one digest a working
+    /// morning for each assignee.
+    TasksDue,
+    /// No follow-up logged by the day's cutoff: the rep is reminded, the
+    /// campaign's lead gets the list of reps.
+    FollowUpMissing,
+    /// The morning stand-up of each running campaign (the previous working
+    /// day's contacts, intents, orders, missing updates; open blockers), for
+    /// the team's group channels.
+    StandupDigest,
     /// An admin's "send a test message" (one channel, never switched off).
     Test,
 }
 
 impl EventKind {
     /// The kinds a team switches on or off (a test message is always allowed).
-    pub const CONFIGURABLE: [EventKind; 8] = [
+    pub const CONFIGURABLE: [EventKind; 11] = [
         EventKind::PhaseDueSoon,
         EventKind::PhaseOverdue,
         EventKind::BlockerRaised,
@@ -54,6 +64,9 @@ impl EventKind {
         EventKind::RequestRequested,
         EventKind::RequestDelivered,
         EventKind::RequestStale,
+        EventKind::TasksDue,
+        EventKind::FollowUpMissing,
+        EventKind::StandupDigest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +79,9 @@ impl EventKind {
             EventKind::RequestRequested => "request_requested",
             EventKind::RequestDelivered => "request_delivered",
             EventKind::RequestStale => "request_stale",
+            EventKind::TasksDue => "tasks_due",
+            EventKind::FollowUpMissing => "follow_up_missing",
+            EventKind::StandupDigest => "standup_digest",
             EventKind::Test => "test",
         }
     }
@@ -73,7 +89,21 @@ impl EventKind {
     /// Reminders fall due on the calendar (and are made only on working
     /// days); the others happen when someone acts.
     pub fn is_reminder(self) -> bool {
-        matches!(self, EventKind::PhaseDueSoon | EventKind::PhaseOverdue)
+        matches!(
+            self,
+            EventKind::PhaseDueSoon
+                | EventKind::PhaseOverdue
+                | EventKind::TasksDue
+                | EventKind::FollowUpMissing
+                | EventKind::StandupDigest
+        )
+    }
+
+    /// A digest for one person: a group robot or a webhook hears it only when
+    /// its admin picked the kind for it (ten reps' mornings would flood a
+    /// group), unlike the others, which a channel that picks nothing hears.
+    pub fn is_personal_digest(self) -> bool {
+        matches!(self, EventKind::TasksDue | EventKind::FollowUpMissing)
     }
 }
 

@@ -67,6 +67,10 @@ pub struct EventData {
     /// The path inside Rally the message links to (`/campaigns/3`).
     #[serde(default)]
     pub link: String,
+    /// Which of the kind's texts, when it has several for its receivers
+    /// (`lead`: `notify.follow_up_missing.lead.title`); empty: the kind's own.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
 }
 
 /// A rendered message.
@@ -128,9 +132,12 @@ pub fn text_key(kind: EventKind, part: &str) -> String {
 pub fn render(kind: EventKind, data: &EventData, t: &dyn Texts, public_url: &str, format: Format) -> Message {
     let base = public_url.trim().trim_end_matches('/');
     let link = if data.link.is_empty() { base.to_owned() } else { format!("{base}{}", data.link) };
+    let key = |part: &str| {
+        if data.variant.is_empty() { text_key(kind, part) } else { text_key(kind, &format!("{}.{part}", data.variant)) }
+    };
     Message {
-        title: fill(t, &text_key(kind, "title"), &data.params, format),
-        body: fill(t, &text_key(kind, "body"), &data.params, format),
+        title: fill(t, &key("title"), &data.params, format),
+        body: fill(t, &key("body"), &data.params, format),
         lines: data.lines.iter().map(|l| fill(t, &l.key, &l.params, format)).collect(),
         link,
         open_label: t.text("notify.open").to_owned(),
@@ -277,7 +284,18 @@ mod tests {
         params.insert("campaign".into(), campaign.into());
         params.insert("phase".into(), Param::Key { key: "phase.2".into() });
         params.insert("due_on".into(), "2026-11-30".into());
-        EventData { params, lines: vec![], link: "/campaigns/3".into() }
+        EventData { params, lines: vec![], link: "/campaigns/3".into(), variant: String::new() }
+    }
+
+    #[test]
+    fn a_variant_picks_its_own_texts() {
+        let mut t = texts();
+        t.insert("notify.phase_due_soon.lead.title".into(), "{campaign}：名单".into());
+        let mut d = data("双十一");
+        d.variant = "lead".into();
+        let m = render(EventKind::PhaseDueSoon, &d, &t, "", Format::Plain);
+        assert_eq!(m.title, "双十一：名单");
+        assert_eq!(m.body, "notify.phase_due_soon.lead.body", "a missing text shows its key");
     }
 
     #[test]

@@ -21,8 +21,11 @@ pub struct NotifySettings {
     /// (wrapping past midnight when the start is later than the end).
     pub quiet_start: NaiveTime,
     pub quiet_end: NaiveTime,
-    /// The start of the working day: the morning reminders go out then.
+    /// The start of the working day: the morning reminders (phase
+    /// deadlines, each person's tasks due) are made then.
     pub workday_start: NaiveTime,
+    /// When the stand-up digest goes to the team's group channels.
+    pub standup_at: NaiveTime,
     /// The language of robot, webhook and mail texts (`zh-CN` or `en`).
     pub language: String,
     /// Rally's address as its users reach it (`https://rally.example.com`),
@@ -41,6 +44,7 @@ impl Default for NotifySettings {
             quiet_start: hm(21, 0),
             quiet_end: hm(8, 0),
             workday_start: hm(9, 0),
+            standup_at: hm(9, 0),
             language: "zh-CN".to_owned(),
             public_url: String::new(),
         }
@@ -106,6 +110,46 @@ impl NotifySettings {
         let local = now.with_timezone(&china()).naive_local();
         let (day, time) = (local.date(), local.time());
         (calendar.is_working_day(day) && time >= slot && !self.is_quiet(time)).then_some(day)
+    }
+}
+
+impl NotifySettings {
+    /// The time of day a daily digest is made: each person's tasks at the
+    /// start of the working day, missing follow-ups at the team's cutoff
+    /// (the stand-up's own, passed in), the stand-up at its set time.
+    /// `None` for kinds that are not daily digests.
+    pub fn digest_slot(&self, kind: EventKind, cutoff: NaiveTime) -> Option<NaiveTime> {
+        match kind {
+            EventKind::TasksDue => Some(self.workday_start),
+            EventKind::FollowUpMissing => Some(cutoff),
+            EventKind::StandupDigest => Some(self.standup_at),
+            _ => None,
+        }
+    }
+
+    /// The working day whose digest of `kind` is to be made now: switched
+    /// on, and its slot open (see [`Self::slot_open`]). Every scan of that
+    /// day answers the same date, so the day's key makes it once.
+    pub fn digest_due(
+        &self,
+        kind: EventKind,
+        now: DateTime<Utc>,
+        cutoff: NaiveTime,
+        calendar: &WorkCalendar,
+    ) -> Option<NaiveDate> {
+        if !self.is_enabled(kind) {
+            return None;
+        }
+        self.slot_open(now, self.digest_slot(kind, cutoff)?, calendar)
+    }
+
+    /// The first daily time that falls within quiet hours, by its field
+    /// name: such a digest could never be made.
+    pub fn quiet_slot(&self, cutoff: NaiveTime) -> Option<&'static str> {
+        [("workday_start", self.workday_start), ("followup_cutoff", cutoff), ("standup_at", self.standup_at)]
+            .into_iter()
+            .find(|(_, t)| self.is_quiet(*t))
+            .map(|(field, _)| field)
     }
 }
 
@@ -179,6 +223,77 @@ mod tests {
         assert!(s.is_quiet(hm(12, 15)) && !s.is_quiet(hm(13, 30)) && !s.is_quiet(hm(23, 0)));
         s.quiet_end = s.quiet_start;
         assert!(!s.is_quiet(hm(3, 0)));
+    }
+
+    #[test]
+    fn digests_are_due_at_their_slot_on_working_days_only() {
+        let s = NotifySettings { standup_at: hm(9, 30), ..NotifySettings::default() };
+        let cal = WorkCalendar::official();
+        let cutoff = hm(18, 0);
+        let due = |kind, day: &str, h, m| s.digest_due(kind, t(day, h, m), cutoff, &cal);
+        // Wednesday 2026-11-25.
+        assert_eq!(due(EventKind::TasksDue, "2026-11-25", 8, 59), None);
+        assert_eq!(due(EventKind::TasksDue, "2026-11-25", 9, 0), Some(d("2026-11-25")));
+        assert_eq!(due(EventKind::StandupDigest, "2026-11-25", 9, 10), None);
+        assert_eq!(due(EventKind::StandupDigest, "2026-11-25", 9, 30), Some(d("2026-11-25")));
+        assert_eq!(due(EventKind::FollowUpMissing, "2026-11-25", 17, 59), None);
+        assert_eq!(due(EventKind::FollowUpMissing, "2026-11-25", 18, 0), Some(d("2026-11-25")));
+        // Held by quiet hours: nothing is made at night; the next morning is a new day's.
+        assert_eq!(due(EventKind::FollowUpMissing, "2026-11-25", 21, 30), None);
+        assert_eq!(due(EventKind::TasksDue, "2026-11-26", 7, 0), None);
+        // A holiday, a weekend, and an adjusted working Saturday (2026-10-10).
+        assert_eq!(due(EventKind::TasksDue, "2026-10-05", 10, 0), None);
+        assert_eq!(due(EventKind::StandupDigest, "2026-11-28", 10, 0), None);
+        assert_eq!(due(EventKind::StandupDigest, "2026-10-10", 10, 0), Some(d("2026-10-10")));
+        // Not a digest, or switched off.
+        assert_eq!(due(EventKind::BlockerRaised, "2026-11-25", 10, 0), None);
+        let off = NotifySettings { enabled: BTreeSet::new(), ..s.clone() };
+        assert_eq!(off.digest_due(EventKind::TasksDue, t("2026-11-25", 10, 0), cutoff, &cal), None);
+    }
+
+    #[test]
+    fn a_digest_time_within_quiet_hours_is_named() {
+        let s = NotifySettings::default();
+        assert_eq!(s.quiet_slot(hm(18, 0)), None);
+        assert_eq!(s.quiet_slot(hm(22, 0)), Some("followup_cutoff"));
+        let s = NotifySettings { standup_at: hm(7, 0), ..NotifySettings::default() };
+        assert_eq!(s.quiet_slot(hm(18, 0)), Some("standup_at"));
+    }
+
+    proptest! {
+        /// A digest is due only on the day of `now`, a working day, at or
+        /// after its slot and outside quiet hours; and once due, it stays due
+        /// (with the same date) for the rest of that day's open window.
+        #[test]
+        fn digest_due_is_the_working_day_after_its_slot(
+            minutes in 0i64..(3 * 366 * 24 * 60),
+            later in 0i64..(24 * 60),
+            qs in 0u32..24, qe in 0u32..24, slot in 0u32..24, kind in 0usize..3,
+        ) {
+            let s = NotifySettings {
+                quiet_start: hm(qs, 0), quiet_end: hm(qe, 0), standup_at: hm(slot, 0), workday_start: hm(slot, 0),
+                ..NotifySettings::default()
+            };
+            let kind = [EventKind::TasksDue, EventKind::FollowUpMissing, EventKind::StandupDigest][kind];
+            let cal = WorkCalendar::official();
+            let now = t("2024-01-01", 0, 0) + chrono::Duration::minutes(minutes);
+            let local = now.with_timezone(&china()).naive_local();
+            if let Some(day) = s.digest_due(kind, now, hm(slot, 0), &cal) {
+                prop_assert_eq!(day, local.date());
+                prop_assert!(cal.is_working_day(day));
+                prop_assert!(local.time() >= hm(slot, 0));
+                prop_assert!(!s.is_quiet(local.time()));
+                let then = now + chrono::Duration::minutes(later);
+                let then_local = then.with_timezone(&china()).naive_local();
+                if then_local.date() == day && !s.is_quiet(then_local.time()) {
+                    prop_assert_eq!(s.digest_due(kind, then, hm(slot, 0), &cal), Some(day));
+                }
+            } else {
+                prop_assert!(
+                    !cal.is_working_day(local.date()) || local.time() < hm(slot, 0) || s.is_quiet(local.time())
+                );
+            }
+        }
     }
 
     proptest! {

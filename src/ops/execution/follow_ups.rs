@@ -15,7 +15,7 @@ use crate::domain::execution::playbook::Action;
 use crate::domain::execution::stage::{self, Mover, Stage};
 use crate::ops::authz::{self, Actor, Permission};
 use crate::ops::{OpsError, OpsResult, audit_change, optional_text, required_text};
-use crate::store::audit::AuditAction;
+use crate::store::audit::{AuditAction, AuditEntry};
 use crate::store::customers::{NewContact, NewInteraction, refresh_activity};
 use crate::store::execution::follow_ups::{self as fu_store, FollowUp, FollowUpEdit, NewFollowUp, RecentActivity};
 use crate::store::execution::{self as exec_store, MemberAfterFollowUp, MemberRecord, tasks as task_store};
@@ -331,8 +331,24 @@ pub async fn create_for(store: &Store, actor: &Actor, member: MemberRecord, inpu
     Err(OpsError::Conflict("the member changed while saving; try again".to_owned()))
 }
 
+/// Queues the save to the store's group writer (one transaction for many
+/// concurrent saves on SQLite); `None` when the member changed meanwhile.
 async fn write(store: &Store, actor: &Actor, m: &MemberRecord, c: Checked, s_min: i64) -> OpsResult<Option<Saved>> {
     let now = store.now();
+    let (actor, m) = (actor.clone(), m.clone());
+    store.write_grouped(move |tx| Box::pin(apply(tx, actor, m, c, s_min, now))).await
+}
+
+/// The save itself, inside the write transaction.
+async fn apply(
+    tx: &mut Tx,
+    actor: Actor,
+    m: MemberRecord,
+    c: Checked,
+    s_min: i64,
+    now: DateTime<Utc>,
+) -> OpsResult<Option<Saved>> {
+    let (actor, m) = (&actor, &m);
     let from = m.stage;
     let funnel =
         m.funnel().moved(c.to, c.occurred_on, Mover::FollowUp, c.lost_reason.as_deref() != Some("no_response"));
@@ -347,15 +363,14 @@ async fn write(store: &Store, actor: &Actor, m: &MemberRecord, c: Checked, s_min
         next_action: if latest { c.next_action.clone() } else { m.next_action.clone() },
         last_follow_up_at: m.last_follow_up_at.map_or(c.occurred_at, |l| l.max(c.occurred_at)),
     };
-    let mut tx = store.begin().await?;
-    if !exec_store::record_follow_up_on_member(&mut tx, m.id, m.version, &after).await? {
+    if !exec_store::record_follow_up_on_member(tx, m.id, m.version, &after).await? {
         return Ok(None);
     }
     let contact_id = match &c.new_contact {
         Some(nc) => {
-            let id = crate::store::contacts::insert_contact(&mut tx, m.customer_id, nc).await?;
+            let id = crate::store::contacts::insert_contact(tx, m.customer_id, nc).await?;
             audit_change(
-                &mut tx,
+                tx,
                 actor,
                 AuditAction::Create,
                 "contact",
@@ -379,7 +394,7 @@ async fn write(store: &Store, actor: &Actor, m: &MemberRecord, c: Checked, s_min
         amount_fen: if kind == InteractionKind::Order { c.order_amount_fen } else { None },
         created_by: Some(actor.id),
     };
-    let interaction_id = crate::store::interactions::insert_interaction(&mut tx, m.customer_id, &interaction).await?;
+    let interaction_id = crate::store::interactions::insert_interaction(tx, m.customer_id, &interaction).await?;
     let record = NewFollowUp {
         campaign_id: m.campaign_id,
         member_id: m.id,
@@ -403,34 +418,37 @@ async fn write(store: &Store, actor: &Actor, m: &MemberRecord, c: Checked, s_min
         created_by: actor.id,
         created_at: now,
     };
-    let id = fu_store::insert_follow_up(&mut tx, &record).await?;
-    let task_done = task_store::complete_matching(&mut tx, m.id, &Action::completed_by(c.channel), id, now).await?;
+    let id = fu_store::insert_follow_up(tx, &record).await?;
+    let task_done = task_store::complete_matching(tx, m.id, &Action::completed_by(c.channel), id, now).await?;
     if c.to.is_closed() && !from.is_closed() {
-        task_store::cancel_open(&mut tx, m.id, now).await?;
+        task_store::cancel_open(tx, m.id, now).await?;
     }
     if let Some(pains) = &c.pain_points {
-        set_pain_points(&mut tx, actor, m.customer_id, pains).await?;
+        set_pain_points(tx, actor, m.customer_id, pains).await?;
     }
-    refresh_activity(&mut tx, Some(&[m.customer_id]), s_min).await?;
-    audit_change(&mut tx, actor, AuditAction::Create, "follow_up", id, None, Some(view(&record, id))).await?;
+    refresh_activity(tx, Some(&[m.customer_id]), s_min).await?;
+    // The follow-up and the stage change it made: one statement.
+    type View = Option<serde_json::Value>;
+    let entry =
+        |action: AuditAction, object_type: &'static str, object_id: i64, before: View, after: View| AuditEntry {
+            actor_id: Some(actor.id),
+            actor_email: &actor.email,
+            action,
+            object_type,
+            object_id,
+            before,
+            after,
+        };
+    let mut entries = vec![entry(AuditAction::Create, "follow_up", id, None, Some(view(&record, id)))];
     if c.to != from {
         let mut after_view = member_view(m);
         after_view["stage"] = json!(c.to);
         after_view["order_amount_fen"] = json!(after.order_amount_fen);
         after_view["lost_reason"] = json!(after.lost_reason);
         after_view["follow_up_id"] = json!(id);
-        audit_change(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            "campaign_member",
-            m.id,
-            Some(member_view(m)),
-            Some(after_view),
-        )
-        .await?;
+        entries.push(entry(AuditAction::Update, "campaign_member", m.id, Some(member_view(m)), Some(after_view)));
     }
-    tx.commit().await?;
+    crate::store::audit::record_all(tx, entries).await?;
     let follow_up = FollowUp {
         id,
         campaign_id: record.campaign_id,

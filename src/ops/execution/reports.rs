@@ -199,12 +199,19 @@ pub async fn standup(store: &Store, actor: &Actor, campaign_id: i64, date: Optio
     if date > today + Duration::days(366) {
         return Err(OpsError::invalid("date", "too far in the future"));
     }
+    standup_of(store, c, date).await
+}
+
+/// The stand-up of `c` on `date`, for whoever may already see it (the
+/// notification scan, which speaks for the team, reuses it for its digests).
+pub(crate) async fn standup_of(store: &Store, c: Campaign, date: NaiveDate) -> OpsResult<Standup> {
+    let campaign_id = c.id;
     let settings = super::settings(store).await?;
     let calendar = crate::ops::calendar::calendar(store).await?;
     let mut conn = store.acquire().await?;
     let counts = report_store::standup_counts(conn.conn(), campaign_id, date).await?;
     let blockers_by = report_store::open_blocker_counts(conn.conn(), campaign_id).await?;
-    let previous_day = previous_working_day(&calendar, date);
+    let previous_day = calendar.previous_working_day(date);
     let logged_before = report_store::logged_on(conn.conn(), campaign_id, previous_day).await?;
     let blockers = crate::store::execution::blockers::blockers(
         conn.conn(),
@@ -300,7 +307,7 @@ pub struct Day {
     /// How many more members are due beyond `rows`.
     pub more: usize,
     /// When nothing is due: what comes next (upcoming tasks, then members
-    /// not reached yet).
+    /// not reached yet). Read only when the day has fewer than two rows.
     pub upcoming: Vec<DayRow>,
     /// Delivered collateral of the rep's requests that went stale.
     pub stale_requests: Vec<crate::store::execution::requests::Request>,
@@ -362,7 +369,7 @@ pub async fn day(store: &Store, actor: &Actor, rep_email: Option<&str>) -> OpsRe
     let today = store.today();
     let calendar = crate::ops::calendar::calendar(store).await?;
     // New members: assigned since the start of the previous working day.
-    let since_day = previous_working_day(&calendar, today);
+    let since_day = calendar.previous_working_day(today);
     let since = since_day
         .and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(crate::clock::china_offset()).single())
@@ -404,9 +411,10 @@ pub async fn day(store: &Store, actor: &Actor, rep_email: Option<&str>) -> OpsRe
             b.member.customer_id,
         ))
     });
-    // What comes next: shown when nothing is due, and where "next member" looks last.
+    // What comes next: shown when nothing is due, and where "next member"
+    // looks when the day has no other row; not read for a full day.
     let mut upcoming = Vec::new();
-    {
+    if rows.len() < 2 {
         let (tasks, fresh) = report_store::upcoming(conn.conn(), rep.id, 6).await?;
         let (order, mut by) = group(tasks, today);
         let mut ids = order;
@@ -419,17 +427,6 @@ pub async fn day(store: &Store, actor: &Actor, rep_email: Option<&str>) -> OpsRe
     drop(conn);
     let stale_requests = super::requests::stale_for(store, rep.id).await?;
     Ok(Day { rep, today, rows, more, upcoming, stale_requests })
-}
-
-fn previous_working_day(calendar: &crate::domain::calendar::WorkCalendar, today: NaiveDate) -> NaiveDate {
-    let mut d = today;
-    for _ in 0..30 {
-        d = d.pred_opt().unwrap_or(d);
-        if calendar.is_working_day(d) {
-            return d;
-        }
-    }
-    today
 }
 
 /// The member to open after `current` in the rep's order: the next on their

@@ -298,7 +298,7 @@ pub async fn send_test(store: &Store, actor: &Actor, id: i64) -> OpsResult<TestR
         kind: EventKind::Test,
         dedupe_key: format!("test:c{id}:{}", now.timestamp_nanos_opt().unwrap_or_default()),
         occurred_at: now,
-        data: EventData { params, lines: Vec::new(), link: "/settings/notifications".to_owned() },
+        data: EventData { params, link: "/settings/notifications".to_owned(), ..EventData::default() },
         recipients: vec![actor.id],
         only_channel: Some(id),
     };

@@ -69,7 +69,7 @@ pub fn blocker_event(
         kind,
         dedupe_key: format!("{}:b{}:v{}", kind.as_str(), b.id, b.version),
         occurred_at: now,
-        data: EventData { params, lines: Vec::new(), link: format!("/campaigns/{}/blockers", b.campaign_id) },
+        data: EventData { params, link: format!("/campaigns/{}/blockers", b.campaign_id), ..EventData::default() },
         recipients,
         only_channel: None,
     }
@@ -123,7 +123,7 @@ pub fn request_event(
         kind,
         dedupe_key: format!("{}:r{}:{stamp}", kind.as_str(), r.id),
         occurred_at: now,
-        data: EventData { params, lines: Vec::new(), link },
+        data: EventData { params, link, ..EventData::default() },
         recipients,
         only_channel: None,
     }

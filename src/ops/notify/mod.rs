@@ -5,6 +5,7 @@
 //! delivery log, the reminders made on the calendar, and the queue's step.
 
 pub mod channels;
+pub mod digests;
 pub mod events;
 pub mod inbox;
 pub mod log;
@@ -34,6 +35,13 @@ pub async fn settings(store: &Store) -> OpsResult<NotifySettings> {
     Ok(store.setting(SETTINGS_KEY).await?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default())
 }
 
+/// The day's cutoff for the follow-up record: the stand-up's own setting
+/// (one time for the 未更新 flag and its reminder), shown and changed with
+/// the notification settings too.
+pub async fn followup_cutoff(store: &Store) -> OpsResult<NaiveTime> {
+    Ok(super::execution::settings(store).await?.cutoff().0)
+}
+
 /// What an admin may change.
 #[derive(Clone, Debug, Default)]
 pub struct SettingsInput {
@@ -41,6 +49,9 @@ pub struct SettingsInput {
     pub quiet_start: Option<String>,
     pub quiet_end: Option<String>,
     pub workday_start: Option<String>,
+    pub standup_at: Option<String>,
+    /// The stand-up's cutoff (`ExecutionSettings::standup_cutoff`).
+    pub followup_cutoff: Option<String>,
     pub language: Option<String>,
     pub public_url: Option<String>,
 }
@@ -75,8 +86,21 @@ pub async fn set_settings(store: &Store, actor: &Actor, input: SettingsInput) ->
     if let Some(t) = input.workday_start {
         s.workday_start = parse_time("workday_start", &t)?;
     }
-    if s.is_quiet(s.workday_start) {
-        return Err(OpsError::invalid("workday_start", "the working day cannot start within quiet hours"));
+    if let Some(t) = input.standup_at {
+        s.standup_at = parse_time("standup_at", &t)?;
+    }
+    let mut execution = super::execution::settings(store).await?;
+    let cutoff = match input.followup_cutoff {
+        Some(t) => parse_time("followup_cutoff", &t)?,
+        None => execution.cutoff().0,
+    };
+    if let Some(field) = s.quiet_slot(cutoff) {
+        let what = match field {
+            "workday_start" => "the working day cannot start within quiet hours",
+            "followup_cutoff" => "the follow-up cutoff cannot fall within quiet hours: its reminder would never go",
+            _ => "the stand-up digest cannot go within quiet hours",
+        };
+        return Err(OpsError::invalid(field, what));
     }
     if let Some(l) = input.language {
         let l = l.trim();
@@ -96,6 +120,15 @@ pub async fn set_settings(store: &Store, actor: &Actor, input: SettingsInput) ->
     let before = settings(store).await?;
     let text = serde_json::to_string(&s).map_err(|e| OpsError::Other(e.into()))?;
     crate::store::settings::set_in_tx(&mut tx, SETTINGS_KEY, &text).await?;
+    let cutoff = crate::domain::execution::TimeOfDay(cutoff).to_string();
+    if cutoff != execution.standup_cutoff {
+        let before = json!({ "execution": execution });
+        execution.standup_cutoff = cutoff;
+        let text = serde_json::to_string(&execution).map_err(|e| OpsError::Other(e.into()))?;
+        crate::store::settings::set_in_tx(&mut tx, super::execution::SETTINGS_KEY, &text).await?;
+        let after = json!({ "execution": execution });
+        audit_change(&mut tx, actor, AuditAction::Update, "settings", 0, Some(before), Some(after)).await?;
+    }
     audit_change(
         &mut tx,
         actor,

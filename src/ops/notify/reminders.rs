@@ -4,6 +4,7 @@
 //! never on holidays, and on an adjusted working Saturday like any other
 //! working day.
 //!
+//! - The daily digests ([`super::digests`]).
 //! - A phase whose deadline is today or the next working day, and a phase
 //!   past its deadline without its milestone: the campaign's owners (the
 //!   lead, the marketing contact, the customer-service lead).
@@ -17,8 +18,14 @@ use crate::domain::notify::render::{EventData, Param, Params};
 use crate::domain::notify::schedule::at_local;
 use crate::store::Store;
 
-/// Makes today's reminders that are due and not made yet; how many it made.
+/// Makes today's reminders and digests that are due and not made yet; how
+/// many it made.
 pub async fn scan(store: &Store) -> OpsResult<usize> {
+    Ok(phases(store).await? + super::digests::scan(store).await?)
+}
+
+/// The phase-deadline reminders.
+async fn phases(store: &Store) -> OpsResult<usize> {
     let ctx = Context::load(store).await?;
     let now = store.now();
     let Some(today) = ctx.settings.slot_open(now, ctx.settings.workday_start, &ctx.calendar) else {
@@ -53,20 +60,26 @@ pub async fn scan(store: &Store) -> OpsResult<usize> {
                 kind,
                 dedupe_key: format!("{}:c{}:p{}:{today}", kind.as_str(), campaign.id, p.phase.number),
                 occurred_at: at_local(today, ctx.settings.workday_start),
-                data: EventData { params, lines: Vec::new(), link: format!("/campaigns/{}", campaign.id) },
+                data: EventData { params, link: format!("/campaigns/{}", campaign.id), ..EventData::default() },
                 recipients,
                 only_channel: None,
             });
         }
     }
+    make_new(store, &ctx, &events).await
+}
+
+/// Makes each of `events` not made before, each in its own write; how many
+/// it made. One made before (by this server or another) costs a key lookup,
+/// no write turn.
+pub(super) async fn make_new(store: &Store, ctx: &Context, events: &[Event]) -> OpsResult<usize> {
     let mut made = 0;
-    for event in &events {
-        // Made before (by this server or another): a key lookup, no write turn.
+    for event in events {
         if store.event_by_key(&event.dedupe_key).await?.is_some() {
             continue;
         }
         let mut tx = store.begin().await?;
-        if emit(store, &mut tx, &ctx, event).await?.is_some() {
+        if emit(store, &mut tx, ctx, event).await?.is_some() {
             made += 1;
         }
         tx.commit().await?;

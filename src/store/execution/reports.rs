@@ -57,14 +57,17 @@ pub async fn standup_counts(
     let members = "SELECT assignee_id, COUNT(*) FROM campaign_members WHERE campaign_id = $1 GROUP BY assignee_id";
     let contacted = "SELECT m.assignee_id, COUNT(DISTINCT f.member_id) FROM follow_ups f \
         JOIN campaign_members m ON m.id = f.member_id WHERE f.campaign_id = $1 AND f.occurred_on = $2 GROUP BY m.assignee_id";
-    let intents = "SELECT assignee_id, COUNT(*) FROM campaign_members WHERE campaign_id = $1 AND intent_on = $2 \
-        GROUP BY assignee_id";
-    let orders = "SELECT assignee_id, COUNT(*), CAST(COALESCE(SUM(order_amount_fen), 0) AS BIGINT) FROM campaign_members \
-        WHERE campaign_id = $1 AND ordered_on = $2 AND stage = 'ordered' GROUP BY assignee_id";
+    // `+assignee_id`: grouping by the bare column lets SQLite's planner walk
+    // the (campaign, assignee) index to skip the sort, reading every member
+    // of the campaign (0.6 s of 50,000) instead of the few of that day.
+    let intents = "SELECT +assignee_id, COUNT(*) FROM campaign_members WHERE campaign_id = $1 AND intent_on = $2 \
+        GROUP BY +assignee_id";
+    let orders = "SELECT +assignee_id, COUNT(*), CAST(COALESCE(SUM(order_amount_fen), 0) AS BIGINT) FROM campaign_members \
+        WHERE campaign_id = $1 AND ordered_on = $2 AND stage = 'ordered' GROUP BY +assignee_id";
     let tasks = "SELECT assignee_id, COUNT(*) FROM member_tasks WHERE campaign_id = $1 AND status = 'open' AND due_on < $2 \
         GROUP BY assignee_id";
-    let actions = "SELECT assignee_id, COUNT(*) FROM campaign_members WHERE campaign_id = $1 AND next_action_on < $2 \
-        GROUP BY assignee_id";
+    let actions = "SELECT +assignee_id, COUNT(*) FROM campaign_members WHERE campaign_id = $1 AND next_action_on < $2 \
+        GROUP BY +assignee_id";
     // Whether each person logged anything, not how much: DISTINCT skips along
     // the (campaign, day, author) index instead of counting every follow-up.
     let logged = "SELECT DISTINCT created_by FROM follow_ups WHERE campaign_id = $1 AND logged_on = $2";
@@ -170,6 +173,42 @@ pub async fn day_items(
         }
     });
     Ok(out)
+}
+
+/// One open task or next action due by a day, for its assignee's digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueItem {
+    pub assignee_id: i64,
+    pub campaign: String,
+    pub customer: String,
+    pub what: String,
+    pub due_on: NaiveDate,
+}
+
+/// Every assignee's open tasks and next actions due by `day` in active
+/// campaigns, by assignee, then soonest first.
+pub async fn due_by_assignee(conn: Conn<'_>, day: NaiveDate) -> StoreResult<Vec<DueItem>> {
+    let sql = "SELECT t.assignee_id, k.name, c.name, t.what, t.due_on FROM member_tasks t \
+        JOIN campaign_members m ON m.id = t.member_id JOIN campaigns k ON k.id = t.campaign_id \
+        JOIN customers c ON c.id = m.customer_id \
+        WHERE t.assignee_id IS NOT NULL AND t.status = 'open' AND t.due_on <= $1 AND k.status = 'active' \
+        UNION ALL \
+        SELECT m.assignee_id, k.name, c.name, m.next_action, m.next_action_on FROM campaign_members m \
+        JOIN campaigns k ON k.id = m.campaign_id JOIN customers c ON c.id = m.customer_id \
+        WHERE m.assignee_id IS NOT NULL AND m.next_action_on <= $2 AND k.status = 'active' \
+        ORDER BY 1, 5, 2, 3";
+    type Row = (i64, String, String, String, NaiveDate);
+    let rows: Vec<Row> = on_conn!(conn, c => sqlx::query_as(sql).bind(day).bind(day).fetch_all(&mut *c).await?);
+    Ok(rows
+        .into_iter()
+        .map(|(assignee_id, campaign, customer, what, due_on)| DueItem {
+            assignee_id,
+            campaign,
+            customer,
+            what,
+            due_on,
+        })
+        .collect())
 }
 
 /// What comes next when nothing is due: the rep's next open tasks, soonest

@@ -177,25 +177,34 @@ pub async fn set_my_prefs(
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotifySettingsBody {
-    /// Event kinds the team hears (`phase_due_soon`, `phase_overdue`).
+    /// Event kinds the team hears (`phase_due_soon`, `phase_overdue`, `blocker_raised`, …,
+    /// `tasks_due`, `follow_up_missing`, `standup_digest`).
     pub enabled: Option<Vec<String>>,
     /// Quiet hours (HH:MM, Asia/Shanghai): external messages wait until they end.
     pub quiet_start: Option<String>,
     pub quiet_end: Option<String>,
-    /// When the morning reminders go (HH:MM).
+    /// When the morning reminders go, each person's tasks due among them (HH:MM).
     pub workday_start: Option<String>,
+    /// When the stand-up digest goes to the group channels on working days (HH:MM).
+    pub standup_at: Option<String>,
+    /// The day's cutoff for the follow-up record (HH:MM): reps with nothing
+    /// logged by then are reminded and listed to their lead. The stand-up's own
+    /// cutoff (`standup_cutoff` of the execution settings).
+    pub followup_cutoff: Option<String>,
     /// `zh-CN` or `en`: the language of robot, webhook and mail texts.
     pub language: Option<String>,
     /// Rally's address, so messages link into it.
     pub public_url: Option<String>,
 }
 
-fn settings_out(s: crate::domain::notify::schedule::NotifySettings) -> NotifySettingsBody {
+fn settings_out(s: crate::domain::notify::schedule::NotifySettings, cutoff: chrono::NaiveTime) -> NotifySettingsBody {
     NotifySettingsBody {
         enabled: Some(s.enabled.iter().map(|k| k.as_str().to_owned()).collect()),
         quiet_start: Some(s.quiet_start.format("%H:%M").to_string()),
         quiet_end: Some(s.quiet_end.format("%H:%M").to_string()),
         workday_start: Some(s.workday_start.format("%H:%M").to_string()),
+        standup_at: Some(s.standup_at.format("%H:%M").to_string()),
+        followup_cutoff: Some(cutoff.format("%H:%M").to_string()),
         language: Some(s.language),
         public_url: Some(s.public_url),
     }
@@ -209,7 +218,8 @@ pub async fn settings(
     ApiAuth(actor): ApiAuth,
 ) -> Result<Json<NotifySettingsBody>, ApiError> {
     authz::require(&actor, Permission::ManageNotifications)?;
-    Ok(Json(settings_out(ops::notify::settings(&state.store).await?)))
+    let cutoff = ops::notify::followup_cutoff(&state.store).await?;
+    Ok(Json(settings_out(ops::notify::settings(&state.store).await?, cutoff)))
 }
 
 /// Change the team's notification settings (admin).
@@ -229,10 +239,13 @@ pub async fn set_settings(
         quiet_start: b.quiet_start,
         quiet_end: b.quiet_end,
         workday_start: b.workday_start,
+        standup_at: b.standup_at,
+        followup_cutoff: b.followup_cutoff,
         language: b.language,
         public_url: b.public_url,
     };
-    Ok(Json(settings_out(ops::notify::set_settings(&state.store, &actor, input).await?)))
+    let s = ops::notify::set_settings(&state.store, &actor, input).await?;
+    Ok(Json(settings_out(s, ops::notify::followup_cutoff(&state.store).await?)))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -497,6 +510,41 @@ pub struct DeliveryQuery {
     pub cursor: Option<String>,
 }
 
+/// One page of `rows` as the lists here answer: the next cursor is the last
+/// row's id when the page came back full.
+fn paged<R, T>(rows: Vec<R>, limit: i64, id: impl Fn(&R) -> i64, out: impl FnMut(R) -> T) -> List<T> {
+    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(id(r)))).flatten();
+    let items: Vec<T> = rows.into_iter().map(out).collect();
+    let total = items.len() as i64;
+    List { items, total, next_cursor }
+}
+
+fn delivery_out(d: crate::store::notify::DeliveryRow, attempts: &[crate::store::notify::AttemptRow]) -> DeliveryOut {
+    let history = attempts
+        .iter()
+        .filter(|a| a.delivery_id == d.id)
+        .map(|a| AttemptOut { attempt: a.attempt, at: a.at, outcome: a.outcome.clone(), answer: a.answer.clone() })
+        .collect();
+    DeliveryOut {
+        history,
+        id: d.id,
+        event_id: d.event_id,
+        event: d.event_kind,
+        channel_id: d.channel_id,
+        channel_kind: d.channel_kind,
+        channel_name: d.channel_name,
+        receiver: d.receiver,
+        idempotency_key: d.idempotency_key,
+        status: d.status,
+        attempts: d.attempts,
+        last_answer: d.last_answer,
+        created_at: d.created_at,
+        sent_at: d.sent_at,
+        next_at: d.next_at,
+        job_id: d.job_id,
+    }
+}
+
 /// The delivery log, newest first: per event and receiver, each attempt with the receiver's answer (admin).
 #[utoipa::path(get, operation_id = "deliveries_list", path = "/api/v1/deliveries", tag = "notifications", params(DeliveryQuery),
     responses((status = 200, description = "OK", body = DeliveryList), (status = 403, description = "Your role may not do this", body = super::ErrorBody)))]
@@ -504,7 +552,7 @@ pub async fn deliveries(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
     Query(q): Query<DeliveryQuery>,
-) -> Result<Json<DeliveryList>, ApiError> {
+) -> Result<Json<List<DeliveryOut>>, ApiError> {
     authz::require(&actor, Permission::ManageNotifications)?;
     let page = Page { limit: q.limit, cursor: q.cursor };
     let limit = page.limit()?;
@@ -515,39 +563,7 @@ pub async fn deliveries(
     let filter =
         DeliveryFilter { status: q.status.filter(|s| !s.trim().is_empty()), event_id, before_id: page.after_id()? };
     let (rows, attempts) = ops::notify::log::deliveries(&state.store, &actor, filter, limit).await?;
-    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(r.id))).flatten();
-    let items: Vec<DeliveryOut> = rows
-        .into_iter()
-        .map(|d| DeliveryOut {
-            history: attempts
-                .iter()
-                .filter(|a| a.delivery_id == d.id)
-                .map(|a| AttemptOut {
-                    attempt: a.attempt,
-                    at: a.at,
-                    outcome: a.outcome.clone(),
-                    answer: a.answer.clone(),
-                })
-                .collect(),
-            id: d.id,
-            event_id: d.event_id,
-            event: d.event_kind,
-            channel_id: d.channel_id,
-            channel_kind: d.channel_kind,
-            channel_name: d.channel_name,
-            receiver: d.receiver,
-            idempotency_key: d.idempotency_key,
-            status: d.status,
-            attempts: d.attempts,
-            last_answer: d.last_answer,
-            created_at: d.created_at,
-            sent_at: d.sent_at,
-            next_at: d.next_at,
-            job_id: d.job_id,
-        })
-        .collect();
-    let total = items.len() as i64;
-    Ok(Json(DeliveryList { items, total, next_cursor }))
+    Ok(Json(paged(rows, limit, |d| d.id, |d| delivery_out(d, &attempts))))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -593,10 +609,11 @@ pub async fn jobs(
     let page = Page { limit: q.limit, cursor: q.cursor };
     let limit = page.limit()?;
     let rows = ops::notify::log::jobs(&state.store, &actor, dead, page.after_id()?, limit).await?;
-    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(r.id))).flatten();
-    let items: Vec<JobOut> = rows
-        .into_iter()
-        .map(|j| JobOut {
+    Ok(Json(paged(
+        rows,
+        limit,
+        |j| j.id,
+        |j| JobOut {
             id: j.id,
             kind: j.kind,
             ref_id: j.ref_id,
@@ -605,10 +622,8 @@ pub async fn jobs(
             attempts: j.attempts,
             max_attempts: j.max_attempts,
             last_error: j.last_error,
-        })
-        .collect();
-    let total = items.len() as i64;
-    Ok(Json(List { items, total, next_cursor }))
+        },
+    )))
 }
 
 /// Send a dead job again from its first attempt (admin).

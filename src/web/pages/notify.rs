@@ -297,17 +297,21 @@ pub struct TeamForm {
     pub quiet_start: String,
     pub quiet_end: String,
     pub workday_start: String,
+    pub standup_at: String,
+    pub followup_cutoff: String,
     pub language: Vec<Choice>,
     pub public_url: String,
 }
 
-fn team_form(s: &crate::domain::notify::schedule::NotifySettings) -> TeamForm {
+fn team_form(s: &crate::domain::notify::schedule::NotifySettings, cutoff: chrono::NaiveTime) -> TeamForm {
     let enabled: Vec<EventKind> = s.enabled.iter().copied().collect();
     TeamForm {
         enabled: event_checks(&enabled),
         quiet_start: s.quiet_start.format("%H:%M").to_string(),
         quiet_end: s.quiet_end.format("%H:%M").to_string(),
         workday_start: s.workday_start.format("%H:%M").to_string(),
+        standup_at: s.standup_at.format("%H:%M").to_string(),
+        followup_cutoff: cutoff.format("%H:%M").to_string(),
         language: [("zh-CN", "channels.lang.zh"), ("en", "channels.lang.en")]
             .into_iter()
             .map(|(v, k)| Choice { value: v, label_key: k.to_owned(), selected: s.language == v })
@@ -351,9 +355,10 @@ async fn channels_page(
 ) -> PageResult {
     let list = ops::notify::channels::list(&state.store, &page.actor).await?;
     let settings = ops::notify::settings(&state.store).await?;
+    let cutoff = ops::notify::followup_cutoff(&state.store).await?;
     let body = ChannelsPage {
         shell: page.shell("channels.title", TEAM_SETTINGS).with_flash(flash),
-        team: team.unwrap_or_else(|| team_form(&settings)),
+        team: team.unwrap_or_else(|| team_form(&settings, cutoff)),
         channels: list.iter().map(channel_row).collect(),
         form: form.unwrap_or_else(ChannelForm::blank),
     };
@@ -415,6 +420,8 @@ pub async fn save_team(State(state): State<AppState>, page: Page, PageForm(f): P
         quiet_start: Some(field(&f, "quiet_start").to_owned()),
         quiet_end: Some(field(&f, "quiet_end").to_owned()),
         workday_start: Some(field(&f, "workday_start").to_owned()),
+        standup_at: Some(field(&f, "standup_at").to_owned()),
+        followup_cutoff: Some(field(&f, "followup_cutoff").to_owned()),
         language: Some(field(&f, "language").to_owned()),
         public_url: Some(field(&f, "public_url").to_owned()),
     };
@@ -428,7 +435,9 @@ pub async fn save_team(State(state): State<AppState>, page: Page, PageForm(f): P
                 quiet_start: field(&f, "quiet_start").to_owned(),
                 quiet_end: field(&f, "quiet_end").to_owned(),
                 workday_start: field(&f, "workday_start").to_owned(),
-                language: team_form(&Default::default()).language,
+                standup_at: field(&f, "standup_at").to_owned(),
+                followup_cutoff: field(&f, "followup_cutoff").to_owned(),
+                language: team_form(&Default::default(), chrono::NaiveTime::default()).language,
                 public_url: field(&f, "public_url").to_owned(),
             };
             channels_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, flash, None, Some(team)).await
