@@ -463,6 +463,38 @@ pub fn campaigns(today: NaiveDate) -> Vec<DemoCampaign> {
 
 /// The script library the demo ships (话术 in the template's spirit):
 /// (kind, title, body, pain points, industries).
+/// Knowledge entries beyond the scripts: (kind, title, body, pain points, industries).
+pub const KNOWLEDGE: &[DemoScript] = &[
+    (
+        "solution",
+        "竞品对比方案：新品A与主要竞品的总成本",
+        "客户嫌价格高时使用。把采购价格、3年质保、能耗和售后响应时间放在一张表里，按5年总成本对比：新品A首发8折后，总成本比主要竞品低约12%。附竞品分析报告模板，发出后预约15分钟电话逐项讲解。",
+        &["成本高", "采购成本高"],
+        &["制造业"],
+    ),
+    (
+        "objection",
+        "“质保期太短”",
+        "新品A活动期间质保从1年延长到3年，关键部件48小时上门；可写入合同附件。客户仍有顾虑时，提供两周样机试用。",
+        &["质量不稳定"],
+        &["医疗器械", "制造业"],
+    ),
+    (
+        "lesson",
+        "部分物料延迟2天：下次活动提前5天确认物流",
+        "上次活动宣传单页和样品晚到2天，华北区首周拜访只能空手去。下次活动启动会当天就确认物流交期，至少提前5个工作日到位。",
+        &[],
+        &[],
+    ),
+    (
+        "lesson",
+        "S级客户先上门再报价",
+        "S级客户转化率70%：先上门了解历史采购，再给定制报价的，成交明显多于直接发价格单的。",
+        &[],
+        &[],
+    ),
+];
+
 pub type DemoScript = (&'static str, &'static str, &'static str, &'static [&'static str], &'static [&'static str]);
 
 pub const SCRIPTS: &[DemoScript] = &[

@@ -9,6 +9,7 @@ pub mod credit_code;
 pub mod customer;
 pub mod dates;
 pub mod execution;
+pub mod knowledge;
 pub mod money;
 pub mod notice;
 pub mod notify;

@@ -71,13 +71,20 @@ pub enum Permission {
     EditScripts,
     /// Deleting a follow-up record: an admin act, recorded.
     DeleteFollowUps,
+    /// Reading the knowledge base's published entries (everyone).
+    ReadKnowledge,
+    /// Proposing knowledge entries (reps and customer service; curators too).
+    ProposeKnowledge,
+    /// Curating the knowledge base: publishing, editing, merging, retiring
+    /// (marketing and leads).
+    CurateKnowledge,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     use Role::*;
     match permission {
-        ReadCustomers | ReadTeam | ReadCampaigns => true,
+        ReadCustomers | ReadTeam | ReadCampaigns | ReadKnowledge => true,
         ReadCustomerNotes => matches!(role, Admin | Lead | Rep | Service | Viewer),
         WriteCustomers => matches!(role, Admin | Lead | Rep),
         DeleteCustomers | ManageSettings => matches!(role, Admin | Lead),
@@ -95,6 +102,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         AnswerEscalations => matches!(role, Admin | Viewer),
         EditScripts => matches!(role, Admin | Lead | Marketing),
         DeleteFollowUps => role == Admin,
+        ProposeKnowledge => matches!(role, Admin | Lead | Marketing | Rep | Service),
+        CurateKnowledge => matches!(role, Admin | Lead | Marketing),
     }
 }
 

@@ -30,6 +30,7 @@ pub async fn load(store: &Store, today: NaiveDate) -> OpsResult<DemoReport> {
     let campaigns = load_campaigns(store, today).await?;
     let follow_ups = load_execution(store, today).await?;
     let reviewed = load_review(store, today).await?;
+    load_knowledge(store).await?;
     if base != DemoOutcome::AlreadyLoaded {
         store.optimize().await?;
     }
@@ -103,6 +104,35 @@ pub fn accounts() -> Vec<(String, &'static str)> {
 }
 
 const EXECUTION_MARKER: &str = "demo.execution.v1";
+const KNOWLEDGE_MARKER: &str = "demo.knowledge.v1";
+
+/// The knowledge base beyond the script library: a solution, an objection
+/// answer and lessons, published by marketing and the lead.
+async fn load_knowledge(store: &Store) -> OpsResult<usize> {
+    let (Some(lead), Some(marketing)) =
+        (actor(store, "lead@rally.example").await?, actor(store, "marketing@rally.example").await?)
+    else {
+        return Ok(0);
+    };
+    let mut tx = store.begin().await?;
+    if !crate::store::demo::claim_marker(&mut tx, KNOWLEDGE_MARKER).await? {
+        return Ok(0);
+    }
+    tx.commit().await?;
+    for (kind, title, body, pains, industries) in demo::KNOWLEDGE {
+        let input = super::knowledge::EntryInput {
+            kind: Some((*kind).to_owned()),
+            title: Some((*title).to_owned()),
+            body: Some((*body).to_owned()),
+            pain_points: Some(pains.iter().map(|p| (*p).to_owned()).collect()),
+            industries: Some(industries.iter().map(|p| (*p).to_owned()).collect()),
+            ..Default::default()
+        };
+        let author = if *kind == "lesson" { &lead } else { &marketing };
+        super::knowledge::create(store, author, input).await?;
+    }
+    Ok(demo::KNOWLEDGE.len())
+}
 
 async fn actor(store: &Store, email: &str) -> OpsResult<Option<super::authz::Actor>> {
     Ok(store.user_by_email(email).await?.map(Into::into))

@@ -17,6 +17,7 @@ pub mod execution;
 pub mod export;
 pub mod import;
 pub mod interactions;
+pub mod knowledge;
 pub mod notify;
 pub mod review;
 pub mod segments;

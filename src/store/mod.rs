@@ -35,6 +35,7 @@ pub mod execution;
 pub mod group;
 pub mod import;
 pub mod interactions;
+pub mod knowledge;
 pub mod notify;
 pub mod review;
 pub mod segments;

@@ -31,6 +31,7 @@ struct World {
     request: i64,
     blocker: i64,
     script: i64,
+    knowledge: i64,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -128,7 +129,9 @@ async fn world(app: &TestApp) -> World {
     let script =
         create(app, admin, "/api/v1/scripts", json!({"title": "性价比", "body": "……", "pain_points": ["成本高"]}))
             .await;
+    let knowledge = create(app, admin, "/api/v1/knowledge", json!({"title": "矩阵条目", "body": "……"})).await;
     World {
+        knowledge,
         notification,
         channel,
         dead_job,
@@ -211,6 +214,8 @@ async fn fresh_target(app: &TestApp, w: &World, path: &str) -> String {
         id
     } else if path.starts_with("/api/v1/scripts") {
         create(app, admin, "/api/v1/scripts", json!({"title": "待删除", "body": "……"})).await
+    } else if path.starts_with("/api/v1/knowledge") {
+        create(app, admin, "/api/v1/knowledge", json!({"title": "待停用", "body": "……"})).await
     } else {
         return concrete(path, w);
     };
@@ -360,6 +365,14 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
             "lead" => 409,
             _ => 403,
         },
+        // Knowledge: everyone reads; reps and customer service propose; curators edit, retire and merge.
+        ("get", "/api/v1/knowledge") | ("get", "/api/v1/knowledge/{id}") | ("get", "/api/v1/search") => 200,
+        ("post", "/api/v1/knowledge") => {
+            pick(matches!(role, "admin" | "lead" | "marketing" | "rep" | "service"), 201, 403)
+        }
+        ("patch", "/api/v1/knowledge/{id}")
+        | ("delete", "/api/v1/knowledge/{id}")
+        | ("post", "/api/v1/knowledge/{id}/merge") => pick(planner(role), 200, 403),
         _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
     }
 }
@@ -389,6 +402,10 @@ fn concrete(path: &str, w: &World) -> String {
         w.blocker
     } else if path.starts_with("/api/v1/scripts") {
         w.script
+    } else if path.starts_with("/api/v1/knowledge") {
+        w.knowledge
+    } else if path == "/api/v1/search" {
+        return format!("{path}?q=矩阵");
     } else if path.starts_with("/api/v1/customers") {
         w.other_rep_customer
     } else if path.starts_with("/api/v1/contacts") {
@@ -499,6 +516,8 @@ fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
         ("post", "/api/v1/blockers/{id}/answer") => Some(json!({"answer": "同意"})),
         ("post", "/api/v1/scripts") => Some(json!({"title": format!("{role}的话术"), "body": "……"})),
         ("patch", "/api/v1/scripts/{id}") => Some(json!({"title": "改"})),
+        ("post", "/api/v1/knowledge") => Some(json!({"title": format!("{role}的条目"), "body": "……"})),
+        ("patch", "/api/v1/knowledge/{id}") => Some(json!({"body": "改"})),
         ("put", "/api/v1/settings/regions") => {
             Some(json!({"regions": ["华东", "华南", "华北", "华中", "西南", "西北", "东北"]}))
         }
@@ -566,6 +585,12 @@ backend_test!(every_route_has_a_policy_for_every_role, |app| {
             }
             if path.ends_with("/members/import") {
                 request = request.header("content-type", "text/csv").body("客户名称,区域\n渠道客户甲,华北\n");
+            }
+            if method == "post" && path == "/api/v1/knowledge/{id}/merge" {
+                // Merging consumes the other entry: each role merges a fresh one.
+                let other =
+                    create(&app, &w.users[0], "/api/v1/knowledge", json!({"title": "待合并", "body": "……"})).await;
+                request = request.json(&json!({"other_id": other}));
             }
             if let Some((content_type, bytes)) = raw_body_for(&method, &path) {
                 request = request.header("content-type", content_type).body(bytes);

@@ -22,6 +22,7 @@ mod foundation;
 mod hostile;
 mod import;
 mod input_hygiene;
+mod knowledge;
 mod notices;
 mod notify;
 mod page_routes;

@@ -130,6 +130,15 @@ GET  /campaigns/{campaign}/review/export           200 200 200 200 200 200 200
 POST /blockers/{missing}                           404 404 403 403 403 403 404
 GET  /requests                                     200 403 403 200 403 200 403
 POST /requests/{missing}                           404 403 403 404 403 404 403
+GET  /knowledge                                    200 200 200 200 200 200 200
+POST /knowledge                                    ok  ok  ok  ok  ok  403 403
+GET  /knowledge/new                                200 200 200 200 200 403 403
+GET  /knowledge/{missing}                          404 404 404 404 404 404 404
+POST /knowledge/{missing}                          404 404 404 404 404 403 403
+GET  /knowledge/{missing}/edit                     404 404 404 404 404 403 403
+POST /knowledge/{missing}/retire                   404 404 403 404 403 403 403
+POST /knowledge/{missing}/merge                    404 404 403 404 403 403 403
+GET  /search                                       200 200 200 200 200 200 200
 GET  /scripts                                      200 200 200 200 200 200 200
 POST /scripts                                      ok  ok  403 ok  403 403 403
 POST /scripts/{missing}                            404 404 403 404 403 403 403

@@ -1,4 +1,5 @@
-//! The script library (话术): scripts and objection answers with their tags.
+//! The script library (话术): the knowledge base's published entries of kind
+//! script and objection (`store::knowledge` holds the rest of the entries).
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -38,8 +39,8 @@ fn json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
 }
 
-const SELECT: &str =
-    "SELECT id, kind, title, body, pain_points, industries, campaign_kinds, version, updated_at FROM scripts";
+const SELECT: &str = "SELECT id, kind, title, body, pain_points, industries, campaign_kinds, version, updated_at \
+                      FROM knowledge_entries WHERE kind IN ('script', 'objection') AND status = 'published'";
 
 macro_rules! script_from_row {
     ($row:expr) => {{
@@ -71,7 +72,7 @@ pub async fn scripts(conn: Conn<'_>) -> StoreResult<Vec<Script>> {
 }
 
 pub async fn script(conn: Conn<'_>, id: i64) -> StoreResult<Option<Script>> {
-    let sql = format!("{SELECT} WHERE id = $1");
+    let sql = format!("{SELECT} AND id = $1");
     Ok(on_conn!(conn, c => match sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await? {
         Some(row) => Some(script_from_row!(&row)),
         None => None,
@@ -79,8 +80,8 @@ pub async fn script(conn: Conn<'_>, id: i64) -> StoreResult<Option<Script>> {
 }
 
 pub async fn insert_script(tx: &mut Tx, f: &ScriptFields, by: Option<i64>) -> StoreResult<i64> {
-    let sql = "INSERT INTO scripts (kind, title, body, pain_points, industries, campaign_kinds, created_by, created_at, \
-               updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id";
+    let sql = "INSERT INTO knowledge_entries (kind, title, body, pain_points, industries, campaign_kinds, author_id, \
+               status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'published', $8, $8) RETURNING id";
     Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
         .bind(&f.kind)
         .bind(&f.title)
@@ -95,8 +96,9 @@ pub async fn insert_script(tx: &mut Tx, f: &ScriptFields, by: Option<i64>) -> St
 }
 
 pub async fn update_script(tx: &mut Tx, id: i64, version: i64, f: &ScriptFields) -> StoreResult<bool> {
-    let sql = "UPDATE scripts SET kind = $3, title = $4, body = $5, pain_points = $6, industries = $7, \
-               campaign_kinds = $8, updated_at = $9, version = version + 1 WHERE id = $1 AND version = $2";
+    let sql = "UPDATE knowledge_entries SET kind = $3, title = $4, body = $5, pain_points = $6, industries = $7, \
+               campaign_kinds = $8, updated_at = $9, version = version + 1 WHERE id = $1 AND version = $2 \
+               AND kind IN ('script', 'objection') AND status = 'published'";
     let n = on_tx!(tx, conn => sqlx::query(sql)
         .bind(id)
         .bind(version)
@@ -114,6 +116,6 @@ pub async fn update_script(tx: &mut Tx, id: i64, version: i64, f: &ScriptFields)
 }
 
 pub async fn delete_script(tx: &mut Tx, id: i64) -> StoreResult<bool> {
-    let n = on_tx!(tx, conn => sqlx::query("DELETE FROM scripts WHERE id = $1").bind(id).execute(&mut **conn).await?.rows_affected());
+    let n = on_tx!(tx, conn => sqlx::query("DELETE FROM knowledge_entries WHERE id = $1 AND kind IN ('script', 'objection')").bind(id).execute(&mut **conn).await?.rows_affected());
     Ok(n == 1)
 }

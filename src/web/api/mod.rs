@@ -27,6 +27,7 @@ pub use execution::members::download as execution_download;
 mod exports;
 pub mod imports;
 mod interactions;
+mod knowledge;
 mod me;
 mod notify;
 mod review;
@@ -141,6 +142,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::get, review::save))
         .routes(routes!(review::held))
         .routes(routes!(review::export))
+        .routes(routes!(knowledge::list, knowledge::create))
+        .routes(routes!(knowledge::get, knowledge::update, knowledge::retire))
+        .routes(routes!(knowledge::merge))
+        .routes(routes!(knowledge::search))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -27,6 +27,7 @@ mod execution;
 pub(crate) mod forms;
 mod home;
 mod imports;
+mod knowledge;
 mod notify;
 mod review;
 pub(crate) mod segment_builder;
@@ -128,6 +129,13 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/blockers/{id}", post(execution::team_work::act))
         .route("/requests", get(execution::requests::queue))
         .route("/requests/{id}", post(execution::requests::move_request))
+        .route("/knowledge", get(knowledge::list).post(knowledge::create))
+        .route("/knowledge/new", get(knowledge::new))
+        .route("/knowledge/{id}", get(knowledge::show).post(knowledge::update))
+        .route("/knowledge/{id}/edit", get(knowledge::edit))
+        .route("/knowledge/{id}/retire", post(knowledge::retire))
+        .route("/knowledge/{id}/merge", post(knowledge::merge))
+        .route("/search", get(knowledge::search))
         .route("/scripts", get(execution::team_work::scripts).post(execution::team_work::create_script))
         .route("/scripts/{id}", post(execution::team_work::update_script))
         .route("/scripts/{id}/delete", post(execution::team_work::delete_script))
@@ -343,6 +351,7 @@ impl Shell {
         items.extend([
             ("/campaigns", "nav.campaigns"),
             ("/customers", "nav.customers"),
+            ("/knowledge", "nav.knowledge"),
             ("/scripts", "nav.scripts"),
             ("/team", "nav.team"),
         ]);

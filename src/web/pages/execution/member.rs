@@ -183,6 +183,8 @@ struct MemberPage {
     can_claim: bool,
     can_run: bool,
     can_raise: bool,
+    /// A follow-up's feedback can become a draft knowledge entry.
+    can_propose: bool,
     saved: bool,
     next_href: Option<(String, String)>,
     form: FollowUpForm,
@@ -396,6 +398,7 @@ async fn render_page(
         can_claim,
         can_run,
         can_raise: page.can(Permission::RaiseBlockers),
+        can_propose: page.can(Permission::ProposeKnowledge),
         saved,
         next_href,
         form,

@@ -1,0 +1,308 @@
+//! The knowledge base (知识库) and the search, on both backends: who may do
+//! what, stale edits, merging, the demo's searches, short queries, escaped
+//! highlights and what a rep may find.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::backend_test;
+use crate::helpers::{TestApp, TestUser, add_customer, get_page};
+
+async fn send(app: &TestApp, user: &TestUser, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = app.api(user, method, path);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn entry(app: &TestApp, user: &TestUser, body: Value) -> Value {
+    let (status, created) = send(app, user, Method::POST, "/api/v1/knowledge", Some(body)).await;
+    assert_eq!(status, 201, "{created}");
+    created
+}
+
+fn titles(list: &Value) -> Vec<String> {
+    let mut out: Vec<String> =
+        list["items"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().to_owned()).collect();
+    out.sort();
+    out
+}
+
+async fn get(app: &TestApp, user: &TestUser, path: &str) -> Value {
+    let (status, body) = send(app, user, Method::GET, path, None).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+backend_test!(curators_publish_reps_propose_and_stale_edits_conflict, |app| {
+    let marketing = app.user("mkt@example.com", "marketing", None).await;
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let rep = app.user("rep@example.com", "rep", Some("华南")).await;
+    let rep2 = app.user("rep2@example.com", "rep", Some("华北")).await;
+    let support = app.user("support@example.com", "support", None).await;
+    let viewer = app.user("viewer@example.com", "viewer", None).await;
+
+    let published = entry(
+        &app,
+        &marketing,
+        json!({"kind": "solution", "title": "竞品对比方案", "body": "总成本对比", "pain_points": ["成本高"], "industries": ["制造业"], "tiers": ["S"]}),
+    )
+    .await;
+    assert_eq!(published["status"], "published");
+    assert_eq!(published["author_id"], marketing.id);
+    let id = published["id"].as_i64().unwrap();
+
+    // A rep proposes; publishing is not theirs to do.
+    let proposal = entry(&app, &rep, json!({"kind": "lesson", "title": "先问预算", "body": "……"})).await;
+    assert_eq!(proposal["status"], "proposed");
+    let pid = proposal["id"].as_i64().unwrap();
+    let (status, _) = send(
+        &app,
+        &rep,
+        Method::POST,
+        "/api/v1/knowledge",
+        Some(json!({"title": "直接发布", "body": "……", "status": "published"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    for who in [&support, &viewer] {
+        let (status, _) =
+            send(&app, who, Method::POST, "/api/v1/knowledge", Some(json!({"title": "x", "body": "y"}))).await;
+        assert_eq!(status, 403, "{}", who.role);
+    }
+    // Bad input names the field and writes nothing.
+    let (status, body) = send(
+        &app,
+        &marketing,
+        Method::POST,
+        "/api/v1/knowledge",
+        Some(json!({"title": "x", "body": "y", "kind": "faq"})),
+    )
+    .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("kind")));
+    let (status, body) =
+        send(&app, &marketing, Method::POST, "/api/v1/knowledge", Some(json!({"title": " ", "body": "y"}))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("title")));
+
+    // Visibility: the proposal is its author's and the curators'.
+    assert_eq!(titles(&get(&app, &rep, "/api/v1/knowledge").await), vec!["先问预算", "竞品对比方案"]);
+    assert_eq!(titles(&get(&app, &rep2, "/api/v1/knowledge").await), vec!["竞品对比方案"]);
+    assert_eq!(send(&app, &rep2, Method::GET, &format!("/api/v1/knowledge/{pid}"), None).await.0, 404);
+    assert_eq!(titles(&get(&app, &lead, "/api/v1/knowledge?status=proposed").await), vec!["先问预算"]);
+    assert_eq!(titles(&get(&app, &viewer, "/api/v1/knowledge?kind=solution&pain_point=成本高").await).len(), 1);
+    assert_eq!(titles(&get(&app, &viewer, "/api/v1/knowledge?industry=零售").await).len(), 0);
+
+    // Edits: curators any, a rep only their own proposal.
+    let path = format!("/api/v1/knowledge/{id}");
+    assert_eq!(send(&app, &rep, Method::PATCH, &path, Some(json!({"title": "改"}))).await.0, 403);
+    let (status, _) =
+        send(&app, &rep, Method::PATCH, &format!("/api/v1/knowledge/{pid}"), Some(json!({"body": "先问预算再报价"})))
+            .await;
+    assert_eq!(status, 200);
+    let (status, edited) =
+        send(&app, &lead, Method::PATCH, &path, Some(json!({"title": "竞品对比方案（新版）", "version": 1}))).await;
+    assert_eq!((status, edited["version"].as_i64()), (200, Some(2)), "{edited}");
+    let (status, stale) =
+        send(&app, &marketing, Method::PATCH, &path, Some(json!({"title": "旧版上的修改", "version": 1}))).await;
+    assert_eq!(status, 409, "{stale}");
+    assert_eq!(stale["error"]["code"], "version_conflict");
+    assert_eq!(get(&app, &viewer, &path).await["title"], "竞品对比方案（新版）");
+
+    // The lead publishes the proposal; DELETE retires (curators only).
+    let (status, p) =
+        send(&app, &lead, Method::PATCH, &format!("/api/v1/knowledge/{pid}"), Some(json!({"status": "published"})))
+            .await;
+    assert_eq!((status, p["status"].as_str()), (200, Some("published")));
+    assert_eq!(send(&app, &rep, Method::DELETE, &path, None).await.0, 403);
+    let (status, retired) = send(&app, &lead, Method::DELETE, &path, None).await;
+    assert_eq!((status, retired["status"].as_str()), (200, Some("retired")));
+    assert_eq!(titles(&get(&app, &rep2, "/api/v1/knowledge").await), vec!["先问预算"]);
+    assert_eq!(titles(&get(&app, &lead, "/api/v1/knowledge?status=retired").await), vec!["竞品对比方案（新版）"]);
+});
+
+backend_test!(an_entry_absorbs_another, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let rep = app.user("rep@example.com", "rep", Some("华南")).await;
+    let a = entry(&app, &lead, json!({"title": "质保三年", "body": "……", "pain_points": ["质量"]})).await;
+    let b =
+        entry(&app, &lead, json!({"title": "三年质保", "body": "……", "pain_points": ["售后"], "industries": ["零售"]}))
+            .await;
+    let (a, b) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+    let merge = format!("/api/v1/knowledge/{a}/merge");
+    assert_eq!(send(&app, &rep, Method::POST, &merge, Some(json!({"other_id": b}))).await.0, 403);
+    assert_eq!(send(&app, &lead, Method::POST, &merge, Some(json!({"other_id": a}))).await.0, 422);
+    assert_eq!(send(&app, &lead, Method::POST, &merge, Some(json!({"other_id": 999_999}))).await.0, 422);
+    let (status, merged) = send(&app, &lead, Method::POST, &merge, Some(json!({"other_id": b}))).await;
+    assert_eq!(status, 200, "{merged}");
+    assert_eq!(merged["pain_points"], json!(["质量", "售后"]));
+    assert_eq!(merged["industries"], json!(["零售"]));
+    let other = get(&app, &rep, &format!("/api/v1/knowledge/{b}")).await;
+    assert_eq!((other["status"].as_str(), other["merged_into"].as_i64()), (Some("retired"), Some(a)));
+    assert_eq!(send(&app, &lead, Method::POST, &merge, Some(json!({"other_id": b}))).await.0, 422, "merged once");
+    assert_eq!(titles(&get(&app, &rep, "/api/v1/knowledge?q=质保").await), vec!["质保三年"]);
+});
+
+backend_test!(the_demo_answers_the_three_searches_and_a_follow_up_becomes_a_draft, |app| {
+    rally::ops::demo::load(&app.store, app.store.today()).await.expect("demo");
+    let admin = app.user("k-admin@example.com", "admin", None).await;
+    // The oracle: every visible entry, filtered in Rust by the same rule.
+    let all = get(&app, &admin, "/api/v1/knowledge?limit=200").await;
+    for q in ["质保", "价格", "竞品对比"] {
+        let expected: Vec<String> = {
+            let mut t: Vec<String> = all["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| {
+                    let texts = [e["title"].as_str().unwrap(), e["body"].as_str().unwrap()];
+                    rally::domain::knowledge::all_terms_in(&texts, &[q.to_owned()])
+                })
+                .map(|e| e["title"].as_str().unwrap().to_owned())
+                .collect();
+            t.sort();
+            t
+        };
+        assert!(expected.len() >= 2, "{q}: the demo has entries for it");
+        let found = get(&app, &admin, &format!("/api/v1/knowledge?q={q}")).await;
+        assert_eq!(titles(&found), expected, "{q}");
+        assert_eq!(found["total"].as_i64(), Some(expected.len() as i64));
+        assert!(
+            found["items"][0]["snippet_html"].as_str().unwrap().contains("<mark>")
+                || found["items"][0]["title_html"].as_str().unwrap().contains(&format!("<mark>{q}</mark>"))
+        );
+        let everywhere = get(&app, &admin, &format!("/api/v1/search?q={q}")).await;
+        let mut t: Vec<String> = everywhere["entries"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["title"].as_str().unwrap().to_owned())
+            .collect();
+        t.sort();
+        assert_eq!(t, expected, "{q} across the search");
+    }
+    // The demo's follow-ups hold objections about price: one becomes a draft.
+    let notes = get(&app, &admin, "/api/v1/search?q=价格&in=notes").await;
+    assert!(notes["entries"].is_null() && notes["customers"].is_null());
+    let hit = notes["notes"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["follow_up_id"].is_i64())
+        .expect("a follow-up about price")
+        .clone();
+    assert!(hit["snippet_html"].as_str().unwrap().contains("<mark>价格</mark>"));
+    let fu = hit["follow_up_id"].as_i64().unwrap();
+    let client = app.browser_session("k-admin@example.com").await;
+    let (status, form) = get_page(&client, &app, &format!("/knowledge/new?follow_up={fu}")).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("跟进摘要："), "the form is filled from the follow-up");
+    let draft = entry(&app, &admin, json!({"follow_up_id": fu})).await;
+    assert_eq!(draft["status"], "proposed");
+    assert_eq!(draft["follow_up_id"].as_i64(), Some(fu));
+    assert!(draft["campaign_id"].is_i64());
+    assert!(draft["body"].as_str().unwrap().contains("价格"), "{draft}");
+    // The search pages its sections.
+    let page1 = get(&app, &admin, "/api/v1/search?q=价格&in=notes&limit=2").await;
+    if page1["notes"]["total"].as_i64().unwrap() > 2 {
+        let cursor = page1["notes"]["next_cursor"].as_str().unwrap();
+        let page2 = get(&app, &admin, &format!("/api/v1/search?q=价格&in=notes&limit=2&cursor={cursor}")).await;
+        assert_ne!(page1["notes"]["items"][0], page2["notes"]["items"][0]);
+    }
+});
+
+backend_test!(one_and_two_character_queries_and_wildcards_are_literal, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    for (title, body) in
+        [("价格异议", "客户嫌贵"), ("质保政策", "三年"), ("折扣 50%_off", "限时"), ("Price list", "ROI 1:3")]
+    {
+        entry(&app, &lead, json!({"title": title, "body": body})).await;
+    }
+    let q = |s: &str| format!("/api/v1/knowledge?q={}", rally::web::session::urlencode(s));
+    assert_eq!(titles(&get(&app, &lead, &q("价格")).await), vec!["价格异议"]);
+    assert_eq!(titles(&get(&app, &lead, &q("价")).await), vec!["价格异议"]);
+    assert_eq!(titles(&get(&app, &lead, &q("质保 三年")).await), vec!["质保政策"]);
+    assert_eq!(titles(&get(&app, &lead, &q("质保 两年")).await), Vec::<String>::new());
+    assert_eq!(titles(&get(&app, &lead, &q("%")).await), vec!["折扣 50%_off"]);
+    assert_eq!(titles(&get(&app, &lead, &q("0%_")).await), vec!["折扣 50%_off"]);
+    assert_eq!(titles(&get(&app, &lead, &q("_")).await), vec!["折扣 50%_off"]);
+    assert_eq!(titles(&get(&app, &lead, &q("price")).await), vec!["Price list"], "Latin case does not matter");
+    assert_eq!(titles(&get(&app, &lead, &q("roi")).await), vec!["Price list"]);
+    assert_eq!(titles(&get(&app, &lead, &q("\"")).await), Vec::<String>::new());
+    let (status, body) = send(&app, &lead, Method::GET, &q(&"长".repeat(101)), None).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("q")));
+    let (status, body) = send(&app, &lead, Method::GET, "/api/v1/search?q=", None).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("q")));
+});
+
+backend_test!(stored_markup_comes_back_escaped, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    entry(&app, &lead, json!({"title": "<script>alert(1)</script>价格", "body": "<img src=x onerror=alert(2)> 价格"}))
+        .await;
+    let found = get(&app, &lead, "/api/v1/knowledge?q=价格").await;
+    assert_eq!(found["items"][0]["title_html"], "&lt;script&gt;alert(1)&lt;/script&gt;<mark>价格</mark>");
+    assert!(found["items"][0]["snippet_html"].as_str().unwrap().starts_with("&lt;img src=x"));
+    let client = app.browser_session("lead@example.com").await;
+    for path in ["/knowledge?q=%E4%BB%B7%E6%A0%BC", "/search?q=%E4%BB%B7%E6%A0%BC", "/knowledge"] {
+        let (status, html) = get_page(&client, &app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{path}");
+        assert!(!html.contains("<script>alert(1)") && !html.contains("<img src=x"), "{path}");
+    }
+    let (_, html) = get_page(&client, &app, "/knowledge?q=%E4%BB%B7%E6%A0%BC").await;
+    assert!(html.contains("&#60;/script&#62;<mark>价格</mark>"), "the title's hit is marked, the rest escaped");
+});
+
+backend_test!(a_rep_finds_only_customers_and_notes_they_may_see, |app| {
+    let ming = app.user("ming@example.com", "rep", Some("华南")).await;
+    let fang = app.user("fang@example.com", "rep", Some("华北")).await;
+    let admin = app.user("admin@example.com", "admin", None).await;
+    let mine = add_customer(&app, "保密机械甲", "华南", Some(ming.id)).await;
+    let theirs = add_customer(&app, "保密机械乙", "华北", Some(fang.id)).await;
+    let pool = add_customer(&app, "保密机械丙", "华东", None).await;
+    for (who, c) in [(&ming, mine), (&fang, theirs), (&admin, pool)] {
+        let (status, body) = send(
+            &app,
+            who,
+            Method::POST,
+            &format!("/api/v1/customers/{c}/interactions"),
+            Some(json!({"channel": "phone", "kind": "call", "note": "客户关心质保年限"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let ids = |v: &Value, key: &str, id: &str| -> Vec<i64> {
+        let mut out: Vec<i64> = v[key]["items"].as_array().unwrap().iter().map(|x| x[id].as_i64().unwrap()).collect();
+        out.sort();
+        out
+    };
+    for q in ["保密机械", "机械"] {
+        let r = get(&app, &ming, &format!("/api/v1/search?q={q}")).await;
+        assert_eq!(ids(&r, "customers", "id"), vec![mine, pool], "{q}");
+        let r = get(&app, &admin, &format!("/api/v1/search?q={q}")).await;
+        assert_eq!(ids(&r, "customers", "id"), vec![mine, theirs, pool], "{q}");
+    }
+    for q in ["质保年限", "质保"] {
+        let r = get(&app, &ming, &format!("/api/v1/search?q={q}")).await;
+        assert_eq!(ids(&r, "notes", "customer_id"), vec![mine, pool], "{q}");
+        assert_eq!(r["notes"]["total"], 2);
+        let r = get(&app, &fang, &format!("/api/v1/search?q={q}")).await;
+        assert_eq!(ids(&r, "notes", "customer_id"), vec![theirs, pool], "{q}");
+    }
+    let client = app.browser_session("ming@example.com").await;
+    let (status, html) = get_page(&client, &app, "/search?q=%E4%BF%9D%E5%AF%86").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<mark>保密</mark>机械甲") && !html.contains("机械乙"));
+    // Renaming keeps the index in step (triggers on SQLite, the same column on PostgreSQL).
+    let (status, _) =
+        send(&app, &admin, Method::PATCH, &format!("/api/v1/customers/{pool}"), Some(json!({"name": "公开贸易丙"})))
+            .await;
+    assert_eq!(status, 200);
+    let r = get(&app, &ming, "/api/v1/search?q=保密机械").await;
+    assert_eq!(ids(&r, "customers", "id"), vec![mine]);
+    let r = get(&app, &ming, "/api/v1/search?q=公开贸易").await;
+    assert_eq!(ids(&r, "customers", "id"), vec![pool]);
+});
