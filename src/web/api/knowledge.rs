@@ -15,6 +15,7 @@ use crate::ops;
 use crate::ops::authz::{self, Permission};
 use crate::ops::knowledge::{EntryInput, EntryQuery, Section};
 use crate::store::knowledge::Entry;
+use crate::web::api::{EditErrors, Forbidden};
 use crate::web::api::{ErrorBody, List, Page, if_match, parse_body, parse_id};
 use crate::web::cursor;
 use crate::web::error::ApiError;
@@ -182,8 +183,7 @@ impl EntryInputIo {
 /// customer service propose. With `follow_up_id` the follow-up's feedback
 /// is the draft.
 #[utoipa::path(post, operation_id = "knowledge_create", path = "/api/v1/knowledge", tag = "knowledge", request_body = EntryInputIo,
-    responses((status = 201, description = "Created", body = EntryOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = EntryOut), Forbidden))]
 pub async fn create(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -198,7 +198,7 @@ pub async fn create(
 /// One entry.
 #[utoipa::path(get, operation_id = "knowledge_get", path = "/api/v1/knowledge/{id}", tag = "knowledge",
     params(("id" = i64, Path, description = "entry id")),
-    responses((status = 200, description = "OK", body = EntryOut), (status = 404, description = "Not found, or not visible to you", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = EntryOut)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -212,9 +212,7 @@ pub async fn get(
 /// version given is no longer current.
 #[utoipa::path(patch, operation_id = "knowledge_update", path = "/api/v1/knowledge/{id}", tag = "knowledge", request_body = EntryInputIo,
     params(("id" = i64, Path, description = "entry id"), ("If-Match" = Option<String>, Header, description = "the version being edited")),
-    responses((status = 200, description = "OK", body = EntryOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed meanwhile", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = EntryOut), EditErrors))]
 pub async fn update(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -232,8 +230,7 @@ pub async fn update(
 /// Retire an entry (curators). Entries are not deleted.
 #[utoipa::path(delete, operation_id = "knowledge_retire", path = "/api/v1/knowledge/{id}", tag = "knowledge",
     params(("id" = i64, Path, description = "entry id"), ("If-Match" = Option<String>, Header, description = "the version being retired")),
-    responses((status = 200, description = "Retired", body = EntryOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed meanwhile", body = ErrorBody)))]
+    responses((status = 200, description = "Retired", body = EntryOut), EditErrors))]
 pub async fn retire(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
@@ -259,9 +256,7 @@ pub struct MergeIo {
 /// the other is retired with `merged_into` set.
 #[utoipa::path(post, operation_id = "knowledge_merge", path = "/api/v1/knowledge/{id}/merge", tag = "knowledge", request_body = MergeIo,
     params(("id" = i64, Path, description = "the entry that absorbs")),
-    responses((status = 200, description = "OK", body = EntryOut), (status = 403, description = "Your role may not do this", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed meanwhile, or retired", body = ErrorBody),
-        (status = 422, description = "Invalid input; the error names the field", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = EntryOut), (status = 409, description = "Changed meanwhile, or retired", body = ErrorBody), Forbidden))]
 pub async fn merge(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
