@@ -739,57 +739,67 @@ fn check_blocks_apart(here: &str, valid: &[(usize, &HolidayBlock)], problems: &m
 
 /// The optional day-by-day `holidays` list must be exactly the blocks' days.
 fn check_holiday_list(here: &str, list: &[RawHoliday], valid: &[(usize, &HolidayBlock)], problems: &mut Vec<Problem>) {
-    if list.is_empty() {
-        return;
-    }
-    let expected: BTreeMap<NaiveDate, (usize, &HolidayBlock)> = valid
+    let expected = valid
         .iter()
         .flat_map(|&(i, b)| b.off_from.iter_days().take_while(move |d| *d <= b.off_to).map(move |d| (d, (i, b))))
         .collect();
-    let mut listed = BTreeSet::new();
-    for (j, entry) in list.iter().enumerate() {
-        let path = format!("{here}.holidays[{j}]");
-        let Some(date) = parse_date(&entry.date) else {
-            problems.push(Problem::new(format!("{path}.date"), format!("{:?} is not a date (YYYY-MM-DD)", entry.date)));
-            continue;
-        };
-        if !listed.insert(date) {
-            problems.push(Problem::new(format!("{path}.date"), format!("{date} is listed twice")));
-            continue;
-        }
-        let Some(&(i, block)) = expected.get(&date) else {
-            problems.push(Problem::new(
-                format!("{path}.date"),
-                format!("{date} is not inside any block's off_from..off_to"),
-            ));
-            continue;
-        };
-        check_name(&format!("{path}.name"), entry.name.as_deref(), Some(&block.name), i, problems);
-        check_name(&format!("{path}.name_en"), entry.name_en.as_deref(), block.name_en.as_deref(), i, problems);
-        check_weekday(&format!("{path}.weekday"), entry.weekday.as_deref(), date, problems);
-    }
-    for (date, (i, block)) in &expected {
-        if !listed.contains(date) {
-            problems.push(Problem::new(
-                format!("{here}.holidays"),
-                format!("{date} ({}, blocks[{i}]) is missing", block.name),
-            ));
-        }
-    }
+    let days =
+        list.iter().map(|e| ListedDay { date: &e.date, name: &e.name, name_en: &e.name_en, weekday: &e.weekday });
+    let list = DayList {
+        field: "holidays",
+        names: ("name", "name_en"),
+        outside: "is not inside any block's off_from..off_to",
+    };
+    check_day_list(here, &list, days, expected, problems);
 }
 
 /// The optional day-by-day `adjusted_workdays` list must be exactly the
 /// blocks' adjusted working days.
 fn check_workday_list(here: &str, list: &[RawWorkday], valid: &[(usize, &HolidayBlock)], problems: &mut Vec<Problem>) {
-    if list.is_empty() {
+    let expected = valid.iter().flat_map(|&(i, b)| b.adjusted_workdays.iter().map(move |&d| (d, (i, b)))).collect();
+    let days =
+        list.iter().map(|e| ListedDay { date: &e.date, name: &e.holiday, name_en: &e.holiday_en, weekday: &e.weekday });
+    let list = DayList {
+        field: "adjusted_workdays",
+        names: ("holiday", "holiday_en"),
+        outside: "is not an adjusted working day of any block",
+    };
+    check_day_list(here, &list, days, expected, problems);
+}
+
+/// One day of a day-by-day list as the file gives it.
+struct ListedDay<'a> {
+    date: &'a str,
+    name: &'a Option<String>,
+    name_en: &'a Option<String>,
+    weekday: &'a Option<String>,
+}
+
+/// How a day-by-day list is named in the file and in its problems.
+struct DayList {
+    field: &'static str,
+    /// The fields holding the block's Chinese and English names.
+    names: (&'static str, &'static str),
+    /// What a listed date outside the blocks is told.
+    outside: &'static str,
+}
+
+/// A day-by-day list, when given, must name each `expected` day once, with
+/// its block's names and its weekday, and nothing else.
+fn check_day_list<'a>(
+    here: &str,
+    list: &DayList,
+    days: impl ExactSizeIterator<Item = ListedDay<'a>>,
+    expected: BTreeMap<NaiveDate, (usize, &HolidayBlock)>,
+    problems: &mut Vec<Problem>,
+) {
+    if days.len() == 0 {
         return;
     }
-    let expected: BTreeMap<NaiveDate, (usize, &HolidayBlock)> =
-        valid.iter().flat_map(|&(i, b)| b.adjusted_workdays.iter().map(move |&d| (d, (i, b)))).collect();
     let mut listed = BTreeSet::new();
-    for (j, entry) in list.iter().enumerate() {
-        let path = format!("{here}.adjusted_workdays[{j}]");
-        let Some(date) = parse_date(&entry.date) else {
+    for (j, entry) in days.enumerate() {
+        let path = format!("{here}.{}[{j}]", list.field);
+        let Some(date) = parse_date(entry.date) else {
             problems.push(Problem::new(format!("{path}.date"), format!("{:?} is not a date (YYYY-MM-DD)", entry.date)));
             continue;
         };
@@ -798,20 +808,18 @@ fn check_workday_list(here: &str, list: &[RawWorkday], valid: &[(usize, &Holiday
             continue;
         }
         let Some(&(i, block)) = expected.get(&date) else {
-            problems.push(Problem::new(
-                format!("{path}.date"),
-                format!("{date} is not an adjusted working day of any block"),
-            ));
+            problems.push(Problem::new(format!("{path}.date"), format!("{date} {}", list.outside)));
             continue;
         };
-        check_name(&format!("{path}.holiday"), entry.holiday.as_deref(), Some(&block.name), i, problems);
-        check_name(&format!("{path}.holiday_en"), entry.holiday_en.as_deref(), block.name_en.as_deref(), i, problems);
+        let (name, name_en) = list.names;
+        check_name(&format!("{path}.{name}"), entry.name.as_deref(), Some(&block.name), i, problems);
+        check_name(&format!("{path}.{name_en}"), entry.name_en.as_deref(), block.name_en.as_deref(), i, problems);
         check_weekday(&format!("{path}.weekday"), entry.weekday.as_deref(), date, problems);
     }
     for (date, (i, block)) in &expected {
         if !listed.contains(date) {
             problems.push(Problem::new(
-                format!("{here}.adjusted_workdays"),
+                format!("{here}.{}", list.field),
                 format!("{date} ({}, blocks[{i}]) is missing", block.name),
             ));
         }

@@ -255,6 +255,22 @@ pub async fn entry(conn: Conn<'_>, id: i64) -> StoreResult<Option<Entry>> {
     }))
 }
 
+/// The script library: published entries of kind script and objection,
+/// by kind and title (all of them, or the one with `id`).
+pub async fn published_scripts(conn: Conn<'_>, id: Option<i64>) -> StoreResult<Vec<Entry>> {
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} WHERE k.kind IN ('script', 'objection') AND k.status = 'published' \
+         AND k.id = COALESCE($1, k.id) ORDER BY k.kind DESC, k.title, k.id"
+    );
+    Ok(on_conn!(conn, c => {
+        let mut out = Vec::new();
+        for row in sqlx::query(&sql).bind(id).fetch_all(&mut *c).await? {
+            out.push(entry_from_row!(&row));
+        }
+        out
+    }))
+}
+
 fn entry_where(b: Backend, sql: &mut Sql, f: &EntryFilter) -> String {
     let mut cond = vec!["1 = 1".to_owned()];
     match f.scope {
@@ -327,6 +343,31 @@ pub async fn entries(conn: Conn<'_>, f: &EntryFilter, offset: i64, limit: i64) -
     }))
 }
 
+/// A search over rows of customers (alias `c`) that `scope` may see: its
+/// condition, the capped count (with the binds it needs) and the page's
+/// `LIMIT` and `OFFSET` placeholders.
+struct Scoped {
+    cond: String,
+    count_sql: String,
+    count_binds: Vec<Bind>,
+    lim: String,
+    off: String,
+}
+
+fn scoped(sql: &mut Sql, text: String, scope: CustomerScope, from: &str, limit: i64, offset: i64) -> Scoped {
+    let mut cond = vec![text];
+    if let CustomerScope::OwnAndUnassigned(owner) = scope {
+        let p = sql.int(owner);
+        cond.push(format!("(c.owner_id = {p} OR c.owner_id IS NULL)"));
+    }
+    let cond = cond.join(" AND ");
+    let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 {from} WHERE {cond} LIMIT {MAX_COUNT}) AS hits");
+    let count_binds = sql.binds.clone();
+    let lim = sql.int(limit);
+    let off = sql.int(offset);
+    Scoped { cond, count_sql, count_binds, lim, off }
+}
+
 /// Customers whose name holds every term, in the scope; shorter names (the
 /// closer matches) first.
 pub async fn customers(
@@ -338,19 +379,12 @@ pub async fn customers(
 ) -> StoreResult<(Vec<CustomerHit>, i64)> {
     let b = backend(&conn);
     let mut sql = Sql::default();
-    let mut cond = vec![text_condition(b, &mut sql, q, "c", "customers_fts", "c.name")];
-    if let CustomerScope::OwnAndUnassigned(owner) = scope {
-        let p = sql.int(owner);
-        cond.push(format!("(c.owner_id = {p} OR c.owner_id IS NULL)"));
-    }
-    let cond = cond.join(" AND ");
-    let count_binds = sql.binds.clone();
-    let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM customers c WHERE {cond} LIMIT {MAX_COUNT}) AS hits");
+    let from = "FROM customers c";
+    let text = text_condition(b, &mut sql, q, "c", "customers_fts", "c.name");
+    let Scoped { cond, count_sql, count_binds, lim, off } = scoped(&mut sql, text, scope, from, limit, offset);
     let len = if b == Backend::Sqlite { "length" } else { "char_length" };
-    let lim = sql.int(limit);
-    let off = sql.int(offset);
     let list_sql = format!(
-        "SELECT c.id, c.name, c.industry, c.region FROM customers c WHERE {cond} ORDER BY {len}(c.name), c.id \
+        "SELECT c.id, c.name, c.industry, c.region {from} WHERE {cond} ORDER BY {len}(c.name), c.id \
          LIMIT {lim} OFFSET {off}"
     );
     Ok(on_conn!(conn, c => {
@@ -379,17 +413,9 @@ pub async fn notes(
 ) -> StoreResult<(Vec<NoteHit>, i64)> {
     let b = backend(&conn);
     let mut sql = Sql::default();
-    let mut cond = vec![text_condition(b, &mut sql, q, "i", "interactions_fts", "i.note")];
-    if let CustomerScope::OwnAndUnassigned(owner) = scope {
-        let p = sql.int(owner);
-        cond.push(format!("(c.owner_id = {p} OR c.owner_id IS NULL)"));
-    }
-    let cond = cond.join(" AND ");
     let from = "FROM interactions i JOIN customers c ON c.id = i.customer_id";
-    let count_binds = sql.binds.clone();
-    let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 {from} WHERE {cond} LIMIT {MAX_COUNT}) AS hits");
-    let lim = sql.int(limit);
-    let off = sql.int(offset);
+    let text = text_condition(b, &mut sql, q, "i", "interactions_fts", "i.note");
+    let Scoped { cond, count_sql, count_binds, lim, off } = scoped(&mut sql, text, scope, from, limit, offset);
     let list_sql = format!(
         "SELECT i.id, i.customer_id, c.name, i.occurred_on, i.note, f.id AS follow_up_id, f.campaign_id \
          {from} LEFT JOIN follow_ups f ON f.interaction_id = i.id WHERE {cond} \

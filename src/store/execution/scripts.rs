@@ -2,9 +2,8 @@
 //! script and objection (`store::knowledge` holds the rest of the entries).
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
-use super::super::{Conn, StoreResult, Tx, on_conn, on_tx};
+use super::super::{Conn, StoreResult, Tx, on_tx};
 
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Script {
@@ -31,52 +30,35 @@ pub struct ScriptFields {
     pub campaign_kinds: Vec<String>,
 }
 
-fn tags(json: &str) -> Vec<String> {
-    serde_json::from_str(json).unwrap_or_default()
-}
-
 fn json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
 }
 
-const SELECT: &str = "SELECT id, kind, title, body, pain_points, industries, campaign_kinds, version, updated_at \
-                      FROM knowledge_entries WHERE kind IN ('script', 'objection') AND status = 'published'";
-
-macro_rules! script_from_row {
-    ($row:expr) => {{
-        let r = $row;
+impl From<crate::store::knowledge::Entry> for Script {
+    fn from(e: crate::store::knowledge::Entry) -> Self {
         Script {
-            id: r.try_get("id")?,
-            kind: r.try_get("kind")?,
-            title: r.try_get("title")?,
-            body: r.try_get("body")?,
-            pain_points: tags(&r.try_get::<String, _>("pain_points")?),
-            industries: tags(&r.try_get::<String, _>("industries")?),
-            campaign_kinds: tags(&r.try_get::<String, _>("campaign_kinds")?),
-            version: r.try_get("version")?,
-            updated_at: r.try_get("updated_at")?,
+            id: e.id,
+            kind: e.kind,
+            title: e.title,
+            body: e.body,
+            pain_points: e.pain_points,
+            industries: e.industries,
+            campaign_kinds: e.campaign_kinds,
+            version: e.version,
+            updated_at: e.updated_at,
         }
-    }};
+    }
 }
 
 /// The whole library (it is small: tens of entries), by kind and title.
 pub async fn scripts(conn: Conn<'_>) -> StoreResult<Vec<Script>> {
-    let sql = format!("{SELECT} ORDER BY kind DESC, title, id");
-    Ok(on_conn!(conn, c => {
-        let mut out = Vec::new();
-        for row in sqlx::query(&sql).fetch_all(&mut *c).await? {
-            out.push(script_from_row!(&row));
-        }
-        out
-    }))
+    let entries = crate::store::knowledge::published_scripts(conn, None).await?;
+    Ok(entries.into_iter().map(Script::from).collect())
 }
 
 pub async fn script(conn: Conn<'_>, id: i64) -> StoreResult<Option<Script>> {
-    let sql = format!("{SELECT} AND id = $1");
-    Ok(on_conn!(conn, c => match sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await? {
-        Some(row) => Some(script_from_row!(&row)),
-        None => None,
-    }))
+    let entries = crate::store::knowledge::published_scripts(conn, Some(id)).await?;
+    Ok(entries.into_iter().next().map(Script::from))
 }
 
 pub async fn insert_script(tx: &mut Tx, f: &ScriptFields, by: Option<i64>) -> StoreResult<i64> {
