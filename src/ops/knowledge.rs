@@ -228,7 +228,12 @@ pub async fn create(store: &Store, actor: &Actor, input: EntryInput) -> OpsResul
         return Err(OpsError::Forbidden);
     }
     let mut base = match input.follow_up_id {
-        Some(fu) => draft_from_follow_up(store, actor, fu).await?,
+        // A follow-up named in the body that one cannot see is a bad field,
+        // like a missing campaign, not a missing resource.
+        Some(fu) => draft_from_follow_up(store, actor, fu).await.map_err(|e| match e {
+            OpsError::NotFound => OpsError::invalid("follow_up_id", "no such follow-up"),
+            other => other,
+        })?,
         None => EntryFields {
             kind: EntryKind::Script.as_str().to_owned(),
             status: if curator { EntryStatus::Published } else { EntryStatus::Proposed }.as_str().to_owned(),

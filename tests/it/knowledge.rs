@@ -205,6 +205,10 @@ backend_test!(the_demo_answers_the_three_searches_and_a_follow_up_becomes_a_draf
     assert_eq!(draft["follow_up_id"].as_i64(), Some(fu));
     assert!(draft["campaign_id"].is_i64());
     assert!(draft["body"].as_str().unwrap().contains("价格"), "{draft}");
+    // A follow-up that does not exist is a bad field, not a missing resource.
+    let (status, body) =
+        send(&app, &admin, Method::POST, "/api/v1/knowledge", Some(json!({"follow_up_id": 999_999_999}))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("follow_up_id")), "{body}");
     // The search pages its sections.
     let page1 = get(&app, &admin, "/api/v1/search?q=价格&in=notes&limit=2").await;
     if page1["notes"]["total"].as_i64().unwrap() > 2 {

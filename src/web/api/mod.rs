@@ -187,6 +187,11 @@ fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
                 RefOr::Ref(_) => false,
             });
             let has_body = op.request_body.is_some();
+            // A malformed header the operation reads (`If-Match`) is invalid input too.
+            let has_header = op.parameters.iter().flatten().any(|p| match p {
+                RefOr::T(p) => matches!(p.parameter_in, ParameterIn::Header),
+                RefOr::Ref(_) => false,
+            });
             // A 4xx documented with a richer body (an import's report) may
             // also be a plain validation error, e.g. an empty file.
             for (status, response) in op.responses.responses.iter_mut() {
@@ -201,7 +206,7 @@ fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
             if has_id {
                 add("404", "Not found, or not visible to you");
             }
-            if has_query || has_body {
+            if has_query || has_body || has_header {
                 add("400", "The query string or body cannot be read (e.g. a parameter given twice)");
                 add("422", "Invalid input; the error names the field");
             }
