@@ -376,6 +376,8 @@ pub fn campaigns(today: NaiveDate) -> Vec<DemoCampaign> {
             cost_items: String::new(),
             notes: String::new(),
             notice_text: String::new(),
+            template_id: None,
+            phase_rules: None,
             version: 1,
         }
     };

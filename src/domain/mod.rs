@@ -15,6 +15,7 @@ pub mod notice;
 pub mod notify;
 pub mod review;
 pub mod segment;
+pub mod sop;
 pub mod team;
 pub mod text;
 pub mod throttle;

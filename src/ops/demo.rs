@@ -307,7 +307,7 @@ const REVIEW_MARKER: &str = "demo.review.v1";
 /// it (PRODUCT.md's review: 36 intent customers for a goal of 30, 18 orders
 /// for 15, ROI 1:3.5 for 1:3), its costs, and its review written by the lead
 /// and held two working days after the end — so it is `reviewed` with its
-/// numbers frozen. An older appreciation event is left ended with its review
+/// numbers frozen, saved as an SOP template. An older appreciation event is left ended with its review
 /// draft past due. Returns the campaigns added (the older one).
 async fn load_review(store: &Store, today: NaiveDate) -> OpsResult<usize> {
     use crate::domain::campaign::{CampaignKind, CampaignStatus};
@@ -440,6 +440,8 @@ async fn load_review(store: &Store, today: NaiveDate) -> OpsResult<usize> {
     ];
     super::review::save(&then, &lead, ended.id, None, lines).await?;
     super::review::hold(&then, &lead, ended.id).await?;
+    // What the team keeps for the next campaign of this kind.
+    super::templates::save_from_campaign(&then, &lead, ended.id, None).await?;
     Ok(1)
 }
 

@@ -15,6 +15,7 @@ pub mod customers;
 pub mod demo;
 pub mod execution;
 pub mod export;
+pub mod history;
 pub mod import;
 pub mod interactions;
 pub mod knowledge;
@@ -23,6 +24,7 @@ pub mod review;
 pub mod segments;
 pub mod settings;
 pub mod team;
+pub mod templates;
 pub mod uploads;
 pub mod users;
 

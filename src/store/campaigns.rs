@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::customers::{CustomerFilter, TierBasis};
 use super::{Conn, Store, StoreResult, Tx, Value, bind_values, on_conn, on_db, on_tx};
-use crate::domain::campaign::{CampaignKind, CampaignStatus};
+use crate::domain::campaign::{CampaignKind, CampaignStatus, PhaseRules};
 
 /// The plan (template 1) as stored. Money in fen.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -37,15 +37,19 @@ pub struct Campaign {
     pub notes: String,
     /// The marketing notice the plan was read from (may be empty).
     pub notice_text: String,
+    /// The SOP template the campaign was started from.
+    pub template_id: Option<i64>,
+    /// The template's phase rules; `None` follows the team's.
+    pub phase_rules: Option<PhaseRules>,
     pub version: i64,
 }
 
 const COLUMNS: &str = "id, name, kind, status, theme, selling_points, segment, announced_on, starts_on, ends_on, \
     resource_support, goal_reached, goal_intent, goal_orders, goal_sales_fen, goal_roi, lead_id, marketing_id, service_id, \
-    collateral_needs, training_needs, resource_risks, budget_fen, cost_items, notes, notice_text, version";
+    collateral_needs, training_needs, resource_risks, budget_fen, cost_items, notes, notice_text, template_id, phase_rules, version";
 
 /// The writable fields, in `COLUMNS` order after `id` (and before `version`).
-const WRITABLE: [&str; 25] = [
+const WRITABLE: [&str; 27] = [
     "name",
     "kind",
     "status",
@@ -71,6 +75,8 @@ const WRITABLE: [&str; 25] = [
     "cost_items",
     "notes",
     "notice_text",
+    "template_id",
+    "phase_rules",
 ];
 
 macro_rules! campaign_from_row {
@@ -103,6 +109,12 @@ macro_rules! campaign_from_row {
             cost_items: r.try_get("cost_items")?,
             notes: r.try_get("notes")?,
             notice_text: r.try_get("notice_text")?,
+            template_id: r.try_get("template_id")?,
+            phase_rules: r
+                .try_get::<Option<String>, _>("phase_rules")?
+                .map(|t| serde_json::from_str(&t))
+                .transpose()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
             version: r.try_get("version")?,
         }
     }};
@@ -135,6 +147,8 @@ fn writable_values(c: &Campaign) -> Vec<Value> {
         c.cost_items.clone().into(),
         c.notes.clone().into(),
         c.notice_text.clone().into(),
+        c.template_id.into(),
+        c.phase_rules.map(|r| serde_json::to_string(&r).unwrap_or_default()).into(),
     ]
 }
 
@@ -544,49 +558,65 @@ pub async fn replace_breakdown(tx: &mut Tx, campaign_id: i64, rows: &[BreakdownR
     Ok(())
 }
 
-/// What earlier campaigns of a kind achieved, per assignee: members, intent
-/// customers (an inquiry or order during the campaign), orders and their amount.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HistoryRow {
-    pub assignee_id: Option<i64>,
-    pub campaigns: i64,
-    pub members: i64,
-    pub intent: i64,
-    pub orders: i64,
-    pub order_amount_fen: i64,
+/// A campaign whose review is held, with the numbers frozen then.
+#[derive(Clone, Debug)]
+pub struct ReviewedCampaign {
+    pub campaign: Campaign,
+    /// JSON [`crate::domain::review::Snapshot`].
+    pub snapshot: String,
+    pub held_on: Option<NaiveDate>,
+}
+
+/// Which reviewed campaigns to read.
+#[derive(Clone, Debug, Default)]
+pub struct ReviewedQuery<'a> {
+    pub kind: Option<&'a str>,
+    pub exclude: Option<i64>,
+    /// Ended on or after.
+    pub ended_from: Option<NaiveDate>,
+    /// Ended before.
+    pub ended_before: Option<NaiveDate>,
 }
 
 impl Store {
-    /// Campaigns of `kind` that ended in `[from, to)`, other than `exclude`.
-    pub async fn campaign_history(
-        &self,
-        kind: &str,
-        exclude: i64,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> StoreResult<Vec<HistoryRow>> {
-        let sql = "SELECT m.assignee_id, COUNT(DISTINCT k.id), COUNT(*), \
-            CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM interactions i WHERE i.customer_id = m.customer_id \
-                AND i.kind IN ('inquiry', 'order') AND i.occurred_on >= k.starts_on AND i.occurred_on <= k.ends_on) THEN 1 ELSE 0 END), 0) AS BIGINT), \
-            CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM interactions i WHERE i.customer_id = m.customer_id \
-                AND i.kind = 'order' AND i.occurred_on >= k.starts_on AND i.occurred_on <= k.ends_on) THEN 1 ELSE 0 END), 0) AS BIGINT), \
-            CAST(COALESCE(SUM((SELECT SUM(i.amount_fen) FROM interactions i WHERE i.customer_id = m.customer_id \
-                AND i.kind = 'order' AND i.occurred_on >= k.starts_on AND i.occurred_on <= k.ends_on)), 0) AS BIGINT) \
-            FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
-            WHERE k.kind = $1 AND k.id <> $2 AND k.ends_on >= $3 AND k.ends_on < $4 AND k.status IN ('ended', 'reviewed') \
-            GROUP BY m.assignee_id";
-        type Row = (Option<i64>, i64, i64, i64, i64, i64);
-        let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sql).bind(kind).bind(exclude).bind(from).bind(to).fetch_all(pool).await?);
-        Ok(rows
-            .into_iter()
-            .map(|r| HistoryRow {
-                assignee_id: r.0,
-                campaigns: r.1,
-                members: r.2,
-                intent: r.3,
-                orders: r.4,
-                order_amount_fen: r.5,
-            })
-            .collect())
+    /// Reviewed campaigns with their frozen numbers, the latest end first.
+    pub async fn reviewed_campaigns(&self, q: &ReviewedQuery<'_>) -> StoreResult<Vec<ReviewedCampaign>> {
+        let mut conditions = vec!["k.status = 'reviewed'".to_owned(), "r.snapshot IS NOT NULL".to_owned()];
+        let mut values: Vec<Value> = Vec::new();
+        let mut add = |condition: &str, v: Value, values: &mut Vec<Value>| {
+            values.push(v);
+            conditions.push(condition.replace('?', &format!("${}", values.len())));
+        };
+        if let Some(k) = q.kind {
+            add("k.kind = ?", k.into(), &mut values);
+        }
+        if let Some(id) = q.exclude {
+            add("k.id <> ?", id.into(), &mut values);
+        }
+        if let Some(d) = q.ended_from {
+            add("k.ends_on >= ?", d.into(), &mut values);
+        }
+        if let Some(d) = q.ended_before {
+            add("k.ends_on < ?", d.into(), &mut values);
+        }
+        let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("k.{}", c.trim())).collect();
+        let sql = format!(
+            "SELECT {}, r.snapshot AS frozen, r.held_on AS held_on FROM campaigns k \
+             JOIN campaign_reviews r ON r.campaign_id = k.id WHERE {} ORDER BY k.ends_on DESC, k.id DESC",
+            columns.join(", "),
+            conditions.join(" AND ")
+        );
+        Ok(on_db!(self, pool => {
+            let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(ReviewedCampaign {
+                    campaign: campaign_from_row!(row),
+                    snapshot: row.try_get("frozen")?,
+                    held_on: row.try_get("held_on")?,
+                });
+            }
+            out
+        }))
     }
 }

@@ -41,6 +41,7 @@ pub mod review;
 pub mod segments;
 pub mod sessions;
 pub mod settings;
+pub mod templates;
 pub mod uploads;
 pub mod users;
 pub mod vocabulary;

@@ -373,6 +373,12 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         ("patch", "/api/v1/knowledge/{id}")
         | ("delete", "/api/v1/knowledge/{id}")
         | ("post", "/api/v1/knowledge/{id}/merge") => pick(planner(role), 200, 403),
+        // SOP templates and history: everyone reads; planners save and retire (on ids nobody has).
+        ("get", "/api/v1/campaign-templates") | ("get", "/api/v1/campaigns/history") => 200,
+        ("get", "/api/v1/campaign-templates/{id}") => 404,
+        ("post", "/api/v1/campaign-templates") | ("delete", "/api/v1/campaign-templates/{id}") => {
+            pick(planner(role), 404, 403)
+        }
         _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
     }
 }
@@ -414,6 +420,8 @@ fn concrete(path: &str, w: &World) -> String {
         w.interaction
     } else if path.starts_with("/api/v1/segments") {
         w.segment
+    } else if path.starts_with("/api/v1/campaign-templates") {
+        999_999_999
     } else if path.starts_with("/api/v1/campaigns") {
         w.campaign
     } else if path.starts_with("/api/v1/calendar/working-days") {
@@ -476,6 +484,7 @@ fn body_for(method: &str, path: &str, role: &str) -> Option<Value> {
             Some(json!({"text": "主题 新品A限时促销; 活动时间 即日起至月底"}))
         }
         ("put", "/api/v1/campaigns/{id}/breakdown") => Some(json!({"rows": []})),
+        ("post", "/api/v1/campaign-templates") => Some(json!({"campaign_id": 999_999_999})),
         ("put", "/api/v1/campaigns/{id}/costs") => Some(json!({"items": [{"item": "物料印刷", "actual": 100.0}]})),
         ("put", "/api/v1/campaigns/{id}/review") => {
             Some(json!({"lines": [{"key": "orders", "highlight": format!("{role}的亮点")}]}))

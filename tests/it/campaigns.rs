@@ -203,7 +203,8 @@ backend_test!(target_list_is_generated_once_and_split_by_rep, |app| {
 backend_test!(goals_are_checked_against_similar_campaigns, |app| {
     let t = team(&app).await;
     customers(&app, &t).await;
-    // A finished campaign of the same kind: 10 of its 32 members inquired, 5 ordered.
+    // A reviewed campaign of the same kind: 10 of its 32 members became
+    // intent customers, 5 of them ordered; its numbers frozen at the review.
     let mut past = example("industry = \"制造业\"");
     past["announced_on"] = json!("2025-07-01");
     past["starts_on"] = json!("2025-07-02");
@@ -211,23 +212,26 @@ backend_test!(goals_are_checked_against_similar_campaigns, |app| {
     let (_, created) = send(&app, &t.lead, Method::POST, "/api/v1/campaigns", past).await;
     let past_id = created["id"].as_i64().unwrap();
     send(&app, &t.lead, Method::POST, &format!("/api/v1/campaigns/{past_id}/members/generate"), json!({})).await;
+    send(&app, &t.lead, Method::PATCH, &format!("/api/v1/campaigns/{past_id}"), json!({"status": "active"})).await;
     let members = get(&app, &t.lead, &format!("/api/v1/campaigns/{past_id}/members?limit=200")).await;
+    let actor: rally::ops::authz::Actor = app.store.user_by_email(&t.lead.email).await.unwrap().unwrap().into();
+    let during = app.store.with_clock(rally::clock::Clock::fixed_on("2025-07-15".parse().unwrap()));
     for (n, m) in members["items"].as_array().unwrap().iter().take(10).enumerate() {
-        let kind = if n < 5 { "order" } else { "inquiry" };
-        let amount = if kind == "order" { json!(100000.0) } else { Value::Null };
-        let (status, body) = send(
-            &app,
-            &t.lead,
-            Method::POST,
-            &format!("/api/v1/customers/{}/interactions", m["customer_id"]),
-            json!({"channel": "visit", "kind": kind, "occurred_on": "2025-07-15", "amount": amount}),
-        )
-        .await;
-        assert_eq!(status, 201, "{body}");
+        let (stage, amount) = if n < 5 { ("ordered", Some(10_000_000)) } else { ("intent", None) };
+        let customer = m["customer_id"].as_i64().unwrap();
+        rally::ops::execution::members::correct_stage(&during, &actor, past_id, customer, stage, amount, None)
+            .await
+            .unwrap();
     }
-    for status in ["active", "ended"] {
-        send(&app, &t.lead, Method::PATCH, &format!("/api/v1/campaigns/{past_id}"), json!({"status": status})).await;
-    }
+    send(&app, &t.lead, Method::PATCH, &format!("/api/v1/campaigns/{past_id}"), json!({"status": "ended"})).await;
+    // Ended but not reviewed: its numbers are not history yet.
+    let (_, draft) = send(&app, &t.lead, Method::POST, "/api/v1/campaigns", example("industry = \"制造业\"")).await;
+    let draft_id = draft["id"].as_i64().unwrap();
+    let view = get(&app, &t.lead, &format!("/api/v1/campaigns/{draft_id}/breakdown")).await;
+    assert!(view["checks"][0]["history_campaigns"].is_null(), "{view}");
+    let (status, held) =
+        send(&app, &t.lead, Method::POST, &format!("/api/v1/campaigns/{past_id}/review/held"), json!({})).await;
+    assert_eq!(status, 200, "{held}");
 
     // Now: 30 intent customers from a list of 32 is far above the 10/32 history.
     let (_, created) = send(&app, &t.lead, Method::POST, "/api/v1/campaigns", example("industry = \"制造业\"")).await;

@@ -103,6 +103,11 @@ POST /campaigns/{campaign}/members/generate        ok  ok  403 ok  403 403 403
 POST /campaigns/{campaign}/members/import          ok  ok  403 403 403 403 403
 GET  /campaigns/{campaign}/export                  200 200 200 200 200 200 200
 GET  /campaigns/{missing}                          404 404 404 404 404 404 404
+GET  /campaigns/history                            200 200 200 200 200 200 200
+GET  /templates                                    200 200 200 200 200 200 200
+POST /templates                                    ok  ok  403 ok  403 403 403
+GET  /templates/{missing}                          404 404 404 404 404 404 404
+POST /templates/{missing}/retire                   404 404 403 404 403 403 403
 GET  /day                                          200 200 200 403 403 403 403
 GET  /campaigns/{campaign}/members/{customer}      200 200 404 200 200 200 200
 POST /campaigns/{campaign}/members/{customer}/follow-ups ok ok 404 403 403 403 403

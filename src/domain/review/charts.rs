@@ -195,6 +195,89 @@ pub fn burn_up(days: &[BurnDay], total_days: usize) -> String {
     out
 }
 
+/// A campaign on the trend: its label, intent and orders achievement.
+pub type TrendPoint = (String, Option<f64>, Option<f64>);
+
+/// Achievement across past campaigns in the order they ended: intent
+/// customers (solid, round markers) and orders (dotted, square markers)
+/// against their goals, with the 100% line dashed. `points` are
+/// (label, intent achievement, orders achievement).
+pub fn trend(title: &str, points: &[TrendPoint]) -> String {
+    let (w, h) = (560.0, 240.0);
+    let (left, right, top, bottom) = (48.0, 16.0, 28.0, 64.0);
+    let mut out = String::new();
+    open(&mut out, w as u32, h as u32, title);
+    let _ = write!(out, r#"<text x="0" y="16" font-weight="bold">{}</text>"#, esc(title));
+    if points.is_empty() {
+        let _ = write!(out, r#"<text x="0" y="44">无数据</text></svg>"#);
+        return out;
+    }
+    let max = points.iter().flat_map(|(_, a, b)| [a.unwrap_or(0.0), b.unwrap_or(0.0)]).fold(1.0_f64, f64::max).min(5.0);
+    let plot_w = w - left - right;
+    let plot_h = h - top - bottom;
+    let n = points.len();
+    let x = |i: usize| left + if n > 1 { plot_w * i as f64 / (n - 1) as f64 } else { plot_w / 2.0 };
+    let y = |v: f64| top + plot_h - plot_h * v.min(max) / max;
+    let _ = write!(
+        out,
+        r##"<line x1="{left}" y1="{top}" x2="{left}" y2="{b}" stroke="#000"/><line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#000"/><line x1="{left}" y1="{g:.1}" x2="{r}" y2="{g:.1}" stroke="#000" stroke-dasharray="6 4"/><text x="{lx}" y="{gy:.1}" text-anchor="end" font-size="11">100%</text><text x="{lx}" y="{ty:.1}" text-anchor="end" font-size="11">{}</text>"##,
+        percent(max),
+        b = top + plot_h,
+        r = w - right,
+        g = y(1.0),
+        gy = y(1.0) + 4.0,
+        lx = left - 4.0,
+        ty = top + 4.0,
+    );
+    for (i, (label, _, _)) in points.iter().enumerate() {
+        let label: String = label.chars().take(8).collect();
+        let _ = write!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle">{}</text>"#,
+            x(i),
+            top + plot_h + 16.0,
+            esc(&label)
+        );
+    }
+    let series = |out: &mut String, pick: &dyn Fn(&TrendPoint) -> Option<f64>, dash: &str, square: bool| {
+        let pts: Vec<(f64, f64)> =
+            points.iter().enumerate().filter_map(|(i, p)| pick(p).map(|v| (x(i), y(v)))).collect();
+        if pts.len() > 1 {
+            let text: Vec<String> = pts.iter().map(|(a, b)| format!("{a:.1},{b:.1}")).collect();
+            let _ = write!(
+                out,
+                r##"<polyline points="{}" fill="none" stroke="#000" stroke-width="2" stroke-dasharray="{dash}"/>"##,
+                text.join(" ")
+            );
+        }
+        for (a, b) in pts {
+            if square {
+                let _ =
+                    write!(out, r##"<rect x="{:.1}" y="{:.1}" width="7" height="7" fill="#000"/>"##, a - 3.5, b - 3.5);
+            } else {
+                let _ = write!(
+                    out,
+                    r##"<circle cx="{a:.1}" cy="{b:.1}" r="4" fill="#fff" stroke="#000" stroke-width="2"/>"##
+                );
+            }
+        }
+    };
+    series(&mut out, &|p| p.1, "none", false);
+    series(&mut out, &|p| p.2, "2 3", true);
+    let ly = h - 12.0;
+    let _ = write!(
+        out,
+        r##"<circle cx="{a:.1}" cy="{c:.1}" r="4" fill="#fff" stroke="#000" stroke-width="2"/><text x="{b:.1}" y="{ly}">意向客户达成率</text><rect x="{d:.1}" y="{e:.1}" width="7" height="7" fill="#000"/><text x="{f:.1}" y="{ly}">成交订单达成率</text></svg>"##,
+        a = left + 4.0,
+        b = left + 14.0,
+        c = ly - 4.0,
+        d = left + 160.0,
+        e = ly - 8.0,
+        f = left + 172.0,
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +319,23 @@ mod tests {
         let empty = burn_up(&[], 0);
         assert!(empty.ends_with("</svg>"));
         assert_eq!(empty.matches("<polyline").count(), 0);
+    }
+
+    #[test]
+    fn trend_draws_both_series_and_escapes_labels() {
+        let svg = trend(
+            "新品促销 达成率趋势",
+            &[
+                ("A<b>".to_owned(), Some(1.2), Some(1.2)),
+                ("B".to_owned(), Some(0.8), None),
+                ("C".to_owned(), None, Some(0.5)),
+            ],
+        );
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("A&lt;b&gt;") && !svg.contains("A<b>"));
+        assert_eq!(svg.matches("<polyline").count(), 2);
+        assert_eq!(svg.matches("<circle").count(), 3, "two intent points and the legend's");
+        assert!(svg.contains("100%"));
+        assert!(trend("空", &[]).contains("无数据"));
     }
 }

@@ -6,14 +6,16 @@ use serde_json::json;
 
 use super::check_manage;
 use crate::domain::breakdown::{self, History, RealismCheck, RepBasis};
+use crate::domain::review::Snapshot;
 use crate::domain::team::Role;
 use crate::ops::authz::Actor;
 use crate::ops::{OpsError, OpsResult, audit_change, optional_text};
 use crate::store::Store;
 use crate::store::audit::AuditAction;
-use crate::store::campaigns::{self as campaign_store, BreakdownRow, Campaign, MemberQuery};
+use crate::store::campaigns::{self as campaign_store, BreakdownRow, Campaign, MemberQuery, ReviewedQuery};
 
-/// How far back "similar campaigns" reach.
+/// How far back "similar campaigns" reach: reviewed campaigns of the same
+/// kind that ended in the 90 days before this one was announced.
 pub const HISTORY_DAYS: u64 = 90;
 /// The breakdown and how it compares with history.
 #[derive(Clone, Debug)]
@@ -25,24 +27,70 @@ pub struct BreakdownView {
     pub team_history: Option<History>,
 }
 
-fn to_history(rows: &[crate::store::campaigns::HistoryRow]) -> Option<History> {
-    if rows.is_empty() {
-        return None;
+/// What similar campaigns achieved, from the numbers frozen when their
+/// reviews were held: the team's totals and each rep's.
+struct SimilarCampaigns {
+    team: Option<History>,
+    by_rep: Vec<(Option<i64>, History)>,
+}
+
+fn history_of(f: &crate::domain::review::metrics::Funnel, campaigns: i64) -> History {
+    History {
+        campaigns,
+        members: f.members,
+        intent: f.intent_customers,
+        orders: f.orders,
+        order_amount_fen: f.sales_fen,
     }
-    Some(History {
-        campaigns: rows.iter().map(|r| r.campaigns).max().unwrap_or(0),
-        members: rows.iter().map(|r| r.members).sum(),
-        intent: rows.iter().map(|r| r.intent).sum(),
-        orders: rows.iter().map(|r| r.orders).sum(),
-        order_amount_fen: rows.iter().map(|r| r.order_amount_fen).sum(),
-    })
+}
+
+fn add(h: &mut History, other: &History) {
+    h.campaigns += other.campaigns;
+    h.members += other.members;
+    h.intent += other.intent;
+    h.orders += other.orders;
+    h.order_amount_fen += other.order_amount_fen;
+}
+
+async fn similar_campaigns(store: &Store, c: &Campaign) -> OpsResult<SimilarCampaigns> {
+    let from = c.announced_on.checked_sub_days(Days::new(HISTORY_DAYS)).unwrap_or(c.announced_on);
+    let reviewed = store
+        .reviewed_campaigns(&ReviewedQuery {
+            kind: Some(c.kind.as_str()),
+            exclude: Some(c.id),
+            ended_from: Some(from),
+            ended_before: Some(c.announced_on),
+        })
+        .await?;
+    let mut team: Option<History> = None;
+    let mut by_rep: Vec<(Option<i64>, History)> = Vec::new();
+    for r in reviewed {
+        // A snapshot this build cannot read is left out rather than guessed at.
+        let Ok(snapshot) = serde_json::from_str::<Snapshot>(&r.snapshot) else {
+            tracing::warn!(campaign = r.campaign.id, "a held review's numbers could not be read");
+            continue;
+        };
+        let total = history_of(&snapshot.funnel, 1);
+        match team.as_mut() {
+            Some(t) => add(t, &total),
+            None => team = Some(total),
+        }
+        for row in &snapshot.breakdowns.by_rep {
+            let assignee = row.key.parse::<i64>().ok();
+            let h = history_of(&row.funnel, 1);
+            match by_rep.iter_mut().find(|(a, _)| *a == assignee) {
+                Some((_, existing)) => add(existing, &h),
+                None => by_rep.push((assignee, h)),
+            }
+        }
+    }
+    Ok(SimilarCampaigns { team, by_rep })
 }
 
 /// Proposes a split of the intent goal from list shares and history.
 pub async fn propose(store: &Store, c: &Campaign) -> OpsResult<BreakdownView> {
-    let from = c.announced_on.checked_sub_days(Days::new(HISTORY_DAYS)).unwrap_or(c.announced_on);
-    let history = store.campaign_history(c.kind.as_str(), c.id, from, c.announced_on).await?;
-    let team = to_history(&history);
+    let similar = similar_campaigns(store, c).await?;
+    let team = similar.team;
     let counts = store.member_counts(c.id).await?;
     let users = store.users().await?;
     let mut assignees: Vec<(Option<i64>, i64)> = Vec::new();
@@ -62,7 +110,7 @@ pub async fn propose(store: &Store, c: &Campaign) -> OpsResult<BreakdownView> {
         .map(|(a, n)| RepBasis {
             assignee_id: *a,
             members: *n,
-            history: history.iter().find(|h| h.assignee_id == *a).and_then(|h| to_history(std::slice::from_ref(h))),
+            history: similar.by_rep.iter().find(|(r, _)| r == a).map(|(_, h)| *h),
         })
         .collect();
     let sales_goal = (c.goal_sales_fen > 0).then_some(c.goal_sales_fen);

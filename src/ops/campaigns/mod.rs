@@ -50,6 +50,9 @@ pub struct CampaignFields {
     pub notes: Option<String>,
     /// The marketing notice the plan was read from.
     pub notice_text: Option<String>,
+    /// Start from this SOP template: its texts, playbook, phase rules,
+    /// checklist, lessons and goal ratios fill what is not given.
+    pub template_id: Option<i64>,
 }
 
 async fn user_of_role(
@@ -204,12 +207,23 @@ fn blank(today: NaiveDate) -> Campaign {
         cost_items: String::new(),
         notes: String::new(),
         notice_text: String::new(),
+        template_id: None,
+        phase_rules: None,
         version: 1,
     }
 }
 
-pub async fn create(store: &Store, actor: &Actor, fields: CampaignFields) -> OpsResult<i64> {
+/// Creates a campaign; with `template_id`, the template fills what is not
+/// given and the new campaign gets its playbook, phase rules and checklist.
+pub async fn create(store: &Store, actor: &Actor, mut fields: CampaignFields) -> OpsResult<i64> {
     authz::require(actor, Permission::ManageCampaigns)?;
+    let template = match fields.template_id {
+        Some(id) => Some(super::templates::usable(store, id).await?),
+        None => None,
+    };
+    if let Some(t) = &template {
+        super::templates::prefill(&mut fields, t);
+    }
     for (field, given) in [
         ("name", fields.name.is_some()),
         ("kind", fields.kind.is_some()),
@@ -228,9 +242,20 @@ pub async fn create(store: &Store, actor: &Actor, fields: CampaignFields) -> Ops
     if actor.role == Role::Marketing {
         base.marketing_id = Some(actor.id);
     }
-    let c = merge(store, base, fields, true).await?;
+    let mut c = merge(store, base, fields, true).await?;
+    let from_template = match &template {
+        Some(t) => {
+            c.template_id = Some(t.stored.id);
+            c.phase_rules = t.body.phase_rules;
+            Some((t, super::calendar::calendar(store).await?, super::notify::Context::load(store).await?))
+        }
+        None => None,
+    };
     let mut tx = store.begin().await?;
     let id = campaign_store::insert_campaign(&mut tx, &c, Some(actor.id)).await?;
+    if let Some((t, calendar, notify_ctx)) = &from_template {
+        super::templates::start_from(store, &mut tx, actor, id, &c, t, calendar, notify_ctx).await?;
+    }
     let after = campaign_store::campaign(tx.conn(), id).await?;
     audit_change(&mut tx, actor, AuditAction::Create, "campaign", id, None, after.map(|c| json!(c))).await?;
     tx.commit().await?;
@@ -266,6 +291,9 @@ pub async fn update_with(
     confirm_unready: bool,
 ) -> OpsResult<()> {
     authz::require(actor, Permission::ManageCampaigns)?;
+    if fields.template_id.is_some() {
+        return Err(OpsError::invalid("template_id", "a campaign starts from a template only when it is created"));
+    }
     let calendar = super::calendar::calendar(store).await?;
     let notify_ctx = super::notify::Context::load(store).await?;
     let mut tx = store.begin().await?;
@@ -363,10 +391,15 @@ impl Planning {
         })
     }
 
+    /// The phase rules `c` follows: its template's, or the team's.
+    pub fn rules_of(&self, c: &Campaign) -> PhaseRules {
+        c.phase_rules.unwrap_or(self.rules)
+    }
+
     /// The four phases of `c` with their milestones and how each stands today.
     pub fn phases_of(&self, c: &Campaign, milestones: &[Milestone]) -> Vec<PhaseStatus> {
         let dates = CampaignDates { announced_on: c.announced_on, starts_on: c.starts_on, ends_on: c.ends_on };
-        campaign::phases(&dates, &self.rules, &self.calendar)
+        campaign::phases(&dates, &self.rules_of(c), &self.calendar)
             .into_iter()
             .map(|phase| {
                 let (key, _) =

@@ -82,12 +82,24 @@ pub async fn create(store: &Store, actor: &Actor, campaign_id: i64, input: Reque
     };
     let ctx = notify::Context::load(store).await?;
     let mut tx = store.begin().await?;
-    let id = req_store::insert_request(&mut tx, &new).await?;
-    let created = req_store::request(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
-    audit_change(&mut tx, actor, AuditAction::Create, "request", id, None, Some(view(&created))).await?;
-    let event = notify::events::request_event(EventKind::RequestRequested, &created, &ctx, actor, store.now());
-    notify::events::make(store, &mut tx, &ctx, &event).await?;
+    let created = insert(store, &mut tx, &ctx, actor, &new).await?;
     tx.commit().await?;
+    Ok(created)
+}
+
+/// Stores a checked request, records it and tells the queue that handles it.
+pub(crate) async fn insert(
+    store: &Store,
+    tx: &mut Tx,
+    ctx: &notify::Context,
+    actor: &Actor,
+    new: &NewRequest,
+) -> OpsResult<Request> {
+    let id = req_store::insert_request(tx, new).await?;
+    let created = req_store::request(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
+    audit_change(tx, actor, AuditAction::Create, "request", id, None, Some(view(&created))).await?;
+    let event = notify::events::request_event(EventKind::RequestRequested, &created, ctx, actor, store.now());
+    notify::events::make(store, tx, ctx, &event).await?;
     Ok(created)
 }
 

@@ -33,6 +33,7 @@ mod notify;
 mod review;
 mod segments;
 mod settings;
+mod templates;
 mod tokens;
 mod users;
 
@@ -79,6 +80,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(segments::tiers, segments::set_tiers))
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::notice::parse_notice))
+        .routes(routes!(templates::history))
+        .routes(routes!(templates::list, templates::create))
+        .routes(routes!(templates::get, templates::retire))
         .routes(routes!(campaigns::get, campaigns::update))
         .routes(routes!(campaigns::members::generate))
         .routes(routes!(campaigns::members::import_partner_list))

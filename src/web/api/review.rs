@@ -113,6 +113,17 @@ pub struct MetricsOut {
     pub burn_up: Vec<BurnDayOut>,
 }
 
+/// One metric as the API gives it.
+pub(crate) fn metric_out(m: &crate::domain::review::metrics::Metric) -> MetricOut {
+    MetricOut {
+        key: m.key.as_str().to_owned(),
+        label: m.key.label_zh().to_owned(),
+        goal: value(m.key.unit(), m.goal),
+        actual: value(m.key.unit(), m.actual),
+        achievement: m.achievement,
+    }
+}
+
 fn cost_out(i: &CostItem) -> CostItemIo {
     CostItemIo { item: i.item.clone(), planned: i.planned_fen.map(fen_to_yuan), actual: i.actual_fen.map(fen_to_yuan) }
 }
@@ -130,17 +141,7 @@ fn metrics_out(v: &MetricsView) -> MetricsOut {
     MetricsOut {
         campaign_id: v.campaign.id,
         frozen: v.frozen,
-        metrics: s
-            .metrics
-            .iter()
-            .map(|m| MetricOut {
-                key: m.key.as_str().to_owned(),
-                label: m.key.label_zh().to_owned(),
-                goal: value(m.key.unit(), m.goal),
-                actual: value(m.key.unit(), m.actual),
-                achievement: m.achievement,
-            })
-            .collect(),
+        metrics: s.metrics.iter().map(metric_out).collect(),
         funnel: funnel_out(&s.funnel),
         by_tier: groups(&s.breakdowns.by_tier, false),
         by_rep: groups(&s.breakdowns.by_rep, true),

@@ -33,6 +33,7 @@ mod review;
 pub(crate) mod segment_builder;
 mod settings;
 mod team;
+mod templates;
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -87,6 +88,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/settings/phases", get(settings::phases::page).post(settings::phases::save))
         .route("/campaigns", get(campaigns::list).post(campaigns::plan::create))
         .route("/campaigns/new", get(campaigns::plan::new_form))
+        .route("/campaigns/history", get(templates::history))
+        .route("/templates", get(templates::list).post(templates::create))
+        .route("/templates/{id}", get(templates::detail))
+        .route("/templates/{id}/retire", post(templates::retire))
         .route("/campaigns/new/notice", post(campaigns::notice::read))
         .route("/campaigns/{id}", get(campaigns::plan::plan).post(campaigns::plan::update))
         .route("/campaigns/{id}/edit", get(campaigns::plan::edit_form))

@@ -84,6 +84,11 @@ pub struct CampaignInput {
     /// The marketing notice the plan was read from (see `POST /api/v1/campaigns/parse-notice`):
     /// given on creation; an update may repeat it but not change it.
     pub notice_text: Option<String>,
+    /// On creation: start from this SOP template (`/api/v1/campaign-templates`):
+    /// fields not given come from it — the plan's texts, goals from its ratios
+    /// for the reach goal, its lessons as notes — and the campaign gets its
+    /// playbook, phase rules and collateral/support checklist.
+    pub template_id: Option<i64>,
     pub version: Option<i64>,
     /// Make the campaign active although items of its pre-rollout checklist
     /// are not confirmed (the override is recorded).
@@ -122,6 +127,7 @@ impl CampaignInput {
                 cost_items: self.cost_items,
                 notes: self.notes,
                 notice_text: self.notice_text,
+                template_id: self.template_id,
             },
             self.version,
         ))
@@ -168,6 +174,8 @@ pub struct Campaign {
     pub notes: String,
     /// The marketing notice the plan was read from ("" when none).
     pub notice_text: String,
+    /// The SOP template the campaign was started from.
+    pub template_id: Option<i64>,
     pub phases: Vec<PhaseOut>,
     pub version: i64,
 }
@@ -223,6 +231,7 @@ fn to_api(view: CampaignView) -> Campaign {
         cost_items: c.cost_items,
         notes: c.notes,
         notice_text: c.notice_text,
+        template_id: c.template_id,
         phases: view.phases.into_iter().map(phase_out).collect(),
         version: c.version,
     }

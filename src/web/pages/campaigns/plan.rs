@@ -57,6 +57,9 @@ pub struct PlanForm {
     pub(super) notice_text: String,
     /// "1": generate the target list and propose the breakdown on creating.
     pub(super) prepare: String,
+    /// The SOP template a new campaign starts from, and its name to show.
+    template_id: String,
+    template_name: String,
 }
 
 impl PlanForm {
@@ -91,6 +94,8 @@ impl PlanForm {
             version: c.version.to_string(),
             notice_text: String::new(),
             prepare: String::new(),
+            template_id: String::new(),
+            template_name: String::new(),
         }
     }
 
@@ -156,6 +161,16 @@ impl PlanForm {
                 notes: text(&self.notes),
                 // Only a new campaign takes the notice it was read from.
                 notice_text: (!editing && !self.notice_text.trim().is_empty()).then(|| self.notice_text.clone()),
+                template_id: if editing || self.template_id.trim().is_empty() {
+                    None
+                } else {
+                    Some(
+                        self.template_id
+                            .trim()
+                            .parse()
+                            .map_err(|_| OpsError::invalid("template_id", "the template is not a number"))?,
+                    )
+                },
             },
             self.version.trim().parse().ok(),
         ))
@@ -188,6 +203,8 @@ struct FormPage {
     preview: Preview,
     regions: Vec<String>,
     notice: super::notice::NoticeView,
+    /// Creating: the active SOP templates to start from (id, name).
+    templates: Vec<(i64, String)>,
 }
 
 /// What the plan form shows above its fields.
@@ -302,13 +319,67 @@ pub(super) async fn form_page_with(
         preview,
         regions: ops::team::regions(&state.store, &page.actor).await?,
         notice: from_notice,
+        templates: if editing.is_none() {
+            ops::templates::list(&state.store, &page.actor)
+                .await?
+                .into_iter()
+                .filter(|t| !t.stored.retired)
+                .map(|t| (t.stored.id, t.stored.name))
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     Ok(render(status, &form))
 }
 
-pub async fn new_form(State(state): State<AppState>, page: Page) -> PageResult {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewQuery {
+    /// Start from this SOP template.
+    template: String,
+}
+
+pub async fn new_form(State(state): State<AppState>, page: Page, Query(q): Query<NewQuery>) -> PageResult {
     page.require(Permission::ManageCampaigns)?;
     let today = state.store.today().to_string();
+    if !q.template.trim().is_empty() {
+        let id = parse_id(&q.template)?;
+        let view = ops::templates::get(&state.store, &page.actor, id).await?;
+        let mut fields = CampaignFields::default();
+        ops::templates::prefill(&mut fields, &view.template);
+        let text = |v: Option<String>| v.unwrap_or_default();
+        let number = |v: Option<i64>| v.filter(|n| *n > 0).map(|n| n.to_string()).unwrap_or_default();
+        let yuan = |v: Option<i64>| v.filter(|n| *n > 0).map(|n| (n / 100).to_string()).unwrap_or_default();
+        let f = PlanForm {
+            kind: text(fields.kind),
+            theme: text(fields.theme),
+            selling_points: text(fields.selling_points),
+            segment: segment_for(page.t, &text(fields.segment)),
+            announced_on: today.clone(),
+            starts_on: today.clone(),
+            ends_on: today,
+            resource_support: text(fields.resource_support),
+            goal_reached: number(fields.goal_reached),
+            goal_intent: number(fields.goal_intent),
+            goal_orders: number(fields.goal_orders),
+            goal_sales: yuan(fields.goal_sales_fen),
+            goal_roi: fields.goal_roi.filter(|r| *r > 0.0).map(|r| r.to_string()).unwrap_or_default(),
+            lead_email: if page.actor.role == Role::Lead { page.actor.email.clone() } else { String::new() },
+            marketing_email: if page.actor.role == Role::Marketing { page.actor.email.clone() } else { String::new() },
+            collateral_needs: text(fields.collateral_needs),
+            training_needs: text(fields.training_needs),
+            resource_risks: text(fields.resource_risks),
+            budget: yuan(fields.budget_fen),
+            cost_items: text(fields.cost_items),
+            notes: text(fields.notes),
+            prepare: "1".to_owned(),
+            template_id: id.to_string(),
+            template_name: view.template.stored.name.clone(),
+            ..PlanForm::default()
+        };
+        return form_page(&state, &page, None, f, StatusCode::OK, FormNotice::None).await;
+    }
     let f = PlanForm {
         kind: "new_product".to_owned(),
         announced_on: today.clone(),
