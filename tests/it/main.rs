@@ -31,4 +31,5 @@ mod receivers;
 mod review;
 mod schema;
 mod segments;
+mod servers;
 mod xss;
