@@ -83,8 +83,8 @@ async fn call(server: &Instance, user: &TestUser, method: Method, path: &str, bo
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn texts(app: &TestApp, sql: &str) -> Vec<String> {
-    let mut tx = app.store.begin_read().await.unwrap();
+async fn texts(store: &rally::store::Store, sql: &str) -> Vec<String> {
+    let mut tx = store.begin_read().await.unwrap();
     match &mut tx {
         Tx::Sqlite(t) => sqlx::query_scalar(sql).fetch_all(&mut **t).await.unwrap(),
         Tx::Postgres(t) => sqlx::query_scalar(sql).fetch_all(&mut **t).await.unwrap(),
@@ -278,6 +278,19 @@ async fn the_story_alternates_between_two_rally_serve_processes_on_one_postgres(
         "2026-11-25".parse().unwrap(),
         chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
     )));
+    // Which workers hold claims (`KIND-PID-NONCE`), watched while the jobs are queued and sent.
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = tokio::spawn({
+        let (store, watching) = (app.store.clone(), watching.clone());
+        async move {
+            let mut claimers = std::collections::BTreeSet::new();
+            while watching.load(std::sync::atomic::Ordering::SeqCst) {
+                claimers.extend(texts(&store, "SELECT DISTINCT locked_by FROM jobs WHERE locked_by IS NOT NULL").await);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            claimers
+        }
+    });
     const EVENTS: usize = 100;
     const TESTS: usize = 5;
     let mut test_keys = Vec::new();
@@ -292,12 +305,9 @@ async fn the_story_alternates_between_two_rally_serve_processes_on_one_postgres(
         }
     }
     assert_eq!(test_keys.len(), TESTS);
-    // Every delivery sent (the servers' reminder scans may add their own),
-    // noting which workers held claims meanwhile (`KIND-PID-NONCE`).
+    // Every delivery sent (the servers' reminder scans may add their own).
     let started = Instant::now();
-    let mut claimers = std::collections::BTreeSet::new();
     let log = loop {
-        claimers.extend(texts(&app, "SELECT DISTINCT locked_by FROM jobs WHERE locked_by IS NOT NULL").await);
         let log = app.store.deliveries(&DeliveryFilter::default(), 10_000).await.unwrap();
         if log.len() >= EVENTS + TESTS && log.iter().all(|d| d.status == "sent") {
             break log;
@@ -305,6 +315,8 @@ async fn the_story_alternates_between_two_rally_serve_processes_on_one_postgres(
         assert!(started.elapsed() < Duration::from_secs(120), "still not all sent after 2 minutes");
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
+    watching.store(false, std::sync::atomic::Ordering::SeqCst);
+    let claimers = watcher.await.unwrap();
     for server in [&a, &b] {
         let worker = format!("serve-{}-", server.child.id());
         assert!(
@@ -332,6 +344,24 @@ async fn the_story_alternates_between_two_rally_serve_processes_on_one_postgres(
     }
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM jobs").await, 0, "no job is left claimed or queued");
     eprintln!("two servers: {} deliveries, each arrived once; claims held by {claimers:?}", log.len());
+
+    // --- Sign-in throttling counts the failures of both servers together:
+    // a guesser alternating between them gets five free tries in all.
+    let guesser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = guesser.get(a.url("/login")).send().await.unwrap().text().await.unwrap();
+    let pre = hidden_csrf(&login);
+    let mut statuses = Vec::new();
+    for attempt in 0..7 {
+        let server = if attempt % 2 == 0 { &a } else { &b };
+        let form = [("csrf", pre.as_str()), ("email", "ming@example.com"), ("password", "wrong guess")];
+        statuses.push(guesser.post(server.url("/login")).form(&form).send().await.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses[..5], [401; 5], "{statuses:?}");
+    assert!(statuses[5..].contains(&429), "the sixth or seventh try waits, whichever server: {statuses:?}");
+    let right = [("csrf", pre.as_str()), ("email", "ming@example.com"), ("password", PASSWORD)];
+    let waited = guesser.post(b.url("/login")).form(&right).send().await.unwrap();
+    assert_eq!(waited.status(), 429, "the wait holds on the other server too");
+    assert!(waited.headers().contains_key("retry-after"));
 
     // --- Signing out on B ends the session on A too.
     let out = browser.post(b.url("/logout")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
