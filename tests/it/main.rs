@@ -31,5 +31,6 @@ mod receivers;
 mod review;
 mod schema;
 mod segments;
+mod servers;
 mod templates;
 mod xss;
