@@ -58,6 +58,8 @@ struct ReviewPage {
     can_edit: bool,
     can_hold: bool,
     can_cost: bool,
+    /// Lines can become draft knowledge entries (存入知识库).
+    can_propose: bool,
     lessons: Vec<(String, String)>,
 }
 
@@ -167,6 +169,7 @@ pub async fn page(
             can_edit: ended && page.can(Permission::RunCampaigns),
             can_hold: ended && !held && page.can(Permission::RunCampaigns),
             can_cost: !held && page.can(Permission::ManageCampaigns),
+            can_propose: page.can(Permission::ProposeKnowledge),
             lessons,
             c,
         },
