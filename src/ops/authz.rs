@@ -78,6 +78,9 @@ pub enum Permission {
     /// Curating the knowledge base: publishing, editing, merging, retiring
     /// (marketing and leads).
     CurateKnowledge,
+    /// Marking a knowledge entry "helped" (有帮助): those who log follow-ups
+    /// and use the suggestions on the follow-up form (reps, leads, admins).
+    MarkKnowledgeHelped,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -95,7 +98,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ManageTeam => role == Admin,
         ReadAudit => matches!(role, Admin | Lead),
         ManageNotifications => role == Admin,
-        LogFollowUps | RequestResources => matches!(role, Admin | Lead | Rep),
+        LogFollowUps | RequestResources | MarkKnowledgeHelped => matches!(role, Admin | Lead | Rep),
         RunCampaigns => matches!(role, Admin | Lead),
         HandleRequests => matches!(role, Admin | Marketing | Support),
         RaiseBlockers => matches!(role, Admin | Lead | Rep | Marketing | Service | Support),

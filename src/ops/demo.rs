@@ -31,6 +31,7 @@ pub async fn load(store: &Store, today: NaiveDate) -> OpsResult<DemoReport> {
     let follow_ups = load_execution(store, today).await?;
     let reviewed = load_review(store, today).await?;
     load_knowledge(store).await?;
+    load_helped(store).await?;
     if base != DemoOutcome::AlreadyLoaded {
         store.optimize().await?;
     }
@@ -132,6 +133,38 @@ async fn load_knowledge(store: &Store) -> OpsResult<usize> {
         super::knowledge::create(store, author, input).await?;
     }
     Ok(demo::KNOWLEDGE.len())
+}
+
+const HELPED_MARKER: &str = "demo.helped.v1";
+
+/// The reps' "helped" marks on the script library: the price objection's
+/// answer helped three of them, the value-for-money script one, so the
+/// follow-up form of a cost-focused customer ranks them so.
+async fn load_helped(store: &Store) -> OpsResult<usize> {
+    let scripts = crate::store::execution::scripts::scripts(store.acquire().await?.conn()).await?;
+    let id_of = |title: &str| scripts.iter().find(|s| s.title == title).map(|s| s.id);
+    let (Some(objection), Some(value)) = (id_of("“价格比竞品高”"), id_of("成本高 → 讲性价比"))
+    else {
+        return Ok(0);
+    };
+    let mut tx = store.begin().await?;
+    if !crate::store::demo::claim_marker(&mut tx, HELPED_MARKER).await? {
+        return Ok(0);
+    }
+    tx.commit().await?;
+    let mut marks = 0;
+    for (email, entries) in [
+        ("ming@rally.example", &[objection, value][..]),
+        ("fang@rally.example", &[objection][..]),
+        ("gang@rally.example", &[objection][..]),
+    ] {
+        let Some(rep) = actor(store, email).await? else { continue };
+        for id in entries {
+            super::knowledge::set_helped(store, &rep, *id, true).await?;
+            marks += 1;
+        }
+    }
+    Ok(marks)
 }
 
 async fn actor(store: &Store, email: &str) -> OpsResult<Option<super::authz::Actor>> {

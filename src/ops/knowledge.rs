@@ -34,6 +34,9 @@ pub struct EntryInput {
     /// The follow-up the entry comes from; on create, missing fields are
     /// filled from it.
     pub follow_up_id: Option<i64>,
+    /// On create, with `campaign_id`: the metric key of the campaign's
+    /// review line the entry comes from; missing fields are filled from it.
+    pub review_line: Option<String>,
     pub status: Option<String>,
 }
 
@@ -219,6 +222,72 @@ fn draft(src: &FollowUpSource, pains: Vec<String>) -> EntryFields {
     }
 }
 
+/// A review line (活动复盘, template 4) as a draft lesson (not saved):
+/// titled with the campaign and the metric, its highlight, problem and
+/// improvement as the body, tagged with the campaign's kind and, when the
+/// line names tiers (S级…), those tiers; linked to the campaign.
+pub async fn draft_from_review_line(
+    store: &Store,
+    actor: &Actor,
+    campaign_id: i64,
+    key: &str,
+) -> OpsResult<EntryFields> {
+    authz::require(actor, Permission::ProposeKnowledge)?;
+    let view = crate::ops::review::get(store, actor, campaign_id).await?;
+    let line = view.lines.iter().find(|l| l.key.as_str() == key.trim()).ok_or_else(|| {
+        OpsError::invalid(
+            "review_line",
+            format!(
+                "{key:?} is not a line of the review (expected one of {})",
+                crate::domain::review::metrics::MetricKey::ALL.map(|k| k.as_str()).join(", ")
+            ),
+        )
+    })?;
+    let c = &view.metrics.campaign;
+    review_draft(&c.name, c.kind.as_str(), c.id, line)
+}
+
+fn review_draft(
+    campaign_name: &str,
+    campaign_kind: &str,
+    campaign_id: i64,
+    line: &crate::ops::review::ReviewLine,
+) -> OpsResult<EntryFields> {
+    let parts = [("亮点", &line.highlight), ("问题", &line.problem), ("改进措施", &line.improvement)];
+    if parts.iter().all(|(_, text)| text.trim().is_empty()) {
+        return Err(OpsError::invalid("review_line", "this review line has no highlight, problem or improvement yet"));
+    }
+    let mut body = format!(
+        "{}：目标 {}，实际 {}，达成率 {}",
+        line.label,
+        line.goal_text(),
+        line.actual_text(),
+        line.achievement_text()
+    );
+    for (label, text) in parts.iter().filter(|(_, t)| !t.trim().is_empty()) {
+        body.push_str(&format!("\n{label}：{}", text.trim()));
+    }
+    let said: String = parts.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(" ");
+    let tiers = ["S", "B", "C"]
+        .into_iter()
+        .filter(|t| said.contains(&format!("{t}级")) || said.contains(&format!("{t} 级")))
+        .map(str::to_owned)
+        .collect();
+    let title: String = format!("{campaign_name} · {}", line.label).chars().take(MAX_TITLE).collect();
+    Ok(EntryFields {
+        kind: EntryKind::Lesson.as_str().to_owned(),
+        title,
+        body: body.chars().take(MAX_BODY).collect(),
+        pain_points: vec![],
+        industries: vec![],
+        campaign_kinds: vec![campaign_kind.to_owned()],
+        tiers,
+        campaign_id: Some(campaign_id),
+        follow_up_id: None,
+        status: EntryStatus::Proposed.as_str().to_owned(),
+    })
+}
+
 /// Creates an entry. Curators publish at once unless they say otherwise (a
 /// draft from a follow-up starts as proposed); others may only propose.
 pub async fn create(store: &Store, actor: &Actor, input: EntryInput) -> OpsResult<Entry> {
@@ -227,14 +296,26 @@ pub async fn create(store: &Store, actor: &Actor, input: EntryInput) -> OpsResul
     if !curator && input.status.as_deref().is_some_and(|s| s.trim() != EntryStatus::Proposed.as_str()) {
         return Err(OpsError::Forbidden);
     }
-    let mut base = match input.follow_up_id {
+    let review_line = input.review_line.as_deref().map(str::trim).filter(|k| !k.is_empty());
+    if review_line.is_some() && input.follow_up_id.is_some() {
+        return Err(OpsError::invalid("review_line", "an entry comes from a follow-up or a review line, not both"));
+    }
+    let mut base = match (input.follow_up_id, review_line) {
         // A follow-up named in the body that one cannot see is a bad field,
         // like a missing campaign, not a missing resource.
-        Some(fu) => draft_from_follow_up(store, actor, fu).await.map_err(|e| match e {
+        (Some(fu), _) => draft_from_follow_up(store, actor, fu).await.map_err(|e| match e {
             OpsError::NotFound => OpsError::invalid("follow_up_id", "no such follow-up"),
             other => other,
         })?,
-        None => EntryFields {
+        (None, Some(key)) => {
+            let campaign =
+                input.campaign_id.ok_or_else(|| OpsError::invalid("campaign_id", "name the review line's campaign"))?;
+            draft_from_review_line(store, actor, campaign, key).await.map_err(|e| match e {
+                OpsError::NotFound => OpsError::invalid("campaign_id", "no such campaign"),
+                other => other,
+            })?
+        }
+        (None, None) => EntryFields {
             kind: EntryKind::Script.as_str().to_owned(),
             status: if curator { EntryStatus::Published } else { EntryStatus::Proposed }.as_str().to_owned(),
             ..EntryFields::default()
@@ -283,6 +364,9 @@ pub async fn update(
         && v != before.version
     {
         return Err(OpsError::Stale { current_version: before.version, current: view(&before) });
+    }
+    if input.review_line.as_deref().is_some_and(|k| !k.trim().is_empty()) {
+        return Err(OpsError::invalid("review_line", "a review line only fills a new entry"));
     }
     if input.follow_up_id.is_some_and(|f| Some(f) != before.follow_up_id) {
         return Err(OpsError::invalid("follow_up_id", "the follow-up an entry came from cannot be changed"));
@@ -355,6 +439,7 @@ pub async fn merge(store: &Store, actor: &Actor, id: i64, other: i64, version: O
         let current = k_store::entry(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
         return Err(OpsError::Stale { current_version: current.version, current: view(&current) });
     }
+    k_store::copy_helped(&mut tx, other, id).await?;
     let after = k_store::entry(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
     let other_after = k_store::entry(tx.conn(), other).await?.ok_or(OpsError::NotFound)?;
     audit_change(&mut tx, actor, AuditAction::Update, "knowledge_entry", id, Some(view(&target)), Some(view(&after)))
@@ -371,6 +456,27 @@ pub async fn merge(store: &Store, actor: &Actor, id: i64, other: i64, version: O
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// Marks (`on`) or unmarks that the actor found an entry helped (有帮助):
+/// one mark per person per entry, so marking twice changes nothing and
+/// unmarking takes one's own mark back. Those who log follow-ups may mark
+/// (403 otherwise) any entry they can read (404 otherwise). Answers the
+/// entry with its new count. Marks are not audited: they change no content.
+pub async fn set_helped(store: &Store, actor: &Actor, id: i64, on: bool) -> OpsResult<Entry> {
+    authz::require(actor, Permission::MarkKnowledgeHelped)?;
+    get(store, actor, id).await?;
+    let mut tx = store.begin().await?;
+    k_store::set_helped(&mut tx, id, actor.id, on, store.now()).await?;
+    let after = k_store::entry(tx.conn(), id).await?.ok_or(OpsError::NotFound)?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The entries the actor marked "helped" (for the buttons' state).
+pub async fn helped_by_me(store: &Store, actor: &Actor) -> OpsResult<Vec<i64>> {
+    authz::require(actor, Permission::ReadKnowledge)?;
+    Ok(k_store::helped_by(store.acquire().await?.conn(), actor.id).await?)
 }
 
 /// What a search covers.
@@ -497,6 +603,42 @@ mod tests {
         let d = draft(&src("neutral", ""), vec![]);
         assert_eq!(d.kind, "lesson");
         assert_eq!(d.title, "介绍新品A折扣与质保政策");
+    }
+
+    fn review_line(highlight: &str, problem: &str, improvement: &str) -> crate::ops::review::ReviewLine {
+        use crate::domain::review::metrics::MetricKey;
+        crate::ops::review::ReviewLine {
+            key: MetricKey::Conversion,
+            label: MetricKey::Conversion.label_zh(),
+            unit: MetricKey::Conversion.unit(),
+            goal: Some(0.5),
+            actual: Some(0.5),
+            achievement: Some(1.0),
+            highlight: highlight.into(),
+            problem: problem.into(),
+            improvement: improvement.into(),
+        }
+    }
+
+    #[test]
+    fn a_review_line_becomes_a_proposed_lesson() {
+        let line = review_line("S级客户转化率70%", "B级客户跟进不足", "B级客户邀约后48小时内电话回访");
+        let d = review_draft("十月新品A限时促销", "new_product", 4, &line).unwrap();
+        assert_eq!(d.kind, "lesson");
+        assert_eq!(d.status, "proposed");
+        assert!(d.title.starts_with("十月新品A限时促销 · "), "{}", d.title);
+        assert!(d.body.contains("亮点：S级客户转化率70%"), "{}", d.body);
+        assert!(d.body.contains("改进措施：B级客户邀约后48小时内电话回访"), "{}", d.body);
+        assert_eq!(d.tiers, vec!["S", "B"]);
+        assert_eq!(d.campaign_kinds, vec!["new_product"]);
+        assert_eq!((d.campaign_id, d.follow_up_id), (Some(4), None));
+        let plain = review_draft("促销", "other", 4, &review_line("", "", "提前5天确认物流")).unwrap();
+        assert!(plain.tiers.is_empty());
+        assert!(plain.body.contains("改进措施：提前5天确认物流") && !plain.body.contains("亮点"));
+        assert!(matches!(
+            review_draft("促销", "other", 4, &review_line(" ", "", "")),
+            Err(OpsError::Invalid { field: "review_line", .. })
+        ));
     }
 
     #[test]

@@ -196,6 +196,10 @@ impl ReviewLine {
     pub fn achievement_text(&self) -> String {
         self.achievement.map_or_else(|| "—".to_owned(), metrics::percent)
     }
+    /// The lead wrote (or the draft holds) a highlight, problem or improvement.
+    pub fn has_text(&self) -> bool {
+        [&self.highlight, &self.problem, &self.improvement].iter().any(|t| !t.trim().is_empty())
+    }
 }
 
 pub struct ReviewView {
@@ -344,6 +348,46 @@ pub async fn get(store: &Store, actor: &Actor, campaign_id: i64) -> OpsResult<Re
         version: stored.as_ref().map(|r| r.version),
         held_on: stored.and_then(|r| r.held_on),
     })
+}
+
+/// A campaign whose review is waiting to be held.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct OpenReview {
+    pub campaign_id: i64,
+    pub name: String,
+    pub ends_on: NaiveDate,
+    /// Phase 4's deadline: the team's rule (working days after the end).
+    pub due_on: NaiveDate,
+    /// The deadline passed without the review held.
+    pub overdue: bool,
+}
+
+/// Campaigns that ended (marked so, or past their end date) and whose review
+/// is not held yet, the most overdue first. For those who hold reviews (leads
+/// and admins) every such campaign, for anyone else the campaigns they lead;
+/// a draft campaign never ran and has nothing to review.
+pub async fn open_reviews(store: &Store, actor: &Actor) -> OpsResult<Vec<OpenReview>> {
+    let views = super::campaigns::list(store, actor).await?;
+    let today = store.today();
+    let holds = authz::allows(actor.role, Permission::RunCampaigns);
+    let mut out: Vec<OpenReview> = views
+        .into_iter()
+        .filter(|v| !matches!(v.campaign.status, CampaignStatus::Draft | CampaignStatus::Reviewed))
+        .filter(|v| has_ended(&v.campaign, today))
+        .filter(|v| holds || v.campaign.lead_id == Some(actor.id))
+        .filter_map(|v| {
+            let p = v.phases.iter().find(|p| p.phase.number == 4)?;
+            (p.urgency != Urgency::Done).then(|| OpenReview {
+                campaign_id: v.campaign.id,
+                name: v.campaign.name.clone(),
+                ends_on: v.campaign.ends_on,
+                due_on: p.phase.due_on,
+                overdue: p.urgency == Urgency::Overdue,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.campaign_id.cmp(&b.campaign_id)));
+    Ok(out)
 }
 
 fn check_ended(c: &Campaign, today: NaiveDate) -> OpsResult<()> {

@@ -36,6 +36,8 @@ pub struct Entry {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// How many people marked it "helped" (有帮助).
+    pub helped: i64,
 }
 
 /// An entry's fields as written.
@@ -218,7 +220,8 @@ fn entry_text(b: Backend) -> &'static str {
 
 const ENTRY_COLUMNS: &str = "k.id, k.kind, k.title, k.body, k.pain_points, k.industries, k.campaign_kinds, k.tiers, \
      k.campaign_id, c.name AS campaign_name, k.follow_up_id, k.status, k.merged_into, k.author_id, \
-     u.name AS author_name, k.version, k.created_at, k.updated_at \
+     u.name AS author_name, k.version, k.created_at, k.updated_at, \
+     (SELECT COUNT(*) FROM knowledge_helped h WHERE h.entry_id = k.id) AS helped \
      FROM knowledge_entries k LEFT JOIN campaigns c ON c.id = k.campaign_id LEFT JOIN users u ON u.id = k.author_id";
 
 macro_rules! entry_from_row {
@@ -243,6 +246,7 @@ macro_rules! entry_from_row {
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
+            helped: r.try_get("helped")?,
         }
     }};
 }
@@ -498,6 +502,36 @@ pub async fn mark_merged(tx: &mut Tx, id: i64, version: i64, into: i64, now: Dat
     let n = on_tx!(tx, conn => sqlx::query(sql).bind(id).bind(version).bind(into).bind(now)
         .execute(&mut **conn).await?.rows_affected());
     Ok(n == 1)
+}
+
+/// Marks (`on`) or unmarks that `user` found entry `id` helped; true when
+/// that changed anything (a second mark, or unmarking twice, changes nothing).
+pub async fn set_helped(tx: &mut Tx, id: i64, user: i64, on: bool, now: DateTime<Utc>) -> StoreResult<bool> {
+    let n = if on {
+        let sql = "INSERT INTO knowledge_helped (entry_id, user_id, created_at) VALUES ($1, $2, $3) \
+                   ON CONFLICT (entry_id, user_id) DO NOTHING";
+        on_tx!(tx, conn => sqlx::query(sql).bind(id).bind(user).bind(now).execute(&mut **conn).await?.rows_affected())
+    } else {
+        let sql = "DELETE FROM knowledge_helped WHERE entry_id = $1 AND user_id = $2";
+        on_tx!(tx, conn => sqlx::query(sql).bind(id).bind(user).execute(&mut **conn).await?.rows_affected())
+    };
+    Ok(n > 0)
+}
+
+/// The entries `user` marked "helped".
+pub async fn helped_by(conn: Conn<'_>, user: i64) -> StoreResult<Vec<i64>> {
+    let sql = "SELECT entry_id FROM knowledge_helped WHERE user_id = $1 ORDER BY entry_id";
+    Ok(on_conn!(conn, c => sqlx::query_scalar::<_, i64>(sql).bind(user).fetch_all(&mut *c).await?))
+}
+
+/// A merge: the absorbed entry's "helped" marks count for the one that
+/// absorbs it too (one per person still).
+pub async fn copy_helped(tx: &mut Tx, from: i64, into: i64) -> StoreResult<()> {
+    let sql = "INSERT INTO knowledge_helped (entry_id, user_id, created_at) \
+               SELECT $2, user_id, created_at FROM knowledge_helped WHERE entry_id = $1 \
+               ON CONFLICT (entry_id, user_id) DO NOTHING";
+    on_tx!(tx, conn => sqlx::query(sql).bind(from).bind(into).execute(&mut **conn).await?.rows_affected());
+    Ok(())
 }
 
 /// The follow-up a draft entry is made from, with its customer and campaign.

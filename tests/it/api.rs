@@ -379,6 +379,10 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         ("post", "/api/v1/campaign-templates") | ("delete", "/api/v1/campaign-templates/{id}") => {
             pick(planner(role), 404, 403)
         }
+        // "Helped" marks: those who log follow-ups (reps, leads, admins), on entries they can read.
+        ("post", "/api/v1/knowledge/{id}/helped") | ("delete", "/api/v1/knowledge/{id}/helped") => {
+            pick(matches!(role, "admin" | "lead" | "rep"), 200, 403)
+        }
         _ => panic!("no authorization policy in this test for {} {path}", method.to_uppercase()),
     }
 }

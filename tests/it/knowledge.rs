@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::helpers::{TestApp, TestUser, add_customer, get_page};
+use crate::helpers::{TestApp, TestUser, add_customer, get_page, hidden_csrf, post_form};
 
 async fn send(app: &TestApp, user: &TestUser, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
     let mut request = app.api(user, method, path);
@@ -309,4 +309,144 @@ backend_test!(a_rep_finds_only_customers_and_notes_they_may_see, |app| {
     assert_eq!(ids(&r, "customers", "id"), vec![mine]);
     let r = get(&app, &ming, "/api/v1/search?q=公开贸易").await;
     assert_eq!(ids(&r, "customers", "id"), vec![pool]);
+});
+
+/// The titles of a member's suggestions in their order, of those named `建议…`.
+fn suggested(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["title"].as_str())
+        .filter(|t| t.starts_with("建议"))
+        .map(str::to_owned)
+        .collect()
+}
+
+backend_test!(helped_marks_count_once_per_person_and_rank_the_suggestions, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let ming = app.user("ming@example.com", "rep", Some("华南")).await;
+    let marketing = app.user("mkt@example.com", "marketing", None).await;
+    let service = app.user("svc@example.com", "service", None).await;
+    let viewer = app.user("boss@example.com", "viewer", None).await;
+    let customer = add_customer(&app, "A公司", "华南", Some(ming.id)).await;
+    // Three suggestions of the same fit (untagged: they suit every customer).
+    let mut ids = Vec::new();
+    for title in ["建议甲", "建议乙", "建议丙"] {
+        let e = entry(&app, &marketing, json!({"kind": "script", "title": title, "body": "……"})).await;
+        assert_eq!(e["helped"], 0, "{e}");
+        ids.push(e["id"].as_i64().unwrap());
+    }
+    let (status, created) = send(
+        &app,
+        &lead,
+        Method::POST,
+        "/api/v1/campaigns",
+        Some(json!({"name": "新品A限时促销", "kind": "new_product", "segment": "region = \"华南\"",
+            "announced_on": "2026-11-02", "starts_on": "2026-11-03", "ends_on": "2026-11-30"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let campaign = created["id"].as_i64().unwrap();
+    let (status, body) =
+        send(&app, &lead, Method::POST, &format!("/api/v1/campaigns/{campaign}/members/generate"), Some(json!({})))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let scripts = format!("/api/v1/campaigns/{campaign}/members/{customer}/scripts");
+    assert_eq!(suggested(&get(&app, &ming, &scripts).await), ["建议甲", "建议乙", "建议丙"]);
+
+    // Once per person: marking again changes nothing.
+    let helped = |i: usize| format!("/api/v1/knowledge/{}/helped", ids[i]);
+    for _ in 0..2 {
+        let (status, body) = send(&app, &ming, Method::POST, &helped(1), None).await;
+        assert_eq!((status, body["helped"].as_i64()), (200, Some(1)), "{body}");
+    }
+    let (status, body) = send(&app, &lead, Method::POST, &helped(1), None).await;
+    assert_eq!((status, body["helped"].as_i64()), (200, Some(2)), "{body}");
+    let (status, body) = send(&app, &lead, Method::POST, &helped(2), None).await;
+    assert_eq!((status, body["helped"].as_i64()), (200, Some(1)), "{body}");
+    // The count ranks suggestions of the same fit.
+    let list = get(&app, &ming, &scripts).await;
+    assert_eq!(suggested(&list), ["建议乙", "建议丙", "建议甲"]);
+    assert_eq!(list["items"].as_array().unwrap().iter().find(|e| e["title"] == "建议乙").unwrap()["helped"], 2);
+    assert_eq!(get(&app, &marketing, &format!("/api/v1/knowledge/{}", ids[1])).await["helped"], 2);
+    let listed = get(&app, &viewer, "/api/v1/knowledge?kind=script").await;
+    let count = |title: &str| {
+        listed["items"].as_array().unwrap().iter().find(|e| e["title"] == title).unwrap()["helped"].clone()
+    };
+    assert_eq!((count("建议甲"), count("建议乙"), count("建议丙")), (json!(0), json!(2), json!(1)));
+
+    // Those who log follow-ups mark; the others may read, not mark.
+    for who in [&marketing, &service, &viewer] {
+        let (status, body) = send(&app, who, Method::POST, &helped(0), None).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")), "{}", who.role);
+        let (status, _) = send(&app, who, Method::DELETE, &helped(1), None).await;
+        assert_eq!(status, 403, "{}", who.role);
+    }
+    let (status, _) = send(&app, &ming, Method::POST, "/api/v1/knowledge/999999/helped", None).await;
+    assert_eq!(status, 404);
+    // Another rep's proposal is invisible to ming: 404, not a mark.
+    let hidden = entry(&app, &lead, json!({"title": "草稿", "body": "……", "status": "proposed"})).await;
+    let (status, _) =
+        send(&app, &ming, Method::POST, &format!("/api/v1/knowledge/{}/helped", hidden["id"]), None).await;
+    assert_eq!(status, 404);
+
+    // Unmarking takes one's own mark back, once.
+    for _ in 0..2 {
+        let (status, body) = send(&app, &ming, Method::DELETE, &helped(1), None).await;
+        assert_eq!((status, body["helped"].as_i64()), (200, Some(1)), "{body}");
+    }
+
+    // The member page: a button per suggestion, pressed where the reader marked.
+    let member = format!("/campaigns/{campaign}/members/{customer}");
+    let client = app.browser_session("lead@example.com").await;
+    let (status, html) = get_page(&client, &app, &member).await;
+    assert_eq!(status, 200);
+    let button = |html: &str, id: i64| -> String {
+        let at = html.find(&format!("data-helped=\"{id}\"")).unwrap_or_else(|| panic!("no button for {id}"));
+        html[at..].split("</form>").next().unwrap().to_owned()
+    };
+    assert!(button(&html, ids[1]).contains("aria-pressed=\"true\""), "{}", button(&html, ids[1]));
+    assert!(button(&html, ids[0]).contains("aria-pressed=\"false\""));
+    assert!(html.find("建议乙").unwrap() < html.find("建议甲").unwrap(), "ranked on the page too");
+    // Without JavaScript the form goes back to the member; with htmx the button comes back pressed.
+    let (status, location, _) =
+        post_form(&client, &app, &format!("/knowledge/{}/helped", ids[0]), &[("on", "1"), ("back", &member)]).await;
+    assert_eq!((status, location.as_str()), (303, member.as_str()));
+    let (status, location, _) =
+        post_form(&client, &app, &format!("/knowledge/{}/helped", ids[0]), &[("on", "1"), ("back", "//evil.example/")])
+            .await;
+    assert_eq!((status, location), (303, format!("/knowledge/{}", ids[0])), "only a local path to go back to");
+    let csrf = hidden_csrf(&html);
+    let response = client
+        .post(app.url(&format!("/knowledge/{}/helped", ids[0])))
+        .header("hx-request", "true")
+        .form(&[("csrf", csrf.as_str()), ("on", "0"), ("back", member.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let partial = response.text().await.unwrap();
+    assert!(partial.contains("aria-pressed=\"false\"") && partial.contains("data-helped-count=\"0\""), "{partial}");
+    assert!(!partial.contains("<html"), "only the button: {partial}");
+    // The knowledge list and the entry page show the count.
+    let (_, html) = get_page(&client, &app, "/knowledge?kind=script").await;
+    assert!(html.contains("data-helped-count=\"2\"") || html.contains("data-helped-count=\"1\""), "{html}");
+    let (_, html) = get_page(&client, &app, &format!("/knowledge/{}", ids[2])).await;
+    assert!(button(&html, ids[2]).contains("aria-pressed=\"true\"") && html.contains("data-helped-count=\"1\""));
+    // Marketing sees the count, without a button.
+    let client = app.browser_session("mkt@example.com").await;
+    let (_, html) = get_page(&client, &app, &format!("/knowledge/{}", ids[2])).await;
+    assert!(html.contains("data-helped-count=\"1\"") && !html.contains("data-helped="), "{html}");
+
+    // A merge carries the absorbed entry's marks over (still one per person).
+    let (status, body) = send(
+        &app,
+        &marketing,
+        Method::POST,
+        &format!("/api/v1/knowledge/{}/merge", ids[1]),
+        Some(json!({"other_id": ids[2]})),
+    )
+    .await;
+    assert_eq!((status, body["helped"].as_i64()), (200, Some(1)), "lead marked both: {body}");
 });

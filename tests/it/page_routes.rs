@@ -143,6 +143,7 @@ POST /knowledge/{missing}                          404 404 404 404 404 403 403
 GET  /knowledge/{missing}/edit                     404 404 404 404 404 403 403
 POST /knowledge/{missing}/retire                   404 404 403 404 403 403 403
 POST /knowledge/{missing}/merge                    404 404 403 404 403 403 403
+POST /knowledge/{missing}/helped                   404 404 404 403 403 403 403
 GET  /search                                       200 200 200 200 200 200 200
 GET  /scripts                                      200 200 200 200 200 200 200
 POST /scripts                                      ok  ok  403 ok  403 403 403

@@ -439,3 +439,236 @@ backend_test!(the_demo_has_a_reviewed_campaign_and_an_overdue_review, |app| {
         "{r}"
     );
 });
+
+review_test!(a_campaign_becomes_reviewed_only_by_holding_its_review, |app| {
+    let w = world(&app).await;
+    let campaign = format!("/api/v1/campaigns/{}", w.campaign);
+    let (status, body) = send(&app, &w.lead, Method::PATCH, &campaign, json!({"status": "ended"})).await;
+    assert_eq!(status, 200, "{body}");
+    // Setting the status would skip the review and leave the numbers live.
+    let (status, body) = send(&app, &w.lead, Method::PATCH, &campaign, json!({"status": "reviewed"})).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("status")), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("review is held") && message.contains("/review/held"), "{message}");
+    assert_eq!(get(&app, &w.lead, &campaign).await["status"], "ended");
+    // Nor can a campaign be created reviewed.
+    let (status, body) = send(
+        &app,
+        &w.lead,
+        Method::POST,
+        "/api/v1/campaigns",
+        json!({"name": "旧活动", "kind": "other", "status": "reviewed",
+            "announced_on": "2026-10-01", "starts_on": "2026-10-02", "ends_on": "2026-10-10"}),
+    )
+    .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("status")), "{body}");
+    // The plan form offers no `reviewed` and answers the same, in the reader's language.
+    let client = app.browser_session(&w.lead.email).await;
+    let (status, html) = get_page(&client, &app, &format!("/campaigns/{}/edit", w.campaign)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("value=\"ended\"") && !html.contains("value=\"reviewed\""), "no reviewed option");
+    let version = get(&app, &w.lead, &campaign).await["version"].as_i64().unwrap().to_string();
+    let (status, _, html) = post_form(
+        &client,
+        &app,
+        &format!("/campaigns/{}", w.campaign),
+        &[("name", "新品A限时促销"), ("kind", "new_product"), ("status", "reviewed"), ("version", &version)],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("召开复盘会") && html.contains("复盘"), "{html}");
+    assert_eq!(get(&app, &w.lead, &campaign).await["status"], "ended");
+
+    // Holding the review makes it reviewed; from there the status stays.
+    let (status, body) = send(&app, &w.lead, Method::POST, &format!("{campaign}/review/held"), Value::Null).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(get(&app, &w.lead, &campaign).await["status"], "reviewed");
+    let (status, body) = send(&app, &w.lead, Method::PATCH, &campaign, json!({"status": "ended"})).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("status")), "{body}");
+    let (status, body) =
+        send(&app, &w.lead, Method::PATCH, &campaign, json!({"status": "reviewed", "notes": "复盘完"})).await;
+    assert_eq!(status, 200, "keeping `reviewed` is no change: {body}");
+    let (status, html) = get_page(&client, &app, &format!("/campaigns/{}/edit", w.campaign)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("value=\"reviewed\"") && !html.contains("value=\"ended\""), "only its own status");
+});
+
+review_test!(a_review_line_becomes_a_draft_knowledge_entry, |app| {
+    let w = world(&app).await;
+    let (status, body) =
+        send(&app, &w.lead, Method::PATCH, &format!("/api/v1/campaigns/{}", w.campaign), json!({"status": "ended"}))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = put_line(&app, &w, "conversion", "B级客户邀约后48小时内电话回访").await;
+    assert_eq!(status, 200, "{body}");
+
+    // The API: a rep proposes the line as a lesson, filled from the review.
+    let (status, e) = send(
+        &app,
+        &w.ming,
+        Method::POST,
+        "/api/v1/knowledge",
+        json!({"campaign_id": w.campaign, "review_line": "conversion"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{e}");
+    assert_eq!((e["kind"].as_str(), e["status"].as_str()), (Some("lesson"), Some("proposed")), "{e}");
+    assert_eq!(e["title"], "新品A限时促销 · 转化率", "{e}");
+    assert!(e["body"].as_str().unwrap().contains("改进措施：B级客户邀约后48小时内电话回访"), "{e}");
+    assert_eq!(e["campaign_id"], w.campaign);
+    assert_eq!(e["campaign_kinds"], json!(["new_product"]));
+    assert!(e["tiers"].as_array().unwrap().contains(&json!("B")), "the line names B级: {e}");
+    // What the caller gives wins over the draft.
+    let (status, e) = send(
+        &app,
+        &w.lead,
+        Method::POST,
+        "/api/v1/knowledge",
+        json!({"campaign_id": w.campaign, "review_line": "conversion", "title": "B级客户48小时回访", "tiers": []}),
+    )
+    .await;
+    assert_eq!(status, 201, "{e}");
+    assert_eq!((e["title"].as_str(), e["status"].as_str()), (Some("B级客户48小时回访"), Some("proposed")));
+    assert_eq!(e["tiers"], json!([]));
+    // Bad references name their field; roles that may not propose are refused first.
+    for (body, field) in [
+        (json!({"campaign_id": w.campaign, "review_line": "mood"}), "review_line"),
+        (json!({"review_line": "conversion"}), "campaign_id"),
+        (json!({"campaign_id": 999999, "review_line": "conversion"}), "campaign_id"),
+        (json!({"campaign_id": w.campaign, "review_line": "reached"}), "review_line"),
+    ] {
+        let (status, r) = send(&app, &w.ming, Method::POST, "/api/v1/knowledge", body.clone()).await;
+        assert_eq!((status, r["error"]["field"].as_str()), (422, Some(field)), "{body}: {r}");
+    }
+    let support = app.user("support@example.com", "support", None).await;
+    let (status, _) = send(
+        &app,
+        &support,
+        Method::POST,
+        "/api/v1/knowledge",
+        json!({"campaign_id": w.campaign, "review_line": "conversion"}),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // The page: each line that says something links to the filled form.
+    let client = app.browser_session(&w.ming.email).await;
+    let (status, html) = get_page(&client, &app, &format!("/campaigns/{}/review", w.campaign)).await;
+    assert_eq!(status, 200);
+    let link = format!("/knowledge/new?campaign={}&amp;line=conversion", w.campaign);
+    assert!(html.contains(&link), "{html}");
+    assert!(!html.contains("line=reached"), "a line without words has no link");
+    let (status, form) =
+        get_page(&client, &app, &format!("/knowledge/new?campaign={}&line=conversion", w.campaign)).await;
+    assert_eq!(status, 200);
+    assert!(
+        form.contains("B级客户邀约后48小时内电话回访") && form.contains("name=\"review_line\" value=\"conversion\"")
+    );
+    assert!(form.contains("value=\"新品A限时促销 · 转化率\""), "the title is filled");
+    let (status, _) = get_page(&client, &app, &format!("/knowledge/new?campaign={}&line=mood", w.campaign)).await;
+    assert_eq!(status, 404);
+    let (status, location, body) = post_form(
+        &client,
+        &app,
+        "/knowledge",
+        &[
+            ("kind", "lesson"),
+            ("title", "B级客户邀约后回访"),
+            ("body", "B级客户邀约后48小时内电话回访"),
+            // Ticked checkboxes repeat their name.
+            ("tiers", "S"),
+            ("tiers", "B"),
+            ("campaign_kinds", "new_product"),
+            ("campaign_kinds", "competitive"),
+            ("campaign_id", &w.campaign.to_string()),
+            ("review_line", "conversion"),
+        ],
+    )
+    .await;
+    let errors: Vec<&str> = body.split("role=\"alert\"").skip(1).map(|p| p.split("</").next().unwrap_or("")).collect();
+    assert_eq!(status, 303, "{errors:?}");
+    let id: i64 = location.trim_start_matches("/knowledge/").split('?').next().unwrap().parse().unwrap();
+    let saved = get(&app, &w.ming, &format!("/api/v1/knowledge/{id}")).await;
+    assert_eq!((saved["campaign_id"].as_i64(), saved["status"].as_str()), (Some(w.campaign), Some("proposed")));
+    assert_eq!(
+        (&saved["tiers"], &saved["campaign_kinds"]),
+        (&json!(["S", "B"]), &json!(["new_product", "competitive"]))
+    );
+    // Support may read the review, not propose from it.
+    let client = app.browser_session(&support.email).await;
+    let (_, html) = get_page(&client, &app, &format!("/campaigns/{}/review", w.campaign)).await;
+    assert!(!html.contains("/knowledge/new?campaign="));
+});
+
+review_test!(the_dashboard_lists_reviews_due_for_those_who_hold_them, |app| {
+    let w = world(&app).await;
+    let lead = app.browser_session(&w.lead.email).await;
+    let ming = app.browser_session(&w.ming.email).await;
+    let marker = format!("data-review=\"{}\"", w.campaign);
+    let (_, html) = get_page(&lead, &app, "/").await;
+    assert!(html.contains(&marker), "past its end date the review is due, marked ended or not");
+    let (status, body) =
+        send(&app, &w.lead, Method::PATCH, &format!("/api/v1/campaigns/{}", w.campaign), json!({"status": "ended"}))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    // Due today (three working days after Friday's end): due, not overdue.
+    let (status, html) = get_page(&lead, &app, "/").await;
+    assert_eq!(status, 200);
+    let item = html[html.find(&marker).unwrap()..].split("</li>").next().unwrap().to_owned();
+    assert!(!item.contains("data-overdue") && item.contains("待复盘"), "{item}");
+    assert!(item.contains(&format!("href=\"/campaigns/{}/review\"", w.campaign)) && item.contains(TODAY), "{item}");
+    // A rep holds no reviews: not on their dashboard.
+    let (_, html) = get_page(&ming, &app, "/").await;
+    assert!(!html.contains(&marker));
+    // A day later it is overdue.
+    let tomorrow = app.store.with_clock(rally::clock::Clock::fixed_on(d("2026-12-03")));
+    let actor: rally::ops::authz::Actor = app.store.user_by_email(&w.lead.email).await.unwrap().unwrap().into();
+    let open = rally::ops::review::open_reviews(&tomorrow, &actor).await.unwrap();
+    assert_eq!(open.iter().map(|r| (r.campaign_id, r.overdue)).collect::<Vec<_>>(), vec![(w.campaign, true)]);
+    // Held: gone.
+    let (status, _) =
+        send(&app, &w.lead, Method::POST, &format!("/api/v1/campaigns/{}/review/held", w.campaign), Value::Null).await;
+    assert_eq!(status, 200);
+    let (_, html) = get_page(&lead, &app, "/").await;
+    assert!(!html.contains(&marker));
+});
+
+backend_test!(the_demo_dashboard_shows_the_overdue_review, |app| {
+    rally::ops::demo::load(&app.store, rally::clock::today()).await.unwrap();
+    let older = app.store.campaigns().await.unwrap().into_iter().find(|c| c.name == "九月老客户答谢会").unwrap();
+    let sign_in = |email: &'static str| {
+        let app = &app;
+        async move {
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let (_, page) = get_page(&client, app, "/login").await;
+            let csrf = crate::helpers::hidden_csrf(&page);
+            let response = client
+                .post(app.url("/login"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("email", email),
+                    ("password", rally::demo::DEMO_PASSWORD),
+                    ("next", "/"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 303);
+            client
+        }
+    };
+    let marker = format!("data-review=\"{}\" data-overdue", older.id);
+    for (email, shown) in [("lead@rally.example", true), ("admin@rally.example", true), ("ming@rally.example", false)] {
+        let client = sign_in(email).await;
+        let (status, html) = get_page(&client, &app, "/").await;
+        assert_eq!(status, 200);
+        assert_eq!(html.contains(&marker), shown, "{email}");
+        if shown {
+            assert!(html.contains(&format!("href=\"/campaigns/{}/review\"", older.id)), "{email}");
+        }
+    }
+});

@@ -78,6 +78,12 @@ fn count(field: &'static str, v: i64) -> OpsResult<i64> {
     }
 }
 
+/// Why `status` cannot be set to `reviewed` (the pages match on "review is held").
+pub const REVIEWED_BY_HOLDING: &str =
+    "a campaign becomes reviewed when its review is held: hold the review on the campaign's review page";
+/// Why a reviewed campaign's status cannot change (the pages match on "reviewed campaign").
+pub const REVIEWED_STAYS: &str = "a reviewed campaign's numbers are frozen: its status stays reviewed";
+
 async fn merge(store: &Store, base: Campaign, f: CampaignFields, creating: bool) -> OpsResult<Campaign> {
     let mut c = base;
     if let Some(v) = f.name {
@@ -90,6 +96,19 @@ async fn merge(store: &Store, base: Campaign, f: CampaignFields, creating: bool)
         let next: CampaignStatus =
             v.parse().map_err(|e: campaign::UnknownValue| OpsError::invalid("status", e.to_string()))?;
         let current = c.status;
+        // `reviewed` means the review was held and the numbers frozen: only
+        // `ops::review::hold` makes a campaign reviewed, and nothing undoes it.
+        if next == CampaignStatus::Reviewed && (creating || current != CampaignStatus::Reviewed) {
+            let how = if creating {
+                String::new()
+            } else {
+                format!(" (/campaigns/{id}/review, or POST /api/v1/campaigns/{id}/review/held)", id = c.id)
+            };
+            return Err(OpsError::invalid("status", format!("{REVIEWED_BY_HOLDING}{how}")));
+        }
+        if !creating && current == CampaignStatus::Reviewed && next != CampaignStatus::Reviewed {
+            return Err(OpsError::invalid("status", REVIEWED_STAYS));
+        }
         if !creating && !current.can_become(next) {
             return Err(OpsError::invalid(
                 "status",

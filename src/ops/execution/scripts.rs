@@ -145,7 +145,8 @@ pub async fn delete(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
 
 /// Scripts for a customer: those tagged with one of its pain points or its
 /// industry, or untagged for those, and fitting the campaign's kind — the
-/// best matches (pain point and industry) first.
+/// best matches (pain point and industry) first; among equally good
+/// matches, those more people marked "helped" first.
 pub fn matching<'a>(all: &'a [Script], pain_points: &[String], industry: &str, campaign_kind: &str) -> Vec<&'a Script> {
     let mut scored: Vec<(i32, &Script)> = all
         .iter()
@@ -161,7 +162,7 @@ pub fn matching<'a>(all: &'a [Script], pain_points: &[String], industry: &str, c
             (fits_pain && fits_industry).then_some((i32::from(pain) * 2 + i32::from(ind), s))
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.helped.cmp(&a.1.helped)).then(a.1.id.cmp(&b.1.id)));
     scored.into_iter().map(|(_, s)| s).collect()
 }
 
@@ -189,6 +190,7 @@ mod tests {
             campaign_kinds: kinds.iter().map(|p| (*p).to_owned()).collect(),
             version: 1,
             updated_at: chrono::Utc::now(),
+            helped: 0,
         }
     }
 
@@ -211,5 +213,21 @@ mod tests {
         let ids: Vec<i64> =
             matching(&all, &["质量不稳定".to_owned()], "零售", "trade_show").iter().map(|s| s.id).collect();
         assert_eq!(ids, vec![2, 4]);
+    }
+
+    #[test]
+    fn helped_marks_rank_within_the_same_fit() {
+        let mut all = vec![
+            s(1, &["成本高"], &[], &[]),
+            s(2, &["成本高"], &[], &[]),
+            s(3, &["成本高"], &["制造业"], &[]),
+            s(4, &[], &[], &[]),
+        ];
+        all[1].helped = 5;
+        all[3].helped = 9;
+        let pains = vec!["采购成本高".to_owned()];
+        let ids: Vec<i64> = matching(&all, &pains, "制造业", "new_product").iter().map(|s| s.id).collect();
+        // The best fit stays first whatever the counts; then 2 (5 marks) before 1 (none).
+        assert_eq!(ids, vec![3, 2, 1, 4]);
     }
 }

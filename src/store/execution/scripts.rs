@@ -17,6 +17,8 @@ pub struct Script {
     pub campaign_kinds: Vec<String>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    /// How many people marked it "helped" (有帮助).
+    pub helped: i64,
 }
 
 /// A script's fields as written.
@@ -46,6 +48,7 @@ impl From<crate::store::knowledge::Entry> for Script {
             campaign_kinds: e.campaign_kinds,
             version: e.version,
             updated_at: e.updated_at,
+            helped: e.helped,
         }
     }
 }

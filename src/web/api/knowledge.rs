@@ -45,6 +45,9 @@ pub struct EntryOut {
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
+    /// How many people marked the entry "helped" (有帮助); the follow-up
+    /// form's suggestions rank by it.
+    pub helped: i64,
     /// With a search: the title and a cut of the body around the first hit,
     /// HTML-escaped, the matched words in `<mark>`.
     pub title_html: Option<String>,
@@ -78,6 +81,7 @@ fn out(e: Entry, terms: &[String]) -> EntryOut {
         created_at: e.created_at.to_rfc3339(),
         updated_at: e.updated_at.to_rfc3339(),
         version: e.version,
+        helped: e.helped,
         title_html,
         snippet_html,
     }
@@ -153,6 +157,12 @@ pub struct EntryInputIo {
     /// On create: the follow-up whose feedback becomes the draft; fields not
     /// given are filled from it, and the entry starts as proposed.
     pub follow_up_id: Option<i64>,
+    /// On create, with `campaign_id`: the metric key of that campaign's
+    /// review line (reached, intent_customers, orders, sales_amount,
+    /// average_order_value, cost, roi, conversion) whose highlight, problem
+    /// and improvement become a draft lesson; fields not given are filled
+    /// from it, and the entry starts as proposed.
+    pub review_line: Option<String>,
     /// Curators: proposed, published or retired; others: proposed only.
     pub status: Option<String>,
     /// The version being edited (or `If-Match`).
@@ -172,6 +182,7 @@ impl EntryInputIo {
                 tiers: self.tiers,
                 campaign_id: self.campaign_id,
                 follow_up_id: self.follow_up_id,
+                review_line: self.review_line,
                 status: self.status,
             },
             self.version,
@@ -181,7 +192,8 @@ impl EntryInputIo {
 
 /// Add an entry: curators (marketing, lead, admin) publish; reps and
 /// customer service propose. With `follow_up_id` the follow-up's feedback
-/// is the draft.
+/// is the draft; with `campaign_id` and `review_line` that line of the
+/// campaign's review (活动复盘) is.
 #[utoipa::path(post, operation_id = "knowledge_create", path = "/api/v1/knowledge", tag = "knowledge", request_body = EntryInputIo,
     responses((status = 201, description = "Created", body = EntryOut), Forbidden))]
 pub async fn create(
@@ -269,6 +281,35 @@ pub async fn merge(
     let m = parse_body::<MergeIo>(&headers, &body)?;
     let version = if_match(&headers)?.or(m.version);
     Ok(Json(out(ops::knowledge::merge(&state.store, &actor, id, m.other_id, version).await?, &[])))
+}
+
+/// Mark that the entry helped you (有帮助): one mark per person, so marking
+/// again changes nothing. Reps, leads and admins (who log follow-ups) may
+/// mark any entry they can read. Answers the entry with its `helped` count.
+#[utoipa::path(post, operation_id = "knowledge_helped", path = "/api/v1/knowledge/{id}/helped", tag = "knowledge",
+    params(("id" = i64, Path, description = "entry id")),
+    responses((status = 200, description = "Marked (or already marked)", body = EntryOut), Forbidden))]
+pub async fn helped(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Json<EntryOut>, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(Json(out(ops::knowledge::set_helped(&state.store, &actor, id, true).await?, &[])))
+}
+
+/// Take back one's "helped" mark (nothing happens without one). Answers
+/// the entry with its `helped` count.
+#[utoipa::path(delete, operation_id = "knowledge_unhelped", path = "/api/v1/knowledge/{id}/helped", tag = "knowledge",
+    params(("id" = i64, Path, description = "entry id")),
+    responses((status = 200, description = "Unmarked (or was not marked)", body = EntryOut), Forbidden))]
+pub async fn unhelped(
+    State(state): State<AppState>,
+    ApiAuth(actor): ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Json<EntryOut>, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(Json(out(ops::knowledge::set_helped(&state.store, &actor, id, false).await?, &[])))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

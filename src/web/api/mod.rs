@@ -149,6 +149,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(knowledge::list, knowledge::create))
         .routes(routes!(knowledge::get, knowledge::update, knowledge::retire))
         .routes(routes!(knowledge::merge))
+        .routes(routes!(knowledge::helped, knowledge::unhelped))
         .routes(routes!(knowledge::search))
 }
 

@@ -71,6 +71,8 @@ pub fn invalid_text(t: &Texts, field: &str, message: &str) -> String {
         "occurred_on" if message.contains("future") => "form.date_future",
         "occurred_on" => "form.date",
         "occurred_at" => "form.time",
+        "status" if message.contains("review is held") => "form.status_reviewed_by_holding",
+        "status" if message.contains("reviewed campaign") => "form.status_reviewed_stays",
         "channel" | "kind" => "form.choice",
         "name" if message.contains("already has this name") => "form.segment_name_taken",
         _ => return t.fill("error.invalid", &[("message", message)]),

@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -44,9 +44,30 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
     EntryKind::ALL.iter().map(|k| (k.as_str(), kind_key(k.as_str()))).collect()
 }
 
+/// The "helped" (有帮助) mark of an entry as a page shows it
+/// (`knowledge_helped.html`): pressing toggles one's own mark.
+pub struct HelpedButton {
+    pub id: i64,
+    pub count: i64,
+    /// The reader marked it.
+    pub mine: bool,
+    /// The reader may mark (reps, leads, admins); others see the count.
+    pub can_mark: bool,
+    /// Where the form goes back to without JavaScript.
+    pub back: String,
+}
+
+impl HelpedButton {
+    pub fn of(page: &Page, id: i64, count: i64, mine: &[i64], back: String) -> HelpedButton {
+        HelpedButton { id, count, mine: mine.contains(&id), can_mark: page.can(Permission::MarkKnowledgeHelped), back }
+    }
+}
+
 /// An entry as a list line: title and a cut of the body, with highlights.
 pub struct EntryLine {
     pub id: i64,
+    /// How many marked it "helped".
+    pub helped: i64,
     pub kind_key: &'static str,
     pub status: String,
     pub status_key: &'static str,
@@ -62,6 +83,7 @@ fn tag_line(e: &Entry) -> String {
 fn line(e: &Entry, terms: &[String]) -> EntryLine {
     EntryLine {
         id: e.id,
+        helped: e.helped,
         kind_key: kind_key(&e.kind),
         status: e.status.clone(),
         status_key: status_key(&e.status),
@@ -175,6 +197,7 @@ struct EntryPage {
     campaign_kinds: String,
     curator: bool,
     can_edit: bool,
+    h: HelpedButton,
 }
 
 pub async fn show(
@@ -197,9 +220,14 @@ pub async fn show(
         })
         .collect::<Vec<_>>()
         .join("、");
+    let mine = ops::knowledge::helped_by_me(&state.store, &page.actor).await?;
+    let mut h = HelpedButton::of(&page, e.id, e.helped, &mine, format!("/knowledge/{}", e.id));
+    // A retired entry keeps its count; it is no longer suggested or marked.
+    h.can_mark &= e.status != "retired";
     let shell = page.shell("knowledge.entry", "/knowledge").with_flash(flash_from(page.t, q.ok.as_deref()));
     let body = EntryPage {
         shell,
+        h,
         kind_key: kind_key(&e.kind),
         status_key: status_key(&e.status),
         campaign_kinds,
@@ -211,8 +239,7 @@ pub async fn show(
 }
 
 /// The form's fields as typed.
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
+#[derive(Default, Clone)]
 pub struct EntryForm {
     kind: String,
     title: String,
@@ -223,10 +250,35 @@ pub struct EntryForm {
     tiers: Vec<String>,
     status: String,
     follow_up_id: String,
+    /// A draft from a review line: its campaign and metric key.
+    campaign_id: String,
+    review_line: String,
     version: String,
 }
 
+/// A form body as pairs: checkboxes (campaign kinds, tiers) repeat their name.
+type Pairs = Vec<(String, String)>;
+
 impl EntryForm {
+    fn from_pairs(p: &Pairs) -> EntryForm {
+        let one = |name: &str| p.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        let all = |name: &str| p.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+        EntryForm {
+            kind: one("kind"),
+            title: one("title"),
+            body: one("body"),
+            pain_points: one("pain_points"),
+            industries: one("industries"),
+            campaign_kinds: all("campaign_kinds"),
+            tiers: all("tiers"),
+            status: one("status"),
+            follow_up_id: one("follow_up_id"),
+            campaign_id: one("campaign_id"),
+            review_line: one("review_line"),
+            version: one("version"),
+        }
+    }
+
     fn of(f: &EntryFields, version: i64) -> EntryForm {
         EntryForm {
             kind: f.kind.clone(),
@@ -238,6 +290,8 @@ impl EntryForm {
             tiers: f.tiers.clone(),
             status: f.status.clone(),
             follow_up_id: f.follow_up_id.map(|i| i.to_string()).unwrap_or_default(),
+            campaign_id: f.campaign_id.map(|i| i.to_string()).unwrap_or_default(),
+            review_line: String::new(),
             version: version.to_string(),
         }
     }
@@ -252,8 +306,11 @@ impl EntryForm {
             industries: Some(list(&self.industries)),
             campaign_kinds: Some(self.campaign_kinds.clone()),
             tiers: Some(self.tiers.clone()),
-            campaign_id: None,
+            // The campaign comes with a review line's draft; otherwise the
+            // form keeps the entry's campaign as it is.
+            campaign_id: if self.review_line.trim().is_empty() { None } else { self.campaign_id.trim().parse().ok() },
             follow_up_id: self.follow_up_id.trim().parse().ok(),
+            review_line: Some(self.review_line.clone()).filter(|k| !k.trim().is_empty()),
             status: (curator && !self.status.trim().is_empty()).then(|| self.status.clone()),
         }
     }
@@ -310,12 +367,24 @@ fn form_page(
 #[serde(default)]
 pub struct NewQuery {
     follow_up: String,
+    campaign: String,
+    line: String,
 }
 
-/// The new-entry form; `?follow_up=ID` fills it from that follow-up.
+/// The new-entry form; `?follow_up=ID` fills it from that follow-up,
+/// `?campaign=ID&line=KEY` from that line of the campaign's review.
 pub async fn new(State(state): State<AppState>, page: Page, Query(q): Query<NewQuery>) -> PageResult {
     page.require(Permission::ProposeKnowledge)?;
     let form = match q.follow_up.trim() {
+        "" if !q.line.trim().is_empty() => {
+            let campaign = parse_id(&q.campaign)?;
+            let key = q.line.trim();
+            let draft = match ops::knowledge::draft_from_review_line(&state.store, &page.actor, campaign, key).await {
+                Err(OpsError::Invalid { .. }) => return Err(OpsError::NotFound.into()),
+                r => r?,
+            };
+            EntryForm { review_line: key.to_owned(), ..EntryForm::of(&draft, 1) }
+        }
         "" => EntryForm {
             kind: "script".to_owned(),
             status: if page.can(Permission::CurateKnowledge) { "published" } else { "proposed" }.to_owned(),
@@ -329,8 +398,9 @@ pub async fn new(State(state): State<AppState>, page: Page, Query(q): Query<NewQ
     Ok(form_page(&page, None, form, FieldErrors::none(), false, StatusCode::OK))
 }
 
-pub async fn create(State(state): State<AppState>, page: Page, PageForm(f): PageForm<EntryForm>) -> PageResult {
+pub async fn create(State(state): State<AppState>, page: Page, PageForm(pairs): PageForm<Pairs>) -> PageResult {
     page.require(Permission::ProposeKnowledge)?;
+    let f = EntryForm::from_pairs(&pairs);
     match ops::knowledge::create(&state.store, &page.actor, f.input(page.can(Permission::CurateKnowledge))).await {
         Ok(e) => Ok(Redirect::to(&format!("/knowledge/{}?ok=knowledge.saved", e.id)).into_response()),
         Err(e) => {
@@ -351,10 +421,11 @@ pub async fn update(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-    PageForm(mut f): PageForm<EntryForm>,
+    PageForm(pairs): PageForm<Pairs>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     page.require(Permission::ProposeKnowledge)?;
+    let mut f = EntryForm::from_pairs(&pairs);
     let version = f.version.trim().parse().ok();
     let mut input = f.input(page.can(Permission::CurateKnowledge));
     input.follow_up_id = None;
@@ -401,6 +472,53 @@ pub async fn merge(
     let other = f.other_id.trim().trim_start_matches('#').parse::<i64>().unwrap_or(0);
     ops::knowledge::merge(&state.store, &page.actor, id, other, f.version.trim().parse().ok()).await?;
     Ok(Redirect::to(&format!("/knowledge/{id}?ok=knowledge.merged")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HelpedForm {
+    /// `1` marks, `0` takes one's mark back.
+    on: String,
+    back: String,
+}
+
+#[derive(Template)]
+#[template(path = "knowledge_helped.html")]
+struct HelpedPartial {
+    shell: Shell,
+    h: HelpedButton,
+}
+
+/// A local path to go back to (never another site).
+fn local_back(raw: &str) -> Option<&str> {
+    let ok = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && !raw.contains('\\')
+        && !raw.chars().any(char::is_control)
+        && raw.len() <= 500;
+    ok.then_some(raw)
+}
+
+/// Marks or unmarks that an entry helped (the reader's own mark; see
+/// `ops::knowledge::set_helped`). htmx gets the button back, in place;
+/// without JavaScript the page it came from.
+pub async fn helped(
+    State(state): State<AppState>,
+    page: Page,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<HelpedForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    page.require(Permission::MarkKnowledgeHelped)?;
+    let on = f.on.trim() != "0";
+    let e = ops::knowledge::set_helped(&state.store, &page.actor, id, on).await?;
+    let back = local_back(f.back.trim()).map_or_else(|| format!("/knowledge/{id}"), str::to_owned);
+    if headers.contains_key("hx-request") {
+        let h = HelpedButton { id, count: e.helped, mine: on, can_mark: true, back };
+        return Ok(render(StatusCode::OK, &HelpedPartial { shell: page.shell("knowledge.title", "/knowledge"), h }));
+    }
+    Ok(Redirect::to(&back).into_response())
 }
 
 pub struct CustomerLine {

@@ -140,6 +140,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/knowledge/{id}/edit", get(knowledge::edit))
         .route("/knowledge/{id}/retire", post(knowledge::retire))
         .route("/knowledge/{id}/merge", post(knowledge::merge))
+        .route("/knowledge/{id}/helped", post(knowledge::helped))
         .route("/search", get(knowledge::search))
         .route("/scripts", get(execution::team_work::scripts).post(execution::team_work::create_script))
         .route("/scripts/{id}", post(execution::team_work::update_script))

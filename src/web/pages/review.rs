@@ -60,6 +60,8 @@ struct ReviewPage {
     can_cost: bool,
     /// A held review's campaign can be saved as an SOP template.
     can_save_sop: bool,
+    /// Lines can become draft knowledge entries (存入知识库).
+    can_propose: bool,
     lessons: Vec<(String, String)>,
 }
 
@@ -170,6 +172,7 @@ pub async fn page(
             can_hold: ended && !held && page.can(Permission::RunCampaigns),
             can_cost: !held && page.can(Permission::ManageCampaigns),
             can_save_sop: held && page.can(Permission::ManageCampaigns),
+            can_propose: page.can(Permission::ProposeKnowledge),
             lessons,
             c,
         },

@@ -29,6 +29,8 @@ pub struct ScriptOut {
     /// new_product, trade_show, appreciation, competitive, other; empty: any.
     pub campaign_kinds: Vec<String>,
     pub version: i64,
+    /// How many people marked it "helped" (有帮助); see `POST /api/v1/knowledge/{id}/helped`.
+    pub helped: i64,
 }
 
 fn out(s: Script) -> ScriptOut {
@@ -41,6 +43,7 @@ fn out(s: Script) -> ScriptOut {
         industries: s.industries,
         campaign_kinds: s.campaign_kinds,
         version: s.version,
+        helped: s.helped,
     }
 }
 

@@ -303,8 +303,16 @@ pub(super) async fn form_page_with(
         submit: shell.t.get(if editing.is_some() { "campaign.save" } else { "campaign.create" }).to_owned(),
         action: editing.map_or("/campaigns".to_owned(), |id| format!("/campaigns/{id}")),
         kinds: CampaignKind::ALL.iter().map(|k| (k.as_str(), kind_key(*k))).collect(),
-        statuses: if editing.is_some() {
-            CampaignStatus::ALL.iter().map(|st| (st.as_str(), status_key(*st))).collect()
+        // `reviewed` is reached by holding the review (its page), not chosen
+        // here; a reviewed campaign stays reviewed.
+        statuses: if editing.is_some() && f.status == CampaignStatus::Reviewed.as_str() {
+            vec![(CampaignStatus::Reviewed.as_str(), status_key(CampaignStatus::Reviewed))]
+        } else if editing.is_some() {
+            CampaignStatus::ALL
+                .iter()
+                .filter(|st| **st != CampaignStatus::Reviewed)
+                .map(|st| (st.as_str(), status_key(*st)))
+                .collect()
         } else {
             Vec::new()
         },

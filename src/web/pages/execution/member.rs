@@ -161,6 +161,8 @@ pub struct BlockerLine {
 }
 
 pub struct ScriptLine {
+    /// The "helped" (有帮助) mark; the suggestions are ranked by its count.
+    pub helped: crate::web::pages::knowledge::HelpedButton,
     pub title: String,
     pub body: String,
     pub tags: String,
@@ -310,10 +312,13 @@ async fn render_page(
         .collect();
     // The latest few on the phone's first screen; the rest a tap away.
     let recent_more = if recent.len() > 4 { recent.split_off(4) } else { Vec::new() };
+    let mine = ops::knowledge::helped_by_me(store, actor).await?;
+    let back = format!("/campaigns/{id}/members/{customer}");
     let scripts = scripts
         .into_iter()
         .take(6)
         .map(|s| ScriptLine {
+            helped: crate::web::pages::knowledge::HelpedButton::of(page, s.id, s.helped, &mine, back.clone()),
             objection: s.kind == "objection",
             tags: s.pain_points.iter().chain(s.industries.iter()).cloned().collect::<Vec<_>>().join(" · "),
             title: s.title,
