@@ -20,6 +20,8 @@ pub struct AppConfig {
     pub notification_workers: bool,
     /// How long a worker's claim on a job lasts (`--job-lease-seconds`).
     pub job_lease_seconds: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`).
+    pub trusted_proxies: crate::config::TrustedProxies,
 }
 
 /// Shared by every request. Holds nothing that must agree across server

@@ -121,6 +121,10 @@ pub struct ServeArgs {
     /// Seconds a server's claim on a job lasts; after a crash, other servers send its messages once it ends.
     #[arg(long, env = "RALLY_JOB_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=3600))]
     pub job_lease_seconds: u32,
+    /// Reverse proxies (addresses or networks, comma-separated, e.g. 127.0.0.1,10.0.0.0/8) whose
+    /// X-Forwarded-For names the client for sign-in throttling; by default the header is ignored.
+    #[arg(long, env = "RALLY_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -469,6 +473,7 @@ async fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         .trim()
         .parse()
         .map_err(|_| anyhow::anyhow!("invalid --addr {:?}: expected IP:PORT such as 127.0.0.1:8080", args.addr))?;
+    let trusted_proxies: crate::config::TrustedProxies = args.trusted_proxies.parse()?;
     let store = Store::open_and_migrate(url).await?;
     if args.demo {
         load_demo(&store).await?;
@@ -479,6 +484,7 @@ async fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: args.secure_cookies,
         notification_workers: !args.no_workers,
         job_lease_seconds: args.job_lease_seconds,
+        trusted_proxies,
     };
     let state = AppState::new(store.clone(), config);
     tracing::info!(%local, database = %url, "serving");

@@ -131,3 +131,109 @@ mod tests {
         assert!(!err.to_string().contains("s3cret"));
     }
 }
+
+/// The reverse proxies whose `X-Forwarded-For` names the client
+/// (`--trusted-proxies`, `RALLY_TRUSTED_PROXIES`): addresses or networks,
+/// comma-separated. Empty (the default): the TCP peer is the client and the
+/// header is ignored, so nobody can pick the address sign-in throttling counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "invalid --trusted-proxies entry {entry:?} (RALLY_TRUSTED_PROXIES): expected IP addresses or networks such as 127.0.0.1,10.0.0.0/8,::1"
+)]
+pub struct TrustedProxiesError {
+    entry: String,
+}
+
+impl std::str::FromStr for TrustedProxies {
+    type Err = TrustedProxiesError;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let mut nets = Vec::new();
+        for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let net = match entry.parse::<ipnet::IpNet>() {
+                Ok(net) => net,
+                Err(_) => entry
+                    .parse::<std::net::IpAddr>()
+                    .map(ipnet::IpNet::from)
+                    .map_err(|_| TrustedProxiesError { entry: entry.chars().take(60).collect() })?,
+            };
+            nets.push(net);
+        }
+        Ok(TrustedProxies(nets))
+    }
+}
+
+impl TrustedProxies {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn trusts(&self, ip: std::net::IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The client of a request that came from `peer` with these
+    /// `X-Forwarded-For` values: walking the list from the right (the hop
+    /// nearest to Rally), the first address that is not a trusted proxy. A
+    /// peer that is not trusted is the client whatever the header says; an
+    /// entry that is not an address ends the walk at the last hop known.
+    pub fn client_ip(&self, peer: std::net::IpAddr, forwarded_for: &[&str]) -> std::net::IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let mut client = peer;
+        for entry in forwarded_for.iter().rev().flat_map(|v| v.rsplit(',')) {
+            let Ok(ip) = entry.trim().parse::<std::net::IpAddr>() else { return client };
+            client = ip;
+            if !self.trusts(ip) {
+                return ip;
+            }
+        }
+        client
+    }
+}
+
+#[cfg(test)]
+mod trusted_proxy_tests {
+    use std::net::IpAddr;
+
+    use super::TrustedProxies;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn parses_addresses_and_networks_and_names_a_bad_entry() {
+        let t: TrustedProxies = "127.0.0.1, 10.0.0.0/8,::1".parse().unwrap();
+        assert!(t.trusts(ip("10.1.2.3")) && t.trusts(ip("127.0.0.1")) && t.trusts(ip("::1")));
+        assert!(!t.trusts(ip("192.168.1.1")));
+        assert!("".parse::<TrustedProxies>().unwrap().is_empty());
+        let err = "127.0.0.1,nginx".parse::<TrustedProxies>().unwrap_err().to_string();
+        assert!(err.contains("\"nginx\"") && err.contains("--trusted-proxies"), "{err}");
+        assert!("10.0.0.0/33".parse::<TrustedProxies>().is_err());
+    }
+
+    #[test]
+    fn the_client_is_the_first_untrusted_hop_from_the_right() {
+        let t: TrustedProxies = "127.0.0.1,10.0.0.0/8".parse().unwrap();
+        // Through nginx on this machine.
+        assert_eq!(t.client_ip(ip("127.0.0.1"), &["203.0.113.7"]), ip("203.0.113.7"));
+        // A client's own header is not believed beyond the first untrusted hop.
+        assert_eq!(t.client_ip(ip("127.0.0.1"), &["1.1.1.1, 203.0.113.7, 10.0.0.5"]), ip("203.0.113.7"));
+        assert_eq!(t.client_ip(ip("127.0.0.1"), &["1.1.1.1", "203.0.113.7"]), ip("203.0.113.7"));
+        // A peer that is no proxy of ours is the client, whatever it claims.
+        assert_eq!(t.client_ip(ip("198.51.100.9"), &["203.0.113.7"]), ip("198.51.100.9"));
+        // Nothing forwarded, or only proxies: the last hop known.
+        assert_eq!(t.client_ip(ip("127.0.0.1"), &[]), ip("127.0.0.1"));
+        assert_eq!(t.client_ip(ip("127.0.0.1"), &["10.0.0.5"]), ip("10.0.0.5"));
+        // Garbage ends the walk.
+        assert_eq!(t.client_ip(ip("127.0.0.1"), &["unknown, 10.0.0.5"]), ip("10.0.0.5"));
+        // Nobody trusted: the header is ignored.
+        let none = TrustedProxies::default();
+        assert_eq!(none.client_ip(ip("127.0.0.1"), &["203.0.113.7"]), ip("127.0.0.1"));
+    }
+}

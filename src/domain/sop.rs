@@ -103,14 +103,27 @@ pub fn ratios_from(snapshot: &Snapshot) -> GoalRatios {
     }
 }
 
-/// Goals for a campaign that means to reach `reached` customers: each step
-/// of the funnel at the source's rate, rounded to whole customers.
-pub fn goals_for(r: &GoalRatios, reached: i64) -> ProposedGoals {
-    let reached = reached.max(0);
-    let intent = r.intent_per_reached.map(|x| (reached as f64 * x).round() as i64).unwrap_or(0);
-    let orders = r.orders_per_intent.map(|x| (intent as f64 * x).round() as i64).unwrap_or(0);
-    let sales_fen = r.average_order_fen.map(|a| a.saturating_mul(orders)).unwrap_or(0);
-    ProposedGoals { reached, intent, orders, sales_fen, roi: r.roi.unwrap_or(0.0) }
+/// The goals a lead gave; `None` for those the ratios are to fill.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct GivenGoals {
+    pub reached: Option<i64>,
+    pub intent: Option<i64>,
+    pub orders: Option<i64>,
+    pub sales_fen: Option<i64>,
+    pub roi: Option<f64>,
+}
+
+/// Goals down the funnel: each one not given is the step before it (given
+/// or derived) at the source's rate, rounded to whole customers; the reach
+/// defaults to the source's.
+pub fn goals_for(r: &GoalRatios, given: GivenGoals) -> ProposedGoals {
+    let reached = given.reached.unwrap_or(r.reached).max(0);
+    let step = |from: i64, rate: Option<f64>| rate.map(|x| (from as f64 * x).round() as i64).unwrap_or(0);
+    let intent = given.intent.unwrap_or_else(|| step(reached, r.intent_per_reached));
+    let orders = given.orders.unwrap_or_else(|| step(intent, r.orders_per_intent));
+    let sales_fen =
+        given.sales_fen.unwrap_or_else(|| r.average_order_fen.map(|a| a.saturating_mul(orders)).unwrap_or(0));
+    ProposedGoals { reached, intent, orders, sales_fen, roi: given.roi.unwrap_or(r.roi.unwrap_or(0.0)) }
 }
 
 /// The review's lessons: each line's improvement, or its problem when no
@@ -215,11 +228,17 @@ mod tests {
     #[test]
     fn goals_scale_with_the_reach() {
         let r = ratios_from(&product_snapshot());
-        let g = goals_for(&r, 200);
+        let g = goals_for(&r, GivenGoals { reached: Some(200), ..Default::default() });
         assert_eq!((g.reached, g.intent, g.orders), (200, 72, 36));
         assert_eq!(g.sales_fen, 36 * (35_000_000 / 18));
         assert_eq!(g.roi, 3.5);
-        let none = goals_for(&GoalRatios::default(), 50);
+        // The source's reach by default.
+        let g = goals_for(&r, GivenGoals::default());
+        assert_eq!((g.reached, g.intent, g.orders), (100, 36, 18));
+        // A given step is the base of the next: 10 intent customers → 5 orders.
+        let g = goals_for(&r, GivenGoals { intent: Some(10), roi: Some(2.0), ..Default::default() });
+        assert_eq!((g.reached, g.intent, g.orders, g.roi), (100, 10, 5, 2.0));
+        let none = goals_for(&GoalRatios::default(), GivenGoals { reached: Some(50), ..Default::default() });
         assert_eq!((none.intent, none.orders, none.sales_fen, none.roi), (0, 0, 0, 0.0));
     }
 

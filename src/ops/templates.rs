@@ -83,7 +83,13 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> OpsResult<TemplateVie
 /// plan texts, playbook, phase rules, checklist, goal ratios and lessons.
 pub async fn save_from_campaign(store: &Store, actor: &Actor, campaign_id: i64, name: Option<&str>) -> OpsResult<i64> {
     authz::require(actor, Permission::ManageCampaigns)?;
-    let c = super::campaigns::readable(store, actor, campaign_id).await?;
+    // The campaign is named in the body: one that does not exist is the field's error.
+    let c = match super::campaigns::readable(store, actor, campaign_id).await {
+        Err(OpsError::NotFound) => {
+            return Err(OpsError::invalid("campaign_id", format!("there is no campaign {campaign_id}")));
+        }
+        other => other?,
+    };
     let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => required_text("name", n, 200)?,
         None => format!("{} SOP", c.name.chars().take(190).collect::<String>()),
@@ -184,8 +190,8 @@ pub(crate) async fn usable(store: &Store, id: i64) -> OpsResult<Template> {
 }
 
 /// Fills what a new campaign's fields leave out from the template: kind,
-/// plan texts, budget, the goals its ratios give for the reach goal (the
-/// source's reach by default) and its lessons as notes.
+/// plan texts, budget, the goals its ratios give down the funnel from what
+/// is given (the source's reach by default) and its lessons as notes.
 pub fn prefill(f: &mut CampaignFields, t: &Template) {
     let p = &t.body.plan;
     f.kind.get_or_insert_with(|| t.stored.kind.clone());
@@ -204,12 +210,19 @@ pub fn prefill(f: &mut CampaignFields, t: &Template) {
     if p.budget_fen > 0 {
         f.budget_fen.get_or_insert(p.budget_fen);
     }
-    let goals = sop::goals_for(&t.body.ratios, f.goal_reached.unwrap_or(t.body.ratios.reached));
-    f.goal_reached.get_or_insert(goals.reached);
-    f.goal_intent.get_or_insert(goals.intent);
-    f.goal_orders.get_or_insert(goals.orders);
-    f.goal_sales_fen.get_or_insert(goals.sales_fen);
-    f.goal_roi.get_or_insert(goals.roi);
+    let given = sop::GivenGoals {
+        reached: f.goal_reached,
+        intent: f.goal_intent,
+        orders: f.goal_orders,
+        sales_fen: f.goal_sales_fen,
+        roi: f.goal_roi,
+    };
+    let goals = sop::goals_for(&t.body.ratios, given);
+    f.goal_reached = Some(goals.reached);
+    f.goal_intent = Some(goals.intent);
+    f.goal_orders = Some(goals.orders);
+    f.goal_sales_fen = Some(goals.sales_fen);
+    f.goal_roi = Some(goals.roi);
     f.notes.get_or_insert_with(|| sop::notes_from_lessons(&t.stored.name, &t.body.lessons));
 }
 

@@ -281,6 +281,28 @@ impl FromRequestParts<AppState> for ApiAuth {
     }
 }
 
+/// The client's address: the TCP peer, or — when the peer is one of the
+/// `--trusted-proxies` — the client its `X-Forwarded-For` names.
+pub struct ClientAddr(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+        let trusted = &state.config.trusted_proxies;
+        if trusted.is_empty() {
+            return Ok(ClientAddr(peer));
+        }
+        let forwarded: Vec<&str> =
+            parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+        Ok(ClientAddr(trusted.client_ip(peer, &forwarded)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -376,9 +376,9 @@ fn expected(method: &str, path: &str, role: &str) -> u16 {
         // SOP templates and history: everyone reads; planners save and retire (on ids nobody has).
         ("get", "/api/v1/campaign-templates") | ("get", "/api/v1/campaigns/history") => 200,
         ("get", "/api/v1/campaign-templates/{id}") => 404,
-        ("post", "/api/v1/campaign-templates") | ("delete", "/api/v1/campaign-templates/{id}") => {
-            pick(planner(role), 404, 403)
-        }
+        // The campaign is named in the body: one nobody has is the field's error.
+        ("post", "/api/v1/campaign-templates") => pick(planner(role), 422, 403),
+        ("delete", "/api/v1/campaign-templates/{id}") => pick(planner(role), 404, 403),
         // "Helped" marks: those who log follow-ups (reps, leads, admins), on entries they can read.
         ("post", "/api/v1/knowledge/{id}/helped") | ("delete", "/api/v1/knowledge/{id}/helped") => {
             pick(matches!(role, "admin" | "lead" | "rep"), 200, 403)

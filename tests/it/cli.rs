@@ -39,6 +39,7 @@ fn bad_input_gives_one_clear_line_and_writes_nothing() {
     );
     assert_clean_failure(&rally(&["serve", "--addr", "nowhere"], None, cwd), "--addr");
     assert_clean_failure(&rally(&["serve", "--frobnicate"], None, cwd), "--frobnicate");
+    assert_clean_failure(&rally(&["serve", "--trusted-proxies", "127.0.0.1,nginx"], None, cwd), "\"nginx\"");
     assert!(!cwd.join("rally.db").exists(), "no database was created by bad flags");
 
     let url = format!("sqlite://{}", cwd.join("team.db").display());

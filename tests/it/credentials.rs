@@ -369,3 +369,52 @@ backend_test!(disabling_a_member_ends_their_sessions_and_stops_their_tokens, |ap
     let signed_in = rally::ops::auth::sign_in(&app.store, &rep.email, PASSWORD, "198.51.100.7").await;
     assert!(matches!(signed_in, Err(rally::ops::OpsError::BadCredentials)), "a disabled member cannot sign in");
 });
+
+/// Six wrong passwords for one account from one client behind the proxy,
+/// then the owner signs in from another client through the same proxy.
+async fn guess_then_sign_in_through_a_proxy(app: &crate::helpers::TestApp) -> StatusCode {
+    app.user("lead@example.com", "lead", None).await;
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_csrf(&page);
+    let attempt = |password: &'static str, client_ip: &'static str| {
+        client
+            .post(app.url("/login"))
+            .header("x-forwarded-for", client_ip)
+            .form(&[("csrf", csrf.as_str()), ("email", "lead@example.com"), ("password", password)])
+            .send()
+    };
+    let mut last = StatusCode::OK;
+    for _ in 0..6 {
+        last = attempt("wrong", "203.0.113.7").await.unwrap().status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "the guesser waits");
+    attempt(PASSWORD, "198.51.100.20").await.unwrap().status()
+}
+
+mod trusted_proxies {
+    use super::*;
+    use crate::helpers::{Backend, spawn_app_with};
+
+    fn behind_a_proxy() -> rally::app::AppConfig {
+        rally::app::AppConfig { trusted_proxies: "127.0.0.1,::1".parse().unwrap(), ..Default::default() }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_trusted_proxy_names_the_client_so_the_owner_is_not_made_to_wait() {
+        let Some(app) = spawn_app_with(Backend::Sqlite, rally::clock::Clock::System, behind_a_proxy()).await else {
+            return;
+        };
+        assert_eq!(guess_then_sign_in_through_a_proxy(&app).await, StatusCode::SEE_OTHER);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_trusted_proxies_the_header_is_ignored() {
+        let Some(app) = spawn_app_with(Backend::Sqlite, rally::clock::Clock::System, Default::default()).await else {
+            return;
+        };
+        // The header cannot pick the address: both clients are this TCP peer.
+        assert_eq!(guess_then_sign_in_through_a_proxy(&app).await, StatusCode::TOO_MANY_REQUESTS);
+    }
+}

@@ -71,6 +71,11 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 /// A fresh app whose store reads "today" and "now" from `clock`.
 pub async fn spawn_app_with_clock(backend: Backend, clock: rally::clock::Clock) -> Option<TestApp> {
+    spawn_app_with(backend, clock, AppConfig::default()).await
+}
+
+/// A fresh app with its clock and server configuration.
+pub async fn spawn_app_with(backend: Backend, clock: rally::clock::Clock, config: AppConfig) -> Option<TestApp> {
     let (database_url, dir) = fresh_database(backend).await?;
     let store = Store::open_and_migrate(&DatabaseUrl::parse(&database_url).unwrap())
         .await
@@ -78,7 +83,7 @@ pub async fn spawn_app_with_clock(backend: Backend, clock: rally::clock::Clock) 
         .with_clock(clock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(store.clone(), AppConfig::default());
+    let state = AppState::new(store.clone(), config);
     let imports = state.imports.clone();
     let (tx, rx) = oneshot::channel();
     tokio::spawn(rally::app::serve(listener, state, async {

@@ -37,7 +37,7 @@ impl Expect {
 
 /// METHOD PATH, then one expectation per role in `ROLES` order. Placeholders:
 /// {customer} another rep's customer (a rep cannot see it), {contact} and
-/// {interaction} of it, {campaign} a campaign, {user} a viewer, {missing} an
+/// {interaction} of it, {campaign} a campaign, {template} an SOP template, {user} a viewer, {missing} an
 /// id nobody has.
 pub(crate) const POLICY: &str = "
 GET  /                                             200 200 200 200 200 200 200
@@ -106,6 +106,7 @@ GET  /campaigns/{missing}                          404 404 404 404 404 404 404
 GET  /campaigns/history                            200 200 200 200 200 200 200
 GET  /templates                                    200 200 200 200 200 200 200
 POST /templates                                    ok  ok  403 ok  403 403 403
+GET  /templates/{template}                         200 200 200 200 200 200 200
 GET  /templates/{missing}                          404 404 404 404 404 404 404
 POST /templates/{missing}/retire                   404 404 403 404 403 403 403
 GET  /day                                          200 200 200 403 403 403 403
@@ -296,8 +297,21 @@ backend_test!(every_page_answers_every_role_as_the_policy_says, |app| {
     let (status, _, _) = post_form(lead, &app, &format!("/campaigns/{campaign}/members/generate"), &[]).await;
     assert_eq!(status, 303, "the lead generates the target list");
 
+    // An SOP template (as saved from a reviewed campaign; its contents do not matter here).
+    let template = {
+        let body = serde_json::to_string(&rally::domain::sop::TemplateBody::default()).unwrap();
+        let admin = admin_actor(&app).await;
+        let mut tx = app.store.begin().await.unwrap();
+        let id =
+            rally::store::templates::insert_template(&mut tx, "矩阵模板", "new_product", campaign, &body, admin.id)
+                .await
+                .unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
     let fill = |path: &str| {
-        path.replace("{customer}", &customer.to_string())
+        path.replace("{template}", &template.to_string())
+            .replace("{customer}", &customer.to_string())
             .replace("{contact}", &contact.to_string())
             .replace("{interaction}", &interaction.to_string())
             .replace("{campaign}", &campaign.to_string())

@@ -121,6 +121,7 @@ struct Ids {
     contact: Option<i64>,
     interaction: Option<i64>,
     campaign: Option<i64>,
+    template: Option<i64>,
     user: Option<i64>,
 }
 
@@ -141,7 +142,8 @@ impl Ids {
             None => Vec::new(),
         };
         candidates.extend(customers.iter().map(|c| c.id));
-        let mut ids = Ids { customer: None, contact: None, interaction: None, campaign: None, user: None };
+        let mut ids =
+            Ids { customer: None, contact: None, interaction: None, campaign: None, template: None, user: None };
         // A customer with a contact and a follow-up, so their pages show something.
         for id in candidates {
             let contacts = ops::contacts::list(&app.store, actor, id).await.unwrap_or_default();
@@ -152,6 +154,7 @@ impl Ids {
             }
         }
         ids.campaign = running;
+        ids.template = ops::templates::list(&app.store, actor).await.unwrap().first().map(|t| t.stored.id);
         ids.user = app.store.user_by_email("boss@rally.example").await.unwrap().map(|u| u.id);
         ids
     }
@@ -163,6 +166,7 @@ impl Ids {
             ("{contact}", self.contact),
             ("{interaction}", self.interaction),
             ("{campaign}", self.campaign),
+            ("{template}", self.template),
             ("{user}", self.user),
         ] {
             if path.contains(name) {

@@ -1,9 +1,8 @@
 //! The caller's own account.
 
 use axum::Json;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,7 +12,7 @@ use crate::app::AppState;
 use crate::ops;
 use crate::ops::authz::Actor;
 use crate::web::error::ApiError;
-use crate::web::session::{ApiAuth, SESSION_COOKIE, cookie};
+use crate::web::session::{ApiAuth, ClientAddr, SESSION_COOKIE, cookie};
 
 #[derive(Serialize, ToSchema)]
 pub struct Me {
@@ -89,7 +88,7 @@ pub struct ChangePassword {
 pub async fn change_password(
     State(state): State<AppState>,
     ApiAuth(actor): ApiAuth,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     ApiJson(input): ApiJson<ChangePassword>,
 ) -> Result<StatusCode, ApiError> {
@@ -98,7 +97,7 @@ pub async fn change_password(
         true => None,
         false => cookie(&headers, SESSION_COOKIE),
     };
-    let address = peer.ip().to_string();
+    let address = client.to_string();
     let change = ops::auth::PasswordChange {
         current: &input.current_password,
         new: &input.new_password,

@@ -1,10 +1,8 @@
 //! Signing in and out, language, password and API tokens of one's own.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -14,7 +12,7 @@ use crate::app::AppState;
 use crate::ops::{self, OpsError};
 use crate::web::i18n::{Locale, texts};
 use crate::web::session::{
-    LANG_COOKIE, MaybeAuth, PRE_COOKIE, PageAuth, SESSION_COOKIE, cookie, request_locale, set_cookie,
+    ClientAddr, LANG_COOKIE, MaybeAuth, PRE_COOKIE, PageAuth, SESSION_COOKIE, cookie, request_locale, set_cookie,
 };
 
 #[derive(Template)]
@@ -86,12 +84,12 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    match ops::auth::sign_in(&state.store, &form.email, &form.password, &peer.ip().to_string()).await {
+    match ops::auth::sign_in(&state.store, &form.email, &form.password, &client.to_string()).await {
         Ok(session) => {
             let response = Redirect::to(&next).into_response();
             with_cookie(response, &set_cookie(SESSION_COOKIE, &session.token, state.config.secure_cookies, "Lax", None))
@@ -187,12 +185,12 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     PageAuth(session): PageAuth,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Response {
     let keep_tokens = form.keep_tokens.is_some();
-    let address = peer.ip().to_string();
+    let address = client.to_string();
     let change = ops::auth::PasswordChange {
         current: &form.current_password,
         new: &form.new_password,

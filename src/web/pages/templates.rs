@@ -152,11 +152,6 @@ pub async fn create(State(state): State<AppState>, page: Page, PageForm(f): Page
             let flash = page.invalid_flash(field, &message);
             list_page(&state, &page, campaign_id, f.name, Some(flash), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        // A campaign that does not exist (or was removed meanwhile) is the form's problem too.
-        Err(OpsError::NotFound) => {
-            let flash = page.invalid_flash("campaign_id", "no such campaign");
-            list_page(&state, &page, 0, f.name, Some(flash), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
         Err(e) => Err(e.into()),
     }
 }
