@@ -250,7 +250,11 @@ pub fn trend(title: &str, points: &[TrendPoint]) -> String {
                 text.join(" ")
             );
         }
-        for (a, b) in pts {
+        for (i, (a, b)) in pts.iter().copied().enumerate() {
+            // The value beside each point: intent above it, orders below.
+            let value = points.iter().filter_map(pick).nth(i).map(percent).unwrap_or_default();
+            let ly = if square { b + 18.0 } else { b - 9.0 };
+            let _ = write!(out, r#"<text x="{:.1}" y="{ly:.1}" font-size="11" text-anchor="middle">{value}</text>"#, a);
             if square {
                 let _ =
                     write!(out, r##"<rect x="{:.1}" y="{:.1}" width="7" height="7" fill="#000"/>"##, a - 3.5, b - 3.5);

@@ -167,6 +167,8 @@ struct DetailPage {
     phases: Vec<(&'static str, u32)>,
     ratios: Vec<(&'static str, String)>,
     used_by: Vec<ResultRow>,
+    /// The target customers in the reader's language.
+    segment: String,
     can_manage: bool,
 }
 
@@ -224,6 +226,7 @@ pub async fn detail(
         ("template.ratio_roi", r.roi.map_or_else(|| "—".to_owned(), roi_text)),
     ];
     let used_by = view.used_by.iter().map(|u| row(&u.campaign, u.metrics.as_deref(), None)).collect();
+    let segment = super::campaigns::plan::segment_for(t, &b.plan.segment);
     let shell = page.shell("template.title", "/campaigns").with_flash(flash_from(t, q.ok.as_deref()));
     let detail = DetailPage {
         kind_key: view.template.stored.kind.parse::<CampaignKind>().map_or("kind.other", kind_key),
@@ -234,6 +237,7 @@ pub async fn detail(
         phases,
         ratios,
         used_by,
+        segment,
         can_manage: page.can(Permission::ManageCampaigns),
     };
     Ok(render(StatusCode::OK, &detail))
