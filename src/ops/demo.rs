@@ -108,7 +108,8 @@ const EXECUTION_MARKER: &str = "demo.execution.v1";
 const KNOWLEDGE_MARKER: &str = "demo.knowledge.v1";
 
 /// The knowledge base beyond the script library: a solution, an objection
-/// answer and lessons, published by marketing and the lead.
+/// answer, and the lessons of last month's review, published by marketing
+/// and the lead.
 async fn load_knowledge(store: &Store) -> OpsResult<usize> {
     let (Some(lead), Some(marketing)) =
         (actor(store, "lead@rally.example").await?, actor(store, "marketing@rally.example").await?)
@@ -120,13 +121,19 @@ async fn load_knowledge(store: &Store) -> OpsResult<usize> {
         return Ok(0);
     }
     tx.commit().await?;
+    // The lessons come from last month's review.
+    let reviewed =
+        store.campaigns().await?.into_iter().find(|c| c.status == crate::domain::campaign::CampaignStatus::Reviewed);
     for (kind, title, body, pains, industries) in demo::KNOWLEDGE {
+        let from_review = reviewed.as_ref().filter(|_| *kind == "lesson");
         let input = super::knowledge::EntryInput {
             kind: Some((*kind).to_owned()),
             title: Some((*title).to_owned()),
             body: Some((*body).to_owned()),
             pain_points: Some(pains.iter().map(|p| (*p).to_owned()).collect()),
             industries: Some(industries.iter().map(|p| (*p).to_owned()).collect()),
+            campaign_id: from_review.map(|c| c.id),
+            campaign_kinds: from_review.map(|c| vec![c.kind.as_str().to_owned()]),
             ..Default::default()
         };
         let author = if *kind == "lesson" { &lead } else { &marketing };

@@ -438,6 +438,15 @@ backend_test!(the_demo_has_a_reviewed_campaign_and_an_overdue_review, |app| {
         (Some("draft"), Some(true), Some(1)),
         "{r}"
     );
+    // What the review left: its lessons in the knowledge base and an SOP template.
+    let lessons = get(&app, &lead, "/api/v1/knowledge?kind=lesson").await;
+    assert!(
+        lessons["items"].as_array().unwrap().iter().any(|e| e["campaign_id"] == id && e["status"] == "published"),
+        "{lessons}"
+    );
+    let templates = get(&app, &lead, "/api/v1/campaign-templates").await;
+    assert_eq!(templates["items"][0]["source_campaign_id"], id, "{templates}");
+    assert!(close(&templates["items"][0]["ratios"]["roi"], 3.5), "{templates}");
 });
 
 review_test!(a_campaign_becomes_reviewed_only_by_holding_its_review, |app| {
