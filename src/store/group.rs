@@ -105,13 +105,58 @@ impl<Fut: Future + Unpin> Future for CatchUnwind<Fut> {
     }
 }
 
+/// Ends a write's savepoint keeping its changes, or undoing them.
+const KEEP: &str = "RELEASE grouped_write";
+const UNDO: &str = "ROLLBACK TO grouped_write; RELEASE grouped_write";
+
 async fn statement(tx: &mut Tx, sql: &'static str) -> StoreResult<()> {
-    on_tx!(tx, conn => sqlx::query(sql).execute(&mut **conn).await?.rows_affected());
+    on_tx!(tx, conn => sqlx::raw_sql(sql).execute(&mut **conn).await?.rows_affected());
     Ok(())
+}
+
+/// Two statements in one round trip (each write's statements wait on the
+/// connection's thread in turn, and the writer is the one serial path).
+async fn statements(tx: &mut Tx, first: &'static str, then: &'static str) -> StoreResult<()> {
+    let sql = format!("{first}; {then}");
+    on_tx!(tx, conn => sqlx::raw_sql(&sql).execute(&mut **conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Checkpoints the write-ahead log beside the writer rather than in it:
+/// SQLite otherwise copies the log into the database (and syncs it) inside
+/// the commit that crosses `wal_autocheckpoint`, on the serial path every
+/// grouped write waits on. At most one runs at a time, after a commit,
+/// and no more often than every [`CHECKPOINT_EVERY`].
+#[derive(Default)]
+struct Checkpoints {
+    running: Arc<std::sync::atomic::AtomicBool>,
+    last: Option<std::time::Instant>,
+}
+
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+impl Checkpoints {
+    fn after_commit(&mut self, store: &Store) {
+        use std::sync::atomic::Ordering;
+        if self.last.is_some_and(|at| at.elapsed() < CHECKPOINT_EVERY) || self.running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.last = Some(std::time::Instant::now());
+        let (store, running) = (store.clone(), self.running.clone());
+        tokio::spawn(async move {
+            // A checkpoint that fails is retried after the next commit, and
+            // SQLite's own automatic checkpoint remains the backstop.
+            if let Err(e) = store.checkpoint_passive().await {
+                tracing::debug!(error = %e, "background checkpoint");
+            }
+            running.store(false, Ordering::Release);
+        });
+    }
 }
 
 /// The writer task: one batch per transaction until every store handle is gone.
 async fn run(store: Store, mut queue: mpsc::UnboundedReceiver<Box<dyn Grouped>>) {
+    let mut checkpoints = Checkpoints::default();
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         let begun = store.begin().await;
@@ -135,38 +180,60 @@ async fn run(store: Store, mut queue: mpsc::UnboundedReceiver<Box<dyn Grouped>>)
         // A savepoint that could not be rolled back leaves the transaction
         // unusable: the batch fails as a whole.
         let mut broken: Option<StoreError> = None;
+        // How the previous write's savepoint ends; it is sent with the next
+        // write's `SAVEPOINT`, one round trip to the connection for both.
+        let mut end: Option<&'static str> = None;
         for mut job in batch {
-            if broken.is_none()
-                && let Err(e) = statement(&mut tx, "SAVEPOINT grouped_write").await
-            {
-                broken = Some(e);
+            if broken.is_none() {
+                let open = match end.take() {
+                    None => statement(&mut tx, "SAVEPOINT grouped_write").await,
+                    Some(end) => statements(&mut tx, end, "SAVEPOINT grouped_write").await,
+                };
+                if let Err(e) = open {
+                    broken = Some(e);
+                }
             }
             if broken.is_some() {
                 done.push(job);
                 continue;
             }
             let keep = CatchUnwind(job.apply(&mut tx)).await.unwrap_or(false);
-            let end = if keep {
-                statement(&mut tx, "RELEASE grouped_write").await
-            } else {
-                match statement(&mut tx, "ROLLBACK TO grouped_write").await {
-                    Ok(()) => statement(&mut tx, "RELEASE grouped_write").await,
-                    Err(e) => Err(e),
-                }
-            };
-            if let Err(e) = end {
-                broken = Some(e);
-            }
+            end = Some(if keep { KEEP } else { UNDO });
             done.push(job);
+        }
+        if broken.is_none()
+            && let Some(end) = end
+            && let Err(e) = statement(&mut tx, end).await
+        {
+            broken = Some(e);
         }
         let committed = match broken {
             Some(e) => Err(e),
             None => tx.commit().await,
         };
+        if committed.is_ok() {
+            checkpoints.after_commit(&store);
+        }
         for job in done {
             job.answer(committed.as_ref().map(|_| ()).map_err(share));
         }
     }
+}
+
+/// Starts the writer on a thread of its own: each of a write's statements
+/// waits for the connection's thread and then for the writer to be polled
+/// again, and on the server's runtime that poll queues behind every request
+/// in flight, stretching the one serial path all grouped writes share.
+fn spawn_writer(writer: Store, receiver: mpsc::UnboundedReceiver<Box<dyn Grouped>>) -> StoreResult<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed(&format!("the group writer cannot start: {e}")))?;
+    std::thread::Builder::new()
+        .name("rally-group-writer".to_owned())
+        .spawn(move || runtime.block_on(run(writer, receiver)))
+        .map_err(|e| failed(&format!("the group writer cannot start: {e}")))?;
+    Ok(())
 }
 
 impl Store {
@@ -197,7 +264,7 @@ impl Store {
                     // The writer's own handle does not hold the queue, so the
                     // task ends when the last handle that could send is dropped.
                     let writer = Store { group: GroupQueue::default(), ..self.clone() };
-                    tokio::spawn(run(writer, receiver));
+                    spawn_writer(writer, receiver)?;
                     queue.insert(sender)
                 }
             };
