@@ -24,7 +24,8 @@ pub fn fen_to_yuan(fen: i64) -> f64 {
     fen as f64 / 100.0
 }
 
-fn group_thousands(n: u64) -> String {
+/// `1234567` as `1,234,567`.
+pub fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -48,6 +48,21 @@ pub struct ListQuery {
     pub segment: Option<String>,
     pub after_id: Option<i64>,
     pub limit: i64,
+    /// Count every match for the total, however many (on demand); by
+    /// default the count stops past [`TOTAL_CAP`].
+    pub exact_total: bool,
+}
+
+/// Up to this many matches a list's total is exact without asking; past it
+/// the list says "more than 10,000" and counts exactly on demand.
+pub const TOTAL_CAP: i64 = 10_000;
+
+/// How many customers a list matches: exact, or at least `count` (more
+/// than [`TOTAL_CAP`] and not counted further).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Total {
+    pub count: i64,
+    pub exact: bool,
 }
 
 fn redact(actor: &Actor, mut c: CustomerSummary) -> CustomerSummary {
@@ -73,12 +88,17 @@ pub async fn list(
     actor: &Actor,
     query: &ListQuery,
     today: NaiveDate,
-) -> OpsResult<(Vec<CustomerSummary>, i64)> {
+) -> OpsResult<(Vec<CustomerSummary>, Total)> {
     authz::require(actor, Permission::ReadCustomers)?;
     let filter = filter_for(actor, query)?;
     let basis = basis(store, today).await?;
     let rows = store.list_customers(&filter, &basis, query.after_id, query.limit).await?;
-    let total = store.count_matching(&filter, &basis).await?;
+    let total = if query.exact_total {
+        Total { count: store.count_matching(&filter, &basis).await?, exact: true }
+    } else {
+        let counted = store.count_matching_capped(&filter, &basis, TOTAL_CAP).await?;
+        Total { count: counted.min(TOTAL_CAP), exact: counted <= TOTAL_CAP }
+    };
     Ok((rows.into_iter().map(|c| redact(actor, c)).collect(), total))
 }
 

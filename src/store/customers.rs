@@ -487,6 +487,25 @@ impl Store {
         }))
     }
 
+    /// How many customers match, counting no further than `cap` + 1 (so
+    /// `cap` + 1 means "more than `cap`"): a list page's total at a million
+    /// customers without reading a million rows on every page.
+    pub async fn count_matching_capped(
+        &self,
+        filter: &CustomerFilter,
+        basis: &TierBasis,
+        cap: i64,
+    ) -> StoreResult<i64> {
+        let mut values = Vec::new();
+        let condition = self.filter_condition(filter, basis, &mut values);
+        let limit = cap.saturating_add(1);
+        let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM customers c WHERE {condition} LIMIT {limit}) matched");
+        Ok(on_db!(self, pool => {
+            use sqlx::Row;
+            bind_values(sqlx::query(&sql), &values).fetch_one(pool).await?.try_get::<i64, _>(0)?
+        }))
+    }
+
     /// Customers per tier (S, B, C) among those matching the filter.
     pub async fn tier_counts(&self, filter: &CustomerFilter, basis: &TierBasis) -> StoreResult<(i64, i64, i64)> {
         // Three index-friendly counts (S, B, all) instead of reading every

@@ -326,3 +326,45 @@ backend_test!(the_region_list_is_the_teams, |app| {
     assert!(saved.status().is_success() || saved.status().is_redirection());
     assert_eq!(app.store.regions().await.unwrap(), vec!["华东".to_owned(), "西南".to_owned()]);
 });
+
+backend_test!(list_totals_stop_past_ten_thousand_and_count_exactly_on_demand, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let customers = (0..10_002)
+        .map(|i| {
+            let name = format!("规模客户{i:05}有限公司");
+            rally::store::customers::NewCustomer {
+                name_key: rally::io::names::normalize_company_name(&name),
+                name,
+                region: if i % 2 == 0 { "华南" } else { "华东" }.to_owned(),
+                industry: "制造业".to_owned(),
+                city: "广州".to_owned(),
+                annual_purchase_fen: 500_000_000,
+                source: "import".to_owned(),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let mut tx = app.store.begin().await.unwrap();
+    rally::store::customers::insert_customers(&mut tx, customers).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let capped = get(&app, &lead, "/api/v1/customers?limit=5").await;
+    assert_eq!((capped["total"].as_i64(), capped["total_exact"].as_bool()), (Some(10_000), Some(false)), "{capped}");
+    assert_eq!(capped["items"].as_array().map(Vec::len), Some(5));
+    let exact = get(&app, &lead, "/api/v1/customers?limit=5&count=exact").await;
+    assert_eq!((exact["total"].as_i64(), exact["total_exact"].as_bool()), (Some(10_002), Some(true)));
+    let few = get(&app, &lead, "/api/v1/customers?limit=5&region=%E5%8D%8E%E5%8D%97").await;
+    assert_eq!(
+        (few["total"].as_i64(), few["total_exact"].as_bool()),
+        (Some(5_001), Some(true)),
+        "under the cap: exact"
+    );
+    let (status, bad) = send(&app, &lead, Method::GET, "/api/v1/customers?count=all", json!(null)).await;
+    assert_eq!((status, bad["error"]["field"].as_str()), (422, Some("count")), "{bad}");
+
+    let web = app.browser_session("lead@example.com").await;
+    let page = web.get(app.url("/customers")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("超过 10,000 家客户") && page.contains("count=exact"), "the page says more than 10,000");
+    let counted = web.get(app.url("/customers?count=exact")).send().await.unwrap().text().await.unwrap();
+    assert!(counted.contains("共 10002 家客户") && counted.contains("data-total=\"10002\""));
+});

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{List, Page, parse_id};
+use super::{Page, parse_id};
 use crate::app::AppState;
 use crate::domain::money::fen_to_yuan;
 use crate::ops::authz::{self, Actor, Permission};
@@ -47,7 +47,10 @@ pub struct Customer {
 #[derive(Serialize, ToSchema)]
 pub struct CustomerList {
     pub items: Vec<Customer>,
+    /// How many customers match: exact when `total_exact`, else the list
+    /// matches more than this many (10,000) and `count=exact` counts them.
     pub total: i64,
+    pub total_exact: bool,
     pub next_cursor: Option<String>,
 }
 
@@ -79,6 +82,8 @@ pub struct CustomerFilter {
     pub region: Option<String>,
     /// A segment in the filter language, e.g. `region = "华东" and annual_purchase > 500万` (see docs/segments.md).
     pub segment: Option<String>,
+    /// `exact` counts every match for `total`; by default the count stops past 10,000 (`total_exact: false`).
+    pub count: Option<String>,
 }
 
 /// Customers the caller may see (a rep: their own and the unassigned pool).
@@ -89,21 +94,34 @@ pub async fn list(
     ApiAuth(actor): ApiAuth,
     Query(page): Query<Page>,
     Query(filter): Query<CustomerFilter>,
-) -> Result<Json<List<Customer>>, ApiError> {
+) -> Result<Json<CustomerList>, ApiError> {
     let limit = page.limit()?;
+    let exact_total = match filter.count.as_deref() {
+        None | Some("") => false,
+        Some("exact") => true,
+        Some(_) => {
+            return Err(ApiError::invalid("count", "count takes exact, or nothing for a total that stops past 10,000"));
+        }
+    };
     let query = ListQuery {
         search: filter.q,
         region: filter.region,
         segment: filter.segment,
         after_id: page.after_id()?,
         limit: limit + 1,
+        exact_total,
     };
     let (mut rows, total) = ops::customers::list(&state.store, &actor, &query, state.store.today()).await?;
     let next_cursor = (rows.len() as i64 > limit).then(|| {
         rows.truncate(usize::try_from(limit).unwrap_or(50));
         cursor::encode(rows.last().map_or(0, |c| c.id))
     });
-    Ok(Json(List { items: rows.into_iter().map(|c| to_api(&actor, c)).collect(), total, next_cursor }))
+    Ok(Json(CustomerList {
+        items: rows.into_iter().map(|c| to_api(&actor, c)).collect(),
+        total: total.count,
+        total_exact: total.exact,
+        next_cursor,
+    }))
 }
 
 /// One customer; 404 when it does not exist or is not visible to the caller.

@@ -382,6 +382,7 @@ pub async fn tier_counts(State(state): State<AppState>, page: Page, Query(q): Qu
         segment: current.as_ref().map(ToString::to_string),
         after_id: None,
         limit: 0,
+        exact_total: false,
     };
     let counts = if text.trim().is_empty() || current.is_some() {
         Some(ops::customers::tier_counts_matching(&state.store, actor, &query, state.store.today()).await?)
@@ -399,6 +400,7 @@ struct ListPage {
     rows: Vec<CustomerRow>,
     total: i64,
     count_text: String,
+    exact_count_href: Option<String>,
     q: String,
     region: String,
     segment: String,
@@ -430,6 +432,8 @@ pub struct ListParams {
     cursor: Option<String>,
     ok: Option<String>,
     b: Option<String>,
+    /// `exact`: count every match (the "more than 10,000" total's link).
+    count: Option<String>,
 }
 
 /// What a list page shows besides the customers (a failed save, a flash).
@@ -439,6 +443,7 @@ struct ListState {
     segment: String,
     cursor: Option<String>,
     ok: Option<String>,
+    exact_total: bool,
     /// The builder as submitted (no JavaScript), else taken from `segment`.
     builder: Option<Builder>,
     save_name: String,
@@ -458,6 +463,7 @@ pub async fn list(
         segment: q.segment.unwrap_or_default(),
         cursor: q.cursor,
         ok: q.ok,
+        exact_total: q.count.as_deref() == Some("exact"),
         builder,
         save_name: String::new(),
         save_errors: FieldErrors::none(),
@@ -494,11 +500,12 @@ async fn list_page(state: &AppState, page: &Page, view: ListState, status: Statu
         segment: current.as_ref().map(ToString::to_string),
         after_id,
         limit: PAGE_SIZE + 1,
+        exact_total: view.exact_total,
     };
     // An unreadable segment lists nothing; the message says why. The tier
     // counts load separately (`tier_counts`), so the list itself stays fast.
     let (mut rows, total) = if segment_error.is_some() {
-        (Vec::new(), 0)
+        (Vec::new(), ops::customers::Total { count: 0, exact: true })
     } else {
         ops::customers::list(&state.store, actor, &query, today).await?
     };
@@ -523,11 +530,22 @@ async fn list_page(state: &AppState, page: &Page, view: ListState, status: Statu
     let preview = if builder_open { builder_preview(state, actor, t, &b, &carry).await } else { Preview::empty(true) };
     let builder = builder_view(&b, row_problem(t, &b), (&view.q, &view.region, &view.segment));
 
-    let count_text = t.fill("customers.count", &[("total", &total.to_string())]);
+    let count_text = if total.exact {
+        t.fill("customers.count", &[("total", &total.count.to_string())])
+    } else {
+        t.fill(
+            "customers.count_more_than",
+            &[("total", &crate::domain::money::group_thousands(total.count.unsigned_abs()))],
+        )
+    };
+    // Past the cap the exact count is one click away: the same list counted
+    // in full, its count line swapped in by htmx (a page load without it).
+    let exact_count_href = (!total.exact).then(|| format!("{base}&count=exact"));
     let body = ListPage {
         rows: rows.into_iter().map(CustomerRow::from).collect(),
-        total,
+        total: total.count,
         count_text,
+        exact_count_href,
         q: view.q,
         region: view.region,
         segment: view.segment,
@@ -602,6 +620,7 @@ pub async fn save_segment(
                 segment: form.expression,
                 cursor: None,
                 ok: None,
+                exact_total: false,
                 builder: None,
                 save_name: form.name,
                 save_errors,
