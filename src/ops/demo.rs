@@ -533,29 +533,25 @@ pub async fn load_scale(
                 .map(|u| u.id)
         })
         .collect();
-    let mut next = 0;
-    let loaded = store
-        .load_generated(
-            SCALE_MARKER,
-            customers,
-            || {
-                if next >= customers {
-                    return None;
-                }
-                let end = (next + SCALE_BATCH).min(customers);
-                let batch = crate::scale::customers(next..end, per_customer, today, &rules)
-                    .into_iter()
-                    .map(|c| {
-                        let owner_id = if c.assigned { owners[c.region] } else { None };
-                        (crate::store::customers::NewCustomer { owner_id, ..c.customer }, c.activity)
-                    })
-                    .collect();
-                next = end;
-                Some(batch)
-            },
-            progress,
-        )
-        .await?;
+    // Batches are made on a thread of their own while the previous one is
+    // written, two at most in hand; the thread stops when the load does.
+    let (batches, receiver) = tokio::sync::mpsc::channel(2);
+    std::thread::spawn(move || {
+        for start in (0..customers).step_by(SCALE_BATCH) {
+            let end = (start + SCALE_BATCH).min(customers);
+            let batch = crate::scale::customers(start..end, per_customer, today, &rules)
+                .into_iter()
+                .map(|c| {
+                    let owner_id = if c.assigned { owners[c.region] } else { None };
+                    (crate::store::customers::NewCustomer { owner_id, ..c.customer }, c.activity)
+                })
+                .collect();
+            if batches.blocking_send(batch).is_err() {
+                return;
+            }
+        }
+    });
+    let loaded = store.load_generated(SCALE_MARKER, customers, receiver, progress).await?;
     if !loaded {
         return Ok(ScaleOutcome::AlreadyLoaded);
     }

@@ -79,26 +79,28 @@ pub(crate) async fn bulk_insert(tx: &mut Tx, table: &str, columns: &[&str], valu
 }
 
 /// Tables whose secondary indexes a large SQLite import rebuilds.
-const REBUILT_TABLES: [&str; 3] = ["customers", "contacts", "customer_tags"];
+pub const CUSTOMER_TABLES: &[&str] = &["customers", "contacts", "customer_tags"];
+/// The same with the interactions, for a load that brings their history.
+pub const CUSTOMER_TABLES_WITH_HISTORY: &[&str] = &["customers", "contacts", "customer_tags", "interactions"];
 
 /// The indexes a bulk load dropped, to be created again before commit.
 pub struct SuspendedIndexes(Vec<String>);
 
 /// For a load of `new_rows` customers into SQLite, when that is at least as
-/// many as are stored: drops the secondary indexes of the customer tables
+/// many as are stored: drops the secondary indexes of `tables`
 /// (those made by `CREATE INDEX`; the unique constraints' stay, they are
 /// the checks) so they can be built once, sorted, after the rows are in —
 /// for 100,000 rows that is about half the cost of maintaining them row by
 /// row. Inside the import's transaction, so readers never see the tables
 /// without them. Not on PostgreSQL, where `DROP INDEX` would lock readers out.
-pub async fn suspend_indexes(tx: &mut Tx, new_rows: usize) -> StoreResult<Option<SuspendedIndexes>> {
+pub async fn suspend_indexes(tx: &mut Tx, new_rows: usize, tables: &[&str]) -> StoreResult<Option<SuspendedIndexes>> {
     let Tx::Sqlite(conn) = tx else { return Ok(None) };
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&mut **conn).await?;
     if new_rows < 10_000 || usize::try_from(stored).unwrap_or(usize::MAX) > new_rows {
         return Ok(None);
     }
     let mut definitions = Vec::new();
-    for table in REBUILT_TABLES {
+    for &table in tables {
         let sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL";
         let indexes: Vec<(String, String)> = sqlx::query_as(sql).bind(table).fetch_all(&mut **conn).await?;
         for (name, create) in indexes {

@@ -69,25 +69,24 @@ impl Store {
 
 impl Store {
     /// Loads a generated data set of `total` customers in one transaction,
-    /// exactly once per `marker`: `next_batch` hands out customers with their
-    /// activity columns until it returns `None`, `progress` hears how many are
-    /// in. On SQLite into a base no larger than the load, the customer
+    /// exactly once per `marker`: `batches` hands out customers with their
+    /// activity columns until it closes, `progress` hears how many are in. On SQLite into a base no larger than the load, the customer
     /// indexes are built once at the end rather than row by row.
     pub async fn load_generated(
         &self,
         marker: &str,
         total: usize,
-        mut next_batch: impl FnMut() -> Option<Vec<(NewCustomer, DerivedColumns)>>,
+        mut batches: tokio::sync::mpsc::Receiver<Vec<(NewCustomer, DerivedColumns)>>,
         mut progress: impl FnMut(usize),
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         if !claim_marker(&mut tx, marker).await? {
             return Ok(false);
         }
-        let suspended = super::bulk::suspend_indexes(&mut tx, total).await?;
+        let suspended = super::bulk::suspend_indexes(&mut tx, total, super::bulk::CUSTOMER_TABLES_WITH_HISTORY).await?;
         let now = Utc::now();
         let mut done = 0;
-        while let Some(batch) = next_batch() {
+        while let Some(batch) = batches.recv().await {
             let ids = super::bulk::allocate_ids(&mut tx, "customers", batch.len()).await?;
             let mut rows = CustomerRows::default();
             for ((customer, activity), id) in batch.into_iter().zip(ids) {

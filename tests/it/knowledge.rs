@@ -450,3 +450,49 @@ backend_test!(helped_marks_count_once_per_person_and_rank_the_suggestions, |app|
     .await;
     assert_eq!((status, body["helped"].as_i64()), (200, Some(1)), "lead marked both: {body}");
 });
+
+backend_test!(notes_stay_searchable_as_they_are_written_emptied_and_deleted, |app| {
+    let admin = app.user("admin@example.com", "admin", None).await;
+    let c = add_customer(&app, "索引机械", "华南", None).await;
+    let log = format!("/api/v1/customers/{c}/interactions");
+    let mut ids = Vec::new();
+    for note in ["", "客户要求竞品对比", "", "质保期三年"] {
+        let (status, body) =
+            send(&app, &admin, Method::POST, &log, Some(json!({"channel": "phone", "kind": "call", "note": note})))
+                .await;
+        assert_eq!(status, 201, "{body}");
+        ids.push((body["id"].as_i64().unwrap(), body["version"].as_i64().unwrap()));
+    }
+    let found = |q: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let r = get(app, admin, &format!("/api/v1/search?q={q}&in=notes")).await;
+            let mut out: Vec<i64> =
+                r["notes"]["items"].as_array().unwrap().iter().map(|x| x["interaction_id"].as_i64().unwrap()).collect();
+            out.sort();
+            out
+        }
+    };
+    assert_eq!(found("竞品对比").await, vec![ids[1].0]);
+    // An empty note gains words, a note loses them, another is deleted.
+    for (i, note) in [(0, "竞品对比已发送"), (3, "")] {
+        let (id, version) = ids[i];
+        let (status, body) = send(
+            &app,
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/interactions/{id}"),
+            Some(json!({"note": note, "version": version})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(found("竞品对比").await, vec![ids[0].0, ids[1].0]);
+    assert_eq!(found("质保期").await, Vec::<i64>::new());
+    let (status, _) = send(&app, &admin, Method::DELETE, &format!("/api/v1/interactions/{}", ids[1].0), None).await;
+    assert_eq!(status, 204);
+    let (status, _) = send(&app, &admin, Method::DELETE, &format!("/api/v1/interactions/{}", ids[2].0), None).await;
+    assert_eq!(status, 204);
+    assert_eq!(found("竞品对比").await, vec![ids[0].0]);
+    assert_eq!(app.store.integrity_problems().await.unwrap(), Vec::<String>::new(), "the index stays sound");
+});

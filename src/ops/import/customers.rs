@@ -593,7 +593,8 @@ pub(super) async fn run(
     // New customers are audited by the import's one record (their ids as
     // ranges): per-customer records would double the bytes written.
     super::record(&mut tx, importer, ImportKind::Customers, &file_name, &report, &ids, now).await?;
-    let suspended = crate::store::bulk::suspend_indexes(&mut tx, drafts.len()).await?;
+    let suspended =
+        crate::store::bulk::suspend_indexes(&mut tx, drafts.len(), crate::store::bulk::CUSTOMER_TABLES).await?;
     let mut drafts = ids.into_iter().zip(drafts);
     loop {
         let batch: Vec<(i64, CustomerFields)> = drafts.by_ref().take(WRITE_BATCH).collect();
