@@ -340,6 +340,7 @@ async fn metrics() -> anyhow::Result<()> {
             let mut before = Stage::Targeted;
             let mut last_at = Utc::now();
             let mut next = (None, String::new());
+            let mut first = None;
             let author = m.assignee_id.unwrap_or(reps[0].0);
             for k in 0..per {
                 let day_n = ((k * 5 + j % 5) as u64).min(19);
@@ -405,11 +406,12 @@ async fn metrics() -> anyhow::Result<()> {
                 };
                 rally::store::execution::follow_ups::insert_follow_up(&mut tx, &f).await?;
                 before = after;
+                first.get_or_insert((at, channel));
                 last_at = at;
                 next = (next_on, next_action);
                 written += 1;
             }
-            if per > 0 {
+            if let Some((first_at, first_channel)) = first {
                 let done = matches!(final_stage, Stage::Ordered | Stage::Lost);
                 let after = rally::store::execution::MemberAfterFollowUp {
                     funnel,
@@ -419,12 +421,15 @@ async fn metrics() -> anyhow::Result<()> {
                     next_action_at: None,
                     next_action: if done { String::new() } else { next.1.clone() },
                     last_follow_up_at: last_at,
+                    follow_up_at: first_at,
+                    follow_up_channel: first_channel,
                 };
                 let ok = rally::store::execution::record_follow_up_on_member(&mut tx, m.id, m.version, &after).await?;
                 anyhow::ensure!(ok, "member {} moved", m.id);
             }
         }
         tx.commit().await?;
+        eprintln!("  {written} follow-ups written, {:.1} s", started.elapsed().as_secs_f64());
     }
     anyhow::ensure!(written == follow_ups, "wrote {written} follow-ups, expected {follow_ups}");
 
