@@ -15,9 +15,10 @@
 //! a throwaway PostgreSQL cluster.
 //!
 //! The data is loaded through store functions in large transactions (the
-//! bulk customer path for customers and notes, `insert_interaction` +
-//! `insert_follow_up` + `record_follow_up_on_member` for follow-ups,
-//! `insert_entry` for entries): the setup is not what is measured.
+//! bulk customer path for customers and notes; for follow-ups, their
+//! interactions in multi-row statements (`import::insert_interactions`),
+//! then `insert_follow_up` + `record_follow_up_on_member`; `insert_entry`
+//! for entries): the setup is not what is measured.
 
 use std::time::{Duration, Instant};
 
@@ -326,7 +327,11 @@ async fn metrics() -> anyhow::Result<()> {
             let mut c = store.acquire().await?;
             rally::store::execution::members_by_id(c.conn(), chunk).await?
         };
-        let mut tx = store.begin().await?;
+        // The chunk's interactions go in multi-row statements (see below),
+        // then its follow-ups, then the members.
+        let mut interactions: Vec<(i64, NewInteraction, i64)> = Vec::new();
+        let mut records_out: Vec<rally::store::execution::follow_ups::NewFollowUp> = Vec::new();
+        let mut members_after = Vec::new();
         for m in records.iter().filter(|m| m.campaign_id == id) {
             let j = (m.id - 1) as usize;
             let per = follow_ups / members + usize::from(j < follow_ups % members);
@@ -340,6 +345,7 @@ async fn metrics() -> anyhow::Result<()> {
             let mut before = Stage::Targeted;
             let mut last_at = Utc::now();
             let mut next = (None, String::new());
+            let mut first = None;
             let author = m.assignee_id.unwrap_or(reps[0].0);
             for k in 0..per {
                 let day_n = ((k * 5 + j % 5) as u64).min(19);
@@ -374,8 +380,8 @@ async fn metrics() -> anyhow::Result<()> {
                     amount_fen: amount,
                     created_by: Some(author),
                 };
-                let interaction_id =
-                    rally::store::interactions::insert_interaction(&mut tx, m.customer_id, &interaction).await?;
+                let interaction_id = 0; // allocated below
+                interactions.push((author, interaction, m.customer_id));
                 let f = rally::store::execution::follow_ups::NewFollowUp {
                     campaign_id: id,
                     member_id: m.id,
@@ -403,13 +409,14 @@ async fn metrics() -> anyhow::Result<()> {
                     created_by: author,
                     created_at: at,
                 };
-                rally::store::execution::follow_ups::insert_follow_up(&mut tx, &f).await?;
+                records_out.push(f);
                 before = after;
+                first.get_or_insert((at, channel));
                 last_at = at;
                 next = (next_on, next_action);
                 written += 1;
             }
-            if per > 0 {
+            if let Some((first_at, first_channel)) = first {
                 let done = matches!(final_stage, Stage::Ordered | Stage::Lost);
                 let after = rally::store::execution::MemberAfterFollowUp {
                     funnel,
@@ -419,12 +426,48 @@ async fn metrics() -> anyhow::Result<()> {
                     next_action_at: None,
                     next_action: if done { String::new() } else { next.1.clone() },
                     last_follow_up_at: last_at,
+                    follow_up_at: first_at,
+                    follow_up_channel: first_channel,
                 };
-                let ok = rally::store::execution::record_follow_up_on_member(&mut tx, m.id, m.version, &after).await?;
-                anyhow::ensure!(ok, "member {} moved", m.id);
+                members_after.push((m.id, m.version, after));
             }
         }
+        // One INSERT per statement-full of interactions: the notes' trigram
+        // index (FTS5) flushes its pending terms at every statement that
+        // writes it inside a transaction, and a flush per row, each merging
+        // segments, slowed the load to a crawl past 100,000 follow-ups.
+        let mut tx = store.begin().await?;
+        let ids = rally::store::bulk::allocate_ids(&mut tx, "interactions", interactions.len()).await?;
+        let mut by_author: std::collections::BTreeMap<i64, Vec<rally::store::import::NewImportedInteraction>> =
+            std::collections::BTreeMap::new();
+        for ((author, i, customer_id), interaction_id) in interactions.into_iter().zip(&ids) {
+            by_author.entry(author).or_default().push(rally::store::import::NewImportedInteraction {
+                id: *interaction_id,
+                key: rally::store::import::InteractionKey {
+                    customer_id,
+                    occurred_on: i.occurred_on,
+                    occurred_at: i.occurred_at,
+                    channel: i.channel.as_str().to_owned(),
+                    kind: i.kind.as_str().to_owned(),
+                    note: i.note,
+                },
+                amount_fen: i.amount_fen,
+            });
+        }
+        let now = Utc::now();
+        for (author, rows) in &by_author {
+            rally::store::import::insert_interactions(&mut tx, rows, Some(*author), now).await?;
+        }
+        for (mut f, interaction_id) in records_out.into_iter().zip(ids) {
+            f.interaction_id = interaction_id;
+            rally::store::execution::follow_ups::insert_follow_up(&mut tx, &f).await?;
+        }
+        for (member_id, version, after) in &members_after {
+            let ok = rally::store::execution::record_follow_up_on_member(&mut tx, *member_id, *version, after).await?;
+            anyhow::ensure!(ok, "member {member_id} moved");
+        }
         tx.commit().await?;
+        eprintln!("  {written} follow-ups written, {:.1} s", started.elapsed().as_secs_f64());
     }
     anyhow::ensure!(written == follow_ups, "wrote {written} follow-ups, expected {follow_ups}");
 

@@ -148,6 +148,14 @@ const SQLITE_CACHE_KIB: u32 = 32 * 1024;
 /// What SQLite may allocate in all (page caches included) before it starts
 /// recycling cache pages rather than growing.
 const SQLITE_HEAP_LIMIT_BYTES: u64 = 160 * 1024 * 1024;
+/// How much of the SQLite file each connection reads through a memory map
+/// (`PRAGMA mmap_size`) rather than copying pages into its own page cache.
+/// The map shares the operating system's cache between connections: a
+/// campaign's metrics over 50,000 members read the members' groups in
+/// 74–99 ms mapped, 111–121 ms with a 64 MB cache, 210–250 ms with 2 MB.
+/// Pages written and not yet checkpointed from the WAL still go through
+/// the page cache, which is what the saves need.
+const SQLITE_MMAP_BYTES: u64 = 1024 * 1024 * 1024;
 /// Log pages (4 KiB) after which a committing SQLite writer checkpoints.
 const WAL_AUTOCHECKPOINT_PAGES: u32 = 16_384;
 const POSTGRES_CONNECTIONS: u32 = 16;
@@ -509,7 +517,8 @@ async fn open_sqlite(path: &Path) -> Result<Store, OpenError> {
         // The soft heap limit bounds all connections together, whatever
         // each one's cache would grow to.
         .pragma("cache_size", format!("-{}", SQLITE_CACHE_KIB))
-        .pragma("soft_heap_limit", SQLITE_HEAP_LIMIT_BYTES.to_string());
+        .pragma("soft_heap_limit", SQLITE_HEAP_LIMIT_BYTES.to_string())
+        .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string());
     let pool = SqlitePoolOptions::new()
         .max_connections(SQLITE_CONNECTIONS)
         // A file on this machine does not go away: no ping (one more round

@@ -123,24 +123,19 @@ pub async fn set_costs(tx: &mut Tx, campaign_id: i64, items: &[CostItem], by: i6
 /// cumulative funnel counts (as `execution::reports::funnel_counts`); the
 /// channel is that of each member's first follow-up.
 pub async fn member_groups(conn: Conn<'_>, campaign_id: i64) -> StoreResult<Vec<MemberGroup>> {
-    // The first follow-up's channel is worked out per member in the inner
-    // query (PostgreSQL cannot group by a subquery on an ungrouped column),
-    // in one pass over the campaign's follow-ups: a subquery per member cost
-    // 50,000 index look-ups, most of a 1 s metrics read on PostgreSQL.
-    let sql = "SELECT assignee_id, tier, region, source, partner, channel, COUNT(*), \
+    // The first follow-up's channel is kept on the member (migration 0019):
+    // working it out here took a pass over all the campaign's follow-ups.
+    let sql = "SELECT assignee_id, tier, region, source, partner, first_channel, COUNT(*), \
         CAST(COALESCE(SUM(CASE WHEN contacted_on IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN intent_on IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN stage = 'ordered' THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN stage = 'lost' THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN stage = 'ordered' THEN order_amount_fen ELSE 0 END), 0) AS BIGINT) \
         FROM (SELECT m.assignee_id, m.tier, COALESCE(k.region, '') AS region, m.source, m.partner, m.contacted_on, \
-            m.intent_on, m.stage, m.order_amount_fen, fc.channel \
+            m.intent_on, m.stage, m.order_amount_fen, m.first_channel \
             FROM campaign_members m LEFT JOIN customers k ON k.id = m.customer_id \
-            LEFT JOIN (SELECT member_id, channel FROM (SELECT f.member_id, f.channel, \
-                ROW_NUMBER() OVER (PARTITION BY f.member_id ORDER BY f.occurred_at, f.id) AS n \
-                FROM follow_ups f WHERE f.campaign_id = $1) r WHERE n = 1) fc ON fc.member_id = m.id \
             WHERE m.campaign_id = $1) g \
-        GROUP BY assignee_id, tier, region, source, partner, channel";
+        GROUP BY assignee_id, tier, region, source, partner, first_channel";
     type Row = (Option<i64>, String, String, String, Option<String>, Option<String>, i64, i64, i64, i64, i64, i64);
     let rows: Vec<Row> = on_conn!(conn, c => sqlx::query_as(sql).bind(campaign_id).fetch_all(&mut *c).await?);
     Ok(rows

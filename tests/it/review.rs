@@ -681,3 +681,77 @@ backend_test!(the_demo_dashboard_shows_the_overdue_review, |app| {
         }
     }
 });
+
+/// The by-channel breakdown as (channel, members), largest first.
+async fn by_channel(app: &TestApp, w: &World) -> Vec<(String, i64)> {
+    let m = get(app, &w.lead, &format!("/api/v1/campaigns/{}/metrics", w.campaign)).await;
+    let mut rows: Vec<(String, i64)> = m["by_channel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["key"].as_str().unwrap().to_owned(), r["members"].as_i64().unwrap()))
+        .collect();
+    rows.sort();
+    rows
+}
+
+review_test!(the_channel_breakdown_follows_the_first_follow_up_through_edits_and_deletes, |app| {
+    let w = world(&app).await;
+    let admin = app.user("admin@example.com", "admin", None).await;
+    // Two members never reached (customers 50 and 51): the lead logs their follow-ups.
+    let log = |customer: i64, channel: &'static str, at: &'static str| {
+        let (app, lead, campaign) = (&app, &w.lead, w.campaign);
+        async move {
+            let path = format!("/api/v1/campaigns/{campaign}/members/{customer}/follow-ups");
+            let (status, body) =
+                send(app, lead, Method::POST, &path, json!({"channel": channel, "summary": "跟进", "occurred_at": at}))
+                    .await;
+            assert_eq!(status, 201, "{body}");
+            (body["id"].as_i64().unwrap(), body["interaction_id"].as_i64().unwrap())
+        }
+    };
+    let s = |v: &[(&str, i64)]| v.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect::<Vec<_>>();
+    assert_eq!(by_channel(&app, &w).await, s(&[]), "no follow-ups, no channel");
+
+    let (phone, _) = log(w.customers[50], "phone", "2026-11-05T09:00:00+08:00").await;
+    let (_, visit_interaction) = log(w.customers[50], "visit", "2026-11-06T10:00:00+08:00").await;
+    let (email, _) = log(w.customers[51], "email", "2026-11-07T09:00:00+08:00").await;
+    assert_eq!(by_channel(&app, &w).await, s(&[("email", 1), ("phone", 1)]));
+    // Logged later but dated earlier: it becomes the member's first.
+    let (im, _) = log(w.customers[50], "im", "2026-11-04T08:00:00+08:00").await;
+    assert_eq!(by_channel(&app, &w).await, s(&[("email", 1), ("im", 1)]));
+
+    // Edited to a later time: the phone call is first again.
+    let patch = |id: i64, body: Value| {
+        let (app, lead) = (&app, &w.lead);
+        async move {
+            let (status, body) = send(app, lead, Method::PATCH, &format!("/api/v1/follow-ups/{id}"), body).await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+    patch(im, json!({"occurred_at": "2026-11-08T09:00:00+08:00"})).await;
+    assert_eq!(by_channel(&app, &w).await, s(&[("email", 1), ("phone", 1)]));
+    // The first follow-up's channel corrected.
+    patch(phone, json!({"channel": "event"})).await;
+    assert_eq!(by_channel(&app, &w).await, s(&[("email", 1), ("event", 1)]));
+    // Edited to the same time as the visit: still first (the earlier id wins a tie).
+    patch(phone, json!({"occurred_at": "2026-11-06T10:00:00+08:00"})).await;
+    assert_eq!(by_channel(&app, &w).await, s(&[("email", 1), ("event", 1)]));
+
+    // Deleted: the visit is first; a member left without follow-ups has no channel.
+    let delete = |path: String| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let response = app.api(admin, Method::DELETE, &path).send().await.unwrap();
+            assert_eq!(response.status(), 204, "{path}");
+        }
+    };
+    delete(format!("/api/v1/follow-ups/{phone}")).await;
+    assert_eq!(by_channel(&app, &w).await, s(&[("email", 1), ("visit", 1)]));
+    delete(format!("/api/v1/follow-ups/{email}")).await;
+    assert_eq!(by_channel(&app, &w).await, s(&[("visit", 1)]));
+    // The visit's interaction deleted from the customer's timeline takes the
+    // follow-up with it: the IM message (now 8 November) is all that is left.
+    delete(format!("/api/v1/interactions/{visit_interaction}")).await;
+    assert_eq!(by_channel(&app, &w).await, s(&[("im", 1)]));
+});

@@ -362,6 +362,8 @@ async fn apply(
         next_action_at: if latest { c.next_action_at.clone() } else { m.next_action_at.clone() },
         next_action: if latest { c.next_action.clone() } else { m.next_action.clone() },
         last_follow_up_at: m.last_follow_up_at.map_or(c.occurred_at, |l| l.max(c.occurred_at)),
+        follow_up_at: c.occurred_at,
+        follow_up_channel: c.channel,
     };
     if !exec_store::record_follow_up_on_member(tx, m.id, m.version, &after).await? {
         return Ok(None);
@@ -660,7 +662,8 @@ pub async fn update(
     Ok(after)
 }
 
-/// The member's next action and last follow-up time from its latest follow-up.
+/// The member's next action and last follow-up time from its latest
+/// follow-up, and its first follow-up (time, channel) from those left.
 async fn sync_next_action(tx: &mut Tx, member_id: i64) -> OpsResult<()> {
     let latest = fu_store::latest_of_member(tx, member_id).await?;
     match latest {

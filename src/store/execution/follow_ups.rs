@@ -260,6 +260,12 @@ pub async fn latest_of_member(tx: &mut Tx, member_id: i64) -> StoreResult<Option
     }))
 }
 
+/// The member whose follow-up an interaction is, if it is one.
+pub async fn member_of_interaction(tx: &mut Tx, interaction_id: i64) -> StoreResult<Option<i64>> {
+    let sql = "SELECT member_id FROM follow_ups WHERE interaction_id = $1";
+    Ok(on_tx!(tx, conn => sqlx::query_scalar(sql).bind(interaction_id).fetch_optional(&mut **conn).await?))
+}
+
 /// What was logged for a customer recently, by anyone, in any campaign or
 /// outside one: so nobody repeats a call or misses an objection.
 #[derive(Clone, Debug, serde::Serialize)]

@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::{Conn, StoreResult, Tx, Value, bind_values, on_conn, on_tx};
 use crate::domain::campaign::CampaignStatus;
+use crate::domain::customer::Channel;
 use crate::domain::execution::stage::{Funnel, Stage};
 
 pub mod blockers;
@@ -167,6 +168,12 @@ pub struct MemberAfterFollowUp {
     pub next_action_at: Option<String>,
     pub next_action: String,
     pub last_follow_up_at: DateTime<Utc>,
+    /// When and how the follow-up written with this update happened (the
+    /// earliest, when one update stands for several): it becomes the
+    /// member's first follow-up when earlier than the one stored, or when
+    /// none is (a tie keeps the stored one, which has the smaller id).
+    pub follow_up_at: DateTime<Utc>,
+    pub follow_up_channel: Channel,
 }
 
 pub async fn record_follow_up_on_member(
@@ -177,7 +184,12 @@ pub async fn record_follow_up_on_member(
 ) -> StoreResult<bool> {
     let sql = "UPDATE campaign_members SET stage = $3, contacted_on = $4, intent_on = $5, ordered_on = $6, \
                order_amount_fen = $7, lost_reason = $8, next_action_on = $9, next_action_at = $10, next_action = $11, \
-               last_follow_up_at = $12, version = version + 1 WHERE id = $1 AND version = $2";
+               last_follow_up_at = $12, \
+               first_channel = CASE WHEN first_follow_up_at IS NULL OR $13 < first_follow_up_at THEN $14 \
+                   ELSE first_channel END, \
+               first_follow_up_at = CASE WHEN first_follow_up_at IS NULL OR $13 < first_follow_up_at THEN $13 \
+                   ELSE first_follow_up_at END, \
+               version = version + 1 WHERE id = $1 AND version = $2";
     let n = on_tx!(tx, conn => sqlx::query(sql)
         .bind(member_id)
         .bind(version)
@@ -191,6 +203,8 @@ pub async fn record_follow_up_on_member(
         .bind(&a.next_action_at)
         .bind(&a.next_action)
         .bind(a.last_follow_up_at)
+        .bind(a.follow_up_at)
+        .bind(a.follow_up_channel.as_str())
         .execute(&mut **conn)
         .await?
         .rows_affected());
@@ -223,8 +237,14 @@ pub async fn set_stage(
     Ok(n == 1)
 }
 
-/// The member's next action as its latest follow-up states it (after that
-/// follow-up is edited or deleted).
+/// The member's first follow-up (earliest by time, then id), recomputed
+/// from those it has: `(first_channel, first_follow_up_at) = (…)` in an
+/// `UPDATE … WHERE id = $1` (NULLs when none is left).
+const FIRST_FOLLOW_UP: &str = "(first_channel, first_follow_up_at) = (SELECT f.channel, f.occurred_at \
+    FROM follow_ups f WHERE f.member_id = $1 ORDER BY f.occurred_at, f.id LIMIT 1)";
+
+/// The member's next action as its latest follow-up states it, and its first
+/// follow-up recomputed (after a follow-up is edited or deleted).
 pub async fn set_next_action(
     tx: &mut Tx,
     member_id: i64,
@@ -233,9 +253,11 @@ pub async fn set_next_action(
     what: &str,
     last_follow_up_at: Option<DateTime<Utc>>,
 ) -> StoreResult<()> {
-    let sql = "UPDATE campaign_members SET next_action_on = $2, next_action_at = $3, next_action = $4, \
-               last_follow_up_at = $5, version = version + 1 WHERE id = $1";
-    on_tx!(tx, conn => sqlx::query(sql)
+    let sql = format!(
+        "UPDATE campaign_members SET next_action_on = $2, next_action_at = $3, next_action = $4, \
+         last_follow_up_at = $5, {FIRST_FOLLOW_UP}, version = version + 1 WHERE id = $1"
+    );
+    on_tx!(tx, conn => sqlx::query(&sql)
         .bind(member_id)
         .bind(on)
         .bind(at)
@@ -244,6 +266,14 @@ pub async fn set_next_action(
         .execute(&mut **conn)
         .await?
         .rows_affected());
+    Ok(())
+}
+
+/// Recomputes the member's first follow-up (one of its follow-ups went with
+/// its interaction).
+pub async fn refresh_first_follow_up(tx: &mut Tx, member_id: i64) -> StoreResult<()> {
+    let sql = format!("UPDATE campaign_members SET {FIRST_FOLLOW_UP} WHERE id = $1");
+    on_tx!(tx, conn => sqlx::query(&sql).bind(member_id).execute(&mut **conn).await?.rows_affected());
     Ok(())
 }
 
