@@ -6,10 +6,6 @@ use serde_json::Value;
 
 use crate::backend_test;
 
-fn today() -> chrono::NaiveDate {
-    "2026-11-28".parse().unwrap()
-}
-
 backend_test!(probes_report_ready, |app| {
     let health: Value = app.get("/healthz").await.json().await.unwrap();
     assert_eq!(health["status"], "ok");
@@ -41,7 +37,7 @@ backend_test!(migrating_again_changes_nothing, |app| {
 });
 
 backend_test!(demo_loads_once, |app| {
-    let first = ops::demo::load(&app.store, today()).await.unwrap();
+    let first = ops::demo::load(&app.store, app.store.today()).await.unwrap();
     let DemoOutcome::Loaded { users, customers, interactions } = first.base else {
         panic!("first load should load: {first:?}");
     };
@@ -53,7 +49,7 @@ backend_test!(demo_loads_once, |app| {
     let all = interactions as i64 + first.follow_ups as i64;
     assert_eq!(app.store.count_interactions().await.unwrap(), all);
 
-    let second = ops::demo::load(&app.store, today()).await.unwrap();
+    let second = ops::demo::load(&app.store, app.store.today()).await.unwrap();
     assert_eq!(second.base, DemoOutcome::AlreadyLoaded);
     assert_eq!(second.follow_ups, 0);
     assert_eq!(app.store.count_customers().await.unwrap(), 2_000);
@@ -67,7 +63,7 @@ backend_test!(demo_loads_once, |app| {
 
 backend_test!(two_servers_loading_the_demo_at_once_load_it_once, |app| {
     let other = app.another_store().await;
-    let (a, b) = tokio::join!(ops::demo::load(&app.store, today()), ops::demo::load(&other, today()));
+    let (a, b) = tokio::join!(ops::demo::load(&app.store, app.store.today()), ops::demo::load(&other, other.today()));
     let outcomes = [a.unwrap().base, b.unwrap().base];
     assert_eq!(outcomes.iter().filter(|o| matches!(o, DemoOutcome::Loaded { .. })).count(), 1, "{outcomes:?}");
     assert_eq!(app.store.count_customers().await.unwrap(), 2_000);
