@@ -478,13 +478,7 @@ impl Store {
 
     /// How many customers match (the segment builder's live count).
     pub async fn count_matching(&self, filter: &CustomerFilter, basis: &TierBasis) -> StoreResult<i64> {
-        let mut values = Vec::new();
-        let condition = self.filter_condition(filter, basis, &mut values);
-        let sql = format!("SELECT COUNT(*) FROM customers c WHERE {condition}");
-        Ok(on_db!(self, pool => {
-            use sqlx::Row;
-            bind_values(sqlx::query(&sql), &values).fetch_one(pool).await?.try_get::<i64, _>(0)?
-        }))
+        self.count_where(filter, basis, None).await
     }
 
     /// How many customers match, counting no further than `cap` + 1 (so
@@ -496,10 +490,18 @@ impl Store {
         basis: &TierBasis,
         cap: i64,
     ) -> StoreResult<i64> {
+        self.count_where(filter, basis, Some(cap.saturating_add(1))).await
+    }
+
+    async fn count_where(&self, filter: &CustomerFilter, basis: &TierBasis, limit: Option<i64>) -> StoreResult<i64> {
         let mut values = Vec::new();
         let condition = self.filter_condition(filter, basis, &mut values);
-        let limit = cap.saturating_add(1);
-        let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM customers c WHERE {condition} LIMIT {limit}) matched");
+        let sql = match limit {
+            None => format!("SELECT COUNT(*) FROM customers c WHERE {condition}"),
+            Some(limit) => {
+                format!("SELECT COUNT(*) FROM (SELECT 1 FROM customers c WHERE {condition} LIMIT {limit}) matched")
+            }
+        };
         Ok(on_db!(self, pool => {
             use sqlx::Row;
             bind_values(sqlx::query(&sql), &values).fetch_one(pool).await?.try_get::<i64, _>(0)?
