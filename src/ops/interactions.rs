@@ -178,11 +178,11 @@ pub async fn delete(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
     let mut tx = store.begin().await?;
     let before = load(&mut tx, store, actor, id).await?;
     // A follow-up's interaction takes the follow-up with it (cascade): its
-    // member's first follow-up may change.
+    // member's next action, last and first follow-up come from those left.
     let member = crate::store::execution::follow_ups::member_of_interaction(&mut tx, id).await?;
     interaction_store::delete_interaction(&mut tx, id).await?;
     if let Some(member_id) = member {
-        crate::store::execution::refresh_first_follow_up(&mut tx, member_id).await?;
+        crate::ops::execution::follow_ups::sync_next_action(&mut tx, member_id).await?;
     }
     refresh(&mut tx, store, before.customer_id).await?;
     audit_change(&mut tx, actor, AuditAction::Delete, "interaction", id, Some(view(&before)), None).await?;

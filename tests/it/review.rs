@@ -754,4 +754,28 @@ review_test!(the_channel_breakdown_follows_the_first_follow_up_through_edits_and
     // follow-up with it: the IM message (now 8 November) is all that is left.
     delete(format!("/api/v1/interactions/{visit_interaction}")).await;
     assert_eq!(by_channel(&app, &w).await, s(&[("im", 1)]));
+
+    // The member's next action comes from its latest follow-up left, also
+    // when the latest goes with its interaction from the timeline.
+    let member_path = format!("/api/v1/campaigns/{}/members/{}", w.campaign, w.customers[50]);
+    let member = || get(&app, &w.lead, &member_path);
+    let path = format!("/api/v1/campaigns/{}/members/{}/follow-ups", w.campaign, w.customers[50]);
+    let (status, body) = send(
+        &app,
+        &w.lead,
+        Method::POST,
+        &path,
+        json!({"channel": "phone", "summary": "报价", "occurred_at": "2026-11-09T09:00:00+08:00",
+               "next_action_on": "2026-11-12", "next_action": "寄送报价单"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let quote_interaction = body["interaction_id"].as_i64().unwrap();
+    let m = member().await;
+    assert_eq!((m["next_action"].as_str(), m["next_action_on"].as_str()), (Some("寄送报价单"), Some("2026-11-12")));
+    delete(format!("/api/v1/interactions/{quote_interaction}")).await;
+    let m = member().await;
+    assert_eq!((m["next_action"].as_str(), m["next_action_on"].as_str()), (Some(""), None), "{m}");
+    assert_eq!(m["last_follow_up"]["id"].as_i64(), Some(im), "{m}");
+    assert_eq!(by_channel(&app, &w).await, s(&[("im", 1)]));
 });

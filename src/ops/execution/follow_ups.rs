@@ -664,7 +664,7 @@ pub async fn update(
 
 /// The member's next action and last follow-up time from its latest
 /// follow-up, and its first follow-up (time, channel) from those left.
-async fn sync_next_action(tx: &mut Tx, member_id: i64) -> OpsResult<()> {
+pub(crate) async fn sync_next_action(tx: &mut Tx, member_id: i64) -> OpsResult<()> {
     let latest = fu_store::latest_of_member(tx, member_id).await?;
     match latest {
         Some(f) => {

@@ -269,14 +269,6 @@ pub async fn set_next_action(
     Ok(())
 }
 
-/// Recomputes the member's first follow-up (one of its follow-ups went with
-/// its interaction).
-pub async fn refresh_first_follow_up(tx: &mut Tx, member_id: i64) -> StoreResult<()> {
-    let sql = format!("UPDATE campaign_members SET {FIRST_FOLLOW_UP} WHERE id = $1");
-    on_tx!(tx, conn => sqlx::query(&sql).bind(member_id).execute(&mut **conn).await?.rows_affected());
-    Ok(())
-}
-
 /// Gives an unassigned member to `rep`: `true` if this call won it. Two
 /// claims cannot both win: the condition is checked by the write itself.
 pub async fn claim(tx: &mut Tx, member_id: i64, rep_id: i64, explicit: bool, now: DateTime<Utc>) -> StoreResult<bool> {
