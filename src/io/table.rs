@@ -126,7 +126,7 @@ pub enum ReadError {
     Csv(String),
     #[error("the workbook has no worksheet")]
     NoWorksheet,
-    #[error("the file is too large: at most {MAX_ROWS} rows and {MAX_CELLS} cells can be imported")]
+    #[error("the file is too large: at most {MAX_ROWS} rows (and from a workbook {MAX_CELLS} cells) can be imported")]
     TooLarge,
     /// A zip entry inflates beyond its limit (a "zip bomb", or a workbook far
     /// larger than any customer list).
@@ -290,6 +290,109 @@ pub fn read_table(bytes: &[u8], format: FileFormat) -> Result<Table, ReadError> 
     }
 }
 
+/// A file's rows, a batch at a time: what an import of a large file reads,
+/// so that its memory follows the batch rather than the file. A CSV file is
+/// read as it is consumed, with no cap on cells or memory ([`MAX_ROWS`]
+/// still applies); a workbook is read whole first, within the table's
+/// limits.
+pub struct TableStream<'a> {
+    source: StreamSource<'a>,
+    builder: TableBuilder,
+}
+
+enum StreamSource<'a> {
+    /// `total`: the data rows the file holds (as counted before reading).
+    Csv {
+        records: Box<csv::Records<'a>>,
+        total: usize,
+    },
+    Rows {
+        rows: std::vec::IntoIter<Row>,
+        total: usize,
+    },
+}
+
+/// Starts reading `bytes`: reads up to and including the header row.
+pub fn stream_table(bytes: &[u8], format: FileFormat) -> Result<TableStream<'_>, ReadError> {
+    match format {
+        FileFormat::Csv => {
+            let mut records = csv::Records::new(bytes)?;
+            // The header and a title above it are the only filled rows that are not data.
+            let filled = records.count_filled();
+            if filled > MAX_ROWS + 2 {
+                return Err(ReadError::TooLarge);
+            }
+            let mut builder = TableBuilder::new();
+            builder.bounded = false;
+            let mut above = 0;
+            while builder.headers.is_none() {
+                match records.next(builder.width())? {
+                    Some((row, cells)) => {
+                        above += usize::from(cells.iter().any(|c| !c.is_empty()));
+                        builder.push(row, cells)?;
+                    }
+                    None => break,
+                }
+            }
+            if builder.headers.is_none() {
+                let title = builder.title_candidate.take().ok_or(ReadError::Empty)?;
+                builder.set_header(title);
+            }
+            let total = (filled + builder.rows.len()).saturating_sub(above);
+            Ok(TableStream { source: StreamSource::Csv { records: Box::new(records), total }, builder })
+        }
+        FileFormat::Xlsx => Ok(TableStream::of_table(xlsx::read(bytes)?)),
+    }
+}
+
+impl TableStream<'_> {
+    /// The rows of a table already read.
+    pub fn of_table(table: Table) -> TableStream<'static> {
+        let mut builder = TableBuilder::new();
+        builder.headers = Some(table.headers);
+        builder.header_row = table.header_row;
+        let total = table.rows.len();
+        TableStream { source: StreamSource::Rows { rows: table.rows.into_iter(), total }, builder }
+    }
+
+    pub fn headers(&self) -> &[String] {
+        self.builder.headers.as_deref().unwrap_or_default()
+    }
+
+    /// The spreadsheet row number of the header row.
+    pub fn header_row(&self) -> usize {
+        self.builder.header_row
+    }
+
+    /// The next rows, at most `max` of them (at least one unless the file
+    /// has ended): blank rows dropped, cells right of the last header cut.
+    pub fn next_rows(&mut self, max: usize) -> Result<Vec<Row>, ReadError> {
+        let max = max.max(1);
+        match &mut self.source {
+            StreamSource::Csv { records, .. } => {
+                while self.builder.rows.len() < max {
+                    match records.next(self.builder.width())? {
+                        Some((row, cells)) => self.builder.push(row, cells)?,
+                        None => break,
+                    }
+                }
+                let rest = if self.builder.rows.len() > max { self.builder.rows.split_off(max) } else { Vec::new() };
+                Ok(std::mem::replace(&mut self.builder.rows, rest))
+            }
+            StreamSource::Rows { rows, .. } => Ok(rows.by_ref().take(max).collect()),
+        }
+    }
+
+    /// The data rows the whole file holds: counted before reading, so a
+    /// progress bar knows its end. At least `read`, the rows handed out so
+    /// far (a CSV row of blank-looking cells counts as filled until read).
+    pub fn estimated_rows(&self, read: usize) -> usize {
+        match &self.source {
+            StreamSource::Csv { total, .. } | StreamSource::Rows { total, .. } => (*total).max(read),
+        }
+    }
+}
+
 /// Collects rows, finds the header and drops blank rows, within the limits.
 ///
 /// The header is the first non-blank row, except that a lone title cell
@@ -304,6 +407,11 @@ struct TableBuilder {
     cells_seen: usize,
     /// Memory held by the kept cells, as counted by [`cell_bytes`].
     bytes: usize,
+    /// Rows kept so far (a stream hands them out as it goes).
+    rows_seen: usize,
+    /// Whether the whole-table limits apply ([`MAX_CELLS`],
+    /// [`MAX_TABLE_BYTES`]); a stream keeps only a batch at a time.
+    bounded: bool,
 }
 
 /// What a cell costs in memory: its slot, and its text with the
@@ -318,7 +426,16 @@ fn cell_bytes(cell: &Cell) -> usize {
 
 impl TableBuilder {
     fn new() -> Self {
-        TableBuilder { headers: None, header_row: 0, title_candidate: None, rows: Vec::new(), cells_seen: 0, bytes: 0 }
+        TableBuilder {
+            headers: None,
+            header_row: 0,
+            title_candidate: None,
+            rows: Vec::new(),
+            cells_seen: 0,
+            bytes: 0,
+            rows_seen: 0,
+            bounded: true,
+        }
     }
 
     /// The number of cells worth keeping in a row.
@@ -341,12 +458,18 @@ impl TableBuilder {
         if number > MAX_ROWS {
             return Err(ReadError::TooLarge);
         }
-        self.cells_seen += cells.len();
-        self.bytes += std::mem::size_of::<Row>() + ROW_COST + cells.iter().map(cell_bytes).sum::<usize>();
-        if self.cells_seen > MAX_CELLS || self.rows.len() >= MAX_ROWS || self.bytes > MAX_TABLE_BYTES {
+        if self.bounded {
+            self.cells_seen += cells.len();
+            self.bytes += std::mem::size_of::<Row>() + ROW_COST + cells.iter().map(cell_bytes).sum::<usize>();
+            if self.cells_seen > MAX_CELLS || self.bytes > MAX_TABLE_BYTES {
+                return Err(ReadError::TooLarge);
+            }
+        }
+        if self.rows_seen >= MAX_ROWS {
             return Err(ReadError::TooLarge);
         }
         if self.headers.is_some() {
+            self.rows_seen += 1;
             self.rows.push(Row { number, cells });
             return Ok(());
         }
@@ -363,6 +486,7 @@ impl TableBuilder {
                 let width = self.width();
                 let mut row = row;
                 row.cells.truncate(width);
+                self.rows_seen += 1;
                 self.rows.push(row);
             }
         }

@@ -36,16 +36,6 @@ pub struct Pending {
     pub preview: Option<Preview>,
 }
 
-impl Pending {
-    pub fn upload(&self) -> import::Upload<'_> {
-        import::Upload {
-            bytes: &self.bytes,
-            file_name: Some(&self.file_name),
-            content_type: Some(&self.content_type).filter(|c| !c.is_empty()).map(String::as_str),
-        }
-    }
-}
-
 /// Keeps an uploaded file for the preview; returns its id.
 pub async fn save(
     store: &Store,
@@ -210,31 +200,30 @@ pub async fn compute_preview(
     })
     .await
     .map_err(|e| OpsError::Other(e.into()))??;
-    let table = &prepared.table;
-    let headers: Vec<String> = table.headers.iter().map(|h| shown(h)).collect();
+    let headers: Vec<String> = prepared.headers.iter().map(|h| shown(h)).collect();
     let width = headers.len();
     let preview_mapping =
         (0..width).map(|i| prepared.mapping.field_at(i).map_or("", |f| f.as_str()).to_owned()).collect();
     let samples = (0..width)
         .map(|i| {
-            let values = table.rows.iter().map(|r| r.get(i).display()).filter(|s| !s.is_empty()).take(SAMPLE_VALUES);
+            let values = prepared.head.iter().map(|r| r.get(i).display()).filter(|s| !s.is_empty()).take(SAMPLE_VALUES);
             values.map(|v| shown(&v)).collect::<Vec<_>>().join(" · ")
         })
         .collect();
-    let sample_rows = table
-        .rows
+    let sample_rows = prepared
+        .head
         .iter()
         .take(SAMPLE_ROWS)
         .map(|r| (r.number, (0..width).map(|i| shown(&r.get(i).display())).collect()))
         .collect();
-    let rows = table.rows.len();
     let problem = fallback.or_else(|| prepared.mapping.check(kind).err().map(|e| MappingProblem::from(&e)));
     let mut preview = Preview {
         headers,
         mapping: preview_mapping,
         samples,
         sample_rows,
-        rows,
+        // Counted by the dry run below, or else here.
+        rows: 0,
         problem,
         report: None,
         errors_total: 0,
@@ -248,11 +237,15 @@ pub async fn compute_preview(
         options.partner = Some(preview.choices.partner.clone()).filter(|p| !p.trim().is_empty());
         let importer = Importer::user(actor.clone());
         let mut report = import::run(store, &importer, prepared, &options, &import::no_progress).await?;
+        preview.rows = report.rows;
         preview.errors_total = report.errors.len();
         report.errors.truncate(PREVIEW_PROBLEMS);
         report.warnings_omitted += report.warnings.len().saturating_sub(PREVIEW_PROBLEMS);
         report.warnings.truncate(PREVIEW_PROBLEMS);
         preview.report = Some(report);
+    } else {
+        let count = tokio::task::spawn_blocking(move || prepared.count_rows());
+        preview.rows = count.await.map_err(|e| OpsError::Other(e.into()))??;
     }
     Ok(preview)
 }
@@ -270,7 +263,7 @@ fn shown(text: &str) -> String {
 /// An upload's bytes and labels, owned (to be read on another thread).
 #[derive(Clone, Debug)]
 pub struct OwnedUpload {
-    pub bytes: Vec<u8>,
+    pub bytes: bytes::Bytes,
     pub file_name: String,
     pub content_type: String,
 }
@@ -278,7 +271,7 @@ pub struct OwnedUpload {
 impl OwnedUpload {
     pub fn as_upload(&self) -> import::Upload<'_> {
         import::Upload {
-            bytes: &self.bytes,
+            bytes: self.bytes.clone(),
             file_name: Some(&self.file_name),
             content_type: Some(&self.content_type).filter(|c| !c.is_empty()).map(String::as_str),
         }

@@ -54,10 +54,23 @@ const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 /// Commits an import, first giving the pooled SQLite connection its default
 /// page cache back.
 pub async fn commit_import(mut tx: Tx) -> StoreResult<()> {
-    if let Tx::Sqlite(conn) = &mut tx {
-        sqlx::query("PRAGMA cache_size = -2000").execute(&mut **conn).await?;
-    }
+    reset_cache(&mut tx).await?;
     tx.commit().await
+}
+
+/// Undoes an import's writes (a rejected file, a dry run that wrote to
+/// check), giving the connection its page cache back too.
+pub async fn roll_back_import(mut tx: Tx) -> StoreResult<()> {
+    reset_cache(&mut tx).await?;
+    tx.rollback().await
+}
+
+async fn reset_cache(tx: &mut Tx) -> StoreResult<()> {
+    if let Tx::Sqlite(conn) = tx {
+        // Back to the pool's own page cache (see `Store::connect`).
+        sqlx::query(&format!("PRAGMA cache_size = -{}", super::SQLITE_CACHE_KIB)).execute(&mut **conn).await?;
+    }
+    Ok(())
 }
 
 /// A team member as an import checks owners against.
@@ -125,17 +138,27 @@ async fn keys_where(tx: &mut Tx, column: &str, values: &[&str]) -> StoreResult<V
 /// customers as are stored — a first import into a new team, say — one
 /// scan is cheaper than thousands of index lookups.
 pub async fn customers_matching(tx: &mut Tx, codes: &[&str], name_keys: &[&str]) -> StoreResult<Vec<StoredKey>> {
-    let stored: i64 =
-        on_tx!(tx, conn => sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&mut **conn).await?);
-    if usize::try_from(stored).unwrap_or(usize::MAX) <= codes.len() + name_keys.len() {
-        let sql = "SELECT c.id, c.name, c.name_key, c.credit_code, c.owner_id, k.phone FROM customers c \
-                   LEFT JOIN contacts k ON k.customer_id = c.id";
-        let rows: Vec<KeyRow> = on_tx!(tx, conn => sqlx::query_as(sql).fetch_all(&mut **conn).await?);
-        return Ok(rows.into_iter().map(key_from_row).collect());
+    if customer_count(tx).await? <= codes.len() + name_keys.len() {
+        return all_customer_keys(tx).await;
     }
     let mut keys = customers_by_credit_code(tx, codes).await?;
     keys.extend(customers_by_name_key(tx, name_keys).await?);
     Ok(keys)
+}
+
+/// How many customers are stored.
+pub async fn customer_count(tx: &mut Tx) -> StoreResult<usize> {
+    let stored: i64 =
+        on_tx!(tx, conn => sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&mut **conn).await?);
+    Ok(usize::try_from(stored).unwrap_or(usize::MAX))
+}
+
+/// Every stored customer's duplicate keys (one per contact phone).
+pub async fn all_customer_keys(tx: &mut Tx) -> StoreResult<Vec<StoredKey>> {
+    let sql = "SELECT c.id, c.name, c.name_key, c.credit_code, c.owner_id, k.phone FROM customers c \
+               LEFT JOIN contacts k ON k.customer_id = c.id";
+    let rows: Vec<KeyRow> = on_tx!(tx, conn => sqlx::query_as(sql).fetch_all(&mut **conn).await?);
+    Ok(rows.into_iter().map(key_from_row).collect())
 }
 
 fn key_from_row((id, name, name_key, credit_code, owner_id, phone): KeyRow) -> StoredKey {

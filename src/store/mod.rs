@@ -107,6 +107,15 @@ impl Tx {
         }
         Ok(())
     }
+
+    /// Undoes the transaction now (dropping it does the same, later).
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.tx.rollback().await?,
+            Tx::Postgres(tx) => tx.tx.rollback().await?,
+        }
+        Ok(())
+    }
 }
 
 /// A transaction of one backend; a write transaction also holds a writer's
@@ -144,7 +153,7 @@ pub const WRITE_WAIT: Duration = Duration::from_secs(60);
 /// (seen as "pool timed out" under twenty concurrent writers on PostgreSQL).
 const SQLITE_CONNECTIONS: u32 = 8;
 /// Page cache per SQLite connection, in KiB.
-const SQLITE_CACHE_KIB: u32 = 32 * 1024;
+pub(crate) const SQLITE_CACHE_KIB: u32 = 32 * 1024;
 /// What SQLite may allocate in all (page caches included) before it starts
 /// recycling cache pages rather than growing.
 const SQLITE_HEAP_LIMIT_BYTES: u64 = 160 * 1024 * 1024;

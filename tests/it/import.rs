@@ -1068,3 +1068,118 @@ backend_test!(the_preview_is_shown_without_reading_the_file_again, |app| {
         browser.post(app.url(&location)).form(&[("csrf", csrf.as_str()), ("action", "recheck")]).send().await.unwrap();
     assert_eq!(recheck.status(), 422);
 });
+
+/// Runs a customer import of `csv` through the use case with `batch_rows`
+/// rows per batch, as the command line's operator.
+async fn import_in_batches(
+    app: &TestApp,
+    csv: &str,
+    batch_rows: usize,
+    configure: impl Fn(&mut rally::ops::import::ImportOptions),
+) -> rally::ops::import::ImportReport {
+    use rally::ops::import::{self, ImportOptions, Importer, Upload};
+    let upload = Upload { bytes: bytes::Bytes::from(csv.as_bytes().to_vec()), file_name: None, content_type: None };
+    let prepared = import::prepare(rally::io::ImportKind::Customers, upload, None).unwrap();
+    let mut options = ImportOptions::new(app.store.today());
+    options.batch_rows = batch_rows;
+    configure(&mut options);
+    import::run(&app.store, &Importer::operator(), prepared, &options, &import::no_progress).await.unwrap()
+}
+
+/// What a report says, without its status (a dry run's and an import's differ there only).
+fn outcome(r: &rally::ops::import::ImportReport) -> Value {
+    let mut v = serde_json::to_value(r).unwrap();
+    for key in ["status", "dry_run"] {
+        v.as_object_mut().unwrap().remove(key);
+    }
+    v
+}
+
+// A file is read, checked and written a batch at a time: duplicates of rows
+// in earlier batches (created and already written, or updated), stored
+// customers looked up batch by batch, bad rows in the last batch — the
+// report and the stored customers are the same for any batch size, and a
+// refused file still writes nothing.
+backend_test!(batches_of_any_size_import_the_same_customers, |app| {
+    use rally::ops::import::{ImportStatus, OnDuplicate};
+    let t = team(&app).await;
+    // More customers stored than the file has rows: each batch's keys are looked up.
+    let mut seed = String::from("客户名称,统一社会信用代码,区域,城市,负责人\n");
+    seed.push_str("A公司,91350100M000100Y43,华南,广州,ming@rally.example\n");
+    for i in 0..20 {
+        seed.push_str(&format!("存量客户{i:02},,华东,,\n"));
+    }
+    let seeded = import_in_batches(&app, &seed, 1000, |_| {}).await;
+    assert_eq!(seeded.created, 21, "{seeded:?}");
+
+    let file = "客户名称,统一社会信用代码,区域,城市,电话,标签\n\
+                B公司,91440300MA5F0000X2,华南,深圳,,首批\n\
+                C公司,,华东,上海,13800000001,\n\
+                A有限公司,91350100M000100Y43,,深圳,,重点\n\
+                B有限公司,91440300MA5F0000X2,,广州,,复购\n\
+                D公司,,火星,,,\n\
+                C公司,,,杭州,+86 138 0000 0001,新增\n\
+                存量客户07,,,北京,,\n\
+                E公司,,华北,,,\n";
+    let code_b = {
+        let first17 = "91440300MA5F0000X";
+        format!("{first17}{}", rally::domain::credit_code::check_char(first17).unwrap())
+    };
+    let file = file.replace("91440300MA5F0000X2", &code_b);
+    let modes = [(OnDuplicate::Skip, false), (OnDuplicate::Update, false), (OnDuplicate::Update, true)];
+    for (on_duplicate, partial) in modes {
+        let dry = |batch: usize| {
+            let (app, file) = (&app, &file);
+            async move {
+                import_in_batches(app, file, batch, |o| {
+                    o.dry_run = true;
+                    o.partial = partial;
+                    o.on_duplicate = on_duplicate;
+                })
+                .await
+            }
+        };
+        let whole = dry(1000).await;
+        assert_eq!(whole.rows, 8);
+        assert_eq!(whole.rejected, 1, "火星 is no region: {whole:?}");
+        for batch in [1, 2, 3] {
+            let report = dry(batch).await;
+            assert_eq!(outcome(&report), outcome(&whole), "{on_duplicate:?} partial={partial} in batches of {batch}");
+        }
+        assert_eq!(app.store.count_customers().await.unwrap(), 21, "dry runs write nothing");
+    }
+
+    // Refused (a bad row in the second to last batch): nothing is written,
+    // though the batches before it were.
+    let refused = import_in_batches(&app, &file, 2, |o| o.on_duplicate = OnDuplicate::Update).await;
+    assert_eq!((refused.status, refused.rejected, refused.created), (ImportStatus::Rejected, 1, 0));
+    assert_eq!(refused.errors[0].row, 6);
+    assert_eq!(app.store.count_customers().await.unwrap(), 21);
+
+    // Applied in batches of two: row 5 updates B公司, created by row 2 in
+    // the first batch; row 7 updates C公司 (row 3) by name and phone.
+    let applied = import_in_batches(&app, &file, 2, |o| {
+        o.on_duplicate = OnDuplicate::Update;
+        o.partial = true;
+    })
+    .await;
+    assert_eq!(applied.status, ImportStatus::Imported);
+    assert_eq!((applied.created, applied.updated, applied.skipped, applied.rejected), (3, 4, 0, 1), "{applied:?}");
+    let list = customers(&app, &t.lead).await;
+    let b = named(&list, "B有限公司");
+    assert_eq!((b["city"].as_str(), b["region"].as_str()), (Some("广州"), Some("华南")));
+    let id = b["id"].as_i64().unwrap();
+    let tags = format!("SELECT COUNT(*) FROM customer_tags WHERE customer_id = {id} AND tag IN ('复购', '首批')");
+    assert_eq!(scalar(&app, &tags).await, 2);
+    let c = named(&list, "C公司");
+    assert_eq!(c["city"], "杭州");
+    assert_eq!(named(&list, "A有限公司")["city"], "深圳");
+    assert_eq!(named(&list, "存量客户07")["city"], "北京");
+    assert_eq!(app.store.count_customers().await.unwrap(), 24);
+    // Customers this import created are in its one record, not updated one by one.
+    let history = app.store.audit_of("customer", id).await.unwrap();
+    assert!(history.iter().all(|h| h.action != "update"), "{history:?}");
+    let a = named(&list, "A有限公司")["id"].as_i64().unwrap();
+    let history = app.store.audit_of("customer", a).await.unwrap();
+    assert_eq!(history.iter().filter(|h| h.action == "update").count(), 1);
+});

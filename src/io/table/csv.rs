@@ -16,82 +16,148 @@ const MAX_FIELD_BYTES: usize = MAX_CELL_CHARS * 4;
 const MAX_RECORD_BYTES: usize = 8 << 20;
 
 pub(super) fn read(bytes: &[u8]) -> Result<Table, ReadError> {
-    let text = decode(bytes)?;
-    let data = text.as_bytes();
-    let mut reader = ReaderBuilder::new().delimiter(detect_delimiter(&text)).build();
+    let mut records = Records::new(bytes)?;
     let mut builder = TableBuilder::new();
-    let mut output = vec![0u8; 64 * 1024];
-    // One slot more than a row may have fields, to tell "too many".
-    let mut ends = vec![0usize; MAX_COLUMNS + 1];
-    let (mut pos, mut written, mut fields) = (0usize, 0usize, 0usize);
-    // Where the current record started, and the previous record's row. A
-    // record is one spreadsheet row even when a quoted field spans lines,
-    // as when Excel opens the file.
-    let mut record_start: Option<usize> = None;
-    let mut previous: Option<usize> = None;
-    loop {
-        let start = *record_start.get_or_insert(pos);
-        let (result, read, out, found) = reader.read_record(&data[pos..], &mut output[written..], &mut ends[fields..]);
-        pos += read;
-        written += out;
-        fields += found;
-        match result {
-            // The whole input is given at once: an empty input next tells
-            // the reader that the file has ended.
-            ReadRecordResult::InputEmpty => {}
-            ReadRecordResult::OutputFull => {
-                if output.len() >= MAX_RECORD_BYTES {
-                    let row = row_number(data, start, previous);
-                    // The field being read is the long one, unless every
-                    // field so far was within bounds: then the row is.
-                    let field_start = fields.checked_sub(1).map_or(0, |i| ends[i]);
-                    return Err(if written - field_start > MAX_FIELD_BYTES {
-                        ReadError::CellTooLong { row, column: column_letters(fields) }
-                    } else {
-                        ReadError::TooLarge
-                    });
-                }
-                output.resize(output.len() * 2, 0);
-            }
-            ReadRecordResult::OutputEndsFull => {
-                return Err(ReadError::TooManyColumns { row: row_number(data, start, previous) });
-            }
-            ReadRecordResult::Record => {
-                let row = row_number(data, start, previous);
-                if fields > MAX_COLUMNS {
-                    return Err(ReadError::TooManyColumns { row });
-                }
-                // Fields split only at ASCII delimiters, so a decoded file
-                // gives UTF-8 records and fields: validate once per record.
-                let record = std::str::from_utf8(&output[..written]).ok();
-                let range = |i: usize| (if i == 0 { 0 } else { ends[i - 1] }, ends[i]);
-                let width = fields.min(builder.width());
-                let mut cells = Vec::with_capacity(width);
-                for column in 0..fields {
-                    let (a, b) = range(column);
-                    if column >= width {
-                        // Not kept, but no longer than a kept one may be.
-                        if b - a > MAX_FIELD_BYTES {
-                            return Err(ReadError::CellTooLong { row, column: column_letters(column) });
-                        }
-                        continue;
-                    }
-                    let value = match record.and_then(|r| r.get(a..b)) {
-                        Some(value) => Cow::Borrowed(value),
-                        None => String::from_utf8_lossy(&output[a..b]),
-                    };
-                    check_cell_length(&value, row, column)?;
-                    cells.push(Cell::text(&value));
-                }
-                builder.push(row, cells)?;
-                previous = Some(row);
-                record_start = None;
-                (written, fields) = (0, 0);
-            }
-            ReadRecordResult::End => break,
-        }
+    while let Some((row, cells)) = records.next(builder.width())? {
+        builder.push(row, cells)?;
     }
     builder.finish()
+}
+
+/// A CSV file's records, read one at a time (an import streams a file of a
+/// million rows through this without holding its rows).
+pub(super) struct Records<'a> {
+    text: Cow<'a, str>,
+    reader: csv_core::Reader,
+    output: Vec<u8>,
+    /// One slot more than a row may have fields, to tell "too many".
+    ends: Vec<usize>,
+    pos: usize,
+    /// The previous record's row.
+    previous: Option<usize>,
+    done: bool,
+    delimiter: u8,
+}
+
+impl<'a> Records<'a> {
+    pub(super) fn new(bytes: &'a [u8]) -> Result<Self, ReadError> {
+        let text = decode(bytes)?;
+        let delimiter = detect_delimiter(&text);
+        let reader = ReaderBuilder::new().delimiter(delimiter).build();
+        Ok(Records {
+            text,
+            reader,
+            output: vec![0u8; 64 * 1024],
+            ends: vec![0usize; MAX_COLUMNS + 1],
+            pos: 0,
+            previous: None,
+            done: false,
+            delimiter,
+        })
+    }
+
+    /// Counts the records with any text in them (blank lines and rows of
+    /// empty fields are not rows) without keeping anything: a fast pass that
+    /// tells the rows to come, and refuses a file of too many before any is
+    /// checked.
+    pub(super) fn count_filled(&self) -> usize {
+        let data = self.text.as_bytes();
+        let mut reader = ReaderBuilder::new().delimiter(self.delimiter).build();
+        // Fields are not kept: full buffers are simply written over.
+        let mut output = [0u8; 4096];
+        let mut ends = [0usize; 64];
+        let (mut pos, mut filled, mut count) = (0usize, false, 0usize);
+        loop {
+            let (result, read, out, _) = reader.read_record(&data[pos..], &mut output, &mut ends);
+            pos += read;
+            filled |= out > 0;
+            match result {
+                ReadRecordResult::InputEmpty | ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => {}
+                ReadRecordResult::Record => {
+                    count += usize::from(filled);
+                    filled = false;
+                }
+                ReadRecordResult::End => return count,
+            }
+        }
+    }
+
+    /// The next record's spreadsheet row and its first `width` cells.
+    pub(super) fn next(&mut self, width: usize) -> Result<Option<(usize, Vec<Cell>)>, ReadError> {
+        if self.done {
+            return Ok(None);
+        }
+        let data = self.text.as_bytes();
+        // A record is one spreadsheet row even when a quoted field spans
+        // lines, as when Excel opens the file.
+        let start = self.pos;
+        let (mut written, mut fields) = (0usize, 0usize);
+        loop {
+            let (result, read, out, found) =
+                self.reader.read_record(&data[self.pos..], &mut self.output[written..], &mut self.ends[fields..]);
+            self.pos += read;
+            written += out;
+            fields += found;
+            match result {
+                // The whole input is given at once: an empty input next tells
+                // the reader that the file has ended.
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => {
+                    if self.output.len() >= MAX_RECORD_BYTES {
+                        let row = row_number(data, start, self.previous);
+                        // The field being read is the long one, unless every
+                        // field so far was within bounds: then the row is.
+                        let field_start = fields.checked_sub(1).map_or(0, |i| self.ends[i]);
+                        return Err(if written - field_start > MAX_FIELD_BYTES {
+                            ReadError::CellTooLong { row, column: column_letters(fields) }
+                        } else {
+                            ReadError::TooLarge
+                        });
+                    }
+                    self.output.resize(self.output.len() * 2, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    return Err(ReadError::TooManyColumns { row: row_number(data, start, self.previous) });
+                }
+                ReadRecordResult::Record => {
+                    let row = row_number(data, start, self.previous);
+                    if fields > MAX_COLUMNS {
+                        return Err(ReadError::TooManyColumns { row });
+                    }
+                    let output = &self.output[..written];
+                    let ends = &self.ends;
+                    // Fields split only at ASCII delimiters, so a decoded file
+                    // gives UTF-8 records and fields: validate once per record.
+                    let record = std::str::from_utf8(output).ok();
+                    let range = |i: usize| (if i == 0 { 0 } else { ends[i - 1] }, ends[i]);
+                    let width = fields.min(width);
+                    let mut cells = Vec::with_capacity(width);
+                    for column in 0..fields {
+                        let (a, b) = range(column);
+                        if column >= width {
+                            // Not kept, but no longer than a kept one may be.
+                            if b - a > MAX_FIELD_BYTES {
+                                return Err(ReadError::CellTooLong { row, column: column_letters(column) });
+                            }
+                            continue;
+                        }
+                        let value = match record.and_then(|r| r.get(a..b)) {
+                            Some(value) => Cow::Borrowed(value),
+                            None => String::from_utf8_lossy(&output[a..b]),
+                        };
+                        check_cell_length(&value, row, column)?;
+                        cells.push(Cell::text(&value));
+                    }
+                    self.previous = Some(row);
+                    return Ok(Some((row, cells)));
+                }
+                ReadRecordResult::End => {
+                    self.done = true;
+                    return Ok(None);
+                }
+            }
+        }
+    }
 }
 
 /// The spreadsheet row of a record that starts at byte `start`: the first

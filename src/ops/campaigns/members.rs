@@ -101,7 +101,7 @@ pub async fn import_partner_list(
     let partner = required_text("partner", partner, 100)?;
     let prepared = import::prepare(crate::io::ImportKind::Customers, upload, None)?;
     // The list's own rows, to find each customer after the import.
-    let parsed = crate::io::parse_customers(&prepared.table, &prepared.mapping)?;
+    let parsed = crate::io::parse_customers(prepared.table()?.as_ref(), &prepared.mapping)?;
     let today = store.today();
     let options = ImportOptions { partial, partner: Some(partner.clone()), ..ImportOptions::new(today) };
     let report = import::run(store, &Importer::user(actor.clone()), prepared, &options, &import::no_progress).await?;

@@ -80,55 +80,114 @@ impl MatchKey {
     }
 }
 
-/// Targets sharing a name key and phone (keyed `name\u{1f}phone`), with the
-/// credit code each had when seen.
-type NamePhoneTargets = HashMap<String, Vec<(Target, Option<String>)>>;
+/// A duplicate key (a credit code, a name with a phone, a bare name) as two
+/// independent 64-bit SipHashes: a million keys take 16 bytes each instead
+/// of their text. Two keys are confused only if both hashes collide, about
+/// once in 10^26 imports of a million rows.
+type KeyHash = u128;
 
-/// The `by_name_phone` key, built in a reused buffer (100k rows, no allocation per lookup).
-fn name_phone_key<'b>(buf: &'b mut String, key: &str, phone: &str) -> &'b str {
-    buf.clear();
-    buf.push_str(key);
-    buf.push('\u{1f}');
-    buf.push_str(phone);
-    buf.as_str()
+/// Hashes keys for the [`Index`] (random keys per import).
+struct KeyHasher {
+    first: std::hash::RandomState,
+    second: std::hash::RandomState,
 }
+
+impl KeyHasher {
+    fn new() -> Self {
+        KeyHasher { first: std::hash::RandomState::new(), second: std::hash::RandomState::new() }
+    }
+
+    fn hash(&self, parts: &[&str]) -> KeyHash {
+        use std::hash::{BuildHasher, Hasher};
+        let one = |state: &std::hash::RandomState| {
+            let mut h = state.build_hasher();
+            for part in parts {
+                h.write(part.as_bytes());
+                // A separator no text holds: ("ab", "c") ≠ ("a", "bc").
+                h.write_u8(0xff);
+            }
+            h.finish()
+        };
+        (u128::from(one(&self.first)) << 64) | u128::from(one(&self.second))
+    }
+}
+
+/// The maps' own hasher: a [`KeyHash`] is random already.
+#[derive(Clone, Copy, Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 ^= value as u64;
+    }
+}
+
+type HashedMap<V> = HashMap<KeyHash, V, std::hash::BuildHasherDefault<PassThrough>>;
+
+/// A target with the credit code it had when seen (hashed; `None`: none).
+type WithCode = (Target, Option<u64>);
 
 /// Lookup of known customers (stored, and created by earlier rows) by each
 /// duplicate key.
 struct Index {
-    by_code: HashMap<String, Target>,
-    by_name_phone: NamePhoneTargets,
+    hasher: KeyHasher,
+    by_code: HashedMap<Target>,
+    /// Name key and phone → the first target with them; almost always the only one.
+    by_name_phone: HashedMap<WithCode>,
+    /// Further targets with the same name and phone (their codes differ).
+    more_by_name_phone: HashedMap<Vec<WithCode>>,
     /// Name key → a target with neither credit code nor phone.
-    bare: HashMap<String, Target>,
-    buf: String,
+    bare: HashedMap<Target>,
 }
 
 impl Index {
-    fn with_capacity(n: usize) -> Self {
+    /// Empty; the maps grow as rows come (sized up front, the code map
+    /// would reserve for rows that have no code).
+    fn new() -> Self {
         Index {
-            by_code: HashMap::with_capacity(n),
-            by_name_phone: HashMap::with_capacity(n),
-            bare: HashMap::new(),
-            buf: String::new(),
+            hasher: KeyHasher::new(),
+            by_code: HashedMap::default(),
+            by_name_phone: HashedMap::default(),
+            more_by_name_phone: HashedMap::default(),
+            bare: HashedMap::default(),
         }
     }
 
-    fn find(&mut self, c: &Checked) -> Option<(Target, MatchKey)> {
+    /// The code's hash as the name-and-phone entries keep it.
+    fn code_hash(&self, code: &Option<String>) -> Option<u64> {
+        code.as_deref().map(|c| self.hasher.hash(&[c]) as u64)
+    }
+
+    fn find(&self, c: &Checked) -> Option<(Target, MatchKey)> {
         let code = c.row.credit_code.as_deref();
-        if let Some(t) = code.and_then(|code| self.by_code.get(code)) {
+        if let Some(t) = code.and_then(|code| self.by_code.get(&self.hasher.hash(&[code]))) {
             return Some((*t, MatchKey::CreditCode));
         }
         if let Some(phone) = &c.phone {
-            let compatible = |other: &Option<String>| other.is_none() || code.is_none() || other.as_deref() == code;
-            let key = name_phone_key(&mut self.buf, &c.key, phone);
-            if let Some((t, _)) =
-                self.by_name_phone.get(key).and_then(|ts| ts.iter().find(|(_, other)| compatible(other)))
-            {
+            let own = self.code_hash(&c.row.credit_code);
+            let compatible = |(_, other): &&WithCode| other.is_none() || own.is_none() || *other == own;
+            let key = self.hasher.hash(&[&c.key, phone]);
+            let first = self.by_name_phone.get(&key).filter(compatible);
+            let found =
+                first.or_else(|| self.more_by_name_phone.get(&key).and_then(|more| more.iter().find(compatible)));
+            if let Some((t, _)) = found {
                 return Some((*t, MatchKey::NameAndPhone));
             }
         }
         if c.is_bare()
-            && let Some(t) = self.bare.get(&c.key)
+            && let Some(t) = self.bare.get(&self.hasher.hash(&[&c.key]))
         {
             return Some((*t, MatchKey::Name));
         }
@@ -137,29 +196,30 @@ impl Index {
 
     /// Makes later rows with this row's keys find `target`.
     fn register(&mut self, c: &Checked, target: Target) {
-        if let Some(code) = &c.row.credit_code
-            && !self.by_code.contains_key(code)
-        {
-            self.by_code.insert(code.clone(), target);
+        if let Some(code) = &c.row.credit_code {
+            self.by_code.entry(self.hasher.hash(&[code])).or_insert(target);
         }
         if let Some(phone) = &c.phone {
             self.add_name_phone(&c.key, phone, target, &c.row.credit_code);
         }
         if c.is_bare() {
-            self.bare.entry(c.key.clone()).or_insert(target);
+            self.bare.entry(self.hasher.hash(&[&c.key])).or_insert(target);
         }
     }
 
     fn add_name_phone(&mut self, key: &str, phone: &str, target: Target, code: &Option<String>) {
-        let k = name_phone_key(&mut self.buf, key, phone);
-        match self.by_name_phone.get_mut(k) {
-            Some(entry) => {
-                if !entry.iter().any(|(t, _)| *t == target) {
-                    entry.push((target, code.clone()));
-                }
-            }
+        let k = self.hasher.hash(&[key, phone]);
+        let entry = (target, self.code_hash(code));
+        match self.by_name_phone.get(&k) {
             None => {
-                self.by_name_phone.insert(k.to_owned(), vec![(target, code.clone())]);
+                self.by_name_phone.insert(k, entry);
+            }
+            Some((first, _)) if *first == target => {}
+            Some(_) => {
+                let more = self.more_by_name_phone.entry(k).or_default();
+                if !more.iter().any(|(t, _)| *t == target) {
+                    more.push(entry);
+                }
             }
         }
     }
@@ -170,7 +230,7 @@ impl Index {
         for k in keys {
             let target = Target::Stored(k.id);
             if let Some(code) = &k.credit_code {
-                self.by_code.entry(code.clone()).or_insert(target);
+                self.by_code.entry(self.hasher.hash(&[code])).or_insert(target);
             }
             if let Some(phone) = k.phone.as_deref().map(normalize_phone).filter(|p| !p.is_empty()) {
                 self.add_name_phone(&k.name_key, &phone, target, &k.credit_code);
@@ -184,7 +244,7 @@ impl Index {
             keys.iter().filter(|k| k.credit_code.is_none() && phones.get(&k.id) == Some(&false)).collect();
         bare.sort_by_key(|k| k.id);
         for k in bare {
-            self.bare.entry(k.name_key.clone()).or_insert(Target::Stored(k.id));
+            self.bare.entry(self.hasher.hash(&[&k.name_key])).or_insert(Target::Stored(k.id));
         }
     }
 }
@@ -391,10 +451,35 @@ fn check_part(part: &Table, ctx: &CheckContext<'_>) -> Result<PartCheck, Mapping
 /// Rows per part below which a second thread is not worth starting.
 const PARALLEL_MIN_ROWS: usize = 10_000;
 
+/// Parses and checks a batch's rows on up to four threads.
+fn check_batch(parts: &[Table], ctx: &CheckContext<'_>) -> Result<(Vec<Checked>, Vec<RowProblem>), MappingError> {
+    let results: Vec<Result<PartCheck, MappingError>> = if parts.len() == 1 {
+        parts.iter().map(|part| check_part(part, ctx)).collect()
+    } else {
+        // Like any inline parse, this occupies the calling thread until done.
+        std::thread::scope(|s| {
+            let handles: Vec<_> = parts.iter().map(|part| s.spawn(|| check_part(part, ctx))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        })
+    };
+    let mut checked = Vec::new();
+    let mut errors = Vec::new();
+    for part in results {
+        let part = part?;
+        errors.extend(part.errors);
+        checked.extend(part.rows);
+    }
+    Ok((checked, errors))
+}
+
+/// Reads the file a batch at a time (`options.batch_rows` rows): each batch is
+/// checked against the team, the stored customers and the rows before it
+/// (the duplicate index spans the whole file), then written, all in one
+/// transaction — a bad row anywhere (unless partial) rolls everything back.
 pub(super) async fn run(
     store: &Store,
     importer: &Importer,
-    prepared: Prepared,
+    mut prepared: Prepared,
     options: &ImportOptions,
     progress: Progress<'_>,
 ) -> Result<ImportReport, ImportError> {
@@ -403,245 +488,294 @@ pub(super) async fn run(
     let phase = |name: &str| {
         tracing::debug!(phase = name, elapsed_ms = started.elapsed().as_millis() as u64, "customer import")
     };
-    let Prepared { file_name, table, mapping, .. } = prepared;
-    mapping.check(ImportKind::Customers)?;
-    let rows_read = table.rows.len();
+    prepared.mapping.check(ImportKind::Customers)?;
+    let mapping = prepared.mapping.clone();
+    let file_name = std::mem::take(&mut prepared.file_name);
     let mut report =
-        ImportReport::new(ImportKind::Customers, options, rows_read, mapping.ignored_columns(ImportKind::Customers));
-    progress(Stage::Checking, 0, rows_read as u64);
+        ImportReport::new(ImportKind::Customers, options, 0, mapping.ignored_columns(ImportKind::Customers));
+    let mut rows = prepared.rows()?;
+    let (headers, header_row) = (rows.headers().to_vec(), rows.header_row());
+    let mut batch = rows.next_rows(options.batch_rows)?;
+    let estimated = rows.estimated_rows(batch.len());
+    let update = options.on_duplicate == OnDuplicate::Update;
+    // A dry run that updates must see what the batches before did to the
+    // customers a row updates again: it writes, then rolls back.
+    let writes = !options.dry_run || (update && estimated > batch.len());
+    let stage = if options.dry_run { Stage::Checking } else { Stage::Writing };
+    progress(stage, 0, estimated as u64);
 
-    let mut tx = sql::begin_import(store, !options.dry_run).await?;
+    let mut tx = sql::begin_import(store, writes).await?;
     let team: HashMap<String, TeamMember> =
         sql::team(&mut tx).await?.into_iter().map(|m| (m.email.clone(), m)).collect();
     let regions: HashSet<String> = sql::regions(&mut tx).await?.into_iter().collect();
     let rep_id = importer.rep_id();
-    let update = options.on_duplicate == OnDuplicate::Update;
-
-    // Parse and check the parts of a large file on all cores. Like any
-    // inline parse, this occupies the calling thread until it is done.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    let parts = split_table(table, threads, PARALLEL_MIN_ROWS);
     let ctx = CheckContext { mapping: &mapping, team: &team, regions: &regions, rep_id, update };
-    let results: Vec<Result<PartCheck, MappingError>> = if parts.len() == 1 {
-        parts.iter().map(|part| check_part(part, &ctx)).collect()
+
+    // Few stored customers beside a large file (a first import, say): read
+    // them all once. Many: look up each batch's keys by index.
+    let stored_before = sql::customer_count(&mut tx).await?;
+    let lookup_each_batch = stored_before > estimated;
+    let mut index = Index::new();
+    // Stored customers seen: name and owner, for warnings and visibility.
+    let mut stored_info: HashMap<i64, (String, Option<i64>)> = HashMap::new();
+    if stored_before > 0 && !lookup_each_batch {
+        let stored = sql::all_customer_keys(&mut tx).await?;
+        stored_info.extend(stored.iter().map(|k| (k.id, (k.name.clone(), k.owner_id))));
+        index.add_stored(&stored);
+    }
+    // Indexes are rebuilt once at the end, sorted, when nothing reads them
+    // meanwhile: no per-batch lookups, no updates.
+    let suspended = if writes && !options.dry_run && !update && !lookup_each_batch {
+        crate::store::bulk::suspend_indexes(&mut tx, estimated, crate::store::bulk::CUSTOMER_TABLES).await?
     } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = parts.iter().map(|part| s.spawn(|| check_part(part, &ctx))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-        })
+        None
     };
-    let mut checked = Vec::with_capacity(rows_read);
-    for part in results {
-        let part = part?;
-        report.errors.extend(part.errors);
-        checked.extend(part.rows);
-    }
-    let parsed_rows = checked.len() as u64;
-    phase("checked");
-    // Stored customers that may be the same as a row.
-    let mut codes: Vec<&str> = checked.iter().filter_map(|c| c.row.credit_code.as_deref()).collect();
-    codes.sort_unstable();
-    codes.dedup();
-    let mut keys: Vec<&str> = checked.iter().map(|c| c.key.as_str()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let stored = sql::customers_matching(&mut tx, &codes, &keys).await?;
-    let stored_info: HashMap<i64, (String, Option<i64>)> =
-        stored.iter().map(|k| (k.id, (k.name.clone(), k.owner_id))).collect();
-    // Another rep's customer is still a duplicate (the team must not hold a
-    // company twice), but a rep learns nothing about it beyond that.
-    let hidden = |id: i64| {
-        let owner = stored_info.get(&id).and_then(|(_, o)| *o);
-        rep_id.is_some() && owner.is_some() && owner != rep_id
-    };
-    let mut index = Index::with_capacity(checked.len());
-    index.add_stored(&stored);
+    phase("opened");
 
-    phase("looked up");
-    // Pass 1: which customer each row is.
-    let mut planned: Vec<(usize, Target, Option<MatchKey>)> = Vec::with_capacity(checked.len());
-    let mut first_rows: Vec<usize> = Vec::new();
-    for (i, c) in checked.iter().enumerate() {
-        match index.find(c) {
-            Some((Target::Stored(id), key)) => {
-                if update && hidden(id) {
-                    // Neither the id nor the name: the rep may not see the customer.
-                    let field = key.field();
-                    let message =
-                        "matches a customer of another rep, which you cannot see or update; ask your lead".to_owned();
-                    let value = cell_value(&parts, &mapping, c.row.row, field);
-                    report.errors.push(problem(&mapping, c.row.row, field, "duplicate_not_yours", message, value));
-                    continue;
-                }
-                index.register(c, Target::Stored(id));
-                planned.push((i, Target::Stored(id), Some(key)));
-            }
-            Some((target, key)) => {
-                index.register(c, target);
-                planned.push((i, target, Some(key)));
-            }
-            None => {
-                let target = Target::New(first_rows.len());
-                first_rows.push(c.row.row);
-                index.register(c, target);
-                planned.push((i, target, None));
-            }
-        }
-    }
-
-    // Pass 2: what each row does to its customer.
-    let mut updating: Vec<i64> =
-        planned.iter().filter_map(|(_, t, _)| if let Target::Stored(id) = t { Some(*id) } else { None }).collect();
-    updating.sort_unstable();
-    updating.dedup();
-    let before: HashMap<i64, StoredCustomer> =
-        if update { sql::customers_for_update(&mut tx, &updating).await? } else { HashMap::new() };
-    let mut drafts: Vec<CustomerFields> = Vec::new();
-    let mut after: HashMap<i64, CustomerFields> = HashMap::new();
-    let default_owner = rep_id;
-    let default_source = options.partner.as_deref().map(str::trim).filter(|p| !p.is_empty());
-    // A dry run that updates nothing needs only the counts: building every
-    // new customer would double the memory a preview takes.
-    let keep_drafts = !options.dry_run || update;
-    if keep_drafts {
-        drafts.reserve_exact(first_rows.len());
-    }
-    let mut firsts = 0;
-    for (i, target, key) in &planned {
-        let c = &mut checked[*i];
-        if let Target::New(n) = target
-            && *n == firsts
-        {
-            firsts += 1;
-            report.created += 1;
-            if keep_drafts {
-                let source = match default_source {
-                    Some(partner) => partner.to_owned(),
-                    None => c.row.source.take().unwrap_or_else(|| "import".to_owned()),
-                };
-                let owner = c.owner.or(default_owner);
-                drafts.push(draft(c, owner, source));
-            }
-            continue;
-        }
-        let c = &*c;
-        let changed = match (update, target) {
-            (false, _) => false,
-            (true, Target::New(n)) => apply(&mut drafts[*n], c),
-            (true, Target::Stored(id)) => match before.get(id) {
-                Some(b) => apply(after.entry(*id).or_insert_with(|| b.fields.clone()), c),
-                // Deleted between the lookups: nothing to update.
-                None => false,
-            },
-        };
-        if changed {
-            report.updated += 1;
-        } else {
-            report.skipped += 1;
-        }
-        if !report.wants_warning() {
-            report.warnings_omitted += 1;
-            continue;
-        }
-        let key = key.unwrap_or(MatchKey::Name);
-        let what = match key {
-            MatchKey::CreditCode => "the same credit code as",
-            MatchKey::NameAndPhone => "the same name and phone as",
-            MatchKey::Name => "the same name (and no credit code or phone) as",
-        };
-        let outcome = if changed { "updated" } else { "skipped" };
-        let field = key.field();
-        let (code, message) = match target {
-            Target::Stored(id) if hidden(*id) => {
-                ("duplicate_hidden", format!("{outcome}: {what} a customer you cannot see; ask your lead"))
-            }
-            Target::Stored(id) => {
-                let name = stored_info.get(id).map_or("", |(name, _)| name.as_str());
-                (key.code(), format!("{outcome}: {what} customer #{id} {name}"))
-            }
-            Target::New(n) => (key.code(), format!("{outcome}: {what} row {}", first_rows[*n])),
-        };
-        let value = cell_value(&parts, &mapping, c.row.row, field);
-        report.warn(problem(&mapping, c.row.row, field, code, message, value));
-    }
-    report.finish_errors();
-    phase("planned");
-    progress(Stage::Checking, parsed_rows, parsed_rows);
-
-    if report.refused() {
-        report.reject();
-        return Ok(report);
-    }
-    if options.dry_run {
-        report.status = ImportStatus::DryRun;
-        return Ok(report);
-    }
-
-    // Write: new customers, then changed ones, each with its audit record.
-    // Whole seconds: 100k rows' timestamps are a noticeable share of the bytes written.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    // Whole seconds: a million rows' timestamps are a noticeable share of the bytes written.
     let now = Utc::now().trunc_subsecs(0);
-    let changed: Vec<(&StoredCustomer, &CustomerFields)> = updating
-        .iter()
-        .filter_map(|id| Some((before.get(id)?, after.get(id)?)))
-        .filter(|(b, a)| b.fields != **a)
-        .collect();
-    let total = (drafts.len() + changed.len()) as u64;
-    let mut done = 0u64;
-    progress(Stage::Writing, 0, total);
-    let ids = crate::store::bulk::allocate_ids(&mut tx, "customers", drafts.len()).await?;
     let actor_id = importer.actor_id();
-    // New customers are audited by the import's one record (their ids as
-    // ranges): per-customer records would double the bytes written.
-    super::record(&mut tx, importer, ImportKind::Customers, &file_name, &report, &ids, now).await?;
-    let suspended =
-        crate::store::bulk::suspend_indexes(&mut tx, drafts.len(), crate::store::bulk::CUSTOMER_TABLES).await?;
-    let mut drafts = ids.into_iter().zip(drafts);
-    loop {
-        let batch: Vec<(i64, CustomerFields)> = drafts.by_ref().take(WRITE_BATCH).collect();
-        if batch.is_empty() {
-            break;
+    let default_source = options.partner.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    // The ids of the customers written so far, in creation order (`Target::New(n)` is `ids[n]`); ascending.
+    let mut ids: Vec<i64> = Vec::new();
+    // The row that created each new customer.
+    let mut first_rows: Vec<usize> = Vec::new();
+    let mut done = 0u64;
+    while !batch.is_empty() {
+        report.rows += batch.len();
+        let parts = split_table(
+            Table { headers: headers.clone(), header_row, rows: std::mem::take(&mut batch) },
+            threads,
+            PARALLEL_MIN_ROWS,
+        );
+        let (mut checked, mut errors) = check_batch(&parts, &ctx)?;
+
+        if lookup_each_batch {
+            let mut codes: Vec<&str> = checked.iter().filter_map(|c| c.row.credit_code.as_deref()).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            let mut keys: Vec<&str> = checked.iter().map(|c| c.key.as_str()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let mut found = sql::customers_by_credit_code(&mut tx, &codes).await?;
+            found.extend(sql::customers_by_name_key(&mut tx, &keys).await?);
+            // Customers this import wrote are in the index as its rows already.
+            found.retain(|k| ids.binary_search(&k.id).is_err());
+            stored_info.extend(found.iter().map(|k| (k.id, (k.name.clone(), k.owner_id))));
+            index.add_stored(&found);
         }
-        done += batch.len() as u64;
-        sql::insert_customers(&mut tx, batch, now).await?;
-        progress(Stage::Writing, done, total);
+        // Another rep's customer is still a duplicate (the team must not hold a
+        // company twice), but a rep learns nothing about it beyond that.
+        let hidden = |id: i64| {
+            let owner = stored_info.get(&id).and_then(|(_, o)| *o);
+            rep_id.is_some() && owner.is_some() && owner != rep_id
+        };
+
+        // Pass 1: which customer each row is.
+        let base = first_rows.len();
+        let mut planned: Vec<(usize, Target, Option<MatchKey>)> = Vec::with_capacity(checked.len());
+        for (i, c) in checked.iter().enumerate() {
+            match index.find(c) {
+                Some((Target::Stored(id), key)) => {
+                    if update && hidden(id) {
+                        // Neither the id nor the name: the rep may not see the customer.
+                        let field = key.field();
+                        let message =
+                            "matches a customer of another rep, which you cannot see or update; ask your lead"
+                                .to_owned();
+                        let value = cell_value(&parts, &mapping, c.row.row, field);
+                        errors.push(problem(&mapping, c.row.row, field, "duplicate_not_yours", message, value));
+                        continue;
+                    }
+                    index.register(c, Target::Stored(id));
+                    planned.push((i, Target::Stored(id), Some(key)));
+                }
+                Some((target, key)) => {
+                    index.register(c, target);
+                    planned.push((i, target, Some(key)));
+                }
+                None => {
+                    let target = Target::New(first_rows.len());
+                    first_rows.push(c.row.row);
+                    index.register(c, target);
+                    planned.push((i, target, None));
+                }
+            }
+        }
+
+        // Pass 2: what each row does to its customer. A customer created by
+        // an earlier batch is written already: it is updated like a stored one.
+        let written = |n: usize| if n < base { ids.get(n).copied() } else { None };
+        let mut updating: Vec<i64> = planned
+            .iter()
+            .filter_map(|(_, t, _)| match *t {
+                Target::Stored(id) => Some(id),
+                Target::New(n) => written(n),
+            })
+            .collect();
+        updating.sort_unstable();
+        updating.dedup();
+        let before: HashMap<i64, StoredCustomer> =
+            if update { sql::customers_for_update(&mut tx, &updating).await? } else { HashMap::new() };
+        let mut after: HashMap<i64, CustomerFields> = HashMap::new();
+        // A dry run that only counts need not build the new customers.
+        let keep_drafts = writes || update;
+        let mut drafts: Vec<CustomerFields> = Vec::new();
+        let mut firsts = base;
+        for (i, target, key) in &planned {
+            let c = &mut checked[*i];
+            if let Target::New(n) = target
+                && *n == firsts
+            {
+                firsts += 1;
+                report.created += 1;
+                if keep_drafts {
+                    let source = match default_source {
+                        Some(partner) => partner.to_owned(),
+                        None => c.row.source.take().unwrap_or_else(|| "import".to_owned()),
+                    };
+                    let owner = c.owner.or(rep_id);
+                    drafts.push(draft(c, owner, source));
+                }
+                continue;
+            }
+            let c = &*c;
+            let stored_id = match *target {
+                Target::Stored(id) => Some(id),
+                Target::New(n) => written(n),
+            };
+            let changed = match (update, target, stored_id) {
+                (false, _, _) => false,
+                (true, _, Some(id)) => match before.get(&id) {
+                    Some(b) => apply(after.entry(id).or_insert_with(|| b.fields.clone()), c),
+                    // Deleted between the lookups: nothing to update.
+                    None => false,
+                },
+                (true, Target::New(n), None) => drafts.get_mut(n - base).is_some_and(|d| apply(d, c)),
+                (true, Target::Stored(_), None) => false,
+            };
+            if changed {
+                report.updated += 1;
+            } else {
+                report.skipped += 1;
+            }
+            if !report.wants_warning() {
+                report.warnings_omitted += 1;
+                continue;
+            }
+            let key = key.unwrap_or(MatchKey::Name);
+            let what = match key {
+                MatchKey::CreditCode => "the same credit code as",
+                MatchKey::NameAndPhone => "the same name and phone as",
+                MatchKey::Name => "the same name (and no credit code or phone) as",
+            };
+            let outcome = if changed { "updated" } else { "skipped" };
+            let field = key.field();
+            let (code, message) = match target {
+                Target::Stored(id) if hidden(*id) => {
+                    ("duplicate_hidden", format!("{outcome}: {what} a customer you cannot see; ask your lead"))
+                }
+                Target::Stored(id) => {
+                    let name = stored_info.get(id).map_or("", |(name, _)| name.as_str());
+                    (key.code(), format!("{outcome}: {what} customer #{id} {name}"))
+                }
+                Target::New(n) => (key.code(), format!("{outcome}: {what} row {}", first_rows[*n])),
+            };
+            let value = cell_value(&parts, &mapping, c.row.row, field);
+            report.warn(problem(&mapping, c.row.row, field, code, message, value));
+        }
+        errors.sort_by_key(|e| e.row);
+        let mut bad_rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
+        bad_rows.dedup();
+        report.rejected += bad_rows.len();
+        report.errors.extend(errors);
+
+        // Write the batch, unless the file is refused already (then the
+        // rest is only checked, so that every bad row is listed).
+        if writes && !report.refused() {
+            let new_ids = crate::store::bulk::allocate_ids(&mut tx, "customers", drafts.len()).await?;
+            ids.extend_from_slice(&new_ids);
+            let mut drafts = new_ids.into_iter().zip(drafts);
+            loop {
+                let chunk: Vec<(i64, CustomerFields)> = drafts.by_ref().take(WRITE_BATCH).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                sql::insert_customers(&mut tx, chunk, now).await?;
+            }
+            let changed: Vec<(&StoredCustomer, &CustomerFields)> = updating
+                .iter()
+                .filter_map(|id| Some((before.get(id)?, after.get(id)?)))
+                .filter(|(b, a)| b.fields != **a)
+                .collect();
+            // Customers this import created are audited by its one record.
+            let created_here = |id: i64| ids.binary_search(&id).is_ok();
+            for chunk in changed.chunks(WRITE_BATCH) {
+                sql::update_customers(&mut tx, chunk, now).await?;
+                let audit: Vec<AuditRow> = chunk
+                    .iter()
+                    .filter(|(b, _)| !created_here(b.id))
+                    .map(|(b, a)| {
+                        let mut before_json = serde_json::to_value(&b.fields).unwrap_or_default();
+                        before_json["version"] = b.version.into();
+                        let mut after_json = serde_json::to_value(a).unwrap_or_default();
+                        after_json["version"] = (b.version + 1).into();
+                        AuditRow {
+                            action: "update",
+                            object_type: "customer",
+                            object_id: b.id,
+                            before: Some(before_json.to_string()),
+                            after: Some(after_json.to_string()),
+                        }
+                    })
+                    .collect();
+                if !audit.is_empty() {
+                    sql::insert_audit(&mut tx, actor_id, &importer.audit_email, audit, now).await?;
+                }
+            }
+            // Campaign members follow their customers' new owners (unless a lead assigned them).
+            let owner_changed: Vec<i64> = changed
+                .iter()
+                .filter(|(b, a)| b.fields.owner_id != a.owner_id && !created_here(b.id))
+                .map(|(b, _)| b.id)
+                .collect();
+            if !owner_changed.is_empty() {
+                crate::ops::execution::members::follow_owner(&mut tx, &owner_changed, now).await?;
+            }
+        }
+        done = report.rows as u64;
+        super::drop_later((checked, planned, parts, before, after));
+        batch = rows.next_rows(options.batch_rows)?;
+        progress(stage, done, (rows.estimated_rows(report.rows + batch.len()) as u64).max(done));
+    }
+    drop(rows);
+    report.finish_errors();
+    phase("checked and written");
+    progress(stage, done, done);
+
+    if report.refused() || options.dry_run {
+        if report.refused() {
+            report.reject();
+        } else {
+            report.status = ImportStatus::DryRun;
+        }
+        if writes {
+            sql::roll_back_import(tx).await?;
+        }
+        super::drop_later(index);
+        return Ok(report);
     }
     if let Some(indexes) = suspended {
         crate::store::bulk::restore_indexes(&mut tx, indexes).await?;
     }
-    phase("inserted");
-
-    for batch in changed.chunks(WRITE_BATCH) {
-        sql::update_customers(&mut tx, batch, now).await?;
-        let audit = batch
-            .iter()
-            .map(|(b, a)| {
-                let mut before_json = serde_json::to_value(&b.fields).unwrap_or_default();
-                before_json["version"] = b.version.into();
-                let mut after_json = serde_json::to_value(a).unwrap_or_default();
-                after_json["version"] = (b.version + 1).into();
-                AuditRow {
-                    action: "update",
-                    object_type: "customer",
-                    object_id: b.id,
-                    before: Some(before_json.to_string()),
-                    after: Some(after_json.to_string()),
-                }
-            })
-            .collect();
-        sql::insert_audit(&mut tx, actor_id, &importer.audit_email, audit, now).await?;
-        done += batch.len() as u64;
-        progress(Stage::Writing, done, total);
-    }
-    // Campaign members follow their customers' new owners (unless a lead assigned them).
-    let owner_changed: Vec<i64> =
-        changed.iter().filter(|(b, a)| b.fields.owner_id != a.owner_id).map(|(b, _)| b.id).collect();
-    if !owner_changed.is_empty() {
-        crate::ops::execution::members::follow_owner(&mut tx, &owner_changed, now).await?;
-    }
-    phase("updated");
+    phase("indexed");
+    // New customers are audited by the import's one record (their ids as
+    // ranges): per-customer records would double the bytes written.
+    super::record(&mut tx, importer, ImportKind::Customers, &file_name, &report, &ids, now).await?;
     sql::commit_import(tx).await?;
     phase("committed");
-    super::drop_later((checked, index, stored, planned, parts));
+    super::drop_later(index);
     Ok(report)
 }
 
@@ -680,7 +814,7 @@ mod tests {
 
     #[test]
     fn matching_follows_code_then_name_and_phone_then_bare_name() {
-        let mut index = Index::with_capacity(4);
+        let mut index = Index::new();
         index.add_stored(&[
             StoredKey {
                 id: 1,

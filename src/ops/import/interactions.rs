@@ -73,11 +73,12 @@ pub(super) async fn run(
 ) -> Result<ImportReport, ImportError> {
     let mapping = &prepared.mapping;
     let parse_options = InteractionOptions { reference_date: Some(options.today) };
-    let parse = parse_interactions_with(&prepared.table, mapping, &parse_options)?;
-    let tables = std::slice::from_ref(&prepared.table);
+    // Follow-up records are read whole, within the table's limits.
+    let table = prepared.table()?;
+    let parse = parse_interactions_with(&table, mapping, &parse_options)?;
+    let tables = std::slice::from_ref(table.as_ref());
     let value = |row: usize, field: Field| cell_value(tables, mapping, row, field);
-    let mut report =
-        ImportReport::new(ImportKind::Interactions, options, prepared.table.rows.len(), parse.ignored_columns);
+    let mut report = ImportReport::new(ImportKind::Interactions, options, table.rows.len(), parse.ignored_columns);
     report
         .errors
         .extend(parse.errors.iter().map(|e| RowProblem { value: value(e.row, e.field), ..RowProblem::from(e) }));

@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use super::authz::{self, Actor, Permission};
 use super::{OpsError, OpsResult};
-use crate::io::{ColumnMapping, Field, FileFormat, ImportKind, MappingError, ReadError, RowError, Table, read_table};
+use crate::io::{
+    ColumnMapping, Field, FileFormat, ImportKind, MappingError, ReadError, Row, RowError, Table, TableStream,
+    read_table, stream_table,
+};
 use crate::store::{Store, StoreError};
 
 mod customers;
@@ -71,13 +74,28 @@ pub struct ImportOptions {
     pub partner: Option<String>,
     /// Today in Asia/Shanghai: interactions dated later are bad rows.
     pub today: NaiveDate,
+    /// Customer rows read, checked and written at a time: what an import
+    /// holds in memory beyond its duplicate index. The outcome is the same
+    /// for any size.
+    pub batch_rows: usize,
 }
 
 impl ImportOptions {
     pub fn new(today: NaiveDate) -> Self {
-        ImportOptions { dry_run: false, partial: false, on_duplicate: OnDuplicate::Skip, partner: None, today }
+        ImportOptions {
+            dry_run: false,
+            partial: false,
+            on_duplicate: OnDuplicate::Skip,
+            partner: None,
+            today,
+            batch_rows: BATCH_ROWS,
+        }
     }
 }
+
+/// Customer rows per batch by default: 25,000 rows of 14 columns take about
+/// 60 MB while checked.
+pub const BATCH_ROWS: usize = 25_000;
 
 /// Who imports: a signed-in user (their role's rules apply), or the
 /// command line's operator (no user; audited as `cli`).
@@ -139,41 +157,111 @@ impl From<StoreError> for ImportError {
     }
 }
 
-/// The uploaded file.
-#[derive(Clone, Copy, Debug)]
+/// The uploaded file (shared, not copied: a customer list may be hundreds
+/// of megabytes).
+#[derive(Clone, Debug)]
 pub struct Upload<'a> {
-    pub bytes: &'a [u8],
+    pub bytes: bytes::Bytes,
     pub file_name: Option<&'a str>,
     pub content_type: Option<&'a str>,
 }
 
-/// A file read into a table with a column mapping; the mapping may still
+/// A file with its header read and its columns mapped; the mapping may still
 /// lack required columns (the preview shows that and lets the user fix it).
+/// The rows are read when the import runs ([`Prepared::rows`]), a batch at a
+/// time for a CSV file.
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub kind: ImportKind,
     /// As uploaded (for the import's record); may be empty.
     pub file_name: String,
     pub format: FileFormat,
-    pub table: Table,
+    /// Header texts as in the file.
+    pub headers: Vec<String>,
+    /// The first data rows (at most [`HEAD_ROWS`]), for previews.
+    pub head: Vec<Row>,
     pub mapping: ColumnMapping,
+    source: Source,
 }
 
-/// Reads the file (format sniffed from the bytes) and maps its columns:
-/// `mapping` as chosen by the user, else detected from the headers.
+/// Where [`Prepared::rows`] reads from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// A CSV file, read again as the import consumes it.
+    Csv(bytes::Bytes),
+    /// A workbook, read whole (within the table's limits) by [`prepare`].
+    Table(Table),
+}
+
+/// Rows kept in [`Prepared::head`].
+pub const HEAD_ROWS: usize = 100;
+
+impl Prepared {
+    /// The data rows from the first, a batch at a time. A workbook's rows
+    /// are handed over (not copied): they can be read once.
+    pub fn rows(&mut self) -> Result<TableStream<'_>, ReadError> {
+        match &mut self.source {
+            Source::Csv(bytes) => stream_table(bytes, FileFormat::Csv),
+            Source::Table(table) => Ok(TableStream::of_table(std::mem::take(table))),
+        }
+    }
+
+    /// The whole table, within the table's limits: for imports that read
+    /// every row at once (follow-up records, a campaign's partner list).
+    pub fn table(&self) -> Result<std::borrow::Cow<'_, Table>, ReadError> {
+        match &self.source {
+            Source::Csv(bytes) => Ok(std::borrow::Cow::Owned(read_table(bytes, FileFormat::Csv)?)),
+            Source::Table(table) => Ok(std::borrow::Cow::Borrowed(table)),
+        }
+    }
+
+    /// Counts the data rows (reads the whole file for a CSV file).
+    pub fn count_rows(&self) -> Result<usize, ReadError> {
+        match &self.source {
+            Source::Csv(bytes) => {
+                let mut rows = stream_table(bytes, FileFormat::Csv)?;
+                let mut n = 0;
+                loop {
+                    let batch = rows.next_rows(10_000)?;
+                    if batch.is_empty() {
+                        return Ok(n);
+                    }
+                    n += batch.len();
+                }
+            }
+            Source::Table(table) => Ok(table.rows.len()),
+        }
+    }
+}
+
+/// Reads the file's header and first rows (format sniffed from the bytes)
+/// and maps its columns: `mapping` as chosen by the user, else detected
+/// from the headers. A workbook is read whole here; a CSV file's rows are
+/// read when the import runs.
 pub fn prepare(
     kind: ImportKind,
     upload: Upload<'_>,
     mapping: Option<&[(usize, Field)]>,
 ) -> Result<Prepared, ImportError> {
-    let format = FileFormat::sniff(upload.bytes, upload.file_name, upload.content_type)?;
-    let table = read_table(upload.bytes, format)?;
+    let format = FileFormat::sniff(&upload.bytes, upload.file_name, upload.content_type)?;
+    let (headers, head, source) = match format {
+        FileFormat::Csv => {
+            let mut rows = stream_table(&upload.bytes, format)?;
+            let head = rows.next_rows(HEAD_ROWS)?;
+            (rows.headers().to_vec(), head, Source::Csv(upload.bytes.clone()))
+        }
+        FileFormat::Xlsx => {
+            let table = read_table(&upload.bytes, format)?;
+            let head = table.rows.iter().take(HEAD_ROWS).cloned().collect();
+            (table.headers.clone(), head, Source::Table(table))
+        }
+    };
     let mapping = match mapping {
-        Some(pairs) => ColumnMapping::explicit(&table.headers, pairs)?,
-        None => ColumnMapping::detect(&table.headers, kind),
+        Some(pairs) => ColumnMapping::explicit(&headers, pairs)?,
+        None => ColumnMapping::detect(&headers, kind),
     };
     let file_name = upload.file_name.unwrap_or_default().chars().filter(|c| !c.is_control()).take(200).collect();
-    Ok(Prepared { kind, file_name, format, table, mapping })
+    Ok(Prepared { kind, file_name, format, headers, head, mapping, source })
 }
 
 /// `customers` / `interactions`.

@@ -132,7 +132,7 @@ async fn import(
     })?;
     // Reading a large workbook is CPU work: keep it off the async workers.
     let prepared = tokio::task::spawn_blocking(move || {
-        let upload = Upload { bytes: &bytes, file_name: None, content_type: content_type.as_deref() };
+        let upload = Upload { bytes, file_name: None, content_type: content_type.as_deref() };
         import::prepare(kind, upload, None)
     })
     .await

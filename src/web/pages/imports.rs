@@ -202,7 +202,7 @@ pub async fn upload(
     };
     // Read once, now: an unreadable file is refused before it is stored,
     // and the preview is stored with the file.
-    let upload = Arc::new(OwnedUpload { bytes, file_name: name, content_type });
+    let upload = Arc::new(OwnedUpload { bytes: bytes.into(), file_name: name, content_type });
     let preview =
         match uploads::compute_preview(&state.store, &session.actor, kind, upload.clone(), None, Choices::default())
             .await
@@ -406,7 +406,7 @@ async fn recompute(
 /// The upload's file, taken out of it (the rest stays for the page).
 fn take_file(pending: &mut Pending) -> Arc<OwnedUpload> {
     Arc::new(OwnedUpload {
-        bytes: std::mem::take(&mut pending.bytes),
+        bytes: std::mem::take(&mut pending.bytes).into(),
         file_name: pending.file_name.clone(),
         content_type: pending.content_type.clone(),
     })

@@ -175,7 +175,7 @@ pub async fn import_partner_list(
     let bytes = axum::body::to_bytes(body, crate::app::MAX_BODY_BYTES).await.map_err(|_| {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the file is larger than 64 MB")
     })?;
-    let upload = crate::ops::import::Upload { bytes: &bytes, file_name: None, content_type: None };
+    let upload = crate::ops::import::Upload { bytes, file_name: None, content_type: None };
     let outcome = ops::campaigns::members::import_partner_list(
         &state.store,
         &actor,

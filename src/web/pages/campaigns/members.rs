@@ -232,7 +232,7 @@ pub async fn import_partner_list(
             Err(_) => return Err(OpsError::invalid("file", "the upload was cut short; send it again").into()),
         }
     }
-    let upload = crate::ops::import::Upload { bytes: &file, file_name: name.as_deref(), content_type: None };
+    let upload = crate::ops::import::Upload { bytes: file.into(), file_name: name.as_deref(), content_type: None };
     match ops::campaigns::members::import_partner_list(&state.store, &page.actor, id, &partner, upload, partial).await {
         Ok(outcome) if outcome.report.status == crate::ops::import::ImportStatus::Rejected => {
             let problems: Vec<String> = outcome
