@@ -364,8 +364,9 @@ async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: Import
     phase("read");
     let on_duplicate = args.on_duplicate.parse().map_err(cli_error)?;
     let file_name = args.file.file_name().map(|n| n.to_string_lossy().into_owned());
-    let bytes = bytes::Bytes::from(bytes);
-    let upload = Upload { bytes: bytes.clone(), file_name: file_name.as_deref(), content_type: None };
+    let large = bytes.len() >= LARGE_FILE_BYTES;
+    // Handed over, not shared: the import frees the file once it has read it.
+    let upload = Upload { bytes: bytes.into(), file_name: file_name.as_deref(), content_type: None };
     let file_error = |e: ImportError| match e {
         ImportError::File(e) => anyhow::anyhow!("{shown}: {e}"),
         ImportError::Mapping(e) => anyhow::anyhow!("{shown}: {e}"),
@@ -404,7 +405,7 @@ async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: Import
     // Large files get a progress bar on stderr, and only on a terminal, so
     // pipes and logs see the report alone.
     // A customer list streams: its row count is an estimate until the end.
-    let bar = if std::io::stderr().is_terminal() && bytes.len() >= LARGE_FILE_BYTES {
+    let bar = if std::io::stderr().is_terminal() && large {
         let bar = indicatif::ProgressBar::new(0);
         let template = "{msg:>8} [{bar:40}] {human_pos}/{human_len} rows · {per_sec} · {elapsed} · ETA {eta}";
         if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
@@ -428,9 +429,6 @@ async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: Import
     phase("imported");
     store.close().await;
     phase("closed");
-    // The process ends next; freeing the file's bytes first would only
-    // make the user wait (the import frees its rows on another thread).
-    std::mem::forget(bytes);
     let report = result.map_err(file_error)?;
 
     let mut out = std::io::stdout().lock();

@@ -448,8 +448,12 @@ fn check_part(part: &Table, ctx: &CheckContext<'_>) -> Result<PartCheck, Mapping
     Ok(PartCheck { rows, errors })
 }
 
+/// Stored customers up to which an import reads all their keys at once
+/// rather than looking up each batch's.
+const LOAD_ALL_STORED_MAX: usize = 50_000;
+
 /// Rows per part below which a second thread is not worth starting.
-const PARALLEL_MIN_ROWS: usize = 10_000;
+const PARALLEL_MIN_ROWS: usize = 5_000;
 
 /// Parses and checks a batch's rows on up to four threads.
 fn check_batch(parts: &[Table], ctx: &CheckContext<'_>) -> Result<(Vec<Checked>, Vec<RowProblem>), MappingError> {
@@ -512,15 +516,19 @@ pub(super) async fn run(
     let ctx = CheckContext { mapping: &mapping, team: &team, regions: &regions, rep_id, update };
 
     // Few stored customers beside a large file (a first import, say): read
-    // them all once. Many: look up each batch's keys by index.
+    // them all once. Many: look up each batch's keys by index, so that
+    // memory follows the batch, not the stored customers.
     let stored_before = sql::customer_count(&mut tx).await?;
-    let lookup_each_batch = stored_before > estimated;
+    let lookup_each_batch = stored_before > estimated.min(LOAD_ALL_STORED_MAX);
     let mut index = Index::new();
-    // Stored customers seen: name and owner, for warnings and visibility.
-    let mut stored_info: HashMap<i64, (String, Option<i64>)> = HashMap::new();
+    // Owners of the stored customers seen (visibility), and names of those
+    // seen by this batch's lookup (warnings).
+    let mut stored_owners: HashMap<i64, Option<i64>> = HashMap::new();
+    let mut stored_names: HashMap<i64, String> = HashMap::new();
     if stored_before > 0 && !lookup_each_batch {
         let stored = sql::all_customer_keys(&mut tx).await?;
-        stored_info.extend(stored.iter().map(|k| (k.id, (k.name.clone(), k.owner_id))));
+        stored_owners.extend(stored.iter().map(|k| (k.id, k.owner_id)));
+        stored_names.extend(stored.iter().map(|k| (k.id, k.name.clone())));
         index.add_stored(&stored);
     }
     // Indexes are rebuilt once at the end, sorted, when nothing reads them
@@ -562,13 +570,15 @@ pub(super) async fn run(
             found.extend(sql::customers_by_name_key(&mut tx, &keys).await?);
             // Customers this import wrote are in the index as its rows already.
             found.retain(|k| ids.binary_search(&k.id).is_err());
-            stored_info.extend(found.iter().map(|k| (k.id, (k.name.clone(), k.owner_id))));
+            stored_owners.extend(found.iter().map(|k| (k.id, k.owner_id)));
+            stored_names.clear();
+            stored_names.extend(found.iter().map(|k| (k.id, k.name.clone())));
             index.add_stored(&found);
         }
         // Another rep's customer is still a duplicate (the team must not hold a
         // company twice), but a rep learns nothing about it beyond that.
         let hidden = |id: i64| {
-            let owner = stored_info.get(&id).and_then(|(_, o)| *o);
+            let owner = stored_owners.get(&id).copied().flatten();
             rep_id.is_some() && owner.is_some() && owner != rep_id
         };
 
@@ -677,7 +687,7 @@ pub(super) async fn run(
                     ("duplicate_hidden", format!("{outcome}: {what} a customer you cannot see; ask your lead"))
                 }
                 Target::Stored(id) => {
-                    let name = stored_info.get(id).map_or("", |(name, _)| name.as_str());
+                    let name = stored_names.get(id).map_or("", String::as_str);
                     (key.code(), format!("{outcome}: {what} customer #{id} {name}"))
                 }
                 Target::New(n) => (key.code(), format!("{outcome}: {what} row {}", first_rows[*n])),
@@ -745,11 +755,16 @@ pub(super) async fn run(
             }
         }
         done = report.rows as u64;
-        super::drop_later((checked, planned, parts, before, after));
+        // Freed here, so the next batch reuses the memory.
+        drop((checked, planned, parts, before, after));
         batch = rows.next_rows(options.batch_rows)?;
         progress(stage, done, (rows.estimated_rows(report.rows + batch.len()) as u64).max(done));
     }
+    // The file and the index are done with: free them before the indexes
+    // are built (which takes memory of its own).
     drop(rows);
+    drop(prepared);
+    super::drop_later(index);
     report.finish_errors();
     phase("checked and written");
     progress(stage, done, done);
@@ -763,7 +778,6 @@ pub(super) async fn run(
         if writes {
             sql::roll_back_import(tx).await?;
         }
-        super::drop_later(index);
         return Ok(report);
     }
     if let Some(indexes) = suspended {
@@ -775,7 +789,6 @@ pub(super) async fn run(
     super::record(&mut tx, importer, ImportKind::Customers, &file_name, &report, &ids, now).await?;
     sql::commit_import(tx).await?;
     phase("committed");
-    super::drop_later(index);
     Ok(report)
 }
 

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Memory and time of a large customer import (issue 13, item 1): a
+# ROWS-row, 14-column customer CSV (bench/gen_customers.py) imported by
+# `rally import customers` into a fresh SQLite database, then imported again
+# (every row a duplicate), each under `/usr/bin/time -v` for the peak RSS of
+# the whole process (file, duplicate index, batches, SQLite's page cache).
+# With PostgreSQL installed, the same on a throwaway cluster.
+#
+#   bench/import_memory.sh [ROWS] [sqlite|postgres|both]   # default 1000000 both
+set -euo pipefail
+
+ROWS=${1:-1000000}
+WHICH=${2:-both}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
+RALLY=$CARGO_TARGET_DIR/release/rally
+
+WORK=$(mktemp -d)
+cleanup() {
+    if [[ -n "${PG_STOP:-}" ]]; then eval "$PG_STOP" || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+python3 "$ROOT/bench/gen_customers.py" "$ROWS" "$WORK/customers.csv"
+echo "file: $ROWS rows, $(($(stat -c %s "$WORK/customers.csv") / 1048576)) MB; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# One import under /usr/bin/time -v: prints its outcome, wall time and peak RSS.
+measure() {
+    local label=$1 expect=$2
+    /usr/bin/time -v "$RALLY" import customers "$WORK/customers.csv" >"$WORK/out.txt" 2>"$WORK/time.txt"
+    grep -q "$expect" "$WORK/out.txt" || {
+        echo "unexpected import result: $(cat "$WORK/out.txt")" >&2
+        exit 1
+    }
+    local rss wall
+    rss=$(awk -F': ' '/Maximum resident set size/ {print int($2 / 1024)}' "$WORK/time.txt")
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.txt")
+    echo "$label: $(tail -1 "$WORK/out.txt") · wall $wall · peak RSS $rss MB"
+}
+
+setup_team() {
+    "$RALLY" migrate >/dev/null
+    for i in 1 2 3 4 5; do
+        echo 'bench password 2026' | "$RALLY" user add --email "bench-rep-$i@rally.example" --name "代表$i" \
+            --role rep --region 华东 >/dev/null
+    done
+}
+
+if [[ $WHICH == sqlite || $WHICH == both ]]; then
+    echo "== SQLite"
+    export RALLY_DATABASE_URL="sqlite://$WORK/rally.db"
+    setup_team
+    measure "first import" "created $ROWS, updated 0, skipped 0, rejected 0"
+    measure "again (all duplicates)" "created 0, updated 0, skipped $ROWS, rejected 0"
+fi
+
+pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+if [[ $WHICH == postgres || $WHICH == both ]]; then
+    if [[ -z "$pg_bin" ]]; then
+        echo "== PostgreSQL: not installed, skipped"
+        exit 0
+    fi
+    echo "== PostgreSQL"
+    as_pg=()
+    if [[ "$(id -u)" == 0 ]]; then
+        chown postgres "$WORK"
+        as_pg=(runuser -u postgres --)
+    fi
+    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    "${as_pg[@]}" "$pg_bin/initdb" -D "$WORK/pg" -U postgres --auth=trust --no-locale -E UTF8 >/dev/null
+    "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$WORK/pg" -o "-p $port -k $WORK -c listen_addresses=127.0.0.1" \
+        -l "$WORK/pg.log" -w start >/dev/null
+    PG_STOP="${as_pg[*]} $pg_bin/pg_ctl -D $WORK/pg -m fast stop >/dev/null"
+    "${as_pg[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres bench
+    export RALLY_DATABASE_URL="postgres://postgres@127.0.0.1:$port/bench"
+    setup_team
+    measure "first import" "created $ROWS, updated 0, skipped 0, rejected 0"
+    measure "again (all duplicates)" "created 0, updated 0, skipped $ROWS, rejected 0"
+fi
