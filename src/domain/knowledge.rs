@@ -136,9 +136,49 @@ impl Query {
     /// The FTS5 query for the long terms: each a quoted phrase (a trigram
     /// phrase is a substring match), all required; `None` without long terms.
     pub fn fts5(&self) -> Option<String> {
-        let parts: Vec<String> = self.long_terms().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect();
+        let parts: Vec<String> = self.long_terms().map(fts5_phrase).collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     }
+}
+
+impl Query {
+    /// Whether every term is without letter case (Chinese, digits,
+    /// punctuation). For such terms a plain `LIKE` finds exactly what the
+    /// case-insensitive matches find (SQLite's trigram table, PostgreSQL's
+    /// `ILIKE`), so a search may read rows by `LIKE` without the index.
+    pub fn caseless(&self) -> bool {
+        self.terms.iter().all(|t| is_caseless(t))
+    }
+}
+
+/// A term none of whose characters has an upper or lower case.
+pub fn is_caseless(term: &str) -> bool {
+    term.chars().all(|c| !c.is_lowercase() && !c.is_uppercase() && c.to_lowercase().eq([c]) && c.to_uppercase().eq([c]))
+}
+
+/// The letter put before every character of a text, and after the last,
+/// for the short-term index of customers' names: there each character pair
+/// `ab` is the trigram `aSb` and each character `a` the trigram `SaS`, so a
+/// trigram index (SQLite's FTS5, PostgreSQL's `pg_trgm`) can look up one-
+/// and two-character terms. A letter, because `pg_trgm` only takes letters
+/// and digits into its trigrams; which one only matters for names holding
+/// it, where the exact check after the lookup drops the extra candidates.
+pub const SPREAD: char = 'q';
+
+/// `term` spread as the short-term index holds text: `价格` → `q价q格q`.
+pub fn spread(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() * 2 + 1);
+    for c in term.chars() {
+        out.push(SPREAD);
+        out.push(c);
+    }
+    out.push(SPREAD);
+    out
+}
+
+/// A term as an FTS5 phrase (a trigram phrase is a substring match).
+pub fn fts5_phrase(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
 }
 
 /// `%term%` for `LIKE … ESCAPE '\'`, the wildcards in the term taken literally.
@@ -290,6 +330,16 @@ mod tests {
         assert_eq!(query.short_terms().collect::<Vec<_>>(), vec!["价格"]);
         assert_eq!(query.fts5().unwrap(), "\"竞品对比\" \"\"\"x\"\"y\"");
         assert_eq!(Query::parse("质保").unwrap().unwrap().fts5(), None);
+    }
+
+    #[test]
+    fn short_terms_are_spread_for_their_index_and_case_is_noticed() {
+        assert_eq!(spread("价格"), "q价q格q");
+        assert_eq!(spread("价"), "q价q");
+        assert_eq!(fts5_phrase(&spread("a\"")), "\"qaq\"\"q\"");
+        assert!(Query::parse("价格 竞品对比 50% 1:3").unwrap().unwrap().caseless());
+        assert!(!Query::parse("价格 ROI").unwrap().unwrap().caseless());
+        assert!(!is_caseless("é") && !is_caseless("ß") && !is_caseless("Ǆ") && is_caseless("，、"));
     }
 
     #[test]

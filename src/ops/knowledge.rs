@@ -527,8 +527,14 @@ pub async fn search(
     let query = parse_query(Some(q))?.ok_or_else(|| OpsError::invalid("q", "type something to search for"))?;
     let wants = |s: Section| only.is_none_or(|o| o == s);
     let offset = offset.max(0);
-    let mut conn = store.acquire().await?;
-    let entries = if wants(Section::Entries) {
+    let customer_scope = authz::customer_scope(actor);
+    let reads_customers = authz::allows(actor.role, Permission::ReadCustomers);
+    // The sections read at once, each on a connection of its own taken only
+    // for its reads (none waits for a second connection while holding one).
+    let entries = async {
+        if !wants(Section::Entries) {
+            return Ok::<_, OpsError>(None);
+        }
         let filter = EntryFilter {
             scope: scope(actor),
             status: None,
@@ -537,24 +543,26 @@ pub async fn search(
             industry: None,
             query: Some(query.clone()),
         };
-        let (items, total) = k_store::entries(conn.conn(), &filter, offset, limit).await?;
-        Some(Hits { items, total })
-    } else {
-        None
+        let (items, total) = k_store::entries(store.acquire().await?.conn(), &filter, offset, limit).await?;
+        Ok(Some(Hits { items, total }))
     };
-    let customer_scope = authz::customer_scope(actor);
-    let customers = if wants(Section::Customers) && authz::allows(actor.role, Permission::ReadCustomers) {
-        let (items, total) = k_store::customers(conn.conn(), customer_scope, &query, offset, limit).await?;
-        Some(Hits { items, total })
-    } else {
-        None
+    let customers = async {
+        if !(wants(Section::Customers) && reads_customers) {
+            return Ok::<_, OpsError>(None);
+        }
+        let (items, total) =
+            k_store::customers(store.acquire().await?.conn(), customer_scope, &query, offset, limit).await?;
+        Ok(Some(Hits { items, total }))
     };
-    let notes = if wants(Section::Notes) && authz::allows(actor.role, Permission::ReadCustomers) {
-        let (items, total) = k_store::notes(conn.conn(), customer_scope, &query, offset, limit).await?;
-        Some(Hits { items, total })
-    } else {
-        None
+    let notes = async {
+        if !(wants(Section::Notes) && reads_customers) {
+            return Ok::<_, OpsError>(None);
+        }
+        let (items, total) =
+            k_store::notes(store.acquire().await?.conn(), customer_scope, &query, offset, limit).await?;
+        Ok(Some(Hits { items, total }))
     };
+    let (entries, customers, notes) = tokio::try_join!(entries, customers, notes)?;
     Ok(SearchResults { terms: query.terms, entries, customers, notes })
 }
 

@@ -1,17 +1,27 @@
 //! The knowledge base (知识库) and the search over entries, customers' names
 //! and interaction notes. SQLite matches terms of three characters or more
 //! through trigram FTS5 tables (migration 0015) and shorter ones with a
-//! `LIKE` scan; PostgreSQL uses `ILIKE` for both, served by `pg_trgm` GIN
-//! indexes on the same expressions. Both read a term as a substring that
-//! must occur (all terms), so a query finds the same rows on either backend;
-//! the order is decided by plain columns for the same reason.
+//! `LIKE` scan; PostgreSQL uses `ILIKE` for both (`LIKE` for terms without
+//! letter case, which find the same rows), served by `pg_trgm` GIN indexes
+//! on the same expressions. Customers' names also have an index for one- and
+//! two-character terms (migration 0021). Both read a term as a substring
+//! that must occur (all terms), so a query finds the same rows on either
+//! backend; the order is decided by plain columns for the same reason.
+//!
+//! Entries and notes are shown latest first, and a common word matches a
+//! large share of them: collecting every match to sort it cost more than
+//! the whole search may. So a query without letter case first reads the
+//! latest rows only (a window walked by the date index, each row checked by
+//! `LIKE`), and answers from them when they already hold the page (and the
+//! count's cap); otherwise the full query runs. Both give the same rows.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
+use super::bulk::bulk_insert;
 use super::customers::CustomerScope;
-use super::{Conn, StoreResult, Tx, on_conn, on_tx};
-use crate::domain::knowledge::{Query, like_pattern};
+use super::{Conn, StoreResult, Tx, Value, on_conn, on_tx};
+use crate::domain::knowledge::{Query, TRIGRAM, fts5_phrase, is_caseless, like_pattern, spread};
 
 /// Counts of search hits stop here: "more than 1,000" is all a reader needs.
 pub const MAX_COUNT: i64 = 1000;
@@ -137,9 +147,14 @@ impl Sql {
     }
 }
 
+/// The statement with its values. On PostgreSQL a search statement is
+/// planned for its values each time (not cached): a cached generic plan
+/// cannot tell a one- or two-character pattern (no trigram: the index
+/// answers every row) from a long one, and read a whole `pg_trgm` index for
+/// it after a few runs.
 macro_rules! bound {
-    ($q:expr, $binds:expr) => {{
-        let mut q = $q;
+    ($b:expr, $q:expr, $binds:expr) => {{
+        let mut q = $q.persistent($b == Backend::Sqlite);
         for b in $binds {
             q = match b {
                 Bind::Text(s) => q.bind(s.clone()),
@@ -163,44 +178,116 @@ fn backend(conn: &Conn<'_>) -> Backend {
     }
 }
 
-/// The condition that every term of `query` occurs in `expr` (a text
-/// expression of `table`'s row `alias`), with SQLite's FTS table `fts` for
-/// the long terms.
-fn text_condition(b: Backend, sql: &mut Sql, query: &Query, alias: &str, fts: &str, expr: &str) -> String {
+/// How many of the latest entries, and of the latest interactions, a
+/// caseless search reads before it falls back to the full query.
+const ENTRY_WINDOW: i64 = 2000;
+const NOTE_WINDOW: i64 = 2000;
+
+/// How a text condition finds its rows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Through the indexes (SQLite's trigram tables as `id IN (…)`; on
+    /// PostgreSQL the planner picks the `pg_trgm` index or a scan).
+    Indexed,
+    /// As `Indexed`, except that the caller joins SQLite's trigram table
+    /// for the long terms itself (it then drives the query and a capped
+    /// count stops early instead of collecting every match first).
+    Driven,
+    /// Row by row with `LIKE`, for the window of latest rows; only for a
+    /// caseless query, where `LIKE` finds what the trigram table finds.
+    Rows,
+}
+
+/// Where a text condition looks: rows of `alias`, their text `expr`,
+/// SQLite's trigram table `fts`, and for customers' names the short-term
+/// index (SQLite's table over the spread names; on PostgreSQL the index on
+/// `search_spread(name)`).
+struct Text<'a> {
+    alias: &'a str,
+    fts: &'a str,
+    expr: &'a str,
+    short_fts: Option<&'a str>,
+}
+
+/// ILIKE lower-cases each row's text before it compares, most of a scan's
+/// time on PostgreSQL; for a term without letter case LIKE finds the same.
+fn like_op(b: Backend, term: &str) -> &'static str {
+    if b == Backend::Postgres && !is_caseless(term) { "ILIKE" } else { "LIKE" }
+}
+
+/// The condition that every term of `query` occurs in the text.
+fn text_condition(b: Backend, sql: &mut Sql, query: &Query, t: &Text<'_>, reading: Reading) -> String {
     let mut parts = Vec::new();
-    match b {
-        Backend::Sqlite => {
-            if let Some(m) = query.fts5() {
-                let p = sql.text(m);
-                parts.push(format!("{alias}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {p})"));
-            }
-            for t in query.short_terms() {
-                let p = sql.text(like_pattern(t));
-                parts.push(format!("{expr} LIKE {p} ESCAPE '\\'"));
-            }
+    let by_index = reading != Reading::Rows;
+    if b == Backend::Sqlite
+        && reading == Reading::Indexed
+        && let Some(m) = query.fts5()
+    {
+        let p = sql.text(m);
+        parts.push(format!("{}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {p})", t.alias, fts = t.fts));
+    }
+    if b == Backend::Sqlite
+        && by_index
+        && let Some(short) = t.short_fts
+    {
+        let phrases: Vec<String> = query.short_terms().map(|x| fts5_phrase(&spread(x))).collect();
+        if !phrases.is_empty() {
+            let p = sql.text(phrases.join(" "));
+            parts.push(format!("{}.id IN (SELECT rowid FROM {short} WHERE {short} MATCH {p})", t.alias));
         }
-        Backend::Postgres => {
-            for t in &query.terms {
-                let p = sql.text(like_pattern(t));
-                parts.push(format!("{expr} ILIKE {p} ESCAPE '\\'"));
-            }
+    }
+    for term in &query.terms {
+        let long = term.chars().count() >= TRIGRAM;
+        if b == Backend::Sqlite && by_index && long {
+            continue;
         }
+        let op = like_op(b, term);
+        if b == Backend::Postgres && by_index && !long && t.short_fts.is_some() {
+            let p = sql.text(like_pattern(&spread(term)));
+            parts.push(format!("search_spread({}) {op} {p} ESCAPE '\\'", t.expr));
+        }
+        parts.push(contains(b, sql, term, t.expr));
     }
     if parts.is_empty() { "1 = 1".to_owned() } else { parts.join(" AND ") }
 }
 
-/// Every term in `expr`, by a plain (I)LIKE: for ranking, not for finding.
+/// For a count on SQLite with long terms: the trigram table joined first,
+/// its `MATCH` bound in `sql`, so the capped count stops at its cap.
+fn driving_fts(b: Backend, sql: &mut Sql, query: &Query, t: &Text<'_>, table: &str) -> Option<(String, String)> {
+    let m = query.fts5().filter(|_| b == Backend::Sqlite)?;
+    let p = sql.text(m);
+    Some((
+        format!("{fts} JOIN {table} {alias} ON {alias}.id = {fts}.rowid", fts = t.fts, alias = t.alias),
+        format!("{} MATCH {p}", t.fts),
+    ))
+}
+
+/// `term` occurs in `expr`, row by row: (I)LIKE, or on SQLite for a term
+/// without letter case `instr`, which finds the same (SQLite's LIKE folds
+/// ASCII letters only) by comparing bytes instead of decoding characters.
+fn contains(b: Backend, sql: &mut Sql, term: &str, expr: &str) -> String {
+    if b == Backend::Sqlite && is_caseless(term) {
+        let p = sql.text(term);
+        return format!("instr({expr}, {p}) > 0");
+    }
+    let p = sql.text(like_pattern(term));
+    format!("{expr} {} {p} ESCAPE '\\'", like_op(b, term))
+}
+
+/// Every term in `expr`, row by row: for ranking, not for finding.
 fn all_in(b: Backend, sql: &mut Sql, query: &Query, expr: &str) -> String {
-    let op = if b == Backend::Sqlite { "LIKE" } else { "ILIKE" };
-    query
-        .terms
-        .iter()
-        .map(|t| {
-            let p = sql.text(like_pattern(t));
-            format!("{expr} {op} {p} ESCAPE '\\'")
-        })
-        .collect::<Vec<_>>()
-        .join(" AND ")
+    query.terms.iter().map(|t| contains(b, sql, t, expr)).collect::<Vec<_>>().join(" AND ")
+}
+
+/// `ids` as a list of bound placeholders, for `IN (…)`.
+fn id_list(sql: &mut Sql, ids: &[i64]) -> String {
+    ids.iter().map(|id| sql.int(*id)).collect::<Vec<_>>().join(", ")
+}
+
+/// The page's rows in the order of `ids` (rows of one id kept together).
+fn in_order<T>(ids: &[i64], mut rows: Vec<T>, id: impl Fn(&T) -> i64) -> Vec<T> {
+    rows.sort_by_key(|r| ids.iter().position(|x| *x == id(r)).unwrap_or(usize::MAX));
+    rows
 }
 
 fn tags(json: &str) -> Vec<String> {
@@ -275,7 +362,10 @@ pub async fn published_scripts(conn: Conn<'_>, id: Option<i64>) -> StoreResult<V
     }))
 }
 
-fn entry_where(b: Backend, sql: &mut Sql, f: &EntryFilter) -> String {
+const ENTRY_TEXT: Text<'static> =
+    Text { alias: "k", fts: "knowledge_fts", expr: "(k.title || char(10) || k.body)", short_fts: None };
+
+fn entry_where(b: Backend, sql: &mut Sql, f: &EntryFilter, reading: Reading) -> String {
     let mut cond = vec!["1 = 1".to_owned()];
     match f.scope {
         EntryScope::All => {}
@@ -295,19 +385,20 @@ fn entry_where(b: Backend, sql: &mut Sql, f: &EntryFilter) -> String {
         let p = sql.text(kind);
         cond.push(format!("k.kind = {p}"));
     }
-    let contains = if b == Backend::Sqlite { "instr" } else { "strpos" };
+    let find = if b == Backend::Sqlite { "instr" } else { "strpos" };
     // Tags are stored as JSON arrays; a tag is found by its quoted form
     // (ops refuses quotes and backslashes in tags, so this is exact).
     if let Some(pain) = f.pain_point.as_deref() {
         let p = sql.text(json_quoted(pain));
-        cond.push(format!("{contains}(k.pain_points, {p}) > 0"));
+        cond.push(format!("{find}(k.pain_points, {p}) > 0"));
     }
     if let Some(ind) = f.industry.as_deref() {
         let p = sql.text(json_quoted(ind));
-        cond.push(format!("{contains}(k.industries, {p}) > 0"));
+        cond.push(format!("{find}(k.industries, {p}) > 0"));
     }
     if let Some(q) = &f.query {
-        cond.push(text_condition(b, sql, q, "k", "knowledge_fts", entry_text(b)));
+        let text = Text { expr: entry_text(b), ..ENTRY_TEXT };
+        cond.push(text_condition(b, sql, q, &text, reading));
     }
     cond.join(" AND ")
 }
@@ -316,18 +407,80 @@ fn json_quoted(tag: &str) -> String {
     serde_json::to_string(tag).unwrap_or_default()
 }
 
+/// The capped count of entries matching the filter (uncapped without a query).
+async fn count_entries(conn: Conn<'_>, f: &EntryFilter) -> StoreResult<i64> {
+    let b = backend(&conn);
+    let mut sql = Sql::default();
+    let text = Text { expr: entry_text(b), ..ENTRY_TEXT };
+    let drive = f.query.as_ref().and_then(|q| driving_fts(b, &mut sql, q, &text, "knowledge_entries"));
+    let cond = entry_where(b, &mut sql, f, if drive.is_some() { Reading::Driven } else { Reading::Indexed });
+    let (from, cond) = match drive {
+        Some((from, m)) => (from, format!("{m} AND {cond}")),
+        None => ("knowledge_entries k".to_owned(), cond),
+    };
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {cond} LIMIT {}) AS hits",
+        if f.query.is_some() { MAX_COUNT } else { i64::MAX }
+    );
+    Ok(on_conn!(conn, c => bound!(b, sqlx::query_scalar::<_, i64>(&count_sql), &sql.binds).fetch_one(&mut *c).await?))
+}
+
+/// The first page from the latest entries alone, when they hold it: the
+/// entries matching every term in the title come first, so the window must
+/// hold `offset + limit` of those. Answers the page's ids, and whether the
+/// window reached the count's cap.
+async fn entries_in_window(
+    conn: Conn<'_>,
+    f: &EntryFilter,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Option<(Vec<i64>, bool)>> {
+    let Some(q) = f.query.as_ref().filter(|q| q.caseless()) else { return Ok(None) };
+    let b = backend(&conn);
+    let mut sql = Sql::default();
+    let rank = all_in(b, &mut sql, q, "k.title");
+    let cond = entry_where(b, &mut sql, f, Reading::Rows);
+    let probe = format!(
+        "SELECT k.id, CAST(CASE WHEN {rank} THEN 1 ELSE 0 END AS BIGINT) AS in_title FROM \
+         (SELECT * FROM knowledge_entries ORDER BY updated_at DESC, id DESC LIMIT {ENTRY_WINDOW}) AS k \
+         WHERE {cond} ORDER BY k.updated_at DESC, k.id DESC LIMIT {MAX_COUNT}"
+    );
+    let hits: Vec<(i64, i64)> =
+        on_conn!(conn, c => bound!(b, sqlx::query_as::<_, (i64, i64)>(&probe), &sql.binds).fetch_all(&mut *c).await?);
+    let in_title: Vec<i64> = hits.iter().filter(|h| h.1 == 1).map(|h| h.0).collect();
+    let (from, to) =
+        (usize::try_from(offset).unwrap_or(usize::MAX), usize::try_from(offset + limit).unwrap_or(usize::MAX));
+    if in_title.len() < to {
+        return Ok(None);
+    }
+    Ok(Some((in_title[from..to].to_vec(), hits.len() as i64 >= MAX_COUNT)))
+}
+
 /// Entries by the filter: with a query, those matching every term in the
 /// title first; then the most recently changed. Also the count (up to
 /// [`MAX_COUNT`] with a query).
-pub async fn entries(conn: Conn<'_>, f: &EntryFilter, offset: i64, limit: i64) -> StoreResult<(Vec<Entry>, i64)> {
+pub async fn entries(mut conn: Conn<'_>, f: &EntryFilter, offset: i64, limit: i64) -> StoreResult<(Vec<Entry>, i64)> {
     let b = backend(&conn);
+    if let Some((ids, capped)) = entries_in_window(conn.reborrow(), f, offset, limit).await? {
+        let total = if capped { MAX_COUNT } else { count_entries(conn.reborrow(), f).await? };
+        let mut sql = Sql::default();
+        let list_sql = format!("SELECT {ENTRY_COLUMNS} WHERE k.id IN ({})", id_list(&mut sql, &ids));
+        let rows = if ids.is_empty() {
+            Vec::new()
+        } else {
+            on_conn!(conn, c => {
+                let mut out = Vec::new();
+                for row in bound!(b, sqlx::query(&list_sql), &sql.binds).fetch_all(&mut *c).await? {
+                    out.push(entry_from_row!(&row));
+                }
+                out
+            })
+        };
+        return Ok((in_order(&ids, rows, |e| e.id), total));
+    }
+    let total = count_entries(conn.reborrow(), f).await?;
     let mut sql = Sql::default();
-    let cond = entry_where(b, &mut sql, f);
-    let count_binds = sql.binds.clone();
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM knowledge_entries k WHERE {cond} LIMIT {}) AS hits",
-        if f.query.is_some() { MAX_COUNT } else { i64::MAX }
-    );
+    let cond = entry_where(b, &mut sql, f, Reading::Indexed);
     let rank = match &f.query {
         Some(q) => format!("CASE WHEN {} THEN 0 ELSE 1 END, ", all_in(b, &mut sql, q, "k.title")),
         None => String::new(),
@@ -338,63 +491,72 @@ pub async fn entries(conn: Conn<'_>, f: &EntryFilter, offset: i64, limit: i64) -
         "SELECT {ENTRY_COLUMNS} WHERE {cond} ORDER BY {rank}k.updated_at DESC, k.id DESC LIMIT {lim} OFFSET {off}"
     );
     Ok(on_conn!(conn, c => {
-        let total: i64 = bound!(sqlx::query_scalar::<_, i64>(&count_sql), &count_binds).fetch_one(&mut *c).await?;
         let mut out = Vec::new();
-        for row in bound!(sqlx::query(&list_sql), &sql.binds).fetch_all(&mut *c).await? {
+        for row in bound!(b, sqlx::query(&list_sql), &sql.binds).fetch_all(&mut *c).await? {
             out.push(entry_from_row!(&row));
         }
         (out, total)
     }))
 }
 
-/// A search over rows of customers (alias `c`) that `scope` may see: its
-/// condition, the capped count (with the binds it needs) and the page's
-/// `LIMIT` and `OFFSET` placeholders.
-struct Scoped {
-    cond: String,
-    count_sql: String,
-    count_binds: Vec<Bind>,
-    lim: String,
-    off: String,
+/// The reader's customers (alias `c`): the condition, or none for all.
+fn scope_condition(sql: &mut Sql, scope: CustomerScope) -> Option<String> {
+    match scope {
+        CustomerScope::All => None,
+        CustomerScope::OwnAndUnassigned(owner) => {
+            let p = sql.int(owner);
+            Some(format!("(c.owner_id = {p} OR c.owner_id IS NULL)"))
+        }
+    }
 }
 
-fn scoped(sql: &mut Sql, text: String, scope: CustomerScope, from: &str, limit: i64, offset: i64) -> Scoped {
-    let mut cond = vec![text];
-    if let CustomerScope::OwnAndUnassigned(owner) = scope {
-        let p = sql.int(owner);
-        cond.push(format!("(c.owner_id = {p} OR c.owner_id IS NULL)"));
-    }
-    let cond = cond.join(" AND ");
-    let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 {from} WHERE {cond} LIMIT {MAX_COUNT}) AS hits");
-    let count_binds = sql.binds.clone();
-    let lim = sql.int(limit);
-    let off = sql.int(offset);
-    Scoped { cond, count_sql, count_binds, lim, off }
-}
+const NAME_TEXT: Text<'static> =
+    Text { alias: "c", fts: "customers_fts", expr: "c.name", short_fts: Some("customers_short_fts") };
 
 /// Customers whose name holds every term, in the scope; shorter names (the
 /// closer matches) first.
 pub async fn customers(
-    conn: Conn<'_>,
+    mut conn: Conn<'_>,
     scope: CustomerScope,
     q: &Query,
     offset: i64,
     limit: i64,
 ) -> StoreResult<(Vec<CustomerHit>, i64)> {
     let b = backend(&conn);
+    let count = {
+        let mut sql = Sql::default();
+        let drive = driving_fts(b, &mut sql, q, &NAME_TEXT, "customers");
+        let reading = if drive.is_some() { Reading::Driven } else { Reading::Indexed };
+        let mut cond = vec![text_condition(b, &mut sql, q, &NAME_TEXT, reading)];
+        cond.extend(scope_condition(&mut sql, scope));
+        let from = match drive {
+            Some((from, m)) => {
+                cond.push(m);
+                from
+            }
+            None => "customers c".to_owned(),
+        };
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {} LIMIT {MAX_COUNT}) AS hits",
+            cond.join(" AND ")
+        );
+        (count_sql, sql.binds)
+    };
+    let total: i64 = on_conn!(conn.reborrow(), c => bound!(b, sqlx::query_scalar::<_, i64>(&count.0), &count.1).fetch_one(&mut *c).await?);
     let mut sql = Sql::default();
-    let from = "FROM customers c";
-    let text = text_condition(b, &mut sql, q, "c", "customers_fts", "c.name");
-    let Scoped { cond, count_sql, count_binds, lim, off } = scoped(&mut sql, text, scope, from, limit, offset);
+    let mut cond = vec![text_condition(b, &mut sql, q, &NAME_TEXT, Reading::Indexed)];
+    cond.extend(scope_condition(&mut sql, scope));
     let len = if b == Backend::Sqlite { "length" } else { "char_length" };
+    let lim = sql.int(limit);
+    let off = sql.int(offset);
     let list_sql = format!(
-        "SELECT c.id, c.name, c.industry, c.region {from} WHERE {cond} ORDER BY {len}(c.name), c.id \
-         LIMIT {lim} OFFSET {off}"
+        "SELECT c.id, c.name, c.industry, c.region FROM customers c WHERE {} ORDER BY {len}(c.name), c.id \
+         LIMIT {lim} OFFSET {off}",
+        cond.join(" AND ")
     );
     Ok(on_conn!(conn, c => {
-        let total: i64 = bound!(sqlx::query_scalar::<_, i64>(&count_sql), &count_binds).fetch_one(&mut *c).await?;
         let mut out = Vec::new();
-        for r in bound!(sqlx::query(&list_sql), &sql.binds).fetch_all(&mut *c).await? {
+        for r in bound!(b, sqlx::query(&list_sql), &sql.binds).fetch_all(&mut *c).await? {
             out.push(CustomerHit {
                 id: r.try_get("id")?,
                 name: r.try_get("name")?,
@@ -406,29 +568,90 @@ pub async fn customers(
     }))
 }
 
+const NOTE_TEXT: Text<'static> = Text { alias: "i", fts: "interactions_fts", expr: "i.note", short_fts: None };
+
+const NOTE_COLUMNS: &str = "SELECT i.id, i.customer_id, c.name, i.occurred_on, i.note, f.id AS follow_up_id, \
+     f.campaign_id FROM interactions i JOIN customers c ON c.id = i.customer_id \
+     LEFT JOIN follow_ups f ON f.interaction_id = i.id";
+
 /// Interaction notes (follow-ups' among them) holding every term, of
 /// customers in the scope; the latest first.
 pub async fn notes(
-    conn: Conn<'_>,
+    mut conn: Conn<'_>,
     scope: CustomerScope,
     q: &Query,
     offset: i64,
     limit: i64,
 ) -> StoreResult<(Vec<NoteHit>, i64)> {
     let b = backend(&conn);
+    // The customers are joined only for the reader's scope: every
+    // interaction has its customer.
+    let scoped_from = |base: &str| match scope {
+        CustomerScope::All => base.to_owned(),
+        CustomerScope::OwnAndUnassigned(_) => format!("{base} JOIN customers c ON c.id = i.customer_id"),
+    };
+    // The latest interactions first (see the module's notes).
+    let mut window: Option<(Vec<i64>, bool)> = None;
+    if q.caseless() {
+        let mut sql = Sql::default();
+        let mut cond = vec![text_condition(b, &mut sql, q, &NOTE_TEXT, Reading::Rows)];
+        cond.extend(scope_condition(&mut sql, scope));
+        let probe = format!(
+            "SELECT i.id FROM {} WHERE {} ORDER BY i.occurred_on DESC, i.id DESC LIMIT {MAX_COUNT}",
+            scoped_from(&format!(
+                "(SELECT id, customer_id, occurred_on, note FROM interactions \
+                 ORDER BY occurred_on DESC, id DESC LIMIT {NOTE_WINDOW}) AS i"
+            )),
+            cond.join(" AND ")
+        );
+        let hits: Vec<i64> = on_conn!(conn.reborrow(), c => bound!(b, sqlx::query_scalar::<_, i64>(&probe), &sql.binds).fetch_all(&mut *c).await?);
+        let (from, to) =
+            (usize::try_from(offset).unwrap_or(usize::MAX), usize::try_from(offset + limit).unwrap_or(usize::MAX));
+        if hits.len() >= to {
+            window = Some((hits[from..to].to_vec(), hits.len() as i64 >= MAX_COUNT));
+        }
+    }
+    let total = match &window {
+        Some((_, true)) => MAX_COUNT,
+        _ => {
+            let mut sql = Sql::default();
+            let drive = driving_fts(b, &mut sql, q, &NOTE_TEXT, "interactions");
+            let reading = if drive.is_some() { Reading::Driven } else { Reading::Indexed };
+            let mut cond = vec![text_condition(b, &mut sql, q, &NOTE_TEXT, reading)];
+            cond.extend(scope_condition(&mut sql, scope));
+            let from = match drive {
+                Some((from, m)) => {
+                    cond.push(m);
+                    scoped_from(&from)
+                }
+                None => scoped_from("interactions i"),
+            };
+            let count_sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {} LIMIT {MAX_COUNT}) AS hits",
+                cond.join(" AND ")
+            );
+            on_conn!(conn.reborrow(), c => bound!(b, sqlx::query_scalar::<_, i64>(&count_sql), &sql.binds).fetch_one(&mut *c).await?)
+        }
+    };
     let mut sql = Sql::default();
-    let from = "FROM interactions i JOIN customers c ON c.id = i.customer_id";
-    let text = text_condition(b, &mut sql, q, "i", "interactions_fts", "i.note");
-    let Scoped { cond, count_sql, count_binds, lim, off } = scoped(&mut sql, text, scope, from, limit, offset);
-    let list_sql = format!(
-        "SELECT i.id, i.customer_id, c.name, i.occurred_on, i.note, f.id AS follow_up_id, f.campaign_id \
-         {from} LEFT JOIN follow_ups f ON f.interaction_id = i.id WHERE {cond} \
-         ORDER BY i.occurred_on DESC, i.id DESC LIMIT {lim} OFFSET {off}"
-    );
-    Ok(on_conn!(conn, c => {
-        let total: i64 = bound!(sqlx::query_scalar::<_, i64>(&count_sql), &count_binds).fetch_one(&mut *c).await?;
+    let (list_sql, ids) = match window {
+        Some((ids, _)) if ids.is_empty() => return Ok((Vec::new(), total)),
+        Some((ids, _)) => (format!("{NOTE_COLUMNS} WHERE i.id IN ({})", id_list(&mut sql, &ids)), Some(ids)),
+        None => {
+            let mut cond = vec![text_condition(b, &mut sql, q, &NOTE_TEXT, Reading::Indexed)];
+            cond.extend(scope_condition(&mut sql, scope));
+            let lim = sql.int(limit);
+            let off = sql.int(offset);
+            let list_sql = format!(
+                "{NOTE_COLUMNS} WHERE {} ORDER BY i.occurred_on DESC, i.id DESC LIMIT {lim} OFFSET {off}",
+                cond.join(" AND ")
+            );
+            (list_sql, None)
+        }
+    };
+    let rows = on_conn!(conn, c => {
         let mut out = Vec::new();
-        for r in bound!(sqlx::query(&list_sql), &sql.binds).fetch_all(&mut *c).await? {
+        for r in bound!(b, sqlx::query(&list_sql), &sql.binds).fetch_all(&mut *c).await? {
             out.push(NoteHit {
                 interaction_id: r.try_get("id")?,
                 customer_id: r.try_get("customer_id")?,
@@ -439,8 +662,15 @@ pub async fn notes(
                 campaign_id: r.try_get("campaign_id")?,
             });
         }
-        (out, total)
-    }))
+        out
+    });
+    Ok((
+        match ids {
+            Some(ids) => in_order(&ids, rows, |n| n.interaction_id),
+            None => rows,
+        },
+        total,
+    ))
 }
 
 pub async fn insert_entry(tx: &mut Tx, f: &EntryFields, author: Option<i64>, now: DateTime<Utc>) -> StoreResult<i64> {
@@ -462,6 +692,47 @@ pub async fn insert_entry(tx: &mut Tx, f: &EntryFields, author: Option<i64>, now
         .bind(now)
         .fetch_one(&mut **conn)
         .await?))
+}
+
+/// A bulk load of entries (`(fields, author, at)` each; `at` is both
+/// created and changed): multi-row statements, because SQLite's full-text
+/// table flushes its pending terms at every statement that writes it, so one
+/// `insert_entry` per row merged index segments row by row.
+pub async fn insert_entries(tx: &mut Tx, rows: &[(EntryFields, Option<i64>, DateTime<Utc>)]) -> StoreResult<()> {
+    let mut values = Vec::with_capacity(rows.len() * 13);
+    for (f, author, at) in rows {
+        values.extend([
+            Value::from(f.kind.as_str()),
+            Value::from(f.title.as_str()),
+            Value::from(f.body.as_str()),
+            Value::from(json(&f.pain_points)),
+            Value::from(json(&f.industries)),
+            Value::from(json(&f.campaign_kinds)),
+            Value::from(json(&f.tiers)),
+            Value::from(f.campaign_id),
+            Value::from(f.follow_up_id),
+            Value::from(f.status.as_str()),
+            Value::from(*author),
+            Value::from(*at),
+            Value::from(*at),
+        ]);
+    }
+    let columns = [
+        "kind",
+        "title",
+        "body",
+        "pain_points",
+        "industries",
+        "campaign_kinds",
+        "tiers",
+        "campaign_id",
+        "follow_up_id",
+        "status",
+        "author_id",
+        "created_at",
+        "updated_at",
+    ];
+    bulk_insert(tx, "knowledge_entries", &columns, values).await
 }
 
 /// Writes the fields if the entry is still at `version`; false otherwise.

@@ -309,6 +309,13 @@ backend_test!(a_rep_finds_only_customers_and_notes_they_may_see, |app| {
     assert_eq!(ids(&r, "customers", "id"), vec![mine]);
     let r = get(&app, &ming, "/api/v1/search?q=公开贸易").await;
     assert_eq!(ids(&r, "customers", "id"), vec![pool]);
+    // One and two characters go through the names' short-term index, kept in step too.
+    for (q, expected) in [("贸易", vec![pool]), ("保密", vec![mine, theirs]), ("丙", vec![pool]), ("甲", vec![mine])]
+    {
+        let r = get(&app, &admin, &format!("/api/v1/search?q={q}&in=customers")).await;
+        assert_eq!(ids(&r, "customers", "id"), expected, "{q}");
+        assert_eq!(r["customers"]["total"].as_i64(), Some(expected.len() as i64), "{q}");
+    }
 });
 
 /// The titles of a member's suggestions in their order, of those named `建议…`.
@@ -495,4 +502,88 @@ backend_test!(notes_stay_searchable_as_they_are_written_emptied_and_deleted, |ap
     assert_eq!(status, 204);
     assert_eq!(found("竞品对比").await, vec![ids[0].0]);
     assert_eq!(app.store.integrity_problems().await.unwrap(), Vec::<String>::new(), "the index stays sound");
+});
+
+// The first page is read from the latest rows when they hold it; otherwise
+// the full query runs. Either way the page is what the rule says: entries
+// with every term in the title first, then the latest; notes the latest.
+backend_test!(the_latest_rows_answer_the_same_page_as_the_full_query, |app| {
+    use rally::store::knowledge::{EntryFields, EntryFilter, EntryScope};
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let n: i64 = 4500;
+    let base = chrono::Utc::now() - chrono::Duration::days(10);
+    // 质保 in the title of every 1,000th entry (five, two of them among the
+    // latest 2,000 the search reads first), in the body of every third.
+    let rows: Vec<_> = (0..n)
+        .map(|i| {
+            let title = if i % 1000 == 7 { format!("质保说明{i}") } else { format!("条目{i}") };
+            let body = if i % 3 == 0 { "包含质保条款".to_owned() } else { "无关内容".to_owned() };
+            let f =
+                EntryFields { kind: "lesson".into(), title, body, status: "published".into(), ..Default::default() };
+            (f, Some(lead.id), base + chrono::Duration::minutes(i))
+        })
+        .collect();
+    let mut tx = app.store.begin().await.unwrap();
+    rally::store::knowledge::insert_entries(&mut tx, &rows).await.unwrap();
+    tx.commit().await.unwrap();
+    // The rule, in Rust: title hits newest first, then the other hits newest first.
+    let expected: Vec<String> = {
+        let hit = |i: &i64| *i % 3 == 0 || *i % 1000 == 7;
+        let in_title = |i: &i64| *i % 1000 == 7;
+        let mut order: Vec<i64> = (0..n).rev().filter(|i| hit(i) && in_title(i)).collect();
+        order.extend((0..n).rev().filter(|i| hit(i) && !in_title(i)));
+        order.iter().map(|&i| rows[i as usize].0.title.clone()).collect()
+    };
+    let query = rally::domain::knowledge::Query::parse("质保").unwrap();
+    let filter = EntryFilter {
+        scope: EntryScope::All,
+        status: None,
+        kind: None,
+        pain_point: None,
+        industry: None,
+        query: query.clone(),
+    };
+    // Pages inside the window's title hits (two), across its edge, and past them.
+    for (offset, limit) in [(0, 1), (1, 1), (0, 2), (1, 2), (0, 20), (3, 3), (6, 5)] {
+        let mut conn = app.store.acquire().await.unwrap();
+        let (items, total) = rally::store::knowledge::entries(conn.conn(), &filter, offset, limit).await.unwrap();
+        let got: Vec<String> = items.into_iter().map(|e| e.title).collect();
+        assert_eq!(got, expected[offset as usize..(offset + limit) as usize], "entries {offset}+{limit}");
+        assert_eq!(total, rally::store::knowledge::MAX_COUNT, "entries {offset}+{limit}");
+    }
+
+    // Notes: 质保期 in every 500th of 2,500, one a day; the window holds the latest 2,000.
+    let customer = crate::helpers::add_customer(&app, "窗口机械", "华南", None).await;
+    let first_day = chrono::NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
+    let mut tx = app.store.begin().await.unwrap();
+    let ids = rally::store::bulk::allocate_ids(&mut tx, "interactions", 2500).await.unwrap();
+    let notes: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| rally::store::import::NewImportedInteraction {
+            id: *id,
+            key: rally::store::import::InteractionKey {
+                customer_id: customer,
+                occurred_on: first_day + chrono::Duration::days(i as i64),
+                occurred_at: None,
+                channel: "phone".into(),
+                kind: "call".into(),
+                note: if i % 500 == 3 { format!("客户问质保期{i}") } else { format!("电话沟通{i}") },
+            },
+            amount_fen: None,
+        })
+        .collect();
+    rally::store::import::insert_interactions(&mut tx, &notes, None, chrono::Utc::now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let expected: Vec<i64> = (0..2500).rev().filter(|i| i % 500 == 3).map(|i| ids[i]).collect();
+    let query = rally::domain::knowledge::Query::parse("质保期").unwrap().unwrap();
+    for (offset, limit) in [(0, 2), (2, 2), (0, 20), (4, 1)] {
+        let mut conn = app.store.acquire().await.unwrap();
+        let scope = rally::store::customers::CustomerScope::All;
+        let (items, total) = rally::store::knowledge::notes(conn.conn(), scope, &query, offset, limit).await.unwrap();
+        let got: Vec<i64> = items.iter().map(|x| x.interaction_id).collect();
+        let to = ((offset + limit) as usize).min(expected.len());
+        assert_eq!(got, expected[(offset as usize).min(to)..to], "notes {offset}+{limit}");
+        assert_eq!(total, 5, "notes {offset}+{limit}");
+    }
 });
