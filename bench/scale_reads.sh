@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 customers="${1:-1000000}"
 backends="${2:-both}"
 cargo build --release --bin rally --quiet
-rally="$(pwd)/${CARGO_TARGET_DIR:-target}/release/rally"
+target="${CARGO_TARGET_DIR:-target}"
+[[ "$target" == /* ]] || target="$(pwd)/$target"
+rally="$target/release/rally"
 
 work="$(mktemp -d)"
 server=""

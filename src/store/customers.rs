@@ -495,11 +495,28 @@ impl Store {
 
     async fn count_where(&self, filter: &CustomerFilter, basis: &TierBasis, limit: Option<i64>) -> StoreResult<i64> {
         let mut values = Vec::new();
-        let condition = self.filter_condition(filter, basis, &mut values);
-        let sql = match limit {
-            None => format!("SELECT COUNT(*) FROM customers c WHERE {condition}"),
-            Some(limit) => {
-                format!("SELECT COUNT(*) FROM (SELECT 1 FROM customers c WHERE {condition} LIMIT {limit}) matched")
+        // An exact count may add up the counts of disjoint parts, each an index range.
+        let parts = match (&filter.segment, limit) {
+            (Some(expr), None) => segment::count_parts(expr, &self.segment_context(basis, 1)),
+            _ => Vec::new(),
+        };
+        let sql = if parts.len() > 1 {
+            let counts: Vec<String> = parts
+                .into_iter()
+                .map(|part| {
+                    let filter = CustomerFilter { segment: Some(part), ..filter.clone() };
+                    let condition = self.filter_condition(&filter, basis, &mut values);
+                    format!("(SELECT COUNT(*) FROM customers c WHERE {condition})")
+                })
+                .collect();
+            format!("SELECT {}", counts.join(" + "))
+        } else {
+            let condition = self.filter_condition(filter, basis, &mut values);
+            match limit {
+                None => format!("SELECT COUNT(*) FROM customers c WHERE {condition}"),
+                Some(limit) => {
+                    format!("SELECT COUNT(*) FROM (SELECT 1 FROM customers c WHERE {condition} LIMIT {limit}) matched")
+                }
             }
         };
         Ok(on_db!(self, pool => {

@@ -101,6 +101,18 @@ backend_test!(segments_agree_with_the_evaluator, |app| {
                 selective += 1;
             }
         }
+        // The shape an exact count adds up from parts (`segment::count_parts`).
+        for days in [10, 60, 90, 400] {
+            let text = format!("tier in [\"S\", \"B\"] and last_inquiry within {days}d");
+            for expr in
+                [segment::parse(&text).unwrap(), segment::parse(&text).unwrap().and(testgen::random_expr(seed, 2))]
+            {
+                let filter =
+                    CustomerFilter { segment: Some(expr.clone()), ..CustomerFilter::scope(CustomerScope::All) };
+                let count = app.store.count_matching(&filter, &basis).await.unwrap();
+                assert_eq!(count, world.expected(&expr).len() as i64, "world {seed}: {expr}");
+            }
+        }
     }
     assert!(selective * 4 >= WORLDS * EXPRESSIONS, "only {selective} of the random segments selected a strict subset");
 });

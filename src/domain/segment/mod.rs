@@ -32,4 +32,4 @@ pub use eval::{
     CustomerFacts, DerivedColumns, INTERACTIONS_WINDOW_DAYS, TierRules, derived_columns, evaluate, tier_of,
 };
 pub use parser::{MAX_CONDITIONS, MAX_DEPTH, MAX_INPUT_CHARS, parse};
-pub use sql::{Dialect, SqlContext, SqlFilter, SqlParam, compile, tier_sql};
+pub use sql::{Dialect, SqlContext, SqlFilter, SqlParam, compile, count_parts, tier_sql};

@@ -79,6 +79,82 @@ pub fn tier_sql(ctx: &SqlContext) -> (String, Vec<SqlParam>) {
     (sql, c.params)
 }
 
+/// Parts of `expr` that no customer matches twice and whose counts add up to
+/// `expr`'s count, each of which the database counts from an index range
+/// where it would test every row of a range against `expr` as a whole.
+///
+/// One shape is split: anchored, a conjunction holding `tier in ["S", "B"]`
+/// (or `tier != "C"`) and `last_inquiry within N`. S or B is "S, or an
+/// inquiry within the B window", so the count is the customers whose inquiry
+/// is within both windows (a plain range of an inquiry index) plus the S
+/// customers whose inquiry is in the rest of the N-day window. Counted
+/// whole, each of the 316,047 matches at a million customers was tested
+/// against the tier (48 ms on SQLite). Any other filter is one part, itself.
+pub fn count_parts(expr: &Expr, ctx: &SqlContext) -> Vec<Expr> {
+    let whole = || vec![expr.clone()];
+    if !ctx.anchored {
+        return whole();
+    }
+    let mut conjuncts = Vec::new();
+    flatten_and(expr, &mut conjuncts);
+    let Some(tier_at) = conjuncts.iter().position(|e| matches!(e, Expr::Cond(Cond::Tier(t)) if is_s_or_b(t))) else {
+        return whole();
+    };
+    let Some((within_at, days)) = conjuncts.iter().enumerate().find_map(|(i, e)| match e {
+        Expr::Cond(Cond::Date { field: DateField::LastInquiry, test: DateTest::Within(n) }) => Some((i, *n)),
+        _ => None,
+    }) else {
+        return whole();
+    };
+    let Some((from, to)) = window(ctx.as_of, days) else { return whole() };
+    let rest: Vec<Expr> = conjuncts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != tier_at && *i != within_at)
+        .map(|(_, e)| (*e).clone())
+        .collect();
+    let inquiry = |op, d| Expr::Cond(Cond::Date { field: DateField::LastInquiry, test: DateTest::Cmp(op, d) });
+    let with_rest =
+        |extra: Vec<Expr>| rest.iter().cloned().chain(extra).reduce(Expr::and).expect("at least one condition");
+    let mut parts = Vec::new();
+    // Windows end on as_of; before the B window's start, only S qualifies.
+    let s_only_to = match window(ctx.as_of, ctx.rules.b_window_days) {
+        Some((b_from, _)) => {
+            parts.push(with_rest(vec![inquiry(CmpOp::Ge, b_from.max(from)), inquiry(CmpOp::Le, to)]));
+            b_from.pred_opt().filter(|d| *d >= from)
+        }
+        None => Some(to),
+    };
+    if let Some(s_to) = s_only_to {
+        parts.push(with_rest(vec![
+            Expr::Cond(Cond::Tier(TierTest::Eq(Tier::S))),
+            inquiry(CmpOp::Ge, from),
+            inquiry(CmpOp::Le, s_to),
+        ]));
+    }
+    parts
+}
+
+fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::And(a, b) => {
+            flatten_and(a, out);
+            flatten_and(b, out);
+        }
+        other => out.push(other),
+    }
+}
+
+/// The test holds for S and B and not for C.
+fn is_s_or_b(test: &TierTest) -> bool {
+    let holds = |t: Tier| match test {
+        TierTest::Eq(x) => *x == t,
+        TierTest::Ne(x) => *x != t,
+        TierTest::In(ts) => ts.contains(&t),
+    };
+    holds(Tier::S) && holds(Tier::B) && !holds(Tier::C)
+}
+
 const FALSE: &str = "(1 = 0)";
 const TRUE: &str = "(1 = 1)";
 

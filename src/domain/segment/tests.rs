@@ -718,3 +718,52 @@ mod properties {
         }
     }
 }
+
+// ------------------------------------------------------------ count parts
+
+/// Counting a filter by its parts counts every matching customer exactly
+/// once, for windows shorter, equal and longer than the B window, with other
+/// conditions around the split ones and for filters left whole.
+#[test]
+fn count_parts_split_a_filter_into_disjoint_parts_that_cover_it() {
+    let mut split = 0;
+    for seed in 0..200 {
+        let world = testgen::random_world(seed, true, 60);
+        let ctx = SqlContext {
+            dialect: Dialect::Sqlite,
+            as_of: world.as_of,
+            rules: world.rules,
+            first_param: 1,
+            anchored: true,
+        };
+        let other = testgen::random_expr(seed, 2);
+        for days in [0, 1, 10, 29, 30, 31, 59, 60, 61, 90, 400] {
+            let within = format!("last_inquiry within {days}d");
+            for text in [
+                format!("tier in [\"S\", \"B\"] and {within}"),
+                format!("{within} and tier != \"C\""),
+                format!("tier in [\"B\", \"S\", \"B\"] and {within}"),
+                format!("tier = \"S\" and {within}"),
+            ] {
+                let expr = p(&text).and(other.clone());
+                let parts = count_parts(&expr, &ctx);
+                split += usize::from(parts.len() > 1);
+                for (i, c) in world.customers.iter().enumerate() {
+                    let whole = evaluate(&expr, c, world.as_of, &world.rules);
+                    let hits = parts.iter().filter(|part| evaluate(part, c, world.as_of, &world.rules)).count();
+                    assert_eq!(hits, usize::from(whole), "seed {seed}, customer {i}: {expr} as {parts:?}");
+                }
+            }
+        }
+    }
+    assert!(split > 1_000, "the shape was split only {split} times");
+    let exact = SqlContext {
+        dialect: Dialect::Postgres,
+        as_of: d(2025, 10, 31),
+        rules: TierRules::default(),
+        first_param: 1,
+        anchored: false,
+    };
+    let e = p("tier in [\"S\", \"B\"] and last_inquiry within 90d");
+    assert_eq!(count_parts(&e, &exact), vec![e], "the exact computation is counted whole");
+}
