@@ -354,26 +354,23 @@ fn cli_error(err: OpsError) -> anyhow::Error {
 /// on large files, prints every bad row and the summary, and fails when the
 /// file is rejected.
 async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: ImportArgs) -> anyhow::Result<()> {
-    use crate::ops::import::{self as import, ImportError, ImportOptions, ImportStatus, Importer, Stage, Upload};
+    use crate::ops::import::{self as import, ImportError, ImportOptions, ImportStatus, Importer, Stage};
 
     let started = std::time::Instant::now();
     let phase =
         |name: &str| tracing::debug!(phase = name, elapsed_ms = started.elapsed().as_millis() as u64, "import command");
     let shown = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {shown}"))?;
-    phase("read");
+    let size = std::fs::metadata(&args.file).with_context(|| format!("cannot read {shown}"))?.len();
     let on_duplicate = args.on_duplicate.parse().map_err(cli_error)?;
-    let file_name = args.file.file_name().map(|n| n.to_string_lossy().into_owned());
-    let large = bytes.len() >= LARGE_FILE_BYTES;
-    // Handed over, not shared: the import frees the file once it has read it.
-    let upload = Upload { bytes: bytes.into(), file_name: file_name.as_deref(), content_type: None };
+    let large = size >= LARGE_FILE_BYTES;
     let file_error = |e: ImportError| match e {
         ImportError::File(e) => anyhow::anyhow!("{shown}: {e}"),
         ImportError::Mapping(e) => anyhow::anyhow!("{shown}: {e}"),
         ImportError::Ops(e) => cli_error(e),
         ImportError::Busy(e) => anyhow::anyhow!("{e}"),
     };
-    let prepared = import::prepare(kind, upload, None).map_err(file_error)?;
+    // A CSV file is read from disk as the import goes, never held whole.
+    let prepared = import::prepare_file(kind, &args.file, None).map_err(file_error)?;
     prepared.mapping.check(kind).map_err(|e| file_error(e.into()))?;
     phase("prepared");
 
@@ -455,7 +452,7 @@ async fn run_import(url: &DatabaseUrl, kind: crate::io::ImportKind, args: Import
 }
 
 /// Files from this size (about 2,000 customer rows) get a progress bar.
-const LARGE_FILE_BYTES: usize = 256 * 1024;
+const LARGE_FILE_BYTES: u64 = 256 * 1024;
 
 fn read_password() -> anyhow::Result<String> {
     let stdin = std::io::stdin();

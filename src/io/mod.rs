@@ -43,7 +43,10 @@ pub use interactions::{
 pub use mapping::{ColumnMapping, Field, ImportKind, MappingError};
 pub use names::{normalize_company_name, normalize_phone};
 pub use rows::{LONG_TEXT_MAX, RowError, SHORT_TEXT_MAX, TAG_MAX};
-pub use table::{Cell, FileFormat, MAX_CELLS, MAX_ROWS, ReadError, Row, Table, TableStream, read_table, stream_table};
+pub use table::{
+    Cell, CsvInput, FileFormat, MAX_CELLS, MAX_ROWS, ReadError, Row, Table, TableStream, read_csv, read_table,
+    stream_csv, stream_table,
+};
 pub use values::{AmountUnit, Channel, InteractionKind, ValueError};
 
 /// A customer CSV of `rows` generated rows with ten mapped columns (name,

@@ -22,6 +22,8 @@ use super::names::trim_blank;
 mod csv;
 mod xlsx;
 
+pub use csv::CsvInput;
+
 pub use xlsx::{MAX_PART_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_SHEET_BYTES, MAX_ZIP_ENTRIES};
 
 /// At most this many data rows are read (Excel's own sheet limit). More is
@@ -285,9 +287,15 @@ pub struct Table {
 /// table that the parsers reject row by row.
 pub fn read_table(bytes: &[u8], format: FileFormat) -> Result<Table, ReadError> {
     match format {
-        FileFormat::Csv => csv::read(bytes),
+        FileFormat::Csv => csv::read(CsvInput::Bytes(bytes)),
         FileFormat::Xlsx => xlsx::read(bytes),
     }
+}
+
+/// Reads a CSV file, from memory or from disk, into a table (within the
+/// table's limits).
+pub fn read_csv(input: CsvInput<'_>) -> Result<Table, ReadError> {
+    csv::read(input)
 }
 
 /// A file's rows, a batch at a time: what an import of a large file reads,
@@ -315,34 +323,38 @@ enum StreamSource<'a> {
 /// Starts reading `bytes`: reads up to and including the header row.
 pub fn stream_table(bytes: &[u8], format: FileFormat) -> Result<TableStream<'_>, ReadError> {
     match format {
-        FileFormat::Csv => {
-            let mut records = csv::Records::new(bytes)?;
-            // The header and a title above it are the only filled rows that are not data.
-            let filled = records.count_filled();
-            if filled > MAX_ROWS + 2 {
-                return Err(ReadError::TooLarge);
-            }
-            let mut builder = TableBuilder::new();
-            builder.bounded = false;
-            let mut above = 0;
-            while builder.headers.is_none() {
-                match records.next(builder.width())? {
-                    Some((row, cells)) => {
-                        above += usize::from(cells.iter().any(|c| !c.is_empty()));
-                        builder.push(row, cells)?;
-                    }
-                    None => break,
-                }
-            }
-            if builder.headers.is_none() {
-                let title = builder.title_candidate.take().ok_or(ReadError::Empty)?;
-                builder.set_header(title);
-            }
-            let total = (filled + builder.rows.len()).saturating_sub(above);
-            Ok(TableStream { source: StreamSource::Csv { records: Box::new(records), total }, builder })
-        }
+        FileFormat::Csv => stream_csv(CsvInput::Bytes(bytes)),
         FileFormat::Xlsx => Ok(TableStream::of_table(xlsx::read(bytes)?)),
     }
+}
+
+/// Starts reading a CSV file from memory or from disk: reads up to and
+/// including the header row.
+pub fn stream_csv(input: CsvInput<'_>) -> Result<TableStream<'_>, ReadError> {
+    let mut records = csv::Records::new(input)?;
+    // The header and a title above it are the only filled rows that are not data.
+    let filled = records.count_filled()?;
+    if filled > MAX_ROWS + 2 {
+        return Err(ReadError::TooLarge);
+    }
+    let mut builder = TableBuilder::new();
+    builder.bounded = false;
+    let mut above = 0;
+    while builder.headers.is_none() {
+        match records.next(builder.width())? {
+            Some((row, cells)) => {
+                above += usize::from(cells.iter().any(|c| !c.is_empty()));
+                builder.push(row, cells)?;
+            }
+            None => break,
+        }
+    }
+    if builder.headers.is_none() {
+        let title = builder.title_candidate.take().ok_or(ReadError::Empty)?;
+        builder.set_header(title);
+    }
+    let total = (filled + builder.rows.len()).saturating_sub(above);
+    Ok(TableStream { source: StreamSource::Csv { records: Box::new(records), total }, builder })
 }
 
 impl TableStream<'_> {

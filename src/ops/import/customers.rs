@@ -53,6 +53,26 @@ enum Target {
     Stored(i64),
 }
 
+/// A [`Target`] in half the bytes, as the [`Index`] keeps a million of
+/// them: a stored customer's id (positive), or `-(n + 1)` for `New(n)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PackedTarget(i64);
+
+impl From<Target> for PackedTarget {
+    fn from(target: Target) -> Self {
+        match target {
+            Target::Stored(id) => PackedTarget(id),
+            Target::New(n) => PackedTarget(-(n as i64) - 1),
+        }
+    }
+}
+
+impl From<PackedTarget> for Target {
+    fn from(packed: PackedTarget) -> Self {
+        if packed.0 >= 0 { Target::Stored(packed.0) } else { Target::New((-(packed.0 + 1)) as usize) }
+    }
+}
+
 /// What matched a row to an existing target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum MatchKey {
@@ -137,19 +157,19 @@ impl std::hash::Hasher for PassThrough {
 type HashedMap<V> = HashMap<KeyHash, V, std::hash::BuildHasherDefault<PassThrough>>;
 
 /// A target with the credit code it had when seen (hashed; `None`: none).
-type WithCode = (Target, Option<u64>);
+type WithCode = (PackedTarget, Option<std::num::NonZeroU64>);
 
 /// Lookup of known customers (stored, and created by earlier rows) by each
 /// duplicate key.
 struct Index {
     hasher: KeyHasher,
-    by_code: HashedMap<Target>,
+    by_code: HashedMap<PackedTarget>,
     /// Name key and phone → the first target with them; almost always the only one.
     by_name_phone: HashedMap<WithCode>,
     /// Further targets with the same name and phone (their codes differ).
     more_by_name_phone: HashedMap<Vec<WithCode>>,
     /// Name key → a target with neither credit code nor phone.
-    bare: HashedMap<Target>,
+    bare: HashedMap<PackedTarget>,
 }
 
 impl Index {
@@ -166,14 +186,16 @@ impl Index {
     }
 
     /// The code's hash as the name-and-phone entries keep it.
-    fn code_hash(&self, code: &Option<String>) -> Option<u64> {
-        code.as_deref().map(|c| self.hasher.hash(&[c]) as u64)
+    fn code_hash(&self, code: &Option<String>) -> Option<std::num::NonZeroU64> {
+        // A zero hash (one in 2^64) shares its slot with one: still a code.
+        code.as_deref()
+            .map(|c| std::num::NonZeroU64::new(self.hasher.hash(&[c]) as u64).unwrap_or(std::num::NonZeroU64::MIN))
     }
 
     fn find(&self, c: &Checked) -> Option<(Target, MatchKey)> {
         let code = c.row.credit_code.as_deref();
         if let Some(t) = code.and_then(|code| self.by_code.get(&self.hasher.hash(&[code]))) {
-            return Some((*t, MatchKey::CreditCode));
+            return Some(((*t).into(), MatchKey::CreditCode));
         }
         if let Some(phone) = &c.phone {
             let own = self.code_hash(&c.row.credit_code);
@@ -183,32 +205,34 @@ impl Index {
             let found =
                 first.or_else(|| self.more_by_name_phone.get(&key).and_then(|more| more.iter().find(compatible)));
             if let Some((t, _)) = found {
-                return Some((*t, MatchKey::NameAndPhone));
+                return Some(((*t).into(), MatchKey::NameAndPhone));
             }
         }
         if c.is_bare()
             && let Some(t) = self.bare.get(&self.hasher.hash(&[&c.key]))
         {
-            return Some((*t, MatchKey::Name));
+            return Some(((*t).into(), MatchKey::Name));
         }
         None
     }
 
     /// Makes later rows with this row's keys find `target`.
     fn register(&mut self, c: &Checked, target: Target) {
+        let packed = PackedTarget::from(target);
         if let Some(code) = &c.row.credit_code {
-            self.by_code.entry(self.hasher.hash(&[code])).or_insert(target);
+            self.by_code.entry(self.hasher.hash(&[code])).or_insert(packed);
         }
         if let Some(phone) = &c.phone {
             self.add_name_phone(&c.key, phone, target, &c.row.credit_code);
         }
         if c.is_bare() {
-            self.bare.entry(self.hasher.hash(&[&c.key])).or_insert(target);
+            self.bare.entry(self.hasher.hash(&[&c.key])).or_insert(packed);
         }
     }
 
     fn add_name_phone(&mut self, key: &str, phone: &str, target: Target, code: &Option<String>) {
         let k = self.hasher.hash(&[key, phone]);
+        let target = PackedTarget::from(target);
         let entry = (target, self.code_hash(code));
         match self.by_name_phone.get(&k) {
             None => {
@@ -230,7 +254,7 @@ impl Index {
         for k in keys {
             let target = Target::Stored(k.id);
             if let Some(code) = &k.credit_code {
-                self.by_code.entry(self.hasher.hash(&[code])).or_insert(target);
+                self.by_code.entry(self.hasher.hash(&[code])).or_insert(target.into());
             }
             if let Some(phone) = k.phone.as_deref().map(normalize_phone).filter(|p| !p.is_empty()) {
                 self.add_name_phone(&k.name_key, &phone, target, &k.credit_code);
@@ -244,7 +268,7 @@ impl Index {
             keys.iter().filter(|k| k.credit_code.is_none() && phones.get(&k.id) == Some(&false)).collect();
         bare.sort_by_key(|k| k.id);
         for k in bare {
-            self.bare.entry(self.hasher.hash(&[&k.name_key])).or_insert(Target::Stored(k.id));
+            self.bare.entry(self.hasher.hash(&[&k.name_key])).or_insert(PackedTarget(k.id));
         }
     }
 }
@@ -795,6 +819,15 @@ pub(super) async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn packed_targets_unpack_to_themselves(id in 1i64..i64::MAX, n in 0usize..(i64::MAX as usize)) {
+            for target in [Target::Stored(id), Target::New(n)] {
+                proptest::prop_assert_eq!(Target::from(PackedTarget::from(target)), target);
+            }
+        }
+    }
 
     fn row(name: &str, code: Option<&str>, phone: Option<&str>) -> CustomerRow {
         CustomerRow {

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::authz::{self, Actor, Permission};
 use super::{OpsError, OpsResult};
 use crate::io::{
-    ColumnMapping, Field, FileFormat, ImportKind, MappingError, ReadError, Row, RowError, Table, TableStream,
-    read_table, stream_table,
+    ColumnMapping, CsvInput, Field, FileFormat, ImportKind, MappingError, ReadError, Row, RowError, Table, TableStream,
+    read_csv, read_table, stream_csv,
 };
 use crate::store::{Store, StoreError};
 
@@ -189,6 +189,8 @@ pub struct Prepared {
 enum Source {
     /// A CSV file, read again as the import consumes it.
     Csv(bytes::Bytes),
+    /// A CSV file on disk (the command line's), likewise: never held in memory.
+    CsvFile(std::path::PathBuf),
     /// A workbook, read whole (within the table's limits) by [`prepare`].
     Table(Table),
 }
@@ -201,7 +203,8 @@ impl Prepared {
     /// are handed over (not copied): they can be read once.
     pub fn rows(&mut self) -> Result<TableStream<'_>, ReadError> {
         match &mut self.source {
-            Source::Csv(bytes) => stream_table(bytes, FileFormat::Csv),
+            Source::Csv(bytes) => stream_csv(CsvInput::Bytes(bytes)),
+            Source::CsvFile(path) => stream_csv(CsvInput::File(path)),
             Source::Table(table) => Ok(TableStream::of_table(std::mem::take(table))),
         }
     }
@@ -210,26 +213,27 @@ impl Prepared {
     /// every row at once (follow-up records, a campaign's partner list).
     pub fn table(&self) -> Result<std::borrow::Cow<'_, Table>, ReadError> {
         match &self.source {
-            Source::Csv(bytes) => Ok(std::borrow::Cow::Owned(read_table(bytes, FileFormat::Csv)?)),
+            Source::Csv(bytes) => Ok(std::borrow::Cow::Owned(read_csv(CsvInput::Bytes(bytes))?)),
+            Source::CsvFile(path) => Ok(std::borrow::Cow::Owned(read_csv(CsvInput::File(path))?)),
             Source::Table(table) => Ok(std::borrow::Cow::Borrowed(table)),
         }
     }
 
     /// Counts the data rows (reads the whole file for a CSV file).
     pub fn count_rows(&self) -> Result<usize, ReadError> {
-        match &self.source {
-            Source::Csv(bytes) => {
-                let mut rows = stream_table(bytes, FileFormat::Csv)?;
-                let mut n = 0;
-                loop {
-                    let batch = rows.next_rows(10_000)?;
-                    if batch.is_empty() {
-                        return Ok(n);
-                    }
-                    n += batch.len();
-                }
+        let input = match &self.source {
+            Source::Csv(bytes) => CsvInput::Bytes(bytes),
+            Source::CsvFile(path) => CsvInput::File(path),
+            Source::Table(table) => return Ok(table.rows.len()),
+        };
+        let mut rows = stream_csv(input)?;
+        let mut n = 0;
+        loop {
+            let batch = rows.next_rows(10_000)?;
+            if batch.is_empty() {
+                return Ok(n);
             }
-            Source::Table(table) => Ok(table.rows.len()),
+            n += batch.len();
         }
     }
 }
@@ -246,9 +250,8 @@ pub fn prepare(
     let format = FileFormat::sniff(&upload.bytes, upload.file_name, upload.content_type)?;
     let (headers, head, source) = match format {
         FileFormat::Csv => {
-            let mut rows = stream_table(&upload.bytes, format)?;
-            let head = rows.next_rows(HEAD_ROWS)?;
-            (rows.headers().to_vec(), head, Source::Csv(upload.bytes.clone()))
+            let (headers, head) = csv_head(CsvInput::Bytes(&upload.bytes))?;
+            (headers, head, Source::Csv(upload.bytes.clone()))
         }
         FileFormat::Xlsx => {
             let table = read_table(&upload.bytes, format)?;
@@ -256,11 +259,57 @@ pub fn prepare(
             (table.headers.clone(), head, Source::Table(table))
         }
     };
+    prepared(kind, upload.file_name, format, headers, head, source, mapping)
+}
+
+/// Like [`prepare`] for a file on disk: a CSV file is read from disk as the
+/// import goes (however large, it is never held in memory); a workbook is
+/// read whole, as an upload is.
+pub fn prepare_file(
+    kind: ImportKind,
+    path: &std::path::Path,
+    mapping: Option<&[(usize, Field)]>,
+) -> Result<Prepared, ImportError> {
+    use std::io::Read;
+    let io_error = |e: std::io::Error| ImportError::File(ReadError::Csv(e.to_string()));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut sniffed = Vec::with_capacity(8192);
+    std::fs::File::open(path).and_then(|f| f.take(8192).read_to_end(&mut sniffed)).map_err(io_error)?;
+    match FileFormat::sniff(&sniffed, file_name.as_deref(), None)? {
+        FileFormat::Csv => {
+            let (headers, head) = csv_head(CsvInput::File(path))?;
+            let source = Source::CsvFile(path.to_owned());
+            prepared(kind, file_name.as_deref(), FileFormat::Csv, headers, head, source, mapping)
+        }
+        FileFormat::Xlsx => {
+            let bytes = std::fs::read(path).map_err(io_error)?;
+            let upload = Upload { bytes: bytes.into(), file_name: file_name.as_deref(), content_type: None };
+            prepare(kind, upload, mapping)
+        }
+    }
+}
+
+/// A CSV file's headers and first rows.
+fn csv_head(input: CsvInput<'_>) -> Result<(Vec<String>, Vec<Row>), ReadError> {
+    let mut rows = stream_csv(input)?;
+    let head = rows.next_rows(HEAD_ROWS)?;
+    Ok((rows.headers().to_vec(), head))
+}
+
+fn prepared(
+    kind: ImportKind,
+    file_name: Option<&str>,
+    format: FileFormat,
+    headers: Vec<String>,
+    head: Vec<Row>,
+    source: Source,
+    mapping: Option<&[(usize, Field)]>,
+) -> Result<Prepared, ImportError> {
     let mapping = match mapping {
         Some(pairs) => ColumnMapping::explicit(&headers, pairs)?,
         None => ColumnMapping::detect(&headers, kind),
     };
-    let file_name = upload.file_name.unwrap_or_default().chars().filter(|c| !c.is_control()).take(200).collect();
+    let file_name = file_name.unwrap_or_default().chars().filter(|c| !c.is_control()).take(200).collect();
     Ok(Prepared { kind, file_name, format, headers, head, mapping, source })
 }
 
