@@ -8,9 +8,18 @@
 //! into memory held by waiting requests. This is the one piece of import
 //! state kept in memory, deliberately: it protects this process, and each
 //! server instance has its own.
+//!
+//! A slot may also show its import's counters ([`LiveProgress`]) to this
+//! process's progress pages while it runs. The database holds the run's
+//! progress for every instance; the counters are what this process knows
+//! sooner, and all it knows while an SQLite import holds the one write lock
+//! (the progress cannot be written until the import commits).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+
+use super::Stage;
 
 /// Imports one server runs at once: one per core on the standard 2-core
 /// machine, each bounded by the readers' limits.
@@ -43,6 +52,44 @@ impl Busy {
 struct Running {
     total: usize,
     by_user: HashMap<i64, usize>,
+    /// Counters of running imports, by upload id.
+    live: HashMap<i64, Arc<LiveProgress>>,
+}
+
+/// A running import's progress, written by its progress callback and read
+/// from other tasks.
+#[derive(Debug, Default)]
+pub struct LiveProgress {
+    /// 0: not started yet, 1: checking, 2: writing.
+    stage: AtomicU8,
+    done: AtomicU64,
+    total: AtomicU64,
+}
+
+impl LiveProgress {
+    /// What [`super::Progress`] receives.
+    pub fn record(&self, stage: Stage, done: u64, total: u64) {
+        let code = match stage {
+            Stage::Checking => 1,
+            Stage::Writing => 2,
+        };
+        self.stage.store(code, Ordering::Relaxed);
+        self.done.store(done, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+    }
+
+    /// (stage, rows done, rows in the stage); `None` before the first rows.
+    /// Read field by field, so the total is raised to the rows done if a
+    /// write came in between.
+    pub fn snapshot(&self) -> (Option<Stage>, u64, u64) {
+        let stage = match self.stage.load(Ordering::Relaxed) {
+            1 => Some(Stage::Checking),
+            2 => Some(Stage::Writing),
+            _ => None,
+        };
+        let done = self.done.load(Ordering::Relaxed);
+        (stage, done, self.total.load(Ordering::Relaxed).max(done))
+    }
 }
 
 /// The counter of running imports; clones share it.
@@ -77,7 +124,12 @@ impl ImportGate {
         }
         running.total += 1;
         running.by_user.insert(user, mine + 1);
-        Ok(ImportSlot { gate: self.clone(), user })
+        Ok(ImportSlot { gate: self.clone(), user, watched: None })
+    }
+
+    /// The counters of the import of `upload_id`, if this process runs it now.
+    pub fn live(&self, upload_id: i64) -> Option<Arc<LiveProgress>> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner).live.get(&upload_id).cloned()
     }
 
     /// Imports running now.
@@ -91,11 +143,30 @@ impl ImportGate {
 pub struct ImportSlot {
     gate: ImportGate,
     user: i64,
+    /// The upload whose counters this slot shows.
+    watched: Option<i64>,
+}
+
+impl ImportSlot {
+    /// Fresh counters for the import of `upload_id`, shown by
+    /// [`ImportGate::live`] until the slot is dropped.
+    pub fn watch(&mut self, upload_id: i64) -> Arc<LiveProgress> {
+        let counters = Arc::new(LiveProgress::default());
+        let mut running = self.gate.running.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(previous) = self.watched.replace(upload_id) {
+            running.live.remove(&previous);
+        }
+        running.live.insert(upload_id, counters.clone());
+        counters
+    }
 }
 
 impl Drop for ImportSlot {
     fn drop(&mut self) {
         let mut running = self.gate.running.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(upload_id) = self.watched {
+            running.live.remove(&upload_id);
+        }
         running.total = running.total.saturating_sub(1);
         if let Some(n) = running.by_user.get_mut(&self.user) {
             *n = n.saturating_sub(1);
@@ -124,5 +195,21 @@ mod tests {
         drop((b, c));
         assert_eq!(gate.running(), 0);
         assert!(gate.enter(1).is_ok());
+    }
+
+    #[test]
+    fn a_slot_shows_its_imports_counters_while_it_is_held() {
+        let gate = ImportGate::new(2, 1);
+        let mut slot = gate.enter(1).unwrap();
+        assert!(gate.live(7).is_none());
+        let counters = slot.watch(7);
+        assert_eq!(gate.live(7).unwrap().snapshot(), (None, 0, 0), "not started");
+        counters.record(Stage::Writing, 5_000, 12_000);
+        assert_eq!(gate.live(7).unwrap().snapshot(), (Some(Stage::Writing), 5_000, 12_000));
+        counters.record(Stage::Checking, 20, 10);
+        assert_eq!(counters.snapshot(), (Some(Stage::Checking), 20, 20), "a total never below the rows done");
+        drop(slot);
+        assert!(gate.live(7).is_none(), "gone with the slot");
+        assert_eq!(gate.running(), 0);
     }
 }
