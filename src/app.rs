@@ -72,7 +72,7 @@ pub async fn serve(
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     // Imports confirmed on the page run on after their request; a stop
     // lets them end too, as it lets requests in flight end.
-    while imports.running() > 0 {
+    while !imports.idle() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     for job in jobs {

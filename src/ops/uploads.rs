@@ -459,12 +459,13 @@ pub fn run_state(run: &UploadRun, live: Option<&LiveProgress>, now: DateTime<Utc
 /// Starts importing the upload (`pending` with its file taken out as
 /// `upload`) in the background with `mapping` and `choices`, and returns.
 /// The task holds `slot` until the import ends, so the server's import
-/// limits count it. False: nothing started, because the upload's import
+/// limits count it, and shows its counters to this process until its
+/// outcome is stored. False: nothing started, because the upload's import
 /// is running already (another click, another server) or was applied.
 pub async fn start_import(
     store: &Store,
     actor: &Actor,
-    mut slot: ImportSlot,
+    slot: ImportSlot,
     pending: Pending,
     upload: Arc<OwnedUpload>,
     mapping: Option<Vec<(usize, Field)>>,
@@ -475,10 +476,10 @@ pub async fn start_import(
     if !store.claim_upload_run(pending.id, actor.id, now, now - stale_after()).await? {
         return Ok(false);
     }
-    let counters = slot.watch(pending.id);
+    let watch = slot.watch(pending.id);
+    let counters = watch.counters().clone();
     let (store, actor) = (store.clone(), actor.clone());
     tokio::spawn(async move {
-        let _slot = slot;
         let id = pending.id;
         let reporter = AbortOnDrop(tokio::spawn(report_progress(store.clone(), id, counters.clone())));
         // Its own task, so that a panic in the import ends the run as failed
@@ -489,7 +490,13 @@ pub async fn start_import(
             RunOutcome::Failed { detail: None }
         });
         drop(reporter);
+        // The import's memory is freed: its place goes to the next one now,
+        // and the person's next upload is not refused while this one's
+        // outcome is stored. The counters stay shown until then, so the run
+        // never looks stopped in between.
+        drop(slot);
         finish(&store, id, &outcome).await;
+        drop(watch);
     });
     Ok(true)
 }

@@ -10,7 +10,7 @@
 //! server instance has its own.
 //!
 //! A slot may also show its import's counters ([`LiveProgress`]) to this
-//! process's progress pages while it runs. The database holds the run's
+//! process's progress pages while it runs ([`ImportSlot::watch`]). The database holds the run's
 //! progress for every instance; the counters are what this process knows
 //! sooner, and all it knows while an SQLite import holds the one write lock
 //! (the progress cannot be written until the import commits).
@@ -124,7 +124,7 @@ impl ImportGate {
         }
         running.total += 1;
         running.by_user.insert(user, mine + 1);
-        Ok(ImportSlot { gate: self.clone(), user, watched: None })
+        Ok(ImportSlot { gate: self.clone(), user })
     }
 
     /// The counters of the import of `upload_id`, if this process runs it now.
@@ -136,6 +136,13 @@ impl ImportGate {
     pub fn running(&self) -> usize {
         self.running.lock().unwrap_or_else(PoisonError::into_inner).total
     }
+
+    /// No import holds a slot, and none is still showing its counters
+    /// (one that is storing its outcome).
+    pub fn idle(&self) -> bool {
+        let running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        running.total == 0 && running.live.is_empty()
+    }
 }
 
 /// A running import's place; dropping it frees the place.
@@ -143,30 +150,48 @@ impl ImportGate {
 pub struct ImportSlot {
     gate: ImportGate,
     user: i64,
-    /// The upload whose counters this slot shows.
-    watched: Option<i64>,
 }
 
 impl ImportSlot {
     /// Fresh counters for the import of `upload_id`, shown by
-    /// [`ImportGate::live`] until the slot is dropped.
-    pub fn watch(&mut self, upload_id: i64) -> Arc<LiveProgress> {
+    /// [`ImportGate::live`] until the returned watch is dropped — which may
+    /// outlive the slot: an import that has freed its memory (and its
+    /// place) is still running until its outcome is stored.
+    pub fn watch(&self, upload_id: i64) -> LiveWatch {
         let counters = Arc::new(LiveProgress::default());
         let mut running = self.gate.running.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(previous) = self.watched.replace(upload_id) {
-            running.live.remove(&previous);
-        }
         running.live.insert(upload_id, counters.clone());
-        counters
+        LiveWatch { gate: self.gate.clone(), upload_id, counters }
+    }
+}
+
+/// An import's counters as this process shows them; dropping it stops showing them.
+#[derive(Debug)]
+pub struct LiveWatch {
+    gate: ImportGate,
+    upload_id: i64,
+    counters: Arc<LiveProgress>,
+}
+
+impl LiveWatch {
+    pub fn counters(&self) -> &Arc<LiveProgress> {
+        &self.counters
+    }
+}
+
+impl Drop for LiveWatch {
+    fn drop(&mut self) {
+        let mut running = self.gate.running.lock().unwrap_or_else(PoisonError::into_inner);
+        // Only its own: a later import of the same upload has counters of its own.
+        if running.live.get(&self.upload_id).is_some_and(|c| Arc::ptr_eq(c, &self.counters)) {
+            running.live.remove(&self.upload_id);
+        }
     }
 }
 
 impl Drop for ImportSlot {
     fn drop(&mut self) {
         let mut running = self.gate.running.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(upload_id) = self.watched {
-            running.live.remove(&upload_id);
-        }
         running.total = running.total.saturating_sub(1);
         if let Some(n) = running.by_user.get_mut(&self.user) {
             *n = n.saturating_sub(1);
@@ -198,18 +223,20 @@ mod tests {
     }
 
     #[test]
-    fn a_slot_shows_its_imports_counters_while_it_is_held() {
+    fn a_watch_shows_its_imports_counters_until_dropped() {
         let gate = ImportGate::new(2, 1);
-        let mut slot = gate.enter(1).unwrap();
+        let slot = gate.enter(1).unwrap();
         assert!(gate.live(7).is_none());
-        let counters = slot.watch(7);
+        let watch = slot.watch(7);
         assert_eq!(gate.live(7).unwrap().snapshot(), (None, 0, 0), "not started");
-        counters.record(Stage::Writing, 5_000, 12_000);
+        watch.counters().record(Stage::Writing, 5_000, 12_000);
         assert_eq!(gate.live(7).unwrap().snapshot(), (Some(Stage::Writing), 5_000, 12_000));
-        counters.record(Stage::Checking, 20, 10);
-        assert_eq!(counters.snapshot(), (Some(Stage::Checking), 20, 20), "a total never below the rows done");
+        watch.counters().record(Stage::Checking, 20, 10);
+        assert_eq!(watch.counters().snapshot(), (Some(Stage::Checking), 20, 20), "a total never below the rows done");
         drop(slot);
-        assert!(gate.live(7).is_none(), "gone with the slot");
-        assert_eq!(gate.running(), 0);
+        assert_eq!(gate.running(), 0, "the place is free");
+        assert!(gate.live(7).is_some() && !gate.idle(), "the counters stay until the outcome is stored");
+        drop(watch);
+        assert!(gate.live(7).is_none() && gate.idle());
     }
 }

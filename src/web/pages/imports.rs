@@ -652,22 +652,23 @@ pub async fn progress(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
+    // A poll gets the bar while the import runs; anything else is a whole
+    // page (the outcome, an error), which htmx is told to reload into.
+    let polled = headers.contains_key("hx-request");
+    let reload = || (StatusCode::OK, [("hx-refresh", "true")], "").into_response();
     let pending = match load(&state, &session.actor, &id, false).await {
         Ok(p) => p,
+        Err(_) if polled => return reload(),
         Err(OpsError::NotFound) => return expired(&headers, &session),
         Err(e) => return fail(&headers, &session, e),
     };
-    let polled = headers.contains_key("hx-request");
     let Some(run) = pending.run_state(&state.imports, Utc::now()) else {
         // Nothing started: the preview is where it stands.
         return Redirect::to(&format!("/customers/import/{}", pending.id)).into_response();
     };
     let running = match run {
         RunState::Running(progress) => progress,
-        _ if polled => {
-            // The page itself shows the outcome: htmx reloads it.
-            return (StatusCode::OK, [("hx-refresh", "true")], "").into_response();
-        }
+        _ if polled => return reload(),
         RunState::Interrupted => {
             let t = shell(&headers, &session, "import.title").t;
             return stopped(&headers, &session, &pending, t.get("import.progress.interrupted").to_owned());
