@@ -67,8 +67,14 @@ pub async fn serve(
         lease: chrono::Duration::seconds(i64::from(state.config.job_lease_seconds.max(1))),
     };
     let jobs = crate::jobs::spawn_all(state.store.clone(), loops);
+    let imports = state.imports.clone();
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    // Imports confirmed on the page run on after their request; a stop
+    // lets them end too, as it lets requests in flight end.
+    while !imports.idle() {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     for job in jobs {
         job.abort();
     }

@@ -1,5 +1,5 @@
 //! Drops expired sessions, old sign-in failure records and import uploads
-//! nobody confirmed within a day, notification history older than 90 days, and refreshes the query planner's statistics.
+//! unused for a day (uploaded, or their import last heard from), notification history older than 90 days, and refreshes the query planner's statistics.
 
 use chrono::{DateTime, Utc};
 

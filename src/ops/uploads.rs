@@ -1,25 +1,43 @@
-//! Files waiting on the import page between upload, preview and confirm.
-//! They live in the database (any server instance can continue the flow),
-//! belong to the person who uploaded them, and expire after a day. Each
-//! keeps its [`Preview`], computed when the file is uploaded or its mapping
-//! changed: viewing the preview shows that, without reading the file again.
+//! Files waiting on the import page between upload, preview and confirm,
+//! and the import confirmed from there. They live in the database (any
+//! server instance can continue the flow), belong to the person who
+//! uploaded them, and expire a day after their last use. Each keeps its
+//! [`Preview`], computed when the file is uploaded or its mapping changed:
+//! viewing the preview shows that, without reading the file again.
+//!
+//! A confirmed import runs in the background ([`start_import`]) and the
+//! page follows it ([`RunState`]): its counts and heartbeat are stored every
+//! [`PROGRESS_EVERY`] while it runs, its outcome when it ends.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::authz::Actor;
 use super::import::{
-    self, ImportError, ImportOptions, ImportReport, Importer, OnDuplicate, field_from_code, kind_code, parse_kind,
+    self, ImportError, ImportGate, ImportOptions, ImportReport, ImportSlot, ImportStatus, Importer, LiveProgress,
+    OnDuplicate, Progress, Stage, field_from_code, kind_code, parse_kind,
 };
 use super::{OpsError, OpsResult};
 use crate::io::{Field, ImportKind, MappingError};
 use crate::store::Store;
-use crate::store::uploads::PendingUpload;
+use crate::store::uploads::{PendingUpload, UploadRun};
 
-/// How long an unconfirmed upload is kept.
+/// How long an upload is kept after its last use (uploaded, or its
+/// import's last heartbeat).
 pub fn lifetime() -> Duration {
     Duration::days(1)
 }
+
+/// A running import's heartbeat older than this means its server stopped
+/// before the import ended (an import beats every [`PROGRESS_EVERY`]).
+pub fn stale_after() -> Duration {
+    Duration::seconds(60)
+}
+
+/// How often a running import's counts and heartbeat are stored.
+pub const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// An upload as the import page uses it.
 #[derive(Clone, Debug)]
@@ -34,6 +52,18 @@ pub struct Pending {
     pub mapping: Option<Vec<(usize, Field)>>,
     /// The stored preview, if computed (and readable).
     pub preview: Option<Preview>,
+    pub created_at: DateTime<Utc>,
+    /// The import started from the page, if any (see [`Pending::run_state`]).
+    pub run: Option<UploadRun>,
+}
+
+impl Pending {
+    /// Where its import stands (`None`: never started). `gate` knows the
+    /// imports this process runs.
+    pub fn run_state(&self, gate: &ImportGate, now: DateTime<Utc>) -> Option<RunState> {
+        let run = self.run.as_ref()?;
+        Some(run_state(run, gate.live(self.id).as_deref(), now))
+    }
 }
 
 /// Keeps an uploaded file for the preview; returns its id.
@@ -55,7 +85,7 @@ pub async fn save(
 /// The actor's own, unexpired upload with its file; anything else is not found.
 pub async fn get(store: &Store, actor: &Actor, id: i64, now: DateTime<Utc>) -> OpsResult<Pending> {
     import::authorize(actor)?;
-    let found = store.upload(id, actor.id).await?.filter(|u| u.created_at > now - lifetime());
+    let found = store.upload(id, actor.id).await?.filter(|u| alive(u, now));
     let upload = found.ok_or(OpsError::NotFound)?;
     pending(upload)
 }
@@ -64,9 +94,16 @@ pub async fn get(store: &Store, actor: &Actor, id: i64, now: DateTime<Utc>) -> O
 /// megabytes): what showing the stored preview needs.
 pub async fn get_preview(store: &Store, actor: &Actor, id: i64, now: DateTime<Utc>) -> OpsResult<Pending> {
     import::authorize(actor)?;
-    let found = store.upload_preview(id, actor.id).await?.filter(|u| u.created_at > now - lifetime());
+    let found = store.upload_preview(id, actor.id).await?.filter(|u| alive(u, now));
     let upload = found.ok_or(OpsError::NotFound)?;
     pending(upload)
+}
+
+/// Used within [`lifetime`]: uploaded, or its import heard from, since.
+fn alive(upload: &PendingUpload, now: DateTime<Utc>) -> bool {
+    let last_used =
+        upload.run.as_ref().and_then(|r| r.heartbeat_at).map_or(upload.created_at, |at| at.max(upload.created_at));
+    last_used > now - lifetime()
 }
 
 fn pending(u: PendingUpload) -> OpsResult<Pending> {
@@ -83,6 +120,8 @@ fn pending(u: PendingUpload) -> OpsResult<Pending> {
         bytes: u.bytes,
         mapping,
         preview,
+        created_at: u.created_at,
+        run: u.run,
     })
 }
 
@@ -129,6 +168,17 @@ pub struct Choices {
     pub partial: bool,
     pub update: bool,
     pub partner: String,
+}
+
+impl Choices {
+    /// The options of an import made with these choices.
+    pub fn options(&self, today: chrono::NaiveDate) -> ImportOptions {
+        let mut options = ImportOptions::new(today);
+        options.partial = self.partial;
+        options.on_duplicate = if self.update { OnDuplicate::Update } else { OnDuplicate::Skip };
+        options.partner = Some(self.partner.trim().to_owned()).filter(|p| !p.is_empty());
+        options
+    }
 }
 
 /// Why the columns cannot be imported as mapped (for the page to word).
@@ -184,9 +234,10 @@ pub async fn compute_preview(
     store: &Store,
     actor: &Actor,
     kind: ImportKind,
-    upload: std::sync::Arc<OwnedUpload>,
+    upload: Arc<OwnedUpload>,
     mapping: Option<Vec<(usize, Field)>>,
     choices: Choices,
+    progress: Progress<'_>,
 ) -> Result<Preview, ImportError> {
     import::authorize(actor)?;
     let (prepared, fallback) = tokio::task::spawn_blocking(move || {
@@ -230,23 +281,49 @@ pub async fn compute_preview(
         choices,
     };
     if preview.problem.is_none() {
-        let mut options = ImportOptions::new(store.today());
+        let mut options = preview.choices.options(store.today());
         options.dry_run = true;
         options.partial = true;
-        options.on_duplicate = if preview.choices.update { OnDuplicate::Update } else { OnDuplicate::Skip };
-        options.partner = Some(preview.choices.partner.clone()).filter(|p| !p.trim().is_empty());
         let importer = Importer::user(actor.clone());
-        let mut report = import::run(store, &importer, prepared, &options, &import::no_progress).await?;
+        let report = import::run(store, &importer, prepared, &options, progress).await?;
         preview.rows = report.rows;
-        preview.errors_total = report.errors.len();
-        report.errors.truncate(PREVIEW_PROBLEMS);
-        report.warnings_omitted += report.warnings.len().saturating_sub(PREVIEW_PROBLEMS);
-        report.warnings.truncate(PREVIEW_PROBLEMS);
+        let (report, errors_total) = cut(report);
+        preview.errors_total = errors_total;
         preview.report = Some(report);
     } else {
         let count = tokio::task::spawn_blocking(move || prepared.count_rows());
         preview.rows = count.await.map_err(|e| OpsError::Other(e.into()))??;
     }
+    Ok(preview)
+}
+
+/// The report with at most [`PREVIEW_PROBLEMS`] errors and warnings (what
+/// the pages show; the CLI and the API list them all), and its errors in all.
+fn cut(mut report: ImportReport) -> (ImportReport, usize) {
+    let errors_total = report.errors.len();
+    report.errors.truncate(PREVIEW_PROBLEMS);
+    report.warnings_omitted += report.warnings.len().saturating_sub(PREVIEW_PROBLEMS);
+    report.warnings.truncate(PREVIEW_PROBLEMS);
+    (report, errors_total)
+}
+
+/// Reads the upload again with `mapping` and `choices` ([`compute_preview`])
+/// and stores the preview, with the mapping for reloads — unless the file
+/// cannot take that mapping (the preview fell back to the detected one);
+/// one that only leaves a required column out is remembered.
+pub async fn refresh_preview(
+    store: &Store,
+    actor: &Actor,
+    pending: &Pending,
+    upload: Arc<OwnedUpload>,
+    mapping: Option<Vec<(usize, Field)>>,
+    choices: Choices,
+    progress: Progress<'_>,
+) -> Result<Preview, ImportError> {
+    let preview = compute_preview(store, actor, pending.kind, upload, mapping.clone(), choices, progress).await?;
+    let fell_back = matches!(preview.problem, Some(MappingProblem::MappedTwice(_) | MappingProblem::Other(_)));
+    let remembered = if fell_back { pending.mapping.clone() } else { mapping };
+    set_preview(store, actor, pending.id, remembered.as_deref(), &preview).await?;
     Ok(preview)
 }
 
@@ -278,7 +355,271 @@ impl OwnedUpload {
     }
 }
 
-/// Drops the upload (after a successful import, or on cancel).
+/// Where an import started from the page stands.
+#[derive(Clone, Debug)]
+pub enum RunState {
+    Running(RunProgress),
+    /// Its server stopped before the import ended (no heartbeat for
+    /// [`stale_after`]). The import is one transaction, so nothing was written.
+    Interrupted,
+    Ended(RunOutcome),
+}
+
+/// A running import's counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunProgress {
+    /// `None` while the file is read, before the first rows are checked.
+    pub stage: Option<Stage>,
+    pub rows_done: u64,
+    /// Rows in the stage: an estimate until a CSV file is read to its end.
+    pub rows_total: u64,
+    pub started_at: DateTime<Utc>,
+}
+
+/// How an import started from the page ended (stored as JSON).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Written (the good rows, with `partial`). The report lists at most
+    /// [`PREVIEW_PROBLEMS`] bad cells of `errors_total`.
+    Imported { report: ImportReport, errors_total: usize },
+    /// Bad rows without `partial`: nothing written. The upload's preview was
+    /// computed again with this import's mapping and choices.
+    Rejected { report: ImportReport, errors_total: usize },
+    /// The file could not be read, or not with the chosen columns: nothing written.
+    Refused { problem: FileProblem },
+    /// The import could not run: nothing written. `detail`: what was wrong
+    /// with the request, if it was (a server error is logged, not shown).
+    Failed { detail: Option<String> },
+}
+
+impl RunOutcome {
+    /// The stored `run_status`.
+    fn status(&self) -> &'static str {
+        match self {
+            RunOutcome::Imported { .. } => "imported",
+            RunOutcome::Rejected { .. } | RunOutcome::Refused { .. } => "rejected",
+            RunOutcome::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// Why a file was refused when the import ran, for the page to word.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FileProblem {
+    /// An `io::ReadError`: its code, its parameters and its English text.
+    Unreadable { code: String, params: Vec<(String, String)>, message: String },
+    /// The columns as mapped; the preview shows the detected mapping again.
+    Columns { problem: MappingProblem },
+}
+
+fn stage_code(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Checking => "checking",
+        Stage::Writing => "writing",
+    }
+}
+
+fn stage_of(code: &str) -> Option<Stage> {
+    match code {
+        "checking" => Some(Stage::Checking),
+        "writing" => Some(Stage::Writing),
+        _ => None,
+    }
+}
+
+/// The state of a stored run: `live` are the counters of this process, if
+/// it runs the import (fresher than the stored ones, and on SQLite the only
+/// ones until the import commits); otherwise a run not heard from for
+/// [`stale_after`] was interrupted.
+pub fn run_state(run: &UploadRun, live: Option<&LiveProgress>, now: DateTime<Utc>) -> RunState {
+    if run.status != "running" {
+        // An outcome another version wrote and this one cannot read still ended.
+        let outcome = run.outcome.as_deref().and_then(|json| serde_json::from_str(json).ok());
+        return RunState::Ended(outcome.unwrap_or(RunOutcome::Failed { detail: None }));
+    }
+    let started_at = run.started_at.unwrap_or(now);
+    if let Some(live) = live {
+        let (stage, rows_done, rows_total) = live.snapshot();
+        return RunState::Running(RunProgress { stage, rows_done, rows_total, started_at });
+    }
+    if run.heartbeat_at.is_none_or(|at| at < now - stale_after()) {
+        return RunState::Interrupted;
+    }
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    RunState::Running(RunProgress {
+        stage: run.stage.as_deref().and_then(stage_of),
+        rows_done: count(run.rows_done),
+        rows_total: count(run.rows_total).max(count(run.rows_done)),
+        started_at,
+    })
+}
+
+/// Starts importing the upload (`pending` with its file taken out as
+/// `upload`) in the background with `mapping` and `choices`, and returns.
+/// The task holds `slot` until the import ends, so the server's import
+/// limits count it, and shows its counters to this process until its
+/// outcome is stored. False: nothing started, because the upload's import
+/// is running already (another click, another server) or was applied.
+pub async fn start_import(
+    store: &Store,
+    actor: &Actor,
+    slot: ImportSlot,
+    pending: Pending,
+    upload: Arc<OwnedUpload>,
+    mapping: Option<Vec<(usize, Field)>>,
+    choices: Choices,
+) -> OpsResult<bool> {
+    import::authorize(actor)?;
+    let now = Utc::now();
+    if !store.claim_upload_run(pending.id, actor.id, now, now - stale_after()).await? {
+        return Ok(false);
+    }
+    let watch = slot.watch(pending.id);
+    let counters = watch.counters().clone();
+    let (store, actor) = (store.clone(), actor.clone());
+    tokio::spawn(async move {
+        let id = pending.id;
+        let reporter = AbortOnDrop(tokio::spawn(report_progress(store.clone(), id, counters.clone())));
+        // Its own task, so that a panic in the import ends the run as failed
+        // instead of leaving it "running" until it looks stale.
+        let work = tokio::spawn(import_upload(store.clone(), actor, pending, upload, mapping, choices, counters));
+        let outcome = work.await.unwrap_or_else(|err| {
+            tracing::error!(error = %err, upload = id, "a page import stopped");
+            RunOutcome::Failed { detail: None }
+        });
+        drop(reporter);
+        // The import's memory is freed: its place goes to the next one now,
+        // and the person's next upload is not refused while this one's
+        // outcome is stored. The counters stay shown until then, so the run
+        // never looks stopped in between.
+        drop(slot);
+        finish(&store, id, &outcome).await;
+        drop(watch);
+    });
+    Ok(true)
+}
+
+/// Aborts a task when dropped (also when the holder unwinds).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Stores the counters (and so the heartbeat) every [`PROGRESS_EVERY`]
+/// until aborted. A write that would wait for another writer is skipped:
+/// on SQLite the import itself holds the write lock until it commits.
+async fn report_progress(store: Store, id: i64, counters: Arc<LiveProgress>) {
+    let mut tick = tokio::time::interval(PROGRESS_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let (stage, done, total) = counters.snapshot();
+        let (done, total) = (i64::try_from(done).unwrap_or(i64::MAX), i64::try_from(total).unwrap_or(i64::MAX));
+        let stage = stage.map(stage_code);
+        if let Err(err) = store.try_record_upload_progress(id, stage, done, total, Utc::now()).await {
+            tracing::warn!(error = %err, upload = id, "could not store an import's progress");
+        }
+    }
+}
+
+/// Stores how the run ended. Retried for a while: a run left "running"
+/// would read as interrupted, and an applied import must not.
+async fn finish(store: &Store, id: i64, outcome: &RunOutcome) {
+    let json = match serde_json::to_string(outcome) {
+        Ok(json) => json,
+        Err(err) => {
+            tracing::error!(error = %err, upload = id, "could not encode an import's outcome");
+            return;
+        }
+    };
+    for attempt in 1..=10u64 {
+        match store.finish_upload_run(id, outcome.status(), &json, Utc::now()).await {
+            Ok(()) => return,
+            Err(err) => {
+                tracing::warn!(error = %err, upload = id, attempt, "could not store an import's outcome");
+                tokio::time::sleep(std::time::Duration::from_secs(attempt)).await;
+            }
+        }
+    }
+}
+
+/// The import itself, as the page's confirm ran it before it ran in the
+/// background: a refused file is previewed again with the choices made.
+async fn import_upload(
+    store: Store,
+    actor: Actor,
+    pending: Pending,
+    upload: Arc<OwnedUpload>,
+    mapping: Option<Vec<(usize, Field)>>,
+    choices: Choices,
+    counters: Arc<LiveProgress>,
+) -> RunOutcome {
+    let progress = move |stage: Stage, done: u64, total: u64| counters.record(stage, done, total);
+    let options = choices.options(store.today());
+    let importer = Importer::user(actor.clone());
+    let (kind, file, chosen) = (pending.kind, upload.clone(), mapping.clone());
+    let prepared = tokio::task::spawn_blocking(move || import::prepare(kind, file.as_upload(), chosen.as_deref()))
+        .await
+        .map_err(|e| ImportError::Ops(OpsError::Other(e.into())))
+        .and_then(|prepared| prepared);
+    let result = match prepared {
+        Ok(prepared) => import::run(&store, &importer, prepared, &options, &progress).await,
+        Err(e) => Err(e),
+    };
+    let again = |mapping: Option<Vec<(usize, Field)>>| {
+        let (store, actor, pending, upload, choices) = (&store, &actor, &pending, upload.clone(), choices.clone());
+        let progress = &progress;
+        async move {
+            if let Err(err) = refresh_preview(store, actor, pending, upload, mapping, choices, progress).await {
+                tracing::warn!(error = %err, upload = pending.id, "could not preview a refused import again");
+            }
+        }
+    };
+    match result {
+        Ok(report) if report.status == ImportStatus::Rejected => {
+            again(mapping).await;
+            let (report, errors_total) = cut(report);
+            RunOutcome::Rejected { report, errors_total }
+        }
+        Ok(report) => {
+            let (report, errors_total) = cut(report);
+            RunOutcome::Imported { report, errors_total }
+        }
+        Err(ImportError::File(e)) => {
+            let params = e.params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            RunOutcome::Refused {
+                problem: FileProblem::Unreadable { code: e.code().to_owned(), params, message: e.to_string() },
+            }
+        }
+        Err(ImportError::Mapping(e)) => {
+            again(None).await;
+            RunOutcome::Refused { problem: FileProblem::Columns { problem: MappingProblem::from(&e) } }
+        }
+        Err(ImportError::Ops(e)) => failed(e),
+        Err(e @ ImportError::Busy(_)) => RunOutcome::Failed { detail: Some(e.to_string()) },
+    }
+}
+
+/// A failure as the page may show it: what was wrong with the request, or
+/// nothing for the server's own errors (logged instead).
+fn failed(err: OpsError) -> RunOutcome {
+    match err {
+        OpsError::Invalid { .. } | OpsError::Conflict(_) | OpsError::Forbidden | OpsError::NotFound => {
+            RunOutcome::Failed { detail: Some(err.to_string()) }
+        }
+        err => {
+            tracing::error!(error = %err, "a page import failed");
+            RunOutcome::Failed { detail: None }
+        }
+    }
+}
+
+/// Drops the upload (the user cancelled).
 pub async fn discard(store: &Store, actor: &Actor, id: i64) -> OpsResult<()> {
     Ok(store.delete_upload(id, actor.id).await?)
 }
@@ -288,7 +629,7 @@ fn decode_mapping(kind: ImportKind, json: &str) -> Option<Vec<(usize, Field)>> {
     pairs.into_iter().map(|(i, code)| Some((i, field_from_code(kind, &code)?))).collect()
 }
 
-/// Housekeeping: uploads nobody confirmed within [`lifetime`].
+/// Housekeeping: uploads unused for [`lifetime`].
 pub async fn prune(store: &Store, now: DateTime<Utc>) -> OpsResult<u64> {
     Ok(store.prune_uploads(now - lifetime()).await?)
 }
@@ -303,5 +644,55 @@ mod tests {
         assert_eq!(decode_mapping(ImportKind::Customers, json), Some(vec![(0, Field::Name), (3, Field::Phone)]));
         assert_eq!(decode_mapping(ImportKind::Interactions, json), None, "phone is not an interaction field");
         assert_eq!(decode_mapping(ImportKind::Customers, "garbage"), None);
+    }
+
+    fn running(heartbeat_secs_ago: i64, now: DateTime<Utc>) -> UploadRun {
+        UploadRun {
+            status: "running".to_owned(),
+            stage: Some("writing".to_owned()),
+            rows_done: 4_000,
+            rows_total: 10_000,
+            started_at: Some(now - Duration::seconds(90)),
+            heartbeat_at: Some(now - Duration::seconds(heartbeat_secs_ago)),
+            outcome: None,
+        }
+    }
+
+    #[test]
+    fn a_run_not_heard_from_for_a_minute_was_interrupted() {
+        let now = Utc::now();
+        let RunState::Running(progress) = run_state(&running(1, now), None, now) else { panic!("running") };
+        assert_eq!((progress.stage, progress.rows_done, progress.rows_total), (Some(Stage::Writing), 4_000, 10_000));
+        assert_eq!(progress.started_at, now - Duration::seconds(90));
+        assert!(matches!(run_state(&running(59, now), None, now), RunState::Running(_)));
+        assert!(matches!(run_state(&running(61, now), None, now), RunState::Interrupted));
+        let never = UploadRun { heartbeat_at: None, ..running(0, now) };
+        assert!(matches!(run_state(&never, None, now), RunState::Interrupted));
+    }
+
+    #[test]
+    fn this_process_counters_win_over_the_stored_ones() {
+        // On SQLite nothing is stored while the import holds the write lock,
+        // so the heartbeat ages; the process that runs it still knows.
+        let now = Utc::now();
+        let live = LiveProgress::default();
+        live.record(Stage::Writing, 9_000, 10_000);
+        let RunState::Running(progress) = run_state(&running(600, now), Some(&live), now) else { panic!("running") };
+        assert_eq!((progress.rows_done, progress.rows_total), (9_000, 10_000));
+    }
+
+    #[test]
+    fn an_ended_run_shows_its_stored_outcome() {
+        let now = Utc::now();
+        let outcome = RunOutcome::Failed { detail: Some("partner: too long".to_owned()) };
+        let ended = UploadRun {
+            status: outcome.status().to_owned(),
+            outcome: Some(serde_json::to_string(&outcome).unwrap()),
+            ..running(3_600, now)
+        };
+        let state = run_state(&ended, Some(&LiveProgress::default()), now);
+        assert!(matches!(state, RunState::Ended(RunOutcome::Failed { detail: Some(d) }) if d == "partner: too long"));
+        let unreadable = UploadRun { outcome: Some("{".to_owned()), ..ended };
+        assert!(matches!(run_state(&unreadable, None, now), RunState::Ended(RunOutcome::Failed { detail: None })));
     }
 }

@@ -478,6 +478,20 @@ impl Store {
         })
     }
 
+    /// A write transaction if a writer's turn is free now, else `None`: for
+    /// writes worth making only when they wait for nobody, such as a running
+    /// import's progress — on SQLite the import itself holds the one turn
+    /// until it commits, and its progress must not queue behind it.
+    pub async fn try_begin(&self) -> StoreResult<Option<Tx>> {
+        let Ok(turn) = self.writers.clone().try_acquire_owned() else { return Ok(None) };
+        Ok(Some(match &self.db {
+            Db::Sqlite(pool) => {
+                Tx::Sqlite(BackendTx { tx: pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) })
+            }
+            Db::Postgres(pool) => Tx::Postgres(BackendTx { tx: pool.begin().await?, _turn: Some(turn) }),
+        }))
+    }
+
     /// Opens a transaction that only reads (one consistent snapshot). It
     /// never waits for writers, only (briefly) for one of the read turns
     /// that keep pooled connections free. Writing in it may fail on SQLite.

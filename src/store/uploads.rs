@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreResult, on_db, on_write};
+use super::{Store, StoreResult, on_db, on_tx, on_write};
 
 /// A file waiting on the import page between upload and confirm.
 #[derive(Clone, Debug)]
@@ -19,6 +19,23 @@ pub struct PendingUpload {
     /// The page's preview as JSON (`ops::uploads::Preview`), once computed.
     pub preview: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The import started from the page, if one was.
+    pub run: Option<UploadRun>,
+}
+
+/// An import of an upload, running or ended (migration 0023).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadRun {
+    /// `running`, `imported`, `rejected` or `failed`.
+    pub status: String,
+    /// `checking` or `writing`; `None` before the first rows.
+    pub stage: Option<String>,
+    pub rows_done: i64,
+    pub rows_total: i64,
+    pub started_at: Option<DateTime<Utc>>,
+    pub heartbeat_at: Option<DateTime<Utc>>,
+    /// How it ended, as JSON (`ops::uploads::RunOutcome`).
+    pub outcome: Option<String>,
 }
 
 impl Store {
@@ -55,18 +72,51 @@ impl Store {
     }
 
     async fn upload_row(&self, id: i64, owner_id: i64, with_bytes: bool) -> StoreResult<Option<PendingUpload>> {
-        let sql = if with_bytes {
-            "SELECT id, owner_id, kind, file_name, content_type, bytes, mapping, preview, created_at \
+        let bytes = if with_bytes { "bytes" } else { "NULL" };
+        let sql = format!(
+            "SELECT id, owner_id, kind, file_name, content_type, {bytes}, mapping, preview, created_at, \
+             run_status, run_stage, rows_done, rows_total, run_started_at, heartbeat_at, run_outcome \
              FROM import_uploads WHERE id = $1 AND owner_id = $2"
-        } else {
-            "SELECT id, owner_id, kind, file_name, content_type, NULL, mapping, preview, created_at \
-             FROM import_uploads WHERE id = $1 AND owner_id = $2"
-        };
-        type Row = (i64, i64, String, String, String, Option<Vec<u8>>, Option<String>, Option<String>, DateTime<Utc>);
+        );
+        type Row = (
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            Option<Vec<u8>>,
+            Option<String>,
+            Option<String>,
+            DateTime<Utc>,
+            Option<String>,
+            Option<String>,
+            i64,
+            i64,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            Option<String>,
+        );
         let row: Option<Row> =
-            on_db!(self, pool => sqlx::query_as(sql).bind(id).bind(owner_id).fetch_optional(pool).await?);
-        Ok(row.map(|(id, owner_id, kind, file_name, content_type, bytes, mapping, preview, created_at)| {
-            PendingUpload {
+            on_db!(self, pool => sqlx::query_as(&sql).bind(id).bind(owner_id).fetch_optional(pool).await?);
+        Ok(row.map(
+            |(
+                id,
+                owner_id,
+                kind,
+                file_name,
+                content_type,
+                bytes,
+                mapping,
+                preview,
+                created_at,
+                status,
+                stage,
+                rows_done,
+                rows_total,
+                started_at,
+                heartbeat_at,
+                outcome,
+            )| PendingUpload {
                 id,
                 owner_id,
                 kind,
@@ -76,8 +126,68 @@ impl Store {
                 mapping,
                 preview,
                 created_at,
-            }
-        }))
+                run: status.map(|status| UploadRun {
+                    status,
+                    stage,
+                    rows_done,
+                    rows_total,
+                    started_at,
+                    heartbeat_at,
+                    outcome,
+                }),
+            },
+        ))
+    }
+
+    /// Marks the upload's import as running from `now`, unless one is
+    /// running (a heartbeat since `stale_before`) or it was imported: two
+    /// clicks, or two servers, cannot both start it. False: not started.
+    pub async fn claim_upload_run(
+        &self,
+        id: i64,
+        owner_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let sql = "UPDATE import_uploads SET run_status = 'running', run_stage = NULL, rows_done = 0, rows_total = 0, \
+                   run_started_at = $3, heartbeat_at = $3, run_outcome = NULL \
+                   WHERE id = $1 AND owner_id = $2 AND (run_status IS NULL OR run_status IN ('rejected', 'failed') \
+                   OR (run_status = 'running' AND heartbeat_at < $4))";
+        let n = on_write!(self, conn => sqlx::query(sql).bind(id).bind(owner_id).bind(now).bind(stale_before)
+            .execute(&mut **conn).await?.rows_affected());
+        Ok(n > 0)
+    }
+
+    /// Records a running import's progress and heartbeat, if that waits for
+    /// no other writer (see [`Store::try_begin`]). False: not written now.
+    pub async fn try_record_upload_progress(
+        &self,
+        id: i64,
+        stage: Option<&str>,
+        rows_done: i64,
+        rows_total: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let Some(mut tx) = self.try_begin().await? else { return Ok(false) };
+        let sql = "UPDATE import_uploads SET run_stage = $2, rows_done = $3, rows_total = $4, heartbeat_at = $5 \
+                   WHERE id = $1 AND run_status = 'running'";
+        on_tx!(&mut tx, conn => sqlx::query(sql).bind(id).bind(stage).bind(rows_done).bind(rows_total).bind(now)
+            .execute(&mut **conn).await?.rows_affected());
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Ends a running import: its status (`imported`, `rejected`, `failed`)
+    /// and outcome. An imported upload's file is dropped (it has served its
+    /// purpose; the row stays for the result page until housekeeping).
+    pub async fn finish_upload_run(&self, id: i64, status: &str, outcome: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let sql = "UPDATE import_uploads SET run_status = $2, run_outcome = $3, heartbeat_at = $4, \
+                   bytes = CASE WHEN $2 = 'imported' THEN $5 ELSE bytes END \
+                   WHERE id = $1 AND run_status = 'running'";
+        let empty: &[u8] = &[];
+        on_write!(self, conn => sqlx::query(sql).bind(id).bind(status).bind(outcome).bind(now).bind(empty)
+            .execute(&mut **conn).await?.rows_affected());
+        Ok(())
     }
 
     /// Stores the mapping the preview used and the preview itself.
@@ -106,9 +216,10 @@ impl Store {
         Ok(())
     }
 
-    /// Housekeeping: drops uploads nobody confirmed since `before`.
+    /// Housekeeping: drops uploads untouched since `before` (uploaded, and
+    /// their import's last heartbeat, if any, before it).
     pub async fn prune_uploads(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let sql = "DELETE FROM import_uploads WHERE created_at < $1";
+        let sql = "DELETE FROM import_uploads WHERE created_at < $1 AND (heartbeat_at IS NULL OR heartbeat_at < $1)";
         Ok(on_write!(self, conn => sqlx::query(sql).bind(before).execute(&mut **conn).await?.rows_affected()))
     }
 }

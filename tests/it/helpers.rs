@@ -274,3 +274,17 @@ pub fn rally(args: &[&str], stdin: Option<&str>, cwd: &std::path::Path) -> std::
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
 }
+
+/// Follows a page import's progress page (as a browser without JavaScript
+/// reloads it) until the import has ended: (status, body) of the page then.
+pub async fn follow_import(client: &reqwest::Client, app: &TestApp, progress_path: &str) -> (u16, String) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (status, html) = get_page(client, app, progress_path).await;
+        if !html.contains("id=\"import-progress\"") {
+            return (status, html);
+        }
+        assert!(std::time::Instant::now() < deadline, "the import did not end within a minute: {html}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

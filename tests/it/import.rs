@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::backend_test;
 use crate::helpers::{
-    Backend, TestApp, TestUser, add_customer, fresh_database, hidden_csrf, rally, spawn_app, spawn_on,
+    Backend, TestApp, TestUser, add_customer, follow_import, fresh_database, get_page, hidden_csrf, rally, spawn_app,
+    spawn_on,
 };
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -551,24 +552,42 @@ backend_test!(the_import_pages_upload_preview_and_confirm_across_servers, |app| 
     let again = browser.get(app.url(&preview_path)).send().await.unwrap().text().await.unwrap();
     assert!(!again.contains("value=\"city\" selected"), "the chosen mapping is remembered");
 
-    // Confirm without "partial": rejected, nothing written, the upload kept.
+    // Confirm without "partial": the import runs in the background and the
+    // confirm answers at once with its progress page, which ends on the
+    // preview with the notice: rejected, nothing written, the upload kept.
     form[1].1 = "import".into();
-    let rejected = browser.post(app.url(&preview_path)).form(&form).send().await.unwrap();
-    assert_eq!(rejected.status(), 422);
-    assert!(rejected.text().await.unwrap().contains("什么也没有导入"));
+    let started = browser.post(app.url(&preview_path)).form(&form).send().await.unwrap();
+    assert_eq!(started.status(), 303, "the confirm does not wait for the import");
+    let progress_path = started.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(progress_path, format!("{preview_path}/progress"));
+    let (status, html) = follow_import(&browser, &app, &progress_path).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("什么也没有导入"), "{html}");
+    assert!(!html.contains("value=\"city\" selected"), "the preview with the mapping the import used");
     assert_eq!(app.store.count_customers().await.unwrap(), 0);
+    assert_eq!(browser.get(app.url(&preview_path)).send().await.unwrap().status(), 200, "the upload is kept");
 
     form.push(("partial".into(), "true".into()));
-    let done = browser.post(app.url(&preview_path)).form(&form).send().await.unwrap();
-    assert_eq!(done.status(), 200);
-    let html = done.text().await.unwrap();
+    let started = browser.post(app.url(&preview_path)).form(&form).send().await.unwrap();
+    assert_eq!(started.status(), 303);
+    assert_eq!(started.headers()["location"].to_str().unwrap(), progress_path);
+    // Another server instance shows how it went: the run is in the database.
+    let (status, html) = follow_import(&browser, &second, &progress_path).await;
+    assert_eq!(status, 200);
     assert!(html.contains("data-count=\"created\">2<"), "{html}");
     assert!(html.contains("data-count=\"rejected\">7<"));
     let customers = app.store.count_customers().await.unwrap();
     assert_eq!(customers, 2);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM customers WHERE city <> ''").await, 0, "城市 was ignored");
-    let gone = browser.get(app.url(&preview_path)).send().await.unwrap();
-    assert_eq!(gone.status(), 404, "the upload is deleted once imported");
+    // The result stays for the page (its file is dropped); the preview now
+    // leads to it, and confirming again imports nothing more.
+    assert_eq!(get_page(&browser, &app, &progress_path).await.0, 200, "the result can be shown again");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM import_uploads WHERE length(bytes) > 0").await, 0);
+    let preview = browser.get(app.url(&preview_path)).send().await.unwrap();
+    assert_eq!((preview.status().as_u16(), preview.headers()["location"].to_str().unwrap()), (303, &*progress_path));
+    let again = browser.post(app.url(&preview_path)).form(&form).send().await.unwrap();
+    assert_eq!((again.status().as_u16(), again.headers()["location"].to_str().unwrap()), (303, &*progress_path));
+    assert_eq!(app.store.count_customers().await.unwrap(), customers, "applied once");
 
     // Follow-up records through the same pages.
     let (content_type, body) = multipart("interactions", "follow-ups.csv", "text/csv", &fixture("interactions.csv"));
@@ -584,7 +603,9 @@ backend_test!(the_import_pages_upload_preview_and_confirm_across_servers, |app| 
     let preview = browser.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
     assert!(preview.contains("找不到这个客户"), "only A公司 exists");
     let form = [("csrf", csrf.as_str()), ("action", "import"), ("partial", "true")];
-    let done = browser.post(app.url(&path)).form(&form).send().await.unwrap().text().await.unwrap();
+    let started = browser.post(app.url(&path)).form(&form).send().await.unwrap();
+    assert_eq!(started.status(), 303);
+    let (_, done) = follow_import(&browser, &app, &format!("{path}/progress")).await;
     assert!(done.contains("data-count=\"created\">1<"), "{done}");
 
     // Roles that may not write customers do not get the page.
@@ -593,6 +614,75 @@ backend_test!(the_import_pages_upload_preview_and_confirm_across_servers, |app| 
     assert_eq!(viewer.get(app.url("/customers/import")).send().await.unwrap().status(), 403);
     let list = viewer.get(app.url("/customers")).send().await.unwrap().text().await.unwrap();
     assert!(!list.contains("href=\"/customers/import\""));
+});
+
+backend_test!(a_page_import_shows_its_progress_and_a_server_that_stopped, |app| {
+    team(&app).await;
+    let lead = app.store.user_by_email("lead@example.com").await.unwrap().unwrap();
+    let browser = app.browser_session("lead@example.com").await;
+    let file = "客户名称,区域\n进度客户甲,华东\n进度客户乙,华南\n";
+    let (status, preview_path, _) = upload_page(&app, &browser, "progress.csv", file.as_bytes()).await;
+    assert_eq!(status, 303);
+    let id: i64 = preview_path.rsplit('/').next().unwrap().parse().unwrap();
+    let progress_path = format!("{preview_path}/progress");
+    assert_eq!(get_page(&browser, &app, &progress_path).await.0, 303, "to the preview, before any import");
+
+    // A run as another server stores it while it writes: 4,000 of 10,000 rows, 90 s in.
+    let now = chrono::Utc::now();
+    let started = now - chrono::Duration::seconds(90);
+    assert!(app.store.claim_upload_run(id, lead.id, started, started).await.unwrap());
+    assert!(app.store.try_record_upload_progress(id, Some("writing"), 4_000, 10_000, now).await.unwrap());
+    let (status, html) = get_page(&browser, &app, &progress_path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"import-progress\""), "{html}");
+    assert!(html.contains(&format!("hx-get=\"{progress_path}\"")) && html.contains("hx-trigger=\"every 1s\""));
+    assert!(html.contains("<noscript><meta http-equiv=\"refresh\""), "reloads without JavaScript");
+    assert!(html.contains("写入中") && html.contains("40%"), "{html}");
+    assert!(html.contains("max=\"10000\" value=\"4000\""), "{html}");
+    assert!(html.contains("已处理 4,000 / 10,000 行"), "{html}");
+    assert!(html.contains("每秒 4") && html.contains("已用时 1:3"), "about 44 rows a second, 1:30 in: {html}");
+    // htmx polls the bar alone.
+    let polled = browser.get(app.url(&progress_path)).header("hx-request", "true").send().await.unwrap();
+    assert_eq!(polled.status(), 200);
+    assert!(polled.headers().get("hx-refresh").is_none());
+    let bar = polled.text().await.unwrap();
+    assert!(bar.trim_start().starts_with("<div id=\"import-progress\"") && !bar.contains("<html"), "{bar}");
+
+    // While it runs, the preview and the confirm lead to it; nothing starts twice.
+    let preview = browser.get(app.url(&preview_path)).send().await.unwrap();
+    assert_eq!((preview.status().as_u16(), preview.headers()["location"].to_str().unwrap()), (303, &*progress_path));
+    let csrf = hidden_csrf(&get_page(&browser, &app, "/settings").await.1);
+    let form = [("csrf", csrf.as_str()), ("action", "import")];
+    let confirm = browser.post(app.url(&preview_path)).form(&form).send().await.unwrap();
+    assert_eq!(confirm.status(), 303);
+    let cancel = browser.post(app.url(&preview_path)).form(&[("csrf", csrf.as_str()), ("action", "cancel")]);
+    assert_eq!(cancel.send().await.unwrap().headers()["location"].to_str().unwrap(), progress_path);
+    assert_eq!(app.store.count_customers().await.unwrap(), 0);
+
+    // Only the uploader sees it.
+    app.user("other-lead@example.com", "lead", None).await;
+    let other = app.browser_session("other-lead@example.com").await;
+    assert_eq!(get_page(&other, &app, &progress_path).await.0, 404);
+    assert_eq!(get_page(&other, &app, &preview_path).await.0, 404);
+
+    // No heartbeat for a minute: its server stopped, and the page says so.
+    let silent = now - chrono::Duration::seconds(61);
+    assert!(app.store.try_record_upload_progress(id, Some("writing"), 5_000, 10_000, silent).await.unwrap());
+    let (status, html) = get_page(&browser, &app, &progress_path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("服务器在导入过程中停止，未写入任何数据，请重新导入"), "{html}");
+    assert!(!html.contains("id=\"import-progress\"") && !html.contains("http-equiv"), "no longer polled");
+    let polled = browser.get(app.url(&progress_path)).header("hx-request", "true").send().await.unwrap();
+    assert_eq!(polled.headers()["hx-refresh"], "true", "an open page reloads to show it");
+
+    // The upload can be imported again.
+    assert_eq!(get_page(&browser, &app, &preview_path).await.0, 200);
+    let confirm = browser.post(app.url(&preview_path)).form(&form).send().await.unwrap();
+    assert_eq!(confirm.headers()["location"].to_str().unwrap(), progress_path);
+    let (status, html) = follow_import(&browser, &app, &progress_path).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("data-count=\"created\">2<"), "{html}");
+    assert_eq!(app.store.count_customers().await.unwrap(), 2);
 });
 
 backend_test!(housekeeping_drops_uploads_nobody_confirmed, |app| {
@@ -612,9 +702,28 @@ backend_test!(housekeeping_drops_uploads_nobody_confirmed, |app| {
     .await
     .unwrap();
     let fresh = rally::ops::uploads::save(&app.store, &actor, kind, "new.csv", "text/csv", b"b", now).await.unwrap();
+    // Uploaded a day ago, imported an hour ago: its result is kept a day from then.
+    let used = rally::ops::uploads::save(
+        &app.store,
+        &actor,
+        kind,
+        "used.csv",
+        "text/csv",
+        b"c",
+        now - chrono::Duration::hours(25),
+    )
+    .await
+    .unwrap();
+    let hour_ago = now - chrono::Duration::hours(1);
+    assert!(app.store.claim_upload_run(used, lead.id, hour_ago, hour_ago).await.unwrap());
+    app.store.finish_upload_run(used, "imported", "{}", hour_ago).await.unwrap();
     rally::jobs::housekeeping::run_once(&app.store, now).await.unwrap();
     assert!(app.store.upload(old, lead.id).await.unwrap().is_none());
     assert!(app.store.upload(fresh, lead.id).await.unwrap().is_some());
+    let kept = app.store.upload(used, lead.id).await.unwrap().expect("a recent result is kept");
+    assert!(kept.bytes.is_empty(), "an applied upload keeps its result, not its file");
+    rally::jobs::housekeeping::run_once(&app.store, now + chrono::Duration::hours(24)).await.unwrap();
+    assert!(app.store.upload(used, lead.id).await.unwrap().is_none());
     let stranger = app.user("other@example.com", "lead", None).await;
     assert!(app.store.upload(fresh, stranger.id).await.unwrap().is_none(), "uploads are their owner's");
 });

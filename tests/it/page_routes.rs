@@ -67,6 +67,7 @@ GET  /customers/import                             200 200 200 403 403 403 403
 POST /customers/import                             ok  ok  ok  403 403 403 403
 GET  /customers/import/{missing}                   404 404 404 403 403 403 403
 POST /customers/import/{missing}                   404 404 404 403 403 403 403
+GET  /customers/import/{missing}/progress          404 404 404 403 403 403 403
 GET  /customers/{customer}                         200 200 404 200 200 200 200
 POST /customers/{customer}                         ok  ok  404 403 403 403 403
 GET  /customers/{customer}/edit                    200 200 404 403 403 403 403

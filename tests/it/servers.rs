@@ -248,12 +248,25 @@ async fn the_story_alternates_between_two_rally_serve_processes_on_one_postgres(
         .send()
         .await
         .unwrap();
-    assert_eq!(applied.status(), 200, "applied on B");
-    let html = applied.text().await.unwrap();
+    assert_eq!(applied.status(), 303, "applied on B, in the background");
+    let progress_path = applied.headers()["location"].to_str().unwrap().to_owned();
+    // A follows B's import: its progress and outcome are rows, not B's memory.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let html = loop {
+        let page = browser.get(a.url(&progress_path)).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        if !html.contains("id=\"import-progress\"") {
+            break html;
+        }
+        assert!(Instant::now() < deadline, "B's import did not end: {html}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert!(html.contains("data-count=\"created\">5<"), "{html}");
     assert!(html.contains("data-count=\"rejected\">1<"));
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM customers WHERE name LIKE '双实例客户%'").await, 5);
-    assert_eq!(browser.get(a.url(&preview_path)).send().await.unwrap().status(), 404, "A sees it applied and gone");
+    let preview = browser.get(a.url(&preview_path)).send().await.unwrap();
+    assert_eq!(preview.status(), 303, "A sees it applied: the preview leads to the result");
 
     // --- Notifications queued while both servers run, each delivered once by
     // whichever worker claims it. Test messages go out at once; the events are

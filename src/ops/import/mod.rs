@@ -24,7 +24,7 @@ mod customers;
 pub mod gate;
 mod interactions;
 
-pub use gate::{Busy, ImportGate, ImportSlot};
+pub use gate::{Busy, ImportGate, ImportSlot, LiveProgress, LiveWatch};
 
 /// What to do with a row that is a customer already stored (or already
 /// given by an earlier row of the file).

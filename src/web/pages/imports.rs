@@ -6,6 +6,9 @@
 //! mapping or the options change, never just to show the preview again.
 //! Reading steps take a place in the server's import gate, so a person (or
 //! a crowd) cannot run more imports at once than the server can hold.
+//! Confirming starts the import in the background and sends the browser to
+//! its progress page (`/customers/import/{id}/progress`), which htmx polls
+//! (a plain reload without JavaScript) until it shows the outcome.
 //! Multipart forms carry their CSRF token as their first field (see `session::page_guard`).
 
 use std::sync::Arc;
@@ -20,12 +23,15 @@ use chrono::Utc;
 
 use super::{Shell, error_page, render};
 use crate::app::AppState;
+use crate::domain::money::group_thousands;
 use crate::io::{Field, ImportKind};
 use crate::ops::import::{
-    self as import, Busy, ImportError, ImportOptions, ImportReport, ImportStatus, Importer, OnDuplicate, RowProblem,
-    field_from_code, kind_code, parse_kind,
+    self as import, Busy, ImportError, ImportReport, RowProblem, Stage, field_from_code, kind_code, parse_kind,
 };
-use crate::ops::uploads::{self, Choices, MappingProblem, OwnedUpload, PREVIEW_PROBLEMS, Pending, Preview};
+use crate::ops::uploads::{
+    self, Choices, FileProblem, MappingProblem, OwnedUpload, PREVIEW_PROBLEMS, Pending, Preview, RunOutcome,
+    RunProgress, RunState,
+};
 use crate::ops::{OpsError, authz::Actor};
 use crate::web::error::ApiError;
 use crate::web::i18n::Texts;
@@ -90,14 +96,18 @@ fn file_error_text(t: &Texts, err: &ImportError) -> String {
 
 /// A file error in the user's language, with its row, column or part.
 fn read_error_text(t: &Texts, e: &crate::io::ReadError) -> String {
-    let key = format!("import.error.{}", e.code());
+    let params = e.params();
+    let args: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    unreadable_text(t, e.code(), &args, &e.to_string())
+}
+
+/// A file error by its code and parameters; its English text when the
+/// code has no words of its own.
+fn unreadable_text(t: &Texts, code: &str, params: &[(&str, &str)], message: &str) -> String {
+    let key = format!("import.error.{code}");
     match t.get(&key) {
-        text if text == key => t.fill("error.invalid", &[("message", &e.to_string())]),
-        _ => {
-            let params = e.params();
-            let args: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            t.fill(&key, &args)
-        }
+        text if text == key => t.fill("error.invalid", &[("message", message)]),
+        _ => t.fill(&key, params),
     }
 }
 
@@ -203,18 +213,25 @@ pub async fn upload(
     // Read once, now: an unreadable file is refused before it is stored,
     // and the preview is stored with the file.
     let upload = Arc::new(OwnedUpload { bytes: bytes.into(), file_name: name, content_type });
-    let preview =
-        match uploads::compute_preview(&state.store, &session.actor, kind, upload.clone(), None, Choices::default())
-            .await
-        {
-            Ok(preview) => preview,
-            Err(e @ ImportError::File(_)) => {
-                let error = file_error_text(t, &e);
-                return upload_page(&headers, &session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(kind), Some(error));
-            }
-            Err(ImportError::Ops(e)) => return fail(&headers, &session, e),
-            Err(e) => return fail(&headers, &session, ApiError::invalid("file", e.to_string())),
-        };
+    let preview = match uploads::compute_preview(
+        &state.store,
+        &session.actor,
+        kind,
+        upload.clone(),
+        None,
+        Choices::default(),
+        &import::no_progress,
+    )
+    .await
+    {
+        Ok(preview) => preview,
+        Err(e @ ImportError::File(_)) => {
+            let error = file_error_text(t, &e);
+            return upload_page(&headers, &session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(kind), Some(error));
+        }
+        Err(ImportError::Ops(e)) => return fail(&headers, &session, e),
+        Err(e) => return fail(&headers, &session, ApiError::invalid("file", e.to_string())),
+    };
     let saved = uploads::save(
         &state.store,
         &session.actor,
@@ -365,7 +382,6 @@ fn render_preview(
 /// Reads the upload again with `mapping` and `choices`, stores the new
 /// preview (and the mapping, for reloads) and renders it. The caller holds
 /// an import slot.
-#[allow(clippy::too_many_arguments)]
 async fn recompute(
     state: &AppState,
     session: &ResolvedSession,
@@ -374,33 +390,29 @@ async fn recompute(
     upload: Arc<OwnedUpload>,
     mapping: Option<Vec<(usize, Field)>>,
     choices: Choices,
-    status: StatusCode,
-    notice: Option<String>,
 ) -> Response {
     let kind = pending.kind;
-    let preview =
-        match uploads::compute_preview(&state.store, &session.actor, kind, upload, mapping.clone(), choices.clone())
-            .await
-        {
-            Ok(preview) => preview,
-            Err(e @ ImportError::File(_)) => {
-                let t = shell(headers, session, "import.title").t;
-                let error = file_error_text(t, &e);
-                return upload_page(headers, session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(kind), Some(error));
-            }
-            Err(ImportError::Ops(e)) => return fail(headers, session, e),
-            Err(e) => return fail(headers, session, ApiError::invalid("file", e.to_string())),
-        };
-    // A mapping the file cannot take (the preview fell back to the detected
-    // one) is not remembered; one that leaves a required column out is.
-    let fell_back = matches!(preview.problem, Some(MappingProblem::MappedTwice(_) | MappingProblem::Other(_)));
-    let remembered = if fell_back { pending.mapping.clone() } else { mapping };
-    if let Err(e) =
-        uploads::set_preview(&state.store, &session.actor, pending.id, remembered.as_deref(), &preview).await
-    {
-        return fail(headers, session, e);
-    }
-    render_preview(session, headers, pending, &preview, choices, status, notice)
+    let refreshed = uploads::refresh_preview(
+        &state.store,
+        &session.actor,
+        pending,
+        upload,
+        mapping,
+        choices.clone(),
+        &import::no_progress,
+    )
+    .await;
+    let preview = match refreshed {
+        Ok(preview) => preview,
+        Err(e @ ImportError::File(_)) => {
+            let t = shell(headers, session, "import.title").t;
+            let error = file_error_text(t, &e);
+            return upload_page(headers, session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(kind), Some(error));
+        }
+        Err(ImportError::Ops(e)) => return fail(headers, session, e),
+        Err(e) => return fail(headers, session, ApiError::invalid("file", e.to_string())),
+    };
+    render_preview(session, headers, pending, &preview, choices, StatusCode::OK, None)
 }
 
 /// The upload's file, taken out of it (the rest stays for the page).
@@ -450,6 +462,9 @@ pub async fn preview(
         Err(OpsError::NotFound) => return expired(&headers, &session),
         Err(e) => return fail(&headers, &session, e),
     };
+    if settled(&state, &pending) {
+        return to_progress(pending.id);
+    }
     if let Some(preview) = &pending.preview {
         return render_preview(&session, &headers, &pending, preview, preview.choices.clone(), StatusCode::OK, None);
     }
@@ -465,7 +480,7 @@ pub async fn preview(
     };
     let file = take_file(&mut pending);
     let mapping = pending.mapping.clone();
-    recompute(&state, &session, &headers, &pending, file, mapping, Choices::default(), StatusCode::OK, None).await
+    recompute(&state, &session, &headers, &pending, file, mapping, Choices::default()).await
 }
 
 /// The preview form: the mapping (`col<N>` = field code, "" to ignore;
@@ -506,6 +521,23 @@ struct ResultPage {
     more_problems: Option<String>,
 }
 
+/// Whether the upload's import is running or applied: then its progress
+/// page, not the preview, is where it stands (and nothing starts it again).
+fn settled(state: &AppState, pending: &Pending) -> bool {
+    matches!(
+        pending.run_state(&state.imports, Utc::now()),
+        Some(RunState::Running(_) | RunState::Ended(RunOutcome::Imported { .. }))
+    )
+}
+
+fn progress_path(id: i64) -> String {
+    format!("/customers/import/{id}/progress")
+}
+
+fn to_progress(id: i64) -> Response {
+    Redirect::to(&progress_path(id)).into_response()
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     PageAuth(session): PageAuth,
@@ -513,16 +545,25 @@ pub async fn submit(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
+    let current = match load(&state, &session.actor, &id, false).await {
+        Ok(p) => p,
+        Err(OpsError::NotFound) => return expired(&headers, &session),
+        Err(e) => return fail(&headers, &session, e),
+    };
+    // A second click, a reload of the confirm or a cancel while it runs:
+    // the import already has its page.
+    if settled(&state, &current) {
+        return to_progress(current.id);
+    }
     let action = pairs.iter().find(|(k, _)| k == "action").map(|(_, v)| v.as_str()).unwrap_or_default();
     if action == "cancel" {
-        let Some(upload_id) = parse_id(&id) else { return expired(&headers, &session) };
-        if let Err(e) = uploads::discard(&state.store, &session.actor, upload_id).await {
+        if let Err(e) = uploads::discard(&state.store, &session.actor, current.id).await {
             return fail(&headers, &session, e);
         }
         return Redirect::to("/customers/import").into_response();
     }
     // Both the re-check and the import read the file.
-    let _slot = match state.imports.enter(session.actor.id) {
+    let slot = match state.imports.enter(session.actor.id) {
         Ok(slot) => slot,
         Err(busy) => return busy_page(&headers, &session, busy),
     };
@@ -536,70 +577,178 @@ pub async fn submit(
     // Without mapping fields (a scripted post), the remembered or detected mapping.
     let mapping: Option<Vec<(usize, Field)>> = chosen.or_else(|| pending.mapping.clone());
     if action != "import" {
-        return recompute(&state, &session, &headers, &pending, file, mapping, choices, StatusCode::OK, None).await;
+        let response = recompute(&state, &session, &headers, &pending, file, mapping, choices).await;
+        drop(slot);
+        return response;
     }
+    // The import runs on in the background, holding the slot; its page follows it.
+    let id = pending.id;
+    match uploads::start_import(&state.store, &session.actor, slot, pending, file, mapping, choices).await {
+        Ok(_started_now_or_before) => to_progress(id),
+        Err(e) => fail(&headers, &session, e),
+    }
+}
 
-    let mut options = ImportOptions::new(state.store.today());
-    options.partial = choices.partial;
-    options.on_duplicate = if choices.update { OnDuplicate::Update } else { OnDuplicate::Skip };
-    options.partner = Some(choices.partner.clone()).filter(|p| !p.is_empty());
-    let importer = Importer::user(session.actor.clone());
-    let (kind, chosen, upload) = (pending.kind, mapping.clone(), file.clone());
-    let prepared = tokio::task::spawn_blocking(move || import::prepare(kind, upload.as_upload(), chosen.as_deref()))
-        .await
-        .map_err(|e| ImportError::Ops(OpsError::Other(e.into())))
-        .and_then(|prepared| prepared);
-    let result = match prepared {
-        Ok(prepared) => import::run(&state.store, &importer, prepared, &options, &import::no_progress).await,
-        Err(e) => Err(e),
+#[derive(Template)]
+#[template(path = "import_progress_bar.html")]
+struct ProgressBar {
+    id: i64,
+    stage: String,
+    /// `None` while the total is not known (an indeterminate bar).
+    percent: Option<u64>,
+    rows_done: u64,
+    rows_total: u64,
+    counts: String,
+    pace: String,
+}
+
+#[derive(Template)]
+#[template(path = "import_progress.html")]
+struct ProgressPage {
+    shell: Shell,
+    id: i64,
+    file_summary: String,
+    /// Reload without JavaScript while the import runs.
+    running: bool,
+    bar_html: String,
+    /// Why the import stopped, instead of the bar.
+    failure: Option<String>,
+}
+
+/// `0:42`, `12:05`, `1:02:03`.
+fn clock_time(seconds: i64) -> String {
+    let seconds = seconds.max(0);
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
+}
+
+fn progress_bar(t: &Texts, id: i64, progress: &RunProgress) -> ProgressBar {
+    let stage = match progress.stage {
+        None => t.get("import.progress.reading"),
+        Some(Stage::Checking) => t.get("import.progress.checking"),
+        Some(Stage::Writing) => t.get("import.progress.writing"),
     };
-    let report = match result {
-        Ok(r) => r,
-        Err(ImportError::Ops(e)) => return fail(&headers, &session, e),
-        Err(e) => {
+    let (done, total) = (progress.rows_done, progress.rows_total);
+    let percent = (total > 0).then(|| (done.saturating_mul(100) / total).min(100));
+    let counts = if total > 0 {
+        t.fill("import.progress.rows", &[("done", &group_thousands(done)), ("total", &group_thousands(total))])
+    } else {
+        t.fill("import.progress.rows_unknown", &[("done", &group_thousands(done))])
+    };
+    let elapsed = (Utc::now() - progress.started_at).num_milliseconds().max(0);
+    // Rows per second over the whole run: steadier than between two polls.
+    let rate = if elapsed >= 1000 { done.saturating_mul(1000) / elapsed.unsigned_abs() } else { 0 };
+    let pace =
+        t.fill("import.progress.pace", &[("rate", &group_thousands(rate)), ("elapsed", &clock_time(elapsed / 1000))]);
+    ProgressBar { id, stage: stage.to_owned(), percent, rows_done: done, rows_total: total, counts, pace }
+}
+
+/// The progress of the upload's import while it runs, then its outcome:
+/// the result, the preview with what refused the file, or why it stopped.
+/// An htmx poll gets the bar alone, and a full reload once it has ended.
+pub async fn progress(
+    State(state): State<AppState>,
+    PageAuth(session): PageAuth,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    // A poll gets the bar while the import runs; anything else is a whole
+    // page (the outcome, an error), which htmx is told to reload into.
+    let polled = headers.contains_key("hx-request");
+    let reload = || (StatusCode::OK, [("hx-refresh", "true")], "").into_response();
+    let pending = match load(&state, &session.actor, &id, false).await {
+        Ok(p) => p,
+        Err(_) if polled => return reload(),
+        Err(OpsError::NotFound) => return expired(&headers, &session),
+        Err(e) => return fail(&headers, &session, e),
+    };
+    let Some(run) = pending.run_state(&state.imports, Utc::now()) else {
+        // Nothing started: the preview is where it stands.
+        return Redirect::to(&format!("/customers/import/{}", pending.id)).into_response();
+    };
+    let running = match run {
+        RunState::Running(progress) => progress,
+        _ if polled => return reload(),
+        RunState::Interrupted => {
             let t = shell(&headers, &session, "import.title").t;
-            let notice = Some(file_error_text(t, &e));
-            return recompute(
-                &state,
-                &session,
-                &headers,
-                &pending,
-                file,
-                None,
-                choices,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                notice,
-            )
-            .await;
+            return stopped(&headers, &session, &pending, t.get("import.progress.interrupted").to_owned());
         }
+        RunState::Ended(outcome) => return ended(&headers, &session, &pending, outcome),
     };
-    if report.status == ImportStatus::Rejected {
-        let t = shell(&headers, &session, "import.title").t;
-        let notice = Some(t.fill("import.rejected_notice", &[("n", &report.rejected.to_string())]));
-        return recompute(
-            &state,
-            &session,
-            &headers,
-            &pending,
-            file,
-            mapping,
-            choices,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            notice,
-        )
-        .await;
+    let t = shell(&headers, &session, "import.progress.title").t;
+    let bar = progress_bar(t, pending.id, &running);
+    if polled {
+        return render(StatusCode::OK, &bar);
     }
-    // Written: the file has served its purpose.
-    if let Err(e) = uploads::discard(&state.store, &session.actor, pending.id).await {
-        tracing::warn!(error = %e, "could not drop an applied upload; housekeeping will");
-    }
-    let shell = shell(&headers, &session, "import.result_title");
-    let t = shell.t;
-    let file_summary =
-        t.fill("import.file_summary", &[("file", &pending.file_name), ("rows", &report.rows.to_string())]);
-    let more_problems = (report.errors.len() > SHOWN_PROBLEMS)
-        .then(|| t.fill("import.more_errors", &[("n", &(report.errors.len() - SHOWN_PROBLEMS).to_string())]));
-    let problems = problem_views(t, &report.errors);
-    let page = ResultPage { shell, file_summary, report, problems, more_problems };
+    let bar_html = match bar.render() {
+        Ok(html) => html,
+        Err(e) => return fail(&headers, &session, OpsError::Other(anyhow::anyhow!("rendering the progress: {e}"))),
+    };
+    let shell = shell(&headers, &session, "import.progress.title");
+    let file_summary = shell.t.fill("import.progress.file", &[("file", &pending.file_name)]);
+    let page = ProgressPage { shell, id: pending.id, file_summary, running: true, bar_html, failure: None };
     render(StatusCode::OK, &page)
+}
+
+/// An import that stopped without an outcome of its own: nothing was written.
+fn stopped(headers: &HeaderMap, session: &ResolvedSession, pending: &Pending, failure: String) -> Response {
+    let shell = shell(headers, session, "import.progress.failed_title");
+    let file_summary = shell.t.fill("import.progress.file", &[("file", &pending.file_name)]);
+    let page = ProgressPage {
+        shell,
+        id: pending.id,
+        file_summary,
+        running: false,
+        bar_html: String::new(),
+        failure: Some(failure),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// The page of an import that ended, as the confirm answered when it ran
+/// inside the request.
+fn ended(headers: &HeaderMap, session: &ResolvedSession, pending: &Pending, outcome: RunOutcome) -> Response {
+    let t = shell(headers, session, "import.title").t;
+    let refused = |notice: String| match &pending.preview {
+        Some(preview) => render_preview(
+            session,
+            headers,
+            pending,
+            preview,
+            preview.choices.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(notice),
+        ),
+        // The preview could not be stored again: say why, and lead back to it.
+        None => stopped(headers, session, pending, notice),
+    };
+    match outcome {
+        RunOutcome::Imported { report, errors_total } => {
+            let shell = shell(headers, session, "import.result_title");
+            let t = shell.t;
+            let file_summary =
+                t.fill("import.file_summary", &[("file", &pending.file_name), ("rows", &report.rows.to_string())]);
+            let shown = report.errors.len().min(SHOWN_PROBLEMS);
+            let more_problems = (errors_total > shown)
+                .then(|| t.fill("import.more_errors", &[("n", &(errors_total - shown).to_string())]));
+            let problems = problem_views(t, &report.errors);
+            render(StatusCode::OK, &ResultPage { shell, file_summary, report, problems, more_problems })
+        }
+        RunOutcome::Rejected { report, .. } => {
+            refused(t.fill("import.rejected_notice", &[("n", &report.rejected.to_string())]))
+        }
+        RunOutcome::Refused { problem: FileProblem::Columns { problem } } => refused(problem_text(t, &problem)),
+        RunOutcome::Refused { problem: FileProblem::Unreadable { code, params, message } } => {
+            let args: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let error = unreadable_text(t, &code, &args, &message);
+            upload_page(headers, session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(pending.kind), Some(error))
+        }
+        RunOutcome::Failed { detail } => {
+            let failure = match detail {
+                Some(detail) => t.fill("import.progress.failed_because", &[("reason", &detail)]),
+                None => t.get("import.progress.failed").to_owned(),
+            };
+            stopped(headers, session, pending, failure)
+        }
+    }
 }

@@ -63,6 +63,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::app::MAX_BODY_BYTES)),
         )
         .route("/customers/import/{id}", get(imports::preview).post(imports::submit))
+        .route("/customers/import/{id}/progress", get(imports::progress))
         .route("/customers/{id}", get(customer_detail::detail).post(customer_forms::update))
         .route("/customers/{id}/edit", get(customer_forms::edit_form))
         .route("/customers/{id}/delete", post(customer_forms::delete))
