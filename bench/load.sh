@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# HTTP under load (issue 13, item 6): `rally demo --customers N` builds the
+# scale data set (timed), the real `rally serve` answers examples/bench_load.rs
+# — 64 keep-alive connections sending a mix of customer list pages, customer
+# details, segment counts and follow-up writes — while the server's memory is
+# sampled from /proc every 0.5 s (VmRSS, of it RssAnon and RssFile; VmHWM at
+# the end). SQLite on a fresh file, then a throwaway PostgreSQL cluster when
+# Debian's PostgreSQL is installed.
+# Usage: bench/load.sh [CUSTOMERS] [sqlite|postgres|both] [SECONDS]   (default 1000000 both 60)
+# Environment: INTERACTIONS (per generated customer, default 3), CONNECTIONS
+# (default 64), LOAD_ARGS (more flags for bench_load, e.g. "--mix ...").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+customers="${1:-1000000}"
+backends="${2:-both}"
+seconds="${3:-60}"
+interactions="${INTERACTIONS:-3}"
+connections="${CONNECTIONS:-64}"
+cargo build --release --bin rally --example bench_load --quiet
+target="${CARGO_TARGET_DIR:-target}"
+[[ "$target" == /* ]] || target="$(pwd)/$target"
+rally="$target/release/rally"
+load_bin="$target/release/examples/bench_load"
+
+work="$(mktemp -d)"
+server=""
+sampler=""
+cleanup() {
+    [[ -n "$sampler" ]] && kill "$sampler" 2>/dev/null || true
+    [[ -n "$server" ]] && kill "$server" 2>/dev/null || true
+    if [[ -n "${pg_bin:-}" && -d "$work/pg" ]]; then "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+load_avg() { uptime | sed 's/.*load/load/'; }
+
+# Appends "VmRSS RssAnon RssFile" (KB) of process $1 to $2 every 0.5 s.
+sample_rss() {
+    while [[ -r "/proc/$1/status" ]]; do
+        awk '/^VmRSS:/ {r=$2} /^RssAnon:/ {a=$2} /^RssFile:/ {f=$2} END {if (r) print r, a, f}' "/proc/$1/status" >>"$2" 2>/dev/null || true
+        sleep 0.5
+    done
+}
+
+# Loads the data set into $1, serves it and measures.
+run() {
+    export RALLY_DATABASE_URL="$1"
+    echo "-- generating $customers customers, $interactions interactions each ($(load_avg))"
+    /usr/bin/time -f "   wall %e s, CPU %U s user + %S s system, peak RSS %M KB" \
+        "$rally" demo --customers "$customers" --interactions-per-customer "$interactions" 2>&1 | grep -E "^generated|wall" || true
+    local token port
+    token="$("$rally" token create --email admin@rally.example | tail -1)"
+    port="$(free_port)"
+    "$rally" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+    server=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+    : >"$work/rss"
+    sample_rss "$server" "$work/rss" &
+    sampler=$!
+    echo "-- load ($(load_avg))"
+    # shellcheck disable=SC2086
+    "$load_bin" --base-url "http://127.0.0.1:$port" --token "$token" \
+        --connections "$connections" --seconds "$seconds" --server-pid "$server" ${LOAD_ARGS:-}
+    echo "-- after ($(load_avg))"
+    local hwm
+    hwm="$(awk '/^VmHWM:/ {print $2}' "/proc/$server/status")"
+    kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; sampler=""
+    awk -v hwm="$hwm" '{ if ($1 > r) r = $1; if ($2 > a) a = $2; if ($3 > f) f = $3; n++ }
+        END { printf "server memory over %d samples (0.5 s apart): max VmRSS %.0f MB (RssAnon max %.0f MB, RssFile max %.0f MB); VmHWM %.0f MB\n",
+              n, r / 1024, a / 1024, f / 1024, hwm / 1024 }' "$work/rss"
+    kill "$server"; wait "$server" 2>/dev/null || true; server=""
+    if grep -qE "ERROR|panicked" "$work/serve.log"; then
+        echo "server log errors:"; grep -E "ERROR|panicked" "$work/serve.log" | head -5
+    fi
+}
+
+if [[ "$backends" != postgres ]]; then
+    echo "== SQLite"
+    run "sqlite://$work/scale.db"
+    rm -f "$work"/scale.db*
+fi
+[[ "$backends" == sqlite ]] && exit 0
+
+pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+if [[ -z "$pg_bin" ]]; then
+    echo "== PostgreSQL: not installed, skipped"
+    exit 0
+fi
+as_pg=()
+if [[ "$(id -u)" == 0 ]]; then
+    chown postgres "$work"
+    as_pg=(runuser -u postgres --)
+fi
+port="$(free_port)"
+"${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg" -U postgres --auth=trust --locale=C --lc-ctype=C.UTF-8 -E UTF8 >/dev/null
+"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" \
+    -l "$work/pg.log" -w start >/dev/null
+"${as_pg[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres bench
+echo "== PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}')"
+run "postgres://postgres@127.0.0.1:$port/bench"
