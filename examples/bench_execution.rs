@@ -17,7 +17,9 @@ use rally::store::customers::{NewCustomer, NewInteraction};
 
 mod common;
 
-use common::{REGIONS, arg_or, bench_team, empty_store, get_ok, load, load_customers, ms, percentile, timed};
+use common::{
+    REGIONS, arg_or, bench_team, empty_store, follow_up_body, get_ok, load, load_customers, ms, percentile, timed,
+};
 
 async fn time_get(client: &reqwest::Client, url: &str, token: &str, runs: usize) -> (Duration, Duration, Duration) {
     let mut samples = timed(runs, || get_ok(client, url, Some(token))).await;
@@ -117,18 +119,7 @@ async fn main() -> anyhow::Result<()> {
                 let customer = mine[k % mine.len()];
                 let days_back = ((k / mine.len()) * 5 + k % 5) % 20;
                 let at = chrono::Utc::now() - chrono::Duration::days(days_back as i64) - chrono::Duration::minutes(5);
-                let next = (at + chrono::Duration::days(2)).with_timezone(&rally::clock::china_offset()).date_naive();
-                let channel = ["phone", "im", "email", "visit"][k % 4];
-                let feedback_kind = ["objection", "interest", "neutral"][k % 3];
-                let body = serde_json::json!({
-                    "occurred_at": at.to_rfc3339(),
-                    "channel": channel,
-                    "summary": "电话介绍新品A折扣与质保政策",
-                    "feedback_kind": feedback_kind,
-                    "feedback": "客户对价格有异议，需提供竞品对比方案",
-                    "next_action_on": next.to_string(),
-                    "next_action": "发送竞品分析报告并预约二次沟通",
-                });
+                let body = follow_up_body(at, k);
                 let url = format!("{base}/api/v1/campaigns/{id}/members/{customer}/follow-ups");
                 let sent = Instant::now();
                 let response = client.post(&url).bearer_auth(&token).json(&body).send().await;

@@ -40,7 +40,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{REGIONS, arg, arg_or, load, ms, percentile};
+use common::{REGIONS, arg, arg_or, follow_up_body, load, ms, percentile};
 
 /// The campaign the writes go to when none is named and none is found.
 const CAMPAIGN_NAME: &str = "负载基准活动";
@@ -226,18 +226,7 @@ async fn connection(
                 let customer = members[turn % members.len()];
                 turn += 1;
                 let at = chrono::Utc::now() - chrono::Duration::minutes(rng.random_range(1..240));
-                let next = (at + chrono::Duration::days(2)).with_timezone(&rally::clock::china_offset()).date_naive();
-                let channel = ["phone", "im", "email", "visit"][rng.random_range(0..4)];
-                let feedback_kind = ["objection", "interest", "neutral"][rng.random_range(0..3)];
-                let body = serde_json::json!({
-                    "occurred_at": at.to_rfc3339(),
-                    "channel": channel,
-                    "summary": "电话介绍新品A折扣与质保政策",
-                    "feedback_kind": feedback_kind,
-                    "feedback": "客户对价格有异议，需提供竞品对比方案",
-                    "next_action_on": next.to_string(),
-                    "next_action": "发送竞品分析报告并预约二次沟通",
-                });
+                let body = follow_up_body(at, rng.random_range(0..12));
                 let url = format!("{api}/campaigns/{}/members/{customer}/follow-ups", plan.campaign);
                 client.post(url).bearer_auth(&plan.token).json(&body)
             }

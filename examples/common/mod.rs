@@ -139,3 +139,20 @@ pub async fn load_customers(
     store.optimize().await?;
     Ok(())
 }
+
+/// A follow-up's API body logged at `at`, its next action two days on;
+/// `k` picks the channel (of four) and the feedback kind (of three).
+pub fn follow_up_body(at: chrono::DateTime<chrono::Utc>, k: usize) -> serde_json::Value {
+    let next = (at + chrono::Duration::days(2)).with_timezone(&rally::clock::china_offset()).date_naive();
+    let channel = ["phone", "im", "email", "visit"][k % 4];
+    let feedback_kind = ["objection", "interest", "neutral"][k % 3];
+    serde_json::json!({
+        "occurred_at": at.to_rfc3339(),
+        "channel": channel,
+        "summary": "电话介绍新品A折扣与质保政策",
+        "feedback_kind": feedback_kind,
+        "feedback": "客户对价格有异议，需提供竞品对比方案",
+        "next_action_on": next.to_string(),
+        "next_action": "发送竞品分析报告并预约二次沟通",
+    })
+}

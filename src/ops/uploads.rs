@@ -52,7 +52,6 @@ pub struct Pending {
     pub mapping: Option<Vec<(usize, Field)>>,
     /// The stored preview, if computed (and readable).
     pub preview: Option<Preview>,
-    pub created_at: DateTime<Utc>,
     /// The import started from the page, if any (see [`Pending::run_state`]).
     pub run: Option<UploadRun>,
 }
@@ -120,7 +119,6 @@ fn pending(u: PendingUpload) -> OpsResult<Pending> {
         bytes: u.bytes,
         mapping,
         preview,
-        created_at: u.created_at,
         run: u.run,
     })
 }

@@ -318,19 +318,9 @@ fn row_number(data: &[u8], start: usize, previous: Option<usize>) -> usize {
 /// GBK rows) is refused with the first row that differs: decoding it either
 /// way would garble half of it.
 fn detect_encoding(input: CsvInput<'_>) -> Result<TextEncoding, ReadError> {
-    let mut head = [0u8; 4];
-    let mut head_len = 0;
-    let mut reader = input.open()?;
-    while head_len < head.len() {
-        match reader.read(&mut head[head_len..]) {
-            Ok(0) => break,
-            Ok(n) => head_len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io_error(e)),
-        }
-    }
-    drop(reader);
-    let head = &head[..head_len];
+    let mut head = Vec::with_capacity(4);
+    input.open()?.take(4).read_to_end(&mut head).map_err(io_error)?;
+    let head = head.as_slice();
     if head.starts_with(&[0xFF, 0xFE, 0, 0]) || head.starts_with(&[0, 0, 0xFE, 0xFF]) {
         return Err(ReadError::Unsupported("utf-32"));
     }
