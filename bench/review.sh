@@ -45,5 +45,5 @@ for part in $parts; do
     "${as_pg[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "bench_$part"
     echo "== PostgreSQL, $part ($(uptime | sed 's/.*load/load/'))"
     "$bin" --part "$part" "${extra[@]}" --database-url "postgres://postgres@127.0.0.1:$port/bench_$part"
-    "${as_pg[@]}" "$pg_bin/dropdb" -h 127.0.0.1 -p "$port" -U postgres "bench_$part"
+    "${as_pg[@]}" "$pg_bin/dropdb" --force -h 127.0.0.1 -p "$port" -U postgres "bench_$part"
 done

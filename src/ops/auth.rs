@@ -133,11 +133,11 @@ pub async fn session_actor(store: &Store, token: &str) -> OpsResult<Option<(Acto
 
 pub async fn bearer_actor(store: &Store, token: &str) -> OpsResult<Option<Actor>> {
     let hash = hash_token(token);
-    let user = store.user_by_token_hash(&hash).await?;
-    if user.is_some() {
-        store.touch_token(&hash).await?;
-    }
-    Ok(user.map(Actor::from))
+    let Some((user, last_used_at)) = store.token_user(&hash).await? else {
+        return Ok(None);
+    };
+    store.touch_token(&hash, last_used_at).await?;
+    Ok(Some(Actor::from(user)))
 }
 
 pub async fn sign_out(store: &Store, token: &str) -> OpsResult<()> {

@@ -464,10 +464,10 @@ pub async fn add_members_matching(
     // for a concurrent run.
     let sql = format!(
         "INSERT INTO campaign_members (campaign_id, customer_id, tier, outreach_rank, assignee_id, source, partner, \
-           added_at, assigned_at) \
+           added_at, assigned_at, region) \
          SELECT ${campaign}, c.id, {tier}, {rank}, \
            COALESCE(c.owner_id, (SELECT r.id FROM users r WHERE r.role = 'rep' AND r.active AND r.region = c.region ORDER BY r.id LIMIT 1)), \
-           ${source_p}, ${partner_p}, ${now}, ${now} \
+           ${source_p}, ${partner_p}, ${now}, ${now}, c.region \
          FROM customers c WHERE {condition} \
            AND NOT EXISTS (SELECT 1 FROM campaign_members e WHERE e.campaign_id = ${campaign} AND e.customer_id = c.id) \
          {order} \
@@ -514,8 +514,10 @@ pub async fn add_member(
     source: &str,
     partner: Option<&str>,
 ) -> StoreResult<bool> {
-    let sql = "INSERT INTO campaign_members (campaign_id, customer_id, tier, assignee_id, source, partner, added_at, assigned_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (campaign_id, customer_id) DO NOTHING";
+    let sql = "INSERT INTO campaign_members (campaign_id, customer_id, tier, assignee_id, source, partner, added_at, assigned_at, \
+                 region) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $7, COALESCE((SELECT region FROM customers WHERE id = $2), '')) \
+               ON CONFLICT (campaign_id, customer_id) DO NOTHING";
     let n = on_tx!(tx, conn => sqlx::query(sql)
         .bind(campaign_id)
         .bind(customer_id)

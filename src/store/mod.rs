@@ -241,6 +241,9 @@ pub struct Store {
     wake: Arc<tokio::sync::Notify>,
     /// The group writer's queue ([`Store::write_grouped`], SQLite only).
     group: group::GroupQueue,
+    /// API tokens this process noted as used, and when (see
+    /// [`Store::touch_token`]).
+    token_touches: Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -374,6 +377,7 @@ impl Store {
             clock: Clock::System,
             wake: Arc::new(tokio::sync::Notify::new()),
             group: group::GroupQueue::default(),
+            token_touches: Arc::default(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Team members, regions and API tokens.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::{Store, StoreError, StoreResult, on_db, on_write};
 
@@ -90,14 +90,24 @@ impl Store {
 
     /// The active user a live (unrevoked) token belongs to.
     pub async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
-        let sql = "SELECT u.id, u.email, u.name, u.role, u.region, u.locale, u.active, u.version, u.password_hash \
-                   FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                   WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active";
-        let row = on_db!(self, pool => sqlx::query_as::<_, UserRow>(sql)
+        Ok(self.token_user(token_hash).await?.map(|(user, _)| user))
+    }
+
+    /// The user of a live API token, and when the token was last noted as used.
+    pub async fn token_user(&self, token_hash: &str) -> StoreResult<Option<(User, Option<DateTime<Utc>>)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS_U}, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active"
+        );
+        type Row = (i64, String, String, String, Option<String>, String, bool, i64, String, Option<DateTime<Utc>>);
+        let row = on_db!(self, pool => sqlx::query_as::<_, Row>(&sql)
             .bind(token_hash)
             .fetch_optional(pool)
             .await?);
-        row.map(user_from_row).transpose()
+        row.map(|(id, email, name, role, region, locale, active, version, password_hash, last_used_at)| {
+            Ok((user_from_row((id, email, name, role, region, locale, active, version, password_hash))?, last_used_at))
+        })
+        .transpose()
     }
 }
 
@@ -213,17 +223,27 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Notes token use, at most once a minute per token to spare the database.
-    /// Reads first: most requests then write nothing and need no writer's turn.
-    pub async fn touch_token(&self, token_hash: &str) -> StoreResult<()> {
+    /// Notes token use, at most once a minute per token to spare the
+    /// database. `last_used_at` is what the token's read found: most requests
+    /// then write nothing. When the minute is up, many requests in flight
+    /// with the same token would all see it: only the first of this process
+    /// takes a writer's turn (the others would each queue for a write that
+    /// changes nothing), and the update's own condition settles it between
+    /// servers.
+    pub async fn touch_token(&self, token_hash: &str, last_used_at: Option<DateTime<Utc>>) -> StoreResult<()> {
         let now = Utc::now();
-        let due = "SELECT COUNT(*) FROM api_tokens WHERE token_hash = $1 \
-                   AND (last_used_at IS NULL OR last_used_at < $2)";
         let stale = now - chrono::Duration::minutes(1);
-        if on_db!(self, pool => sqlx::query_scalar::<_, i64>(due).bind(token_hash).bind(stale).fetch_one(pool).await?)
-            == 0
-        {
+        if last_used_at.is_some_and(|at| at >= stale) {
             return Ok(());
+        }
+        {
+            let mut touched = self.token_touches.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let minute = std::time::Duration::from_secs(60);
+            if touched.get(token_hash).is_some_and(|at| at.elapsed() < minute) {
+                return Ok(());
+            }
+            touched.retain(|_, at| at.elapsed() < minute);
+            touched.insert(token_hash.to_owned(), std::time::Instant::now());
         }
         let sql = "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 \
                    AND (last_used_at IS NULL OR last_used_at < $3)";

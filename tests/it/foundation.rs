@@ -112,3 +112,19 @@ backend_test!(api_tokens_are_stored_hashed, |app| {
     assert!(app.store.user_by_token_hash(&token).await.unwrap().is_none(), "the plain token is not stored");
     assert!(ops::users::create_token(&app.store, "nobody@example.com", "ci").await.is_err());
 });
+
+backend_test!(token_use_is_noted_once_a_minute, |app| {
+    let lead = ops::users::add_user(&app.store, None, add("lead@example.com", "lead", None)).await.unwrap();
+    let token = ops::users::create_token(&app.store, "lead@example.com", "ci").await.unwrap();
+    let last_used = || async { app.store.tokens_of(lead).await.unwrap()[0].last_used_at };
+    assert_eq!(last_used().await, None);
+    let actor = ops::auth::bearer_actor(&app.store, &token).await.unwrap().expect("a live token");
+    assert_eq!(actor.id, lead);
+    let first = last_used().await.expect("noted on first use");
+    // Used again within the minute: nothing written.
+    for _ in 0..3 {
+        ops::auth::bearer_actor(&app.store, &token).await.unwrap().expect("a live token");
+    }
+    assert_eq!(last_used().await, Some(first));
+    assert!(ops::auth::bearer_actor(&app.store, "rly_not-a-token").await.unwrap().is_none());
+});

@@ -364,6 +364,40 @@ review_test!(ending_drafts_the_review_and_holding_freezes_the_numbers, |app| {
     assert_eq!(status, 200);
 });
 
+review_test!(the_region_breakdown_follows_an_edited_customer, |app| {
+    let w = world(&app).await;
+    let regions = |m: &Value| -> Vec<(String, i64, i64)> {
+        m["by_region"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (r["key"].as_str().unwrap().to_owned(), r["members"].as_i64().unwrap(), r["orders"].as_i64().unwrap())
+            })
+            .collect()
+    };
+    let path = format!("/api/v1/campaigns/{}/metrics", w.campaign);
+    assert_eq!(regions(&get(&app, &w.lead, &path).await), [("华南".to_owned(), 60, 18)]);
+    // The first customer ordered; it moves to 华北, and so does its order.
+    let customer = format!("/api/v1/customers/{}", w.customers[0]);
+    let before = get(&app, &w.lead, &customer).await;
+    let body = json!({"region": "华北", "version": before["version"]});
+    let (status, after) = send(&app, &w.lead, Method::PATCH, &customer, body).await;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(
+        regions(&get(&app, &w.lead, &path).await),
+        [("华南".to_owned(), 59, 17), ("华北".to_owned(), 1, 1)],
+        "the member's region is its customer's"
+    );
+    // A member added later comes with its customer's region.
+    add_customer(&app, "复盘客户晚到", "华南", None).await;
+    let (status, body) =
+        send(&app, &w.lead, Method::POST, &format!("/api/v1/campaigns/{}/members/generate", w.campaign), json!({}))
+            .await;
+    assert_eq!((status, body["added"].as_i64()), (200, Some(1)), "{body}");
+    assert_eq!(regions(&get(&app, &w.lead, &path).await), [("华南".to_owned(), 60, 17), ("华北".to_owned(), 1, 1)]);
+});
+
 review_test!(a_running_campaign_has_a_preview_and_no_review_yet, |app| {
     let lead = app.named_user("lead@example.com", "周强", "lead", None).await;
     let (status, created) = send(
