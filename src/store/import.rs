@@ -33,10 +33,6 @@ pub async fn begin_import(store: &Store, write: bool) -> StoreResult<Tx> {
                 // A big import's indexes outgrow SQLite's default 2 MB page
                 // cache, which then writes pages out early and reads them back.
                 sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).execute(&mut **conn).await?;
-                // Through the bounded cache rather than the memory map, a
-                // re-import's lookups do not leave the customers' pages in the
-                // process's resident set.
-                sqlx::query("PRAGMA mmap_size = 0").execute(&mut **conn).await?;
             }
             tx
         }
@@ -56,7 +52,7 @@ pub async fn begin_import(store: &Store, write: bool) -> StoreResult<Tx> {
 const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
 /// Commits an import, first giving the pooled SQLite connection its default
-/// page cache and memory map back.
+/// page cache back.
 pub async fn commit_import(mut tx: Tx) -> StoreResult<()> {
     reset_cache(&mut tx).await?;
     tx.commit().await
@@ -73,7 +69,6 @@ async fn reset_cache(tx: &mut Tx) -> StoreResult<()> {
     if let Tx::Sqlite(conn) = tx {
         // Back to the pool's own page cache (see `Store::connect`).
         sqlx::query(&format!("PRAGMA cache_size = -{}", super::SQLITE_CACHE_KIB)).execute(&mut **conn).await?;
-        sqlx::query(&format!("PRAGMA mmap_size = {}", super::SQLITE_MMAP_BYTES)).execute(&mut **conn).await?;
     }
     Ok(())
 }
