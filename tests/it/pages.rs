@@ -67,41 +67,55 @@ async fn check_every_page(backend: Backend, screen: Screen) {
             let Some(path) = ids.fill(template) else { continue };
             browser.goto(&app.url(&path)).await;
             pages += 1;
-            let status = browser.status().await;
-            if status != 200 {
-                problems.push(format!("{role} {path}: status {status}"));
-                continue;
-            }
-            if phone {
-                let widest = browser
-                    .js("return Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
-                    .await
-                    .as_i64()
-                    .unwrap_or(0);
-                let name = format!("rally-phone-{role}-{}.png", path.trim_matches('/').replace(['/', '?', '='], "-"));
-                browser
-                    .screenshot(if name == "rally-phone-lead-.png" { "rally-phone-lead-dashboard.png" } else { &name })
-                    .await;
-                if widest > 376 {
-                    problems.push(format!("{role} {path}: {widest}px wide on a 375px phone (scrolls sideways)"));
-                }
-            }
-            browser.js(&axe).await;
-            let result = browser.js(RUN_AXE).await;
-            if result["passes"].as_i64().unwrap_or(0) < 10 {
-                problems.push(format!("{role} {path}: axe did not run ({result})"));
-            }
-            for v in result["violations"].as_array().into_iter().flatten() {
-                problems.push(format!(
-                    "{role} {path}: axe {} ({}): {} at {}",
-                    v["id"].as_str().unwrap_or_default(),
-                    v["impact"].as_str().unwrap_or_default(),
-                    v["help"].as_str().unwrap_or_default(),
-                    v["nodes"]
-                        .as_array()
-                        .map(|n| n.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; "))
-                        .unwrap_or_default()
-                ));
+            check_open_page(&browser, &axe, role, &path, phone, &mut problems).await;
+        }
+        // The import pages need an upload of the role's own: a file with bad
+        // rows (the preview lists them, with a mapping select per column),
+        // and for the lead a good file confirmed (progress, then the result).
+        let may_import = POLICY
+            .lines()
+            .find(|l| l.split_whitespace().take(2).eq(["GET", "/customers/import"]))
+            .is_some_and(|l| l.split_whitespace().nth(2 + role_index) == Some("200"));
+        if may_import {
+            let now = chrono::Utc::now();
+            let kind = rally::io::mapping::ImportKind::Customers;
+            let bad = ops::uploads::save(
+                &app.store,
+                &actor,
+                kind,
+                "bad.csv",
+                "text/csv",
+                &fixture("customers_bad_rows.csv"),
+                now,
+            )
+            .await
+            .expect("an upload");
+            let preview = format!("/customers/import/{bad}");
+            browser.goto(&app.url(&preview)).await;
+            pages += 1;
+            check_open_page(&browser, &axe, role, &preview, phone, &mut problems).await;
+            if *role == "lead" {
+                let good = ops::uploads::save(
+                    &app.store,
+                    &actor,
+                    kind,
+                    "good.csv",
+                    "text/csv",
+                    &fixture("customers_utf8_bom.csv"),
+                    now,
+                )
+                .await
+                .expect("an upload");
+                let preview = format!("/customers/import/{good}");
+                browser.goto(&app.url(&preview)).await;
+                browser.wait_for_page(&preview).await;
+                browser.click("button[name=action][value=import]").await;
+                let progress = format!("{preview}/progress");
+                browser.wait_for_page(&progress).await;
+                // Small enough to have ended: the page shows the result.
+                browser.wait_for("the import's result", "return !document.querySelector('progress')").await;
+                pages += 1;
+                check_open_page(&browser, &axe, role, &progress, phone, &mut problems).await;
             }
         }
         browser.sign_out().await;
@@ -113,6 +127,59 @@ async fn check_every_page(backend: Backend, screen: Screen) {
     );
     assert!(pages > 60, "only {pages} page loads were checked");
     assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+}
+
+/// The checks of the page the browser shows: it loaded, fits a phone (with
+/// a screenshot), and axe finds no violation.
+async fn check_open_page(
+    browser: &crate::browser::Browser,
+    axe: &str,
+    role: &str,
+    path: &str,
+    phone: bool,
+    problems: &mut Vec<String>,
+) {
+    let status = browser.status().await;
+    if status != 200 {
+        problems.push(format!("{role} {path}: status {status}"));
+        return;
+    }
+    if phone {
+        let widest = browser
+            .js("return Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+            .await
+            .as_i64()
+            .unwrap_or(0);
+        let name = format!("rally-phone-{role}-{}.png", path.trim_matches('/').replace(['/', '?', '='], "-"));
+        browser
+            .screenshot(if name == "rally-phone-lead-.png" { "rally-phone-lead-dashboard.png" } else { &name })
+            .await;
+        if widest > 376 {
+            problems.push(format!("{role} {path}: {widest}px wide on a 375px phone (scrolls sideways)"));
+        }
+    }
+    browser.js(axe).await;
+    let result = browser.js(RUN_AXE).await;
+    if result["passes"].as_i64().unwrap_or(0) < 10 {
+        problems.push(format!("{role} {path}: axe did not run ({result})"));
+    }
+    for v in result["violations"].as_array().into_iter().flatten() {
+        problems.push(format!(
+            "{role} {path}: axe {} ({}): {} at {}",
+            v["id"].as_str().unwrap_or_default(),
+            v["impact"].as_str().unwrap_or_default(),
+            v["help"].as_str().unwrap_or_default(),
+            v["nodes"]
+                .as_array()
+                .map(|n| n.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; "))
+                .unwrap_or_default()
+        ));
+    }
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// Ids of the demo objects a role can open, for the policy's placeholders.
