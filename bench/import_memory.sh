@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Memory and time of a large customer import (issue 13, item 1): a
-# ROWS-row, 14-column customer CSV (bench/gen_customers.py) imported by
+# ROWS-row, 14-column customer CSV or workbook (bench/gen_customers.py) imported by
 # `rally import customers` into a fresh SQLite database, then imported again
 # (every row a duplicate), each under `/usr/bin/time -v` for the peak RSS of
 # the whole process (file, duplicate index, batches, SQLite's page cache).
 # With PostgreSQL installed, the same on a throwaway cluster.
 #
-#   bench/import_memory.sh [ROWS] [sqlite|postgres|both]   # default 1000000 both
+#   bench/import_memory.sh [ROWS] [sqlite|postgres|both] [csv|xlsx]   # default 1000000 both csv
 set -euo pipefail
 
 ROWS=${1:-1000000}
 WHICH=${2:-both}
+FORMAT=${3:-csv}
+case $FORMAT in csv | xlsx) ;; *) echo "format: csv or xlsx, not $FORMAT" >&2; exit 2 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
@@ -22,13 +24,13 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-python3 "$ROOT/bench/gen_customers.py" "$ROWS" "$WORK/customers.csv"
-echo "file: $ROWS rows, $(($(stat -c %s "$WORK/customers.csv") / 1048576)) MB; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 "$ROOT/bench/gen_customers.py" "$ROWS" "$WORK/customers.$FORMAT"
+echo "file: $ROWS rows, $(($(stat -c %s "$WORK/customers.$FORMAT") / 1048576)) MB; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # One import under /usr/bin/time -v: prints its outcome, wall time and peak RSS.
 measure() {
     local label=$1 expect=$2
-    /usr/bin/time -v "$RALLY" import customers "$WORK/customers.csv" >"$WORK/out.txt" 2>"$WORK/time.txt"
+    /usr/bin/time -v "$RALLY" import customers "$WORK/customers.$FORMAT" >"$WORK/out.txt" 2>"$WORK/time.txt"
     grep -q "$expect" "$WORK/out.txt" || {
         echo "unexpected import result: $(cat "$WORK/out.txt")" >&2
         exit 1

@@ -300,9 +300,9 @@ pub fn read_csv(input: CsvInput<'_>) -> Result<Table, ReadError> {
 
 /// A file's rows, a batch at a time: what an import of a large file reads,
 /// so that its memory follows the batch rather than the file. A CSV file is
-/// read as it is consumed, with no cap on cells or memory ([`MAX_ROWS`]
-/// still applies); a workbook is read whole first, within the table's
-/// limits.
+/// read as it is consumed, a workbook's first sheet by a thread of its own
+/// a few batches ahead; neither has a cap on cells or memory ([`MAX_ROWS`]
+/// and, for a workbook, the sizes its parts may inflate to still apply).
 pub struct TableStream<'a> {
     source: StreamSource<'a>,
     builder: TableBuilder,
@@ -318,13 +318,35 @@ enum StreamSource<'a> {
         rows: std::vec::IntoIter<Row>,
         total: usize,
     },
+    /// `total`: the data rows the sheet's dimension gives (0 if none).
+    Xlsx {
+        batches: std::sync::mpsc::Receiver<Result<xlsx::Streamed, ReadError>>,
+        pending: Vec<Row>,
+        ended: bool,
+        total: usize,
+    },
 }
 
 /// Starts reading `bytes`: reads up to and including the header row.
-pub fn stream_table(bytes: &[u8], format: FileFormat) -> Result<TableStream<'_>, ReadError> {
+pub fn stream_table(bytes: &bytes::Bytes, format: FileFormat) -> Result<TableStream<'_>, ReadError> {
     match format {
         FileFormat::Csv => stream_csv(CsvInput::Bytes(bytes)),
-        FileFormat::Xlsx => Ok(TableStream::of_table(xlsx::read(bytes)?)),
+        FileFormat::Xlsx => stream_xlsx(bytes.clone()),
+    }
+}
+
+/// Starts reading a workbook's first sheet: waits for its header row.
+pub fn stream_xlsx(bytes: bytes::Bytes) -> Result<TableStream<'static>, ReadError> {
+    let batches = xlsx::stream(bytes)?;
+    match batches.recv().map_err(|_| xlsx::reader_stopped())?? {
+        xlsx::Streamed::Header { headers, header_row, rows } => {
+            let mut builder = TableBuilder::new();
+            builder.headers = Some(headers);
+            builder.header_row = header_row;
+            let source = StreamSource::Xlsx { batches, pending: Vec::new(), ended: false, total: rows };
+            Ok(TableStream { source, builder })
+        }
+        xlsx::Streamed::Rows(_) | xlsx::Streamed::End => Err(xlsx::reader_stopped()),
     }
 }
 
@@ -392,6 +414,29 @@ impl TableStream<'_> {
                 Ok(std::mem::replace(&mut self.builder.rows, rest))
             }
             StreamSource::Rows { rows, .. } => Ok(rows.by_ref().take(max).collect()),
+            StreamSource::Xlsx { batches, pending, ended, .. } => {
+                while pending.len() < max && !*ended {
+                    match batches.recv() {
+                        Ok(Ok(xlsx::Streamed::Rows(rows))) => pending.extend(rows),
+                        Ok(Ok(xlsx::Streamed::Header { .. })) => {}
+                        Ok(Ok(xlsx::Streamed::End)) => *ended = true,
+                        Ok(Err(e)) => {
+                            *ended = true;
+                            pending.clear();
+                            return Err(e);
+                        }
+                        // Gone without saying the sheet ended: never take
+                        // what came so far for the whole file.
+                        Err(_) => {
+                            *ended = true;
+                            pending.clear();
+                            return Err(xlsx::reader_stopped());
+                        }
+                    }
+                }
+                let rest = if pending.len() > max { pending.split_off(max) } else { Vec::new() };
+                Ok(std::mem::replace(pending, rest))
+            }
         }
     }
 
@@ -400,7 +445,9 @@ impl TableStream<'_> {
     /// far (a CSV row of blank-looking cells counts as filled until read).
     pub fn estimated_rows(&self, read: usize) -> usize {
         match &self.source {
-            StreamSource::Csv { total, .. } | StreamSource::Rows { total, .. } => (*total).max(read),
+            StreamSource::Csv { total, .. } | StreamSource::Rows { total, .. } | StreamSource::Xlsx { total, .. } => {
+                (*total).max(read)
+            }
         }
     }
 }

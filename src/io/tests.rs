@@ -531,6 +531,12 @@ proptest! {
         let started = std::time::Instant::now();
         parse_everything(&bytes, FileFormat::Xlsx);
         prop_assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // Streamed, the sheet gives what reading it whole gives, or fails too.
+        match (read_table(&bytes, FileFormat::Xlsx), streamed(&bytes, 3)) {
+            (Ok(whole), Ok(stream)) => prop_assert_eq!(whole, stream),
+            (Err(_), Err(_)) => {}
+            (whole, stream) => prop_assert!(false, "whole: {:?}, streamed: {:?}", whole, stream),
+        }
     }
 
     #[test]
@@ -591,4 +597,89 @@ fn formatted_runs_read_but_padding_inside_a_value_is_refused() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("neither rows nor cells"), "{error}");
+}
+
+/// A workbook read through [`stream_xlsx`], `batch` rows at a time, as a table.
+fn streamed(bytes: &[u8], batch: usize) -> Result<Table, ReadError> {
+    let mut stream = stream_xlsx(bytes::Bytes::copy_from_slice(bytes))?;
+    let mut table = Table { headers: stream.headers().to_vec(), header_row: stream.header_row(), rows: Vec::new() };
+    loop {
+        let rows = stream.next_rows(batch)?;
+        if rows.is_empty() {
+            return Ok(table);
+        }
+        assert!(rows.len() <= batch);
+        table.rows.extend(rows);
+    }
+}
+
+/// A sheet of 5,000 rows under a title, with gaps, shared strings, numbers
+/// and dates, one more row than the reader's batches hold many times over.
+fn long_sheet(rows: usize, out_of_order_at: Option<usize>) -> Vec<u8> {
+    let mut sheet = format!(r#"<worksheet><dimension ref="A1:C{}"/><sheetData>"#, rows + 2);
+    sheet.push_str(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>客户清单</t></is></c></row>"#);
+    sheet.push_str(
+        r#"<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c><c r="C2" t="s"><v>2</v></c></row>"#,
+    );
+    for i in 0..rows {
+        let r = if out_of_order_at == Some(i) { 5 } else { i + 3 };
+        if i % 97 == 0 {
+            // A blank row: counted in the numbers, not handed out.
+            sheet.push_str(&format!(r#"<row r="{r}"><c r="A{r}" t="inlineStr"><is><t> </t></is></c></row>"#));
+            continue;
+        }
+        sheet.push_str(&format!(
+            r#"<row r="{r}"><c r="A{r}" t="s"><v>{}</v></c><c r="B{r}"><v>{i}</v></c><c r="C{r}" s="1"><v>{}</v></c></row>"#,
+            3 + i % 50,
+            45_000 + i % 400
+        ));
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let mut strings = String::from("<sst><si><t>客户名称</t></si><si><t>年采购额</t></si><si><t>签约日期</t></si>");
+    for i in 0..50 {
+        strings.push_str(&format!("<si><t>客户{i}有限公司</t></si>"));
+    }
+    strings.push_str("</sst>");
+    let styles = r#"<styleSheet><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>"#;
+    workbook_of(sheet.as_bytes(), strings.as_bytes(), styles.as_bytes())
+}
+
+/// A long workbook read as a stream gives the rows, numbers and header a
+/// whole read gives, and the row count its dimension declares up front.
+#[test]
+fn a_streamed_workbook_gives_what_a_whole_read_gives() {
+    let bytes = long_sheet(5_000, None);
+    let whole = read_table(&bytes, FileFormat::Xlsx).unwrap();
+    assert_eq!(whole.headers, ["客户名称", "年采购额", "签约日期"]);
+    assert_eq!(whole.header_row, 2, "the title above is skipped");
+    assert_eq!(whole.rows.len(), 5_000 - 5_000_usize.div_ceil(97));
+    assert_eq!(whole.rows[0].cells[2], Cell::Date(NaiveDate::from_ymd_opt(2023, 3, 16).unwrap()));
+    for batch in [1, 777, 10_000] {
+        assert_eq!(streamed(&bytes, batch).unwrap(), whole, "batches of {batch}");
+    }
+    let stream = stream_xlsx(bytes::Bytes::from(bytes)).unwrap();
+    assert_eq!(stream.estimated_rows(0), 5_000, "from <dimension>, before a row is read");
+}
+
+/// A fault far down the sheet reaches the import as an error after the
+/// rows before it, never as a quietly shorter file; a stream dropped half
+/// way does not keep its reader waiting.
+#[test]
+fn a_late_fault_in_a_streamed_workbook_is_an_error() {
+    let bytes = long_sheet(6_000, Some(4_000));
+    let mut stream = stream_xlsx(bytes::Bytes::from(bytes)).unwrap();
+    let mut read = 0;
+    let error = loop {
+        match stream.next_rows(500) {
+            Ok(rows) if rows.is_empty() => panic!("the sheet ended without its fault, after {read} rows"),
+            Ok(rows) => read += rows.len(),
+            Err(e) => break e,
+        }
+    };
+    assert!(error.to_string().contains("row 5 comes after row 4002"), "{error}");
+    assert!(read < 4_000, "{read} rows before the fault");
+
+    let mut stream = stream_xlsx(bytes::Bytes::from(long_sheet(50_000, None))).unwrap();
+    assert_eq!(stream.next_rows(10).unwrap().len(), 10);
+    drop(stream);
 }

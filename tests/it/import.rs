@@ -1292,3 +1292,51 @@ backend_test!(batches_of_any_size_import_the_same_customers, |app| {
     let history = app.store.audit_of("customer", a).await.unwrap();
     assert_eq!(history.iter().filter(|h| h.action == "update").count(), 1);
 });
+
+/// A workbook of `rows` customers as Excel writes one (shared strings, a
+/// number column), with `bad_region` in the region of its last row.
+fn customer_workbook(rows: usize, bad_region: Option<&str>) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (c, h) in ["客户名称", "区域", "城市", "年采购额"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for i in 0..rows {
+        let r = i as u32 + 1;
+        let region = if i + 1 == rows { bad_region.unwrap_or("华东") } else { ["华东", "华南", "华北"][i % 3] };
+        sheet.write_string(r, 0, format!("流式客户{i:05}有限公司")).unwrap();
+        sheet.write_string(r, 1, region).unwrap();
+        sheet.write_string(r, 2, "上海").unwrap();
+        sheet.write_number(r, 3, (i * 1000) as f64).unwrap();
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+// A workbook is read a batch at a time like a CSV file, several batches of
+// its reader beyond the first: a bad row at the very end still refuses the
+// whole file, and the same file without it imports every row.
+backend_test!(a_long_workbook_imports_all_or_nothing, |app| {
+    use rally::ops::import::{self, ImportOptions, ImportStatus, Importer, Upload};
+    team(&app).await;
+    let run = |bytes: Vec<u8>| {
+        let app = &app;
+        async move {
+            let upload = Upload { bytes: bytes.into(), file_name: Some("客户.xlsx"), content_type: None };
+            let prepared = import::prepare(rally::io::ImportKind::Customers, upload, None).unwrap();
+            assert_eq!(prepared.head.len(), import::HEAD_ROWS, "the preview's rows, not the sheet");
+            let mut options = ImportOptions::new(app.store.today());
+            options.batch_rows = 1000;
+            import::run(&app.store, &Importer::operator(), prepared, &options, &import::no_progress).await.unwrap()
+        }
+    };
+    let refused = run(customer_workbook(3_000, Some("火星"))).await;
+    assert_eq!((refused.status, refused.rows, refused.rejected), (ImportStatus::Rejected, 3_000, 1), "{refused:?}");
+    assert_eq!(refused.errors[0].row, 3_001, "the row as Excel numbers it");
+    assert_eq!(app.store.count_customers().await.unwrap(), 0, "nothing written");
+
+    let imported = run(customer_workbook(3_000, None)).await;
+    assert_eq!((imported.status, imported.created), (ImportStatus::Imported, 3_000), "{imported:?}");
+    assert_eq!(app.store.count_customers().await.unwrap(), 3_000);
+    let amount = "SELECT COUNT(*) FROM customers WHERE name = '流式客户02999有限公司' AND region = '华东'";
+    assert_eq!(scalar(&app, amount).await, 1);
+});

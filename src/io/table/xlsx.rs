@@ -14,13 +14,15 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, BufReader, Cursor, Read};
+use std::ops::ControlFlow;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use zip::ZipArchive;
 
 use super::{
-    Cell, MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_ROWS, ReadError, Table, TableBuilder, check_cell_length,
+    Cell, MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_ROWS, ReadError, Row, Table, TableBuilder, check_cell_length,
     excel_serial_cell, parse_iso_cell,
 };
 
@@ -32,10 +34,19 @@ pub const MAX_PART_BYTES: u64 = 32 << 20;
 /// Inflated bytes of the worksheet: [`MAX_CELLS`] cells at about 50 bytes
 /// of XML each (`<c r="AB123456" s="3" t="s"><v>1234567</v></c>`).
 pub const MAX_SHEET_BYTES: u64 = 512 << 20;
+/// Inflated bytes of a worksheet read as a [`stream`]: Excel's 1,048,576
+/// rows of 14 columns are about 900 MB of XML. Memory does not follow it;
+/// this bounds the time a forged sheet can take.
+pub const MAX_STREAM_SHEET_BYTES: u64 = 4 << 30;
 /// Inflated bytes of the shared strings.
-pub const MAX_SHARED_STRINGS_BYTES: u64 = 256 << 20;
-/// Decoded text of the shared strings kept in memory while the sheet is read.
-const MAX_SHARED_TEXT: usize = 96 << 20;
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 512 << 20;
+/// Decoded text of the shared strings kept in memory while the sheet is
+/// read (any cell may refer to any of them): a sheet of 1,048,576 rows
+/// with five columns of distinct text has about 120 MB.
+const MAX_SHARED_TEXT: usize = 192 << 20;
+/// Shared strings kept: 16 per row of a full sheet, 4 bytes each beside
+/// their text.
+const MAX_SHARED_STRINGS: usize = 16 * MAX_ROWS;
 /// Longest single tag, text, comment or CDATA section: a cell of
 /// [`MAX_CELL_CHARS`] characters, escaped, fits several times.
 const MAX_RUN: usize = 1 << 20;
@@ -53,6 +64,111 @@ const FILLER_PER_VALUE: usize = 16;
 const MAX_CELL_BYTES: usize = MAX_CELL_CHARS * 4;
 
 pub(super) fn read(bytes: &[u8]) -> Result<Table, ReadError> {
+    let (mut package, sheet_path, ctx) = open_sheet(bytes)?;
+    let mut builder = TableBuilder::new();
+    package.sheet(&sheet_path, &ctx, &mut builder, MAX_SHEET_BYTES, &mut |_, _| Ok(ControlFlow::Continue(())))?;
+    builder.finish()
+}
+
+/// Rows handed to a [`stream`]'s reader at a time.
+const STREAM_BATCH: usize = 1024;
+/// Batches a [`stream`]'s reader may run ahead of the import.
+const STREAM_AHEAD: usize = 4;
+
+/// What a [`stream`]'s reader thread sends.
+pub(super) enum Streamed {
+    /// First: the header, and the data rows the sheet's `<dimension>` says
+    /// it holds (0 if it does not say).
+    Header {
+        headers: Vec<String>,
+        header_row: usize,
+        rows: usize,
+    },
+    Rows(Vec<Row>),
+    /// Last: the sheet has no more rows.
+    End,
+}
+
+/// The reader thread ended without saying so (it cannot, short of a bug).
+pub(super) fn reader_stopped() -> ReadError {
+    ReadError::Xlsx("the workbook reader stopped before the end of the sheet".to_owned())
+}
+
+/// Reads the workbook's first sheet on a thread of its own, a batch of rows
+/// at a time, as the receiver takes them: memory follows the batches (and
+/// the shared strings, which any cell may refer to), not the sheet, and
+/// the sheet is inflated and parsed while the import writes. The whole-table
+/// cell and memory limits do not apply; [`MAX_ROWS`] and the per-part
+/// limits do. The thread ends when the sheet does, at the first error
+/// (sent), or when the receiver is dropped.
+pub(super) fn stream(bytes: bytes::Bytes) -> Result<Receiver<Result<Streamed, ReadError>>, ReadError> {
+    let (tx, rx) = sync_channel(STREAM_AHEAD);
+    std::thread::Builder::new()
+        .name("xlsx-reader".to_owned())
+        .spawn(move || {
+            if let Err(e) = stream_rows(&bytes, &tx) {
+                let _ = tx.send(Err(e));
+            }
+        })
+        .map_err(|e| ReadError::Xlsx(format!("could not start reading the workbook: {e}")))?;
+    Ok(rx)
+}
+
+/// What reading a sheet does after each row: given the builder and the
+/// last row the sheet's `<dimension>` names, go on or stop.
+type AfterRow<'f> = dyn FnMut(&mut TableBuilder, Option<usize>) -> Result<ControlFlow<()>, ReadError> + 'f;
+
+/// The receiver went away: the stream was dropped before its end.
+struct Gone;
+
+fn stream_rows(bytes: &[u8], tx: &SyncSender<Result<Streamed, ReadError>>) -> Result<(), ReadError> {
+    let (mut package, sheet_path, ctx) = open_sheet(bytes)?;
+    let mut builder = TableBuilder::new();
+    builder.bounded = false;
+    let mut header_sent = false;
+    let mut send = |builder: &mut TableBuilder, last_row: Option<usize>, all: bool| -> Result<(), Gone> {
+        let Some(headers) = &builder.headers else { return Ok(()) };
+        if !header_sent {
+            let rows = last_row.map_or(0, |last| last.saturating_sub(builder.header_row));
+            let header = Streamed::Header { headers: headers.clone(), header_row: builder.header_row, rows };
+            tx.send(Ok(header)).map_err(|_| Gone)?;
+            header_sent = true;
+        }
+        if builder.rows.len() >= STREAM_BATCH || (all && !builder.rows.is_empty()) {
+            tx.send(Ok(Streamed::Rows(std::mem::take(&mut builder.rows)))).map_err(|_| Gone)?;
+        }
+        Ok(())
+    };
+    let mut last_row = None;
+    let mut gone = false;
+    package.sheet(&sheet_path, &ctx, &mut builder, MAX_STREAM_SHEET_BYTES, &mut |builder, dimension| {
+        last_row = dimension;
+        if send(builder, dimension, false).is_err() {
+            // Nobody takes the rows any more: stop reading.
+            gone = true;
+            return Ok(ControlFlow::Break(()));
+        }
+        Ok(ControlFlow::Continue(()))
+    })?;
+    if gone {
+        return Ok(());
+    }
+    // A lone title cell and nothing below: it was the header after all.
+    if let Some(title) = builder.title_candidate.take() {
+        builder.set_header(title);
+    }
+    if builder.headers.is_none() {
+        return Err(ReadError::Empty);
+    }
+    if send(&mut builder, last_row, true).is_ok() {
+        let _ = tx.send(Ok(Streamed::End));
+    }
+    Ok(())
+}
+
+/// The workbook's first sheet: the package, the sheet's part and what its
+/// cells refer to (shared strings, date styles, date system).
+fn open_sheet(bytes: &[u8]) -> Result<(Package<'_>, String, Context), ReadError> {
     let mut package = Package::open(bytes)?;
     let workbook_path = package.office_document()?;
     let base = parent(&workbook_path);
@@ -66,7 +182,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Table, ReadError> {
     };
     let formats = package.formats(&related("/styles", "styles.xml"))?;
     let strings = package.shared_strings(&related("/sharedStrings", "sharedStrings.xml"))?;
-    package.sheet(&sheet_path, &Context { strings: &strings, formats: &formats, is_1904 })
+    Ok((package, sheet_path, Context { strings, formats, is_1904 }))
 }
 
 // ---------------------------------------------------------------- the zip
@@ -264,11 +380,21 @@ impl<'a> Package<'a> {
         }
     }
 
-    fn sheet(&mut self, path: &str, ctx: &Context<'_>) -> Result<Table, ReadError> {
-        let mut part = self
-            .part(path, MAX_SHEET_BYTES)?
-            .ok_or_else(|| ReadError::Xlsx(format!("the worksheet {path} is missing")))?;
-        let mut builder = TableBuilder::new();
+    /// Reads the sheet's rows into `builder`, calling `after_row` after
+    /// each row with the last row number the sheet's `<dimension>` gives
+    /// (a stream takes the rows from the builder there); stops early when
+    /// it breaks.
+    fn sheet(
+        &mut self,
+        path: &str,
+        ctx: &Context,
+        builder: &mut TableBuilder,
+        limit: u64,
+        after_row: &mut AfterRow<'_>,
+    ) -> Result<(), ReadError> {
+        let mut part =
+            self.part(path, limit)?.ok_or_else(|| ReadError::Xlsx(format!("the worksheet {path} is missing")))?;
+        let mut last_row: Option<usize> = None;
         let mut rows_seen = 0usize;
         let mut cells_seen = 0usize;
         // The current row (1-based, as Excel shows it) and its cells.
@@ -308,10 +434,22 @@ impl<'a> Package<'a> {
                     let mut row_cells = Vec::with_capacity(cells.len());
                     row_cells.append(&mut cells);
                     builder.push(row, row_cells)?;
+                    if after_row(builder, last_row)?.is_break() {
+                        return Ok(());
+                    }
+                }
+                Event::Start(e) if e.local_name().as_ref() == "dimension" => {
+                    // `A1:N1000001`: the last row, for a progress bar's end.
+                    last_row = attr(path, &e, "ref")?
+                        .and_then(|r| {
+                            r.rsplit(':').next().map(|last| last.trim_start_matches(char::is_alphabetic).to_owned())
+                        })
+                        .and_then(|digits| digits.parse::<usize>().ok())
+                        .map(|n| n.min(MAX_ROWS + 1));
                 }
                 Event::Start(e) if e.local_name().as_ref() == "c" => {
                     cells_seen += 1;
-                    if cells_seen > MAX_CELLS {
+                    if builder.bounded && cells_seen > MAX_CELLS {
                         return Err(ReadError::TooLarge);
                     }
                     if row == 0 {
@@ -359,8 +497,9 @@ impl<'a> Package<'a> {
         }
         if !cells.is_empty() {
             builder.push(row, cells)?;
+            let _ = after_row(builder, last_row)?;
         }
-        builder.finish()
+        Ok(())
     }
 }
 
@@ -976,7 +1115,7 @@ struct SharedStrings {
 
 impl SharedStrings {
     fn push(&mut self, s: &str) -> Result<(), ReadError> {
-        if self.text.len() + s.len() > MAX_SHARED_TEXT || self.ends.len() >= MAX_CELLS {
+        if self.text.len() + s.len() > MAX_SHARED_TEXT || self.ends.len() >= MAX_SHARED_STRINGS {
             return Err(ReadError::TooLarge);
         }
         self.text.push_str(s);
@@ -991,13 +1130,13 @@ impl SharedStrings {
     }
 }
 
-struct Context<'a> {
-    strings: &'a SharedStrings,
-    formats: &'a [NumberFormat],
+struct Context {
+    strings: SharedStrings,
+    formats: Vec<NumberFormat>,
     is_1904: bool,
 }
 
-impl Context<'_> {
+impl Context {
     /// A cell as Excel typed it (`t`), in its style (`s`).
     fn cell(&self, kind: Option<&str>, style: Option<usize>, value: &str, inline: bool) -> Result<Cell, ReadError> {
         if inline {

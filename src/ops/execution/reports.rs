@@ -376,25 +376,13 @@ pub async fn day(store: &Store, actor: &Actor, rep_email: Option<&str>) -> OpsRe
         .map(|t| t.to_utc())
         .unwrap_or_else(|| store.now());
     let mut conn = store.acquire().await?;
-    let items = report_store::day_items(conn.conn(), rep.id, today, since).await?;
-    let mut keys: HashMap<i64, report_store::OutreachKey> = HashMap::new();
-    let items: Vec<(i64, DayReason)> = items
-        .into_iter()
-        .map(|i| {
-            keys.insert(i.member_id, i.key);
-            (i.member_id, i.reason)
-        })
-        .collect();
-    let (mut order, mut by) = group(items, today);
     // The day in outreach order, cut to what a person can work through; the
     // rest is counted, and comes up as the first rows get done.
-    let sort_key = |id: &i64| {
-        let k = keys[id];
-        (k.rank, by.get(id).map_or(today, |e| e.1), k.campaign_id, k.customer_id)
-    };
-    order.sort_by_key(sort_key);
-    let more = order.len().saturating_sub(DAY_ROWS);
-    order.truncate(DAY_ROWS);
+    let (page, total) = report_store::day_page(conn.conn(), rep.id, today, since, DAY_ROWS as i64).await?;
+    let more = total.saturating_sub(page.len());
+    let items = report_store::day_items(conn.conn(), rep.id, today, since, &page).await?;
+    let (_, mut by) = group(items.into_iter().map(|i| (i.member_id, i.reason)).collect(), today);
+    let order = page;
     let members = exec_store::members_by_id(conn.conn(), &order).await?;
     let mut rows: Vec<DayRow> = members
         .into_iter()

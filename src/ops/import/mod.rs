@@ -16,7 +16,7 @@ use super::authz::{self, Actor, Permission};
 use super::{OpsError, OpsResult};
 use crate::io::{
     ColumnMapping, CsvInput, Field, FileFormat, ImportKind, MappingError, ReadError, Row, RowError, Table, TableStream,
-    read_csv, read_table, stream_csv,
+    read_csv, read_table, stream_csv, stream_xlsx,
 };
 use crate::store::{Store, StoreError};
 
@@ -191,21 +191,20 @@ enum Source {
     Csv(bytes::Bytes),
     /// A CSV file on disk (the command line's), likewise: never held in memory.
     CsvFile(std::path::PathBuf),
-    /// A workbook, read whole (within the table's limits) by [`prepare`].
-    Table(Table),
+    /// A workbook: its first sheet read again as the import consumes it.
+    Xlsx(bytes::Bytes),
 }
 
 /// Rows kept in [`Prepared::head`].
 pub const HEAD_ROWS: usize = 100;
 
 impl Prepared {
-    /// The data rows from the first, a batch at a time. A workbook's rows
-    /// are handed over (not copied): they can be read once.
-    pub fn rows(&mut self) -> Result<TableStream<'_>, ReadError> {
-        match &mut self.source {
+    /// The data rows from the first, a batch at a time.
+    pub fn rows(&self) -> Result<TableStream<'_>, ReadError> {
+        match &self.source {
             Source::Csv(bytes) => stream_csv(CsvInput::Bytes(bytes)),
             Source::CsvFile(path) => stream_csv(CsvInput::File(path)),
-            Source::Table(table) => Ok(TableStream::of_table(std::mem::take(table))),
+            Source::Xlsx(bytes) => stream_xlsx(bytes.clone()),
         }
     }
 
@@ -215,18 +214,13 @@ impl Prepared {
         match &self.source {
             Source::Csv(bytes) => Ok(std::borrow::Cow::Owned(read_csv(CsvInput::Bytes(bytes))?)),
             Source::CsvFile(path) => Ok(std::borrow::Cow::Owned(read_csv(CsvInput::File(path))?)),
-            Source::Table(table) => Ok(std::borrow::Cow::Borrowed(table)),
+            Source::Xlsx(bytes) => Ok(std::borrow::Cow::Owned(read_table(bytes, FileFormat::Xlsx)?)),
         }
     }
 
-    /// Counts the data rows (reads the whole file for a CSV file).
+    /// Counts the data rows (reads the whole file).
     pub fn count_rows(&self) -> Result<usize, ReadError> {
-        let input = match &self.source {
-            Source::Csv(bytes) => CsvInput::Bytes(bytes),
-            Source::CsvFile(path) => CsvInput::File(path),
-            Source::Table(table) => return Ok(table.rows.len()),
-        };
-        let mut rows = stream_csv(input)?;
+        let mut rows = self.rows()?;
         let mut n = 0;
         loop {
             let batch = rows.next_rows(10_000)?;
@@ -240,8 +234,7 @@ impl Prepared {
 
 /// Reads the file's header and first rows (format sniffed from the bytes)
 /// and maps its columns: `mapping` as chosen by the user, else detected
-/// from the headers. A workbook is read whole here; a CSV file's rows are
-/// read when the import runs.
+/// from the headers. The rest of the rows are read when the import runs.
 pub fn prepare(
     kind: ImportKind,
     upload: Upload<'_>,
@@ -254,9 +247,9 @@ pub fn prepare(
             (headers, head, Source::Csv(upload.bytes.clone()))
         }
         FileFormat::Xlsx => {
-            let table = read_table(&upload.bytes, format)?;
-            let head = table.rows.iter().take(HEAD_ROWS).cloned().collect();
-            (table.headers.clone(), head, Source::Table(table))
+            let mut rows = stream_xlsx(upload.bytes.clone())?;
+            let head = rows.next_rows(HEAD_ROWS)?;
+            (rows.headers().to_vec(), head, Source::Xlsx(upload.bytes.clone()))
         }
     };
     prepared(kind, upload.file_name, format, headers, head, source, mapping)
@@ -264,7 +257,8 @@ pub fn prepare(
 
 /// Like [`prepare`] for a file on disk: a CSV file is read from disk as the
 /// import goes (however large, it is never held in memory); a workbook is
-/// read whole, as an upload is.
+/// held in memory, as an upload is (its sheet is still read a batch at a
+/// time).
 pub fn prepare_file(
     kind: ImportKind,
     path: &std::path::Path,

@@ -125,23 +125,73 @@ pub struct DayItem {
 
 /// Members of active campaigns that need the rep today: open tasks due by
 /// `today`, next actions due by `today`, members assigned since `new_since`
-/// and not worked yet. Each with its outreach key, so the caller can order
-/// and cut the day before loading whole members.
+/// and not worked yet — the first `limit` in outreach order (tier rank,
+/// earliest due day, campaign, customer; a new member is due today), and
+/// how many there are in all. Only ids and keys are read here: a rep early
+/// in a large campaign has thousands of overdue tasks, and the page needs
+/// the reasons of the members it shows ([`day_items`]).
+pub async fn day_page(
+    conn: Conn<'_>,
+    assignee_id: i64,
+    today: NaiveDate,
+    new_since: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<(Vec<i64>, usize)> {
+    let sql = "SELECT d.member_id, COUNT(*) OVER () FROM (\
+            SELECT t.member_id AS member_id, t.due_on AS due_on FROM member_tasks t \
+            JOIN campaigns k ON k.id = t.campaign_id \
+            WHERE t.assignee_id = $1 AND t.status = 'open' AND t.due_on <= $2 AND k.status = 'active' \
+            UNION ALL SELECT m.id, m.next_action_on FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
+            WHERE m.assignee_id = $1 AND m.next_action_on <= $2 AND k.status = 'active' \
+            UNION ALL SELECT m.id, NULL FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
+            WHERE m.assignee_id = $1 AND m.assigned_at >= $3 AND m.stage = 'targeted' AND k.status = 'active'\
+        ) d JOIN campaign_members m ON m.id = d.member_id \
+        GROUP BY d.member_id, m.outreach_rank, m.campaign_id, m.customer_id \
+        ORDER BY m.outreach_rank, COALESCE(MIN(d.due_on), $2), m.campaign_id, m.customer_id LIMIT $4";
+    let rows: Vec<(i64, i64)> = on_conn!(conn, c => sqlx::query_as(sql)
+        .bind(assignee_id)
+        .bind(today)
+        .bind(new_since)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?);
+    let total = rows.first().map_or(0, |r| usize::try_from(r.1).unwrap_or(0));
+    Ok((rows.into_iter().map(|r| r.0).collect(), total))
+}
+
+/// The reasons [`day_page`]'s members are on the rep's day, each with its
+/// outreach key.
 pub async fn day_items(
     conn: Conn<'_>,
     assignee_id: i64,
     today: NaiveDate,
     new_since: DateTime<Utc>,
+    member_ids: &[i64],
 ) -> StoreResult<Vec<DayItem>> {
-    let tasks = "SELECT t.member_id, m.outreach_rank, m.campaign_id, m.customer_id, t.id, t.action, t.what, t.due_on \
+    if member_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The page's ids (a few hundred at most, read from the database) as
+    // literals: the same text on both backends; not kept as prepared
+    // statements, since each page's list differs.
+    let ids = member_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let tasks = format!(
+        "SELECT t.member_id, m.outreach_rank, m.campaign_id, m.customer_id, t.id, t.action, t.what, t.due_on \
         FROM member_tasks t JOIN campaign_members m ON m.id = t.member_id JOIN campaigns k ON k.id = t.campaign_id \
-        WHERE t.assignee_id = $1 AND t.status = 'open' AND t.due_on <= $2 AND k.status = 'active'";
-    let actions = "SELECT m.id, m.outreach_rank, m.campaign_id, m.customer_id, m.next_action_on, m.next_action_at, \
+        WHERE t.member_id IN ({ids}) AND t.assignee_id = $1 AND t.status = 'open' AND t.due_on <= $2 \
+        AND k.status = 'active'"
+    );
+    let actions = format!(
+        "SELECT m.id, m.outreach_rank, m.campaign_id, m.customer_id, m.next_action_on, m.next_action_at, \
         m.next_action FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
-        WHERE m.assignee_id = $1 AND m.next_action_on <= $2 AND k.status = 'active'";
-    let fresh = "SELECT m.id, m.outreach_rank, m.campaign_id, m.customer_id, m.assigned_at FROM campaign_members m \
+        WHERE m.id IN ({ids}) AND m.assignee_id = $1 AND m.next_action_on <= $2 AND k.status = 'active'"
+    );
+    let fresh = format!(
+        "SELECT m.id, m.outreach_rank, m.campaign_id, m.customer_id, m.assigned_at FROM campaign_members m \
         JOIN campaigns k ON k.id = m.campaign_id \
-        WHERE m.assignee_id = $1 AND m.assigned_at >= $2 AND m.stage = 'targeted' AND k.status = 'active'";
+        WHERE m.id IN ({ids}) AND m.assignee_id = $1 AND m.assigned_at >= $2 AND m.stage = 'targeted' \
+        AND k.status = 'active'"
+    );
     macro_rules! key {
         ($row:expr) => {
             OutreachKey { rank: $row.try_get(1)?, campaign_id: $row.try_get(2)?, customer_id: $row.try_get(3)? }
@@ -149,7 +199,8 @@ pub async fn day_items(
     }
     let mut out = Vec::new();
     on_conn!(conn, c => {
-        for row in sqlx::query(tasks).bind(assignee_id).bind(today).fetch_all(&mut *c).await? {
+        let rows = sqlx::query(&tasks).persistent(false).bind(assignee_id).bind(today).fetch_all(&mut *c).await?;
+        for row in rows {
             out.push(DayItem { member_id: row.try_get(0)?, key: key!(row), reason: DayReason::Task {
                 id: row.try_get(4)?,
                 action: row.try_get(5)?,
@@ -157,14 +208,16 @@ pub async fn day_items(
                 due_on: row.try_get(7)?,
             }});
         }
-        for row in sqlx::query(actions).bind(assignee_id).bind(today).fetch_all(&mut *c).await? {
+        let rows = sqlx::query(&actions).persistent(false).bind(assignee_id).bind(today).fetch_all(&mut *c).await?;
+        for row in rows {
             out.push(DayItem { member_id: row.try_get(0)?, key: key!(row), reason: DayReason::NextAction {
                 on: row.try_get(4)?,
                 at: row.try_get(5)?,
                 what: row.try_get(6)?,
             }});
         }
-        for row in sqlx::query(fresh).bind(assignee_id).bind(new_since).fetch_all(&mut *c).await? {
+        let rows = sqlx::query(&fresh).persistent(false).bind(assignee_id).bind(new_since).fetch_all(&mut *c).await?;
+        for row in rows {
             out.push(DayItem {
                 member_id: row.try_get(0)?,
                 key: key!(row),
