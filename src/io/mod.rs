@@ -44,8 +44,8 @@ pub use mapping::{ColumnMapping, Field, ImportKind, MappingError};
 pub use names::{normalize_company_name, normalize_phone};
 pub use rows::{LONG_TEXT_MAX, RowError, SHORT_TEXT_MAX, TAG_MAX};
 pub use table::{
-    Cell, CsvInput, FileFormat, MAX_CELLS, MAX_ROWS, ReadError, Row, Table, TableStream, read_csv, read_table,
-    stream_csv, stream_table, stream_xlsx,
+    Cell, CsvInput, FileFormat, MAX_CELLS, MAX_ROWS, ReadError, Row, Table, TableStream, WorkbookInput, read_csv,
+    read_table, stream_csv, stream_table, stream_xlsx,
 };
 pub use values::{AmountUnit, Channel, InteractionKind, ValueError};
 

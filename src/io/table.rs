@@ -23,6 +23,7 @@ mod csv;
 mod xlsx;
 
 pub use csv::CsvInput;
+pub use xlsx::WorkbookInput;
 
 pub use xlsx::{MAX_PART_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_SHEET_BYTES, MAX_ZIP_ENTRIES};
 
@@ -331,13 +332,13 @@ enum StreamSource<'a> {
 pub fn stream_table(bytes: &bytes::Bytes, format: FileFormat) -> Result<TableStream<'_>, ReadError> {
     match format {
         FileFormat::Csv => stream_csv(CsvInput::Bytes(bytes)),
-        FileFormat::Xlsx => stream_xlsx(bytes.clone()),
+        FileFormat::Xlsx => stream_xlsx(WorkbookInput::Bytes(bytes.clone())),
     }
 }
 
 /// Starts reading a workbook's first sheet: waits for its header row.
-pub fn stream_xlsx(bytes: bytes::Bytes) -> Result<TableStream<'static>, ReadError> {
-    let batches = xlsx::stream(bytes)?;
+pub fn stream_xlsx(input: WorkbookInput) -> Result<TableStream<'static>, ReadError> {
+    let batches = xlsx::stream(input)?;
     match batches.recv().map_err(|_| xlsx::reader_stopped())?? {
         xlsx::Streamed::Header { headers, header_row, rows } => {
             let mut builder = TableBuilder::new();

@@ -601,7 +601,7 @@ fn formatted_runs_read_but_padding_inside_a_value_is_refused() {
 
 /// A workbook read through [`stream_xlsx`], `batch` rows at a time, as a table.
 fn streamed(bytes: &[u8], batch: usize) -> Result<Table, ReadError> {
-    let mut stream = stream_xlsx(bytes::Bytes::copy_from_slice(bytes))?;
+    let mut stream = stream_xlsx(WorkbookInput::Bytes(bytes::Bytes::copy_from_slice(bytes)))?;
     let mut table = Table { headers: stream.headers().to_vec(), header_row: stream.header_row(), rows: Vec::new() };
     loop {
         let rows = stream.next_rows(batch)?;
@@ -657,7 +657,7 @@ fn a_streamed_workbook_gives_what_a_whole_read_gives() {
     for batch in [1, 777, 10_000] {
         assert_eq!(streamed(&bytes, batch).unwrap(), whole, "batches of {batch}");
     }
-    let stream = stream_xlsx(bytes::Bytes::from(bytes)).unwrap();
+    let stream = stream_xlsx(WorkbookInput::Bytes(bytes::Bytes::from(bytes))).unwrap();
     assert_eq!(stream.estimated_rows(0), 5_000, "from <dimension>, before a row is read");
 }
 
@@ -667,7 +667,7 @@ fn a_streamed_workbook_gives_what_a_whole_read_gives() {
 #[test]
 fn a_late_fault_in_a_streamed_workbook_is_an_error() {
     let bytes = long_sheet(6_000, Some(4_000));
-    let mut stream = stream_xlsx(bytes::Bytes::from(bytes)).unwrap();
+    let mut stream = stream_xlsx(WorkbookInput::Bytes(bytes::Bytes::from(bytes))).unwrap();
     let mut read = 0;
     let error = loop {
         match stream.next_rows(500) {
@@ -679,7 +679,7 @@ fn a_late_fault_in_a_streamed_workbook_is_an_error() {
     assert!(error.to_string().contains("row 5 comes after row 4002"), "{error}");
     assert!(read < 4_000, "{read} rows before the fault");
 
-    let mut stream = stream_xlsx(bytes::Bytes::from(long_sheet(50_000, None))).unwrap();
+    let mut stream = stream_xlsx(WorkbookInput::Bytes(bytes::Bytes::from(long_sheet(50_000, None)))).unwrap();
     assert_eq!(stream.next_rows(10).unwrap().len(), 10);
     drop(stream);
 }

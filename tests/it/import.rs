@@ -1339,4 +1339,16 @@ backend_test!(a_long_workbook_imports_all_or_nothing, |app| {
     assert_eq!(app.store.count_customers().await.unwrap(), 3_000);
     let amount = "SELECT COUNT(*) FROM customers WHERE name = '流式客户02999有限公司' AND region = '华东'";
     assert_eq!(scalar(&app, amount).await, 1);
+
+    // The same workbook as a file on disk (`rally import`): read from the
+    // file as it goes, every row now a duplicate.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("客户.xlsx");
+    std::fs::write(&path, customer_workbook(3_000, None)).unwrap();
+    let prepared = import::prepare_file(rally::io::ImportKind::Customers, &path, None).unwrap();
+    assert_eq!(prepared.head[0].number, 2);
+    assert_eq!(prepared.count_rows().unwrap(), 3_000);
+    let options = ImportOptions::new(app.store.today());
+    let again = import::run(&app.store, &Importer::operator(), prepared, &options, &import::no_progress).await.unwrap();
+    assert_eq!((again.status, again.created, again.skipped), (ImportStatus::Imported, 0, 3_000), "{again:?}");
 });

@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{self, BufReader, Cursor, Read};
+use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -64,10 +64,21 @@ const FILLER_PER_VALUE: usize = 16;
 const MAX_CELL_BYTES: usize = MAX_CELL_CHARS * 4;
 
 pub(super) fn read(bytes: &[u8]) -> Result<Table, ReadError> {
-    let (mut package, sheet_path, ctx) = open_sheet(bytes)?;
+    let (mut package, sheet_path, ctx) = open_sheet(Cursor::new(bytes))?;
     let mut builder = TableBuilder::new();
     package.sheet(&sheet_path, &ctx, &mut builder, MAX_SHEET_BYTES, &mut |_, _| Ok(ControlFlow::Continue(())))?;
     builder.finish()
+}
+
+/// The file's last bytes read for its end records: the end-of-directory
+/// record with the longest comment, the ZIP64 locator and record before it.
+const TAIL_BYTES: u64 = 22 + 65_535 + 20 + 56 + 1024;
+
+/// A workbook to stream: uploaded, or a file on disk (never held in memory).
+#[derive(Clone, Debug)]
+pub enum WorkbookInput {
+    Bytes(bytes::Bytes),
+    File(std::path::PathBuf),
 }
 
 /// Rows handed to a [`stream`]'s reader at a time.
@@ -101,12 +112,18 @@ pub(super) fn reader_stopped() -> ReadError {
 /// cell and memory limits do not apply; [`MAX_ROWS`] and the per-part
 /// limits do. The thread ends when the sheet does, at the first error
 /// (sent), or when the receiver is dropped.
-pub(super) fn stream(bytes: bytes::Bytes) -> Result<Receiver<Result<Streamed, ReadError>>, ReadError> {
+pub(super) fn stream(input: WorkbookInput) -> Result<Receiver<Result<Streamed, ReadError>>, ReadError> {
     let (tx, rx) = sync_channel(STREAM_AHEAD);
     std::thread::Builder::new()
         .name("xlsx-reader".to_owned())
         .spawn(move || {
-            if let Err(e) = stream_rows(&bytes, &tx) {
+            let read = match input {
+                WorkbookInput::Bytes(bytes) => stream_rows(Cursor::new(bytes), &tx),
+                WorkbookInput::File(path) => std::fs::File::open(&path)
+                    .map_err(|e| ReadError::Xlsx(format!("{}: {e}", path.display())))
+                    .and_then(|file| stream_rows(BufReader::with_capacity(64 * 1024, file), &tx)),
+            };
+            if let Err(e) = read {
                 let _ = tx.send(Err(e));
             }
         })
@@ -121,8 +138,8 @@ type AfterRow<'f> = dyn FnMut(&mut TableBuilder, Option<usize>) -> Result<Contro
 /// The receiver went away: the stream was dropped before its end.
 struct Gone;
 
-fn stream_rows(bytes: &[u8], tx: &SyncSender<Result<Streamed, ReadError>>) -> Result<(), ReadError> {
-    let (mut package, sheet_path, ctx) = open_sheet(bytes)?;
+fn stream_rows<R: Read + Seek>(reader: R, tx: &SyncSender<Result<Streamed, ReadError>>) -> Result<(), ReadError> {
+    let (mut package, sheet_path, ctx) = open_sheet(reader)?;
     let mut builder = TableBuilder::new();
     builder.bounded = false;
     let mut header_sent = false;
@@ -168,8 +185,8 @@ fn stream_rows(bytes: &[u8], tx: &SyncSender<Result<Streamed, ReadError>>) -> Re
 
 /// The workbook's first sheet: the package, the sheet's part and what its
 /// cells refer to (shared strings, date styles, date system).
-fn open_sheet(bytes: &[u8]) -> Result<(Package<'_>, String, Context), ReadError> {
-    let mut package = Package::open(bytes)?;
+fn open_sheet<R: Read + Seek>(reader: R) -> Result<(Package<R>, String, Context), ReadError> {
+    let mut package = Package::open(reader)?;
     let workbook_path = package.office_document()?;
     let base = parent(&workbook_path);
     let relationships = package.relationships(&format!("{base}_rels/{}.rels", file_name(&workbook_path)))?;
@@ -188,8 +205,8 @@ fn open_sheet(bytes: &[u8]) -> Result<(Package<'_>, String, Context), ReadError>
 // ---------------------------------------------------------------- the zip
 
 /// The workbook's zip, with its entries by normalised name.
-struct Package<'a> {
-    zip: ZipArchive<Cursor<&'a [u8]>>,
+struct Package<R> {
+    zip: ZipArchive<R>,
     /// Lowercase, `/`-separated names without a leading slash (OOXML part
     /// names are case-insensitive, and some tools write `\`).
     index: HashMap<String, usize>,
@@ -199,14 +216,22 @@ fn normalise(name: &str) -> String {
     name.replace('\\', "/").trim_start_matches('/').to_lowercase()
 }
 
-impl<'a> Package<'a> {
-    fn open(bytes: &'a [u8]) -> Result<Package<'a>, ReadError> {
-        // The directory is read into memory whole, so count it first.
-        if declared_entries(bytes).is_some_and(|n| n > MAX_ZIP_ENTRIES as u64) {
+impl<R: Read + Seek> Package<R> {
+    fn open(mut reader: R) -> Result<Package<R>, ReadError> {
+        // The directory is read into memory whole, so count it first, from
+        // the end records (within the last 64 KiB and a little).
+        let damaged = |e: io::Error| ReadError::Xlsx(format!("not a complete .xlsx (zip) file: {e}"));
+        let len = reader.seek(SeekFrom::End(0)).map_err(damaged)?;
+        let tail_start = len.saturating_sub(TAIL_BYTES);
+        let mut tail = Vec::new();
+        reader.seek(SeekFrom::Start(tail_start)).map_err(damaged)?;
+        reader.by_ref().take(TAIL_BYTES).read_to_end(&mut tail).map_err(damaged)?;
+        if declared_entries(&tail, tail_start).is_some_and(|n| n > MAX_ZIP_ENTRIES as u64) {
             return Err(ReadError::TooManyParts);
         }
-        let zip = ZipArchive::new(Cursor::new(bytes))
-            .map_err(|e| ReadError::Xlsx(format!("not a complete .xlsx (zip) file: {e}")))?;
+        reader.seek(SeekFrom::Start(0)).map_err(damaged)?;
+        let zip =
+            ZipArchive::new(reader).map_err(|e| ReadError::Xlsx(format!("not a complete .xlsx (zip) file: {e}")))?;
         if zip.len() > MAX_ZIP_ENTRIES {
             return Err(ReadError::TooManyParts);
         }
@@ -219,7 +244,7 @@ impl<'a> Package<'a> {
     }
 
     /// A part as XML events, inflated through a [`Guard`]; `None` if absent.
-    fn part(&mut self, path: &str, limit: u64) -> Result<Option<Part<'_, 'a>>, ReadError> {
+    fn part(&mut self, path: &str, limit: u64) -> Result<Option<Part<'_, R>>, ReadError> {
         let Some(&i) = self.index.get(&normalise(path)) else { return Ok(None) };
         let file = self.zip.by_index(i).map_err(|e| ReadError::Xlsx(format!("{path}: {e}")))?;
         let declared = file.size();
@@ -504,9 +529,10 @@ impl<'a> Package<'a> {
 }
 
 /// The number of entries the end-of-central-directory record declares
-/// (ZIP64 included), without reading the directory. `None` if there is no
-/// such record: the zip reader then says what is wrong.
-fn declared_entries(bytes: &[u8]) -> Option<u64> {
+/// (ZIP64 included), without reading the directory, from the file's last
+/// bytes (`bytes`, which start at `start` in the file). `None` if there is
+/// no such record: the zip reader then says what is wrong.
+fn declared_entries(bytes: &[u8], start: u64) -> Option<u64> {
     const EOCD: &[u8] = b"PK\x05\x06";
     let earliest = bytes.len().saturating_sub(22 + 65_535);
     let at = (earliest..=bytes.len().checked_sub(22)?).rev().find(|&i| &bytes[i..i + 4] == EOCD)?;
@@ -521,7 +547,7 @@ fn declared_entries(bytes: &[u8]) -> Option<u64> {
     if bytes.get(locator..locator + 4)? != b"PK\x06\x07" {
         return Some(u64::from(entries));
     }
-    let record = usize::try_from(u64_at(locator + 8)?).ok()?;
+    let record = usize::try_from(u64_at(locator + 8)?.checked_sub(start)?).ok()?;
     if bytes.get(record..record + 4)? != b"PK\x06\x06" {
         return Some(u64::from(entries));
     }
@@ -762,11 +788,11 @@ impl Lexer {
 
 // ---------------------------------------------------------------- XML events
 
-type XmlReader<'z, 'a> = Reader<BufReader<Guard<zip::read::ZipFile<'z, Cursor<&'a [u8]>>>>>;
+type XmlReader<'z, R> = Reader<BufReader<Guard<zip::read::ZipFile<'z, R>>>>;
 
 /// One part being read: its events, with the nesting depth checked.
-struct Part<'z, 'a> {
-    xml: XmlReader<'z, 'a>,
+struct Part<'z, R: Read> {
+    xml: XmlReader<'z, R>,
     buf: Vec<u8>,
     depth: usize,
     path: String,
@@ -777,7 +803,7 @@ struct Part<'z, 'a> {
     value_filler: usize,
 }
 
-impl Part<'_, '_> {
+impl<R: Read> Part<'_, R> {
     /// Counts an event inside a cell or shared string that carries no text
     /// (markup, white space, comments, unknown elements). Real files have a
     /// few per value; one value padded with millions of them would only cost
@@ -1259,7 +1285,22 @@ mod tests {
     fn the_entry_count_is_read_from_the_end_record() {
         let mut zip = vec![0u8; 10];
         zip.extend(b"PK\x05\x06\0\0\0\0\x07\0\x07\0\0\0\0\0\0\0\0\0\0\0");
-        assert_eq!(declared_entries(&zip), Some(7));
-        assert_eq!(declared_entries(b"PK\x03\x04 no end record"), None);
+        assert_eq!(declared_entries(&zip, 0), Some(7));
+        assert_eq!(declared_entries(b"PK\x03\x04 no end record", 0), None);
+
+        // ZIP64: the locator gives the record's offset in the whole file,
+        // which the tail read starts somewhere inside.
+        let mut zip = vec![0u8; 100];
+        zip.extend(b"PK\x06\x06");
+        zip.extend([0u8; 28]);
+        zip.extend(70_000u64.to_le_bytes());
+        zip.extend([0u8; 16]);
+        zip.extend(b"PK\x06\x07\0\0\0\0");
+        zip.extend(100u64.to_le_bytes());
+        zip.extend([1u8, 0, 0, 0]);
+        zip.extend(b"PK\x05\x06\0\0\0\0\xff\xff\xff\xff\0\0\0\0\0\0\0\0\0\0");
+        assert_eq!(declared_entries(&zip, 0), Some(70_000));
+        assert_eq!(declared_entries(&zip[60..], 60), Some(70_000), "from a tail that starts before the record");
+        assert_eq!(declared_entries(&zip[120..], 120), None, "a record before the tail is not guessed at");
     }
 }

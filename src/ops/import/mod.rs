@@ -16,7 +16,7 @@ use super::authz::{self, Actor, Permission};
 use super::{OpsError, OpsResult};
 use crate::io::{
     ColumnMapping, CsvInput, Field, FileFormat, ImportKind, MappingError, ReadError, Row, RowError, Table, TableStream,
-    read_csv, read_table, stream_csv, stream_xlsx,
+    WorkbookInput, read_csv, read_table, stream_csv, stream_xlsx,
 };
 use crate::store::{Store, StoreError};
 
@@ -191,8 +191,9 @@ enum Source {
     Csv(bytes::Bytes),
     /// A CSV file on disk (the command line's), likewise: never held in memory.
     CsvFile(std::path::PathBuf),
-    /// A workbook: its first sheet read again as the import consumes it.
-    Xlsx(bytes::Bytes),
+    /// A workbook, uploaded or on disk: its first sheet read again as the
+    /// import consumes it.
+    Xlsx(WorkbookInput),
 }
 
 /// Rows kept in [`Prepared::head`].
@@ -204,7 +205,7 @@ impl Prepared {
         match &self.source {
             Source::Csv(bytes) => stream_csv(CsvInput::Bytes(bytes)),
             Source::CsvFile(path) => stream_csv(CsvInput::File(path)),
-            Source::Xlsx(bytes) => stream_xlsx(bytes.clone()),
+            Source::Xlsx(input) => stream_xlsx(input.clone()),
         }
     }
 
@@ -214,7 +215,13 @@ impl Prepared {
         match &self.source {
             Source::Csv(bytes) => Ok(std::borrow::Cow::Owned(read_csv(CsvInput::Bytes(bytes))?)),
             Source::CsvFile(path) => Ok(std::borrow::Cow::Owned(read_csv(CsvInput::File(path))?)),
-            Source::Xlsx(bytes) => Ok(std::borrow::Cow::Owned(read_table(bytes, FileFormat::Xlsx)?)),
+            Source::Xlsx(WorkbookInput::Bytes(bytes)) => {
+                Ok(std::borrow::Cow::Owned(read_table(bytes, FileFormat::Xlsx)?))
+            }
+            Source::Xlsx(WorkbookInput::File(path)) => {
+                let bytes = std::fs::read(path).map_err(|e| ReadError::Xlsx(format!("{}: {e}", path.display())))?;
+                Ok(std::borrow::Cow::Owned(read_table(&bytes, FileFormat::Xlsx)?))
+            }
         }
     }
 
@@ -247,18 +254,16 @@ pub fn prepare(
             (headers, head, Source::Csv(upload.bytes.clone()))
         }
         FileFormat::Xlsx => {
-            let mut rows = stream_xlsx(upload.bytes.clone())?;
-            let head = rows.next_rows(HEAD_ROWS)?;
-            (rows.headers().to_vec(), head, Source::Xlsx(upload.bytes.clone()))
+            let input = WorkbookInput::Bytes(upload.bytes.clone());
+            let (headers, head) = xlsx_head(input.clone())?;
+            (headers, head, Source::Xlsx(input))
         }
     };
     prepared(kind, upload.file_name, format, headers, head, source, mapping)
 }
 
-/// Like [`prepare`] for a file on disk: a CSV file is read from disk as the
-/// import goes (however large, it is never held in memory); a workbook is
-/// held in memory, as an upload is (its sheet is still read a batch at a
-/// time).
+/// Like [`prepare`] for a file on disk: the file is read from disk as the
+/// import goes (however large, it is never held in memory).
 pub fn prepare_file(
     kind: ImportKind,
     path: &std::path::Path,
@@ -276,11 +281,19 @@ pub fn prepare_file(
             prepared(kind, file_name.as_deref(), FileFormat::Csv, headers, head, source, mapping)
         }
         FileFormat::Xlsx => {
-            let bytes = std::fs::read(path).map_err(io_error)?;
-            let upload = Upload { bytes: bytes.into(), file_name: file_name.as_deref(), content_type: None };
-            prepare(kind, upload, mapping)
+            let input = WorkbookInput::File(path.to_owned());
+            let (headers, head) = xlsx_head(input.clone())?;
+            let source = Source::Xlsx(input);
+            prepared(kind, file_name.as_deref(), FileFormat::Xlsx, headers, head, source, mapping)
         }
     }
+}
+
+/// A workbook's headers and first rows.
+fn xlsx_head(input: WorkbookInput) -> Result<(Vec<String>, Vec<Row>), ReadError> {
+    let mut rows = stream_xlsx(input)?;
+    let head = rows.next_rows(HEAD_ROWS)?;
+    Ok((rows.headers().to_vec(), head))
 }
 
 /// A CSV file's headers and first rows.
