@@ -311,14 +311,7 @@ pub struct TableStream<'a> {
 
 enum StreamSource<'a> {
     /// `total`: the data rows the file holds (as counted before reading).
-    Csv {
-        records: Box<csv::Records<'a>>,
-        total: usize,
-    },
-    Rows {
-        rows: std::vec::IntoIter<Row>,
-        total: usize,
-    },
+    Csv { records: Box<csv::Records<'a>>, total: usize },
     /// `total`: the data rows the sheet's dimension gives (0 if none).
     Xlsx {
         batches: std::sync::mpsc::Receiver<Result<xlsx::Streamed, ReadError>>,
@@ -381,15 +374,6 @@ pub fn stream_csv(input: CsvInput<'_>) -> Result<TableStream<'_>, ReadError> {
 }
 
 impl TableStream<'_> {
-    /// The rows of a table already read.
-    pub fn of_table(table: Table) -> TableStream<'static> {
-        let mut builder = TableBuilder::new();
-        builder.headers = Some(table.headers);
-        builder.header_row = table.header_row;
-        let total = table.rows.len();
-        TableStream { source: StreamSource::Rows { rows: table.rows.into_iter(), total }, builder }
-    }
-
     pub fn headers(&self) -> &[String] {
         self.builder.headers.as_deref().unwrap_or_default()
     }
@@ -414,7 +398,6 @@ impl TableStream<'_> {
                 let rest = if self.builder.rows.len() > max { self.builder.rows.split_off(max) } else { Vec::new() };
                 Ok(std::mem::replace(&mut self.builder.rows, rest))
             }
-            StreamSource::Rows { rows, .. } => Ok(rows.by_ref().take(max).collect()),
             StreamSource::Xlsx { batches, pending, ended, .. } => {
                 while pending.len() < max && !*ended {
                     match batches.recv() {
@@ -446,9 +429,7 @@ impl TableStream<'_> {
     /// far (a CSV row of blank-looking cells counts as filled until read).
     pub fn estimated_rows(&self, read: usize) -> usize {
         match &self.source {
-            StreamSource::Csv { total, .. } | StreamSource::Rows { total, .. } | StreamSource::Xlsx { total, .. } => {
-                (*total).max(read)
-            }
+            StreamSource::Csv { total, .. } | StreamSource::Xlsx { total, .. } => (*total).max(read),
         }
     }
 }
@@ -562,10 +543,20 @@ impl TableBuilder {
         self.headers = Some(headers);
     }
 
-    fn finish(mut self) -> Result<Table, ReadError> {
+    /// At the end of the file: a lone title cell with nothing below was
+    /// the header after all; no header at all is an empty file.
+    fn settle_header(&mut self) -> Result<(), ReadError> {
         if let Some(title) = self.title_candidate.take() {
             self.set_header(title);
         }
+        if self.headers.is_none() {
+            return Err(ReadError::Empty);
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Table, ReadError> {
+        self.settle_header()?;
         let headers = self.headers.ok_or(ReadError::Empty)?;
         Ok(Table { headers, header_row: self.header_row, rows: self.rows })
     }

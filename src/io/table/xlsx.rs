@@ -170,13 +170,7 @@ fn stream_rows<R: Read + Seek>(reader: R, tx: &SyncSender<Result<Streamed, ReadE
     if gone {
         return Ok(());
     }
-    // A lone title cell and nothing below: it was the header after all.
-    if let Some(title) = builder.title_candidate.take() {
-        builder.set_header(title);
-    }
-    if builder.headers.is_none() {
-        return Err(ReadError::Empty);
-    }
+    builder.settle_header()?;
     if send(&mut builder, last_row, true).is_ok() {
         let _ = tx.send(Ok(Streamed::End));
     }
@@ -230,8 +224,7 @@ impl<R: Read + Seek> Package<R> {
             return Err(ReadError::TooManyParts);
         }
         reader.seek(SeekFrom::Start(0)).map_err(damaged)?;
-        let zip =
-            ZipArchive::new(reader).map_err(|e| ReadError::Xlsx(format!("not a complete .xlsx (zip) file: {e}")))?;
+        let zip = ZipArchive::new(reader).map_err(|e| damaged(e.into()))?;
         if zip.len() > MAX_ZIP_ENTRIES {
             return Err(ReadError::TooManyParts);
         }

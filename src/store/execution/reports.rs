@@ -107,19 +107,9 @@ pub enum DayReason {
     NewMember { assigned_at: DateTime<Utc> },
 }
 
-/// Where a member stands in a rep's outreach order: tier rank, then
-/// campaign and customer (the due date comes between rank and campaign).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct OutreachKey {
-    pub rank: i32,
-    pub campaign_id: i64,
-    pub customer_id: i64,
-}
-
-/// One reason a member is on a rep's day, with the member's place in the order.
+/// One reason a member is on a rep's day.
 pub struct DayItem {
     pub member_id: i64,
-    pub key: OutreachKey,
     pub reason: DayReason,
 }
 
@@ -127,7 +117,7 @@ pub struct DayItem {
 /// `today`, next actions due by `today`, members assigned since `new_since`
 /// and not worked yet — the first `limit` in outreach order (tier rank,
 /// earliest due day, campaign, customer; a new member is due today), and
-/// how many there are in all. Only ids and keys are read here: a rep early
+/// how many there are in all. Only ids are read here: a rep early
 /// in a large campaign has thousands of overdue tasks, and the page needs
 /// the reasons of the members it shows ([`day_items`]).
 pub async fn day_page(
@@ -159,8 +149,7 @@ pub async fn day_page(
     Ok((rows.into_iter().map(|r| r.0).collect(), total))
 }
 
-/// The reasons [`day_page`]'s members are on the rep's day, each with its
-/// outreach key.
+/// The reasons [`day_page`]'s members are on the rep's day.
 pub async fn day_items(
     conn: Conn<'_>,
     assignee_id: i64,
@@ -176,53 +165,43 @@ pub async fn day_items(
     // statements, since each page's list differs.
     let ids = member_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let tasks = format!(
-        "SELECT t.member_id, m.outreach_rank, m.campaign_id, m.customer_id, t.id, t.action, t.what, t.due_on \
-        FROM member_tasks t JOIN campaign_members m ON m.id = t.member_id JOIN campaigns k ON k.id = t.campaign_id \
+        "SELECT t.member_id, t.id, t.action, t.what, t.due_on \
+        FROM member_tasks t JOIN campaigns k ON k.id = t.campaign_id \
         WHERE t.member_id IN ({ids}) AND t.assignee_id = $1 AND t.status = 'open' AND t.due_on <= $2 \
         AND k.status = 'active'"
     );
     let actions = format!(
-        "SELECT m.id, m.outreach_rank, m.campaign_id, m.customer_id, m.next_action_on, m.next_action_at, \
-        m.next_action FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
+        "SELECT m.id, m.next_action_on, m.next_action_at, m.next_action \
+        FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
         WHERE m.id IN ({ids}) AND m.assignee_id = $1 AND m.next_action_on <= $2 AND k.status = 'active'"
     );
     let fresh = format!(
-        "SELECT m.id, m.outreach_rank, m.campaign_id, m.customer_id, m.assigned_at FROM campaign_members m \
-        JOIN campaigns k ON k.id = m.campaign_id \
+        "SELECT m.id, m.assigned_at FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
         WHERE m.id IN ({ids}) AND m.assignee_id = $1 AND m.assigned_at >= $2 AND m.stage = 'targeted' \
         AND k.status = 'active'"
     );
-    macro_rules! key {
-        ($row:expr) => {
-            OutreachKey { rank: $row.try_get(1)?, campaign_id: $row.try_get(2)?, customer_id: $row.try_get(3)? }
-        };
-    }
     let mut out = Vec::new();
     on_conn!(conn, c => {
         let rows = sqlx::query(&tasks).persistent(false).bind(assignee_id).bind(today).fetch_all(&mut *c).await?;
         for row in rows {
-            out.push(DayItem { member_id: row.try_get(0)?, key: key!(row), reason: DayReason::Task {
-                id: row.try_get(4)?,
-                action: row.try_get(5)?,
-                what: row.try_get(6)?,
-                due_on: row.try_get(7)?,
+            out.push(DayItem { member_id: row.try_get(0)?, reason: DayReason::Task {
+                id: row.try_get(1)?,
+                action: row.try_get(2)?,
+                what: row.try_get(3)?,
+                due_on: row.try_get(4)?,
             }});
         }
         let rows = sqlx::query(&actions).persistent(false).bind(assignee_id).bind(today).fetch_all(&mut *c).await?;
         for row in rows {
-            out.push(DayItem { member_id: row.try_get(0)?, key: key!(row), reason: DayReason::NextAction {
-                on: row.try_get(4)?,
-                at: row.try_get(5)?,
-                what: row.try_get(6)?,
+            out.push(DayItem { member_id: row.try_get(0)?, reason: DayReason::NextAction {
+                on: row.try_get(1)?,
+                at: row.try_get(2)?,
+                what: row.try_get(3)?,
             }});
         }
         let rows = sqlx::query(&fresh).persistent(false).bind(assignee_id).bind(new_since).fetch_all(&mut *c).await?;
         for row in rows {
-            out.push(DayItem {
-                member_id: row.try_get(0)?,
-                key: key!(row),
-                reason: DayReason::NewMember { assigned_at: row.try_get(4)? },
-            });
+            out.push(DayItem { member_id: row.try_get(0)?, reason: DayReason::NewMember { assigned_at: row.try_get(1)? } });
         }
     });
     Ok(out)
