@@ -32,11 +32,17 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<AppConfig>,
     pub imports: crate::ops::import::ImportGate,
+    pub check_wait: crate::ops::uploads::CheckWait,
 }
 
 impl AppState {
     pub fn new(store: Store, config: AppConfig) -> Self {
-        AppState { store, config: Arc::new(config), imports: crate::ops::import::ImportGate::default() }
+        AppState {
+            store,
+            config: Arc::new(config),
+            imports: crate::ops::import::ImportGate::default(),
+            check_wait: crate::ops::uploads::CheckWait::default(),
+        }
     }
 }
 

@@ -63,6 +63,11 @@ impl Pending {
         let run = self.run.as_ref()?;
         Some(run_state(run, gate.live(self.id).as_deref(), now))
     }
+
+    /// Whether its last run is the preview's check, not an import.
+    pub fn checking(&self) -> bool {
+        self.run.as_ref().is_some_and(|run| run.status == CHECKING)
+    }
 }
 
 /// Keeps an uploaded file for the preview; returns its id.
@@ -306,9 +311,7 @@ fn cut(mut report: ImportReport) -> (ImportReport, usize) {
 }
 
 /// Reads the upload again with `mapping` and `choices` ([`compute_preview`])
-/// and stores the preview, with the mapping for reloads — unless the file
-/// cannot take that mapping (the preview fell back to the detected one);
-/// one that only leaves a required column out is remembered.
+/// and stores the preview, with the mapping for reloads (see [`remembered`]).
 pub async fn refresh_preview(
     store: &Store,
     actor: &Actor,
@@ -319,10 +322,163 @@ pub async fn refresh_preview(
     progress: Progress<'_>,
 ) -> Result<Preview, ImportError> {
     let preview = compute_preview(store, actor, pending.kind, upload, mapping.clone(), choices, progress).await?;
-    let fell_back = matches!(preview.problem, Some(MappingProblem::MappedTwice(_) | MappingProblem::Other(_)));
-    let remembered = if fell_back { pending.mapping.clone() } else { mapping };
+    let remembered = remembered(&preview, pending, mapping);
     set_preview(store, actor, pending.id, remembered.as_deref(), &preview).await?;
     Ok(preview)
+}
+
+/// The mapping to remember with a preview made with `mapping`: that one,
+/// unless the file cannot take it (the preview fell back to the detected
+/// one); one that only leaves a required column out is remembered.
+fn remembered(
+    preview: &Preview,
+    pending: &Pending,
+    mapping: Option<Vec<(usize, Field)>>,
+) -> Option<Vec<(usize, Field)>> {
+    let fell_back = matches!(preview.problem, Some(MappingProblem::MappedTwice(_) | MappingProblem::Other(_)));
+    if fell_back { pending.mapping.clone() } else { mapping }
+}
+
+/// What a check ends with, once it is stored: the preview, or why there is none.
+pub type Checked = Result<Preview, ImportError>;
+
+/// Starts the preview's check of the upload in the background: the dry run
+/// of [`compute_preview`] with `mapping` and `choices`, its counters shown
+/// like an import's ([`RunState::Running`] with `checking`), and then the
+/// preview stored, or why the file cannot be read. The task holds `slot`
+/// until the check ends. The receiver gets the outcome once it is stored,
+/// so a page may wait for a short check and answer with its result. With
+/// [`FileStored::AfterCheck`] the upload was saved without its file, which
+/// is stored with the preview: a file that cannot be read is never written.
+/// `None`: nothing started, because a check or an import of the upload is
+/// running (another click, another server) or it was imported.
+#[allow(clippy::too_many_arguments)]
+pub async fn start_check(
+    store: &Store,
+    actor: &Actor,
+    slot: ImportSlot,
+    pending: &Pending,
+    upload: Arc<OwnedUpload>,
+    file: FileStored,
+    mapping: Option<Vec<(usize, Field)>>,
+    choices: Choices,
+) -> OpsResult<Option<tokio::sync::oneshot::Receiver<Checked>>> {
+    import::authorize(actor)?;
+    let now = Utc::now();
+    if !store.claim_upload_run(pending.id, actor.id, CHECKING, now, now - stale_after()).await? {
+        return Ok(None);
+    }
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let watch = slot.watch(pending.id);
+    let counters = watch.counters().clone();
+    let (store, actor, pending) = (store.clone(), actor.clone(), pending.clone());
+    tokio::spawn(async move {
+        let id = pending.id;
+        let reporter = Reporter::start(store.clone(), id, counters.clone());
+        let unsaved = (file == FileStored::AfterCheck).then(|| upload.clone());
+        let work = {
+            let (store, kind, mapping) = (store.clone(), pending.kind, mapping.clone());
+            tokio::spawn(async move {
+                let progress = move |stage: Stage, done: u64, total: u64| counters.record(stage, done, total);
+                compute_preview(&store, &actor, kind, upload, mapping, choices, &progress).await
+            })
+        };
+        // A panic in the check ends it as failed, not "checking" until stale.
+        let checked = work.await.unwrap_or_else(|err| Err(ImportError::Ops(OpsError::Other(err.into()))));
+        reporter.stop().await;
+        drop(slot);
+        let stored = match &checked {
+            Ok(preview) => {
+                let file = unsaved.as_ref().map(|upload| &upload.bytes[..]);
+                store_check(&store, &pending, mapping, preview, file).await
+            }
+            Err(err) => {
+                finish(&store, id, &check_failure(err)).await;
+                Ok(())
+            }
+        };
+        drop(watch);
+        let checked = match stored {
+            Ok(()) => checked,
+            Err(err) => Err(ImportError::Ops(err)),
+        };
+        // The page may have stopped waiting; the outcome is stored either way.
+        let _ = sender.send(checked);
+    });
+    Ok(Some(receiver))
+}
+
+/// How long a page waits for a check it started before it sends the
+/// browser to the check's progress page instead of a request that spins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckWait {
+    /// Files up to this size are waited for however long they take: the
+    /// answer is the preview, or why the file cannot be read.
+    pub whole_up_to_bytes: usize,
+    /// How long a larger file's check is waited for.
+    pub larger: std::time::Duration,
+}
+
+impl Default for CheckWait {
+    fn default() -> Self {
+        CheckWait { whole_up_to_bytes: 1024 * 1024, larger: std::time::Duration::from_millis(1500) }
+    }
+}
+
+impl CheckWait {
+    /// How long to wait for the check of a file of `bytes`; `None`: until it ends.
+    pub fn for_file(&self, bytes: usize) -> Option<std::time::Duration> {
+        (bytes > self.whole_up_to_bytes).then_some(self.larger)
+    }
+}
+
+/// The stored `run_status` of a running check.
+const CHECKING: &str = "checking";
+/// The stored `run_status` of a running import.
+const RUNNING: &str = "running";
+
+/// Where a checked upload's file is when the check starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileStored {
+    /// Saved with the upload (a check with other columns or options).
+    Already,
+    /// Saved without it (just uploaded): stored once the check has read it.
+    AfterCheck,
+}
+
+/// Stores a check's preview (and `file`, if not stored yet) and ends the check.
+async fn store_check(
+    store: &Store,
+    pending: &Pending,
+    mapping: Option<Vec<(usize, Field)>>,
+    preview: &Preview,
+    file: Option<&[u8]>,
+) -> OpsResult<()> {
+    let remembered = remembered(preview, pending, mapping);
+    let mapping = remembered.as_deref().map(encode_mapping).transpose()?;
+    let json = serde_json::to_string(preview).map_err(anyhow::Error::from)?;
+    store.finish_upload_check(pending.id, mapping.as_deref(), &json, file, Utc::now()).await?;
+    Ok(())
+}
+
+/// How a check that made no preview is stored: a file that cannot be read
+/// is refused (its page says why); anything else failed.
+fn check_failure(err: &ImportError) -> RunOutcome {
+    match err {
+        ImportError::File(e) => unreadable(e),
+        ImportError::Ops(OpsError::Other(err)) => {
+            tracing::error!(error = %err, "a preview's check failed");
+            RunOutcome::Failed { detail: None }
+        }
+        other => RunOutcome::Failed { detail: Some(other.to_string()) },
+    }
+}
+
+fn unreadable(e: &crate::io::ReadError) -> RunOutcome {
+    let params = e.params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    RunOutcome::Refused {
+        problem: FileProblem::Unreadable { code: e.code().to_owned(), params, message: e.to_string() },
+    }
 }
 
 /// A cell or header as the preview shows it: cut to 100 characters, enough
@@ -353,19 +509,21 @@ impl OwnedUpload {
     }
 }
 
-/// Where an import started from the page stands.
+/// Where an import started from the page stands, or the preview's check.
 #[derive(Clone, Debug)]
 pub enum RunState {
     Running(RunProgress),
-    /// Its server stopped before the import ended (no heartbeat for
-    /// [`stale_after`]). The import is one transaction, so nothing was written.
+    /// Its server stopped before the import (or check) ended (no heartbeat
+    /// for [`stale_after`]). The import is one transaction, so nothing was written.
     Interrupted,
     Ended(RunOutcome),
 }
 
-/// A running import's counts.
+/// A running import's counts, or a running check's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunProgress {
+    /// The preview's check of the file ([`start_check`]), not the import.
+    pub checking: bool,
     /// `None` while the file is read, before the first rows are checked.
     pub stage: Option<Stage>,
     pub rows_done: u64,
@@ -392,6 +550,12 @@ pub enum RunOutcome {
 }
 
 impl RunOutcome {
+    /// Whether the upload's file is still of use: not once imported, nor
+    /// when it cannot be read.
+    fn keeps_file(&self) -> bool {
+        !matches!(self, RunOutcome::Imported { .. } | RunOutcome::Refused { problem: FileProblem::Unreadable { .. } })
+    }
+
     /// The stored `run_status`.
     fn status(&self) -> &'static str {
         match self {
@@ -432,7 +596,8 @@ fn stage_of(code: &str) -> Option<Stage> {
 /// ones until the import commits); otherwise a run not heard from for
 /// [`stale_after`] was interrupted.
 pub fn run_state(run: &UploadRun, live: Option<&LiveProgress>, now: DateTime<Utc>) -> RunState {
-    if run.status != "running" {
+    let checking = run.status == CHECKING;
+    if run.status != RUNNING && !checking {
         // An outcome another version wrote and this one cannot read still ended.
         let outcome = run.outcome.as_deref().and_then(|json| serde_json::from_str(json).ok());
         return RunState::Ended(outcome.unwrap_or(RunOutcome::Failed { detail: None }));
@@ -440,13 +605,14 @@ pub fn run_state(run: &UploadRun, live: Option<&LiveProgress>, now: DateTime<Utc
     let started_at = run.started_at.unwrap_or(now);
     if let Some(live) = live {
         let (stage, rows_done, rows_total) = live.snapshot();
-        return RunState::Running(RunProgress { stage, rows_done, rows_total, started_at });
+        return RunState::Running(RunProgress { checking, stage, rows_done, rows_total, started_at });
     }
     if run.heartbeat_at.is_none_or(|at| at < now - stale_after()) {
         return RunState::Interrupted;
     }
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     RunState::Running(RunProgress {
+        checking,
         stage: run.stage.as_deref().and_then(stage_of),
         rows_done: count(run.rows_done),
         rows_total: count(run.rows_total).max(count(run.rows_done)),
@@ -471,7 +637,7 @@ pub async fn start_import(
 ) -> OpsResult<bool> {
     import::authorize(actor)?;
     let now = Utc::now();
-    if !store.claim_upload_run(pending.id, actor.id, now, now - stale_after()).await? {
+    if !store.claim_upload_run(pending.id, actor.id, RUNNING, now, now - stale_after()).await? {
         return Ok(false);
     }
     let watch = slot.watch(pending.id);
@@ -479,7 +645,7 @@ pub async fn start_import(
     let (store, actor) = (store.clone(), actor.clone());
     tokio::spawn(async move {
         let id = pending.id;
-        let reporter = AbortOnDrop(tokio::spawn(report_progress(store.clone(), id, counters.clone())));
+        let reporter = Reporter::start(store.clone(), id, counters.clone());
         // Its own task, so that a panic in the import ends the run as failed
         // instead of leaving it "running" until it looks stale.
         let work = tokio::spawn(import_upload(store.clone(), actor, pending, upload, mapping, choices, counters));
@@ -487,7 +653,7 @@ pub async fn start_import(
             tracing::error!(error = %err, upload = id, "a page import stopped");
             RunOutcome::Failed { detail: None }
         });
-        drop(reporter);
+        reporter.stop().await;
         // The import's memory is freed: its place goes to the next one now,
         // and the person's next upload is not refused while this one's
         // outcome is stored. The counters stay shown until then, so the run
@@ -499,23 +665,50 @@ pub async fn start_import(
     Ok(true)
 }
 
-/// Aborts a task when dropped (also when the holder unwinds).
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// The task that stores a run's counters (and so its heartbeat) every
+/// [`PROGRESS_EVERY`]. It is stopped between two writes, never inside one:
+/// a transaction's `BEGIN` cut short can leave SQLite's write lock held by
+/// a pooled connection, and every later write then fails as busy. Dropped
+/// without [`Reporter::stop`] (its holder unwinds), it still ends after its
+/// current write.
+struct Reporter {
+    stop: tokio::sync::watch::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
 
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
+impl Reporter {
+    fn start(store: Store, id: i64, counters: Arc<LiveProgress>) -> Reporter {
+        let (stop, stopped) = tokio::sync::watch::channel(());
+        Reporter { stop, task: tokio::spawn(report_progress(store, id, counters, stopped)) }
+    }
+
+    /// Ends the task, once its write in progress (if any) is done.
+    async fn stop(self) {
+        let Reporter { stop, task } = self;
+        drop(stop);
+        if let Err(err) = task.await {
+            tracing::warn!(error = %err, "an import's progress task failed");
+        }
     }
 }
 
-/// Stores the counters (and so the heartbeat) every [`PROGRESS_EVERY`]
-/// until aborted. A write that would wait for another writer is skipped:
-/// on SQLite the import itself holds the write lock until it commits.
-async fn report_progress(store: Store, id: i64, counters: Arc<LiveProgress>) {
+/// Stores the counters every [`PROGRESS_EVERY`] until `stopped` says so. A
+/// write that would wait for another writer is skipped: on SQLite the
+/// import itself holds the write lock until it commits.
+async fn report_progress(
+    store: Store,
+    id: i64,
+    counters: Arc<LiveProgress>,
+    mut stopped: tokio::sync::watch::Receiver<()>,
+) {
     let mut tick = tokio::time::interval(PROGRESS_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            // The sender is dropped to stop.
+            _ = stopped.changed() => return,
+        }
         let (stage, done, total) = counters.snapshot();
         let (done, total) = (i64::try_from(done).unwrap_or(i64::MAX), i64::try_from(total).unwrap_or(i64::MAX));
         let stage = stage.map(stage_code);
@@ -536,7 +729,7 @@ async fn finish(store: &Store, id: i64, outcome: &RunOutcome) {
         }
     };
     for attempt in 1..=10u64 {
-        match store.finish_upload_run(id, outcome.status(), &json, Utc::now()).await {
+        match store.finish_upload_run(id, outcome.status(), &json, outcome.keeps_file(), Utc::now()).await {
             Ok(()) => return,
             Err(err) => {
                 tracing::warn!(error = %err, upload = id, attempt, "could not store an import's outcome");
@@ -588,12 +781,7 @@ async fn import_upload(
             let (report, errors_total) = cut(report);
             RunOutcome::Imported { report, errors_total }
         }
-        Err(ImportError::File(e)) => {
-            let params = e.params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-            RunOutcome::Refused {
-                problem: FileProblem::Unreadable { code: e.code().to_owned(), params, message: e.to_string() },
-            }
-        }
+        Err(ImportError::File(e)) => unreadable(&e),
         Err(ImportError::Mapping(e)) => {
             again(None).await;
             RunOutcome::Refused { problem: FileProblem::Columns { problem: MappingProblem::from(&e) } }
@@ -666,6 +854,43 @@ mod tests {
         assert!(matches!(run_state(&running(61, now), None, now), RunState::Interrupted));
         let never = UploadRun { heartbeat_at: None, ..running(0, now) };
         assert!(matches!(run_state(&never, None, now), RunState::Interrupted));
+    }
+
+    #[test]
+    fn a_check_runs_and_stops_like_an_import() {
+        let now = Utc::now();
+        let check = UploadRun { status: CHECKING.to_owned(), stage: Some("checking".to_owned()), ..running(1, now) };
+        let RunState::Running(progress) = run_state(&check, None, now) else { panic!("running") };
+        assert!(progress.checking);
+        assert_eq!((progress.stage, progress.rows_done), (Some(Stage::Checking), 4_000));
+        let RunState::Running(import) = run_state(&running(1, now), None, now) else { panic!("running") };
+        assert!(!import.checking);
+        let stale = UploadRun { heartbeat_at: Some(now - Duration::seconds(61)), ..check };
+        assert!(matches!(run_state(&stale, None, now), RunState::Interrupted));
+    }
+
+    #[test]
+    fn small_files_are_waited_for_and_large_ones_briefly() {
+        let wait = CheckWait::default();
+        assert_eq!(wait.for_file(0), None);
+        assert_eq!(wait.for_file(1024 * 1024), None);
+        assert_eq!(wait.for_file(1024 * 1024 + 1), Some(std::time::Duration::from_millis(1500)));
+    }
+
+    #[test]
+    fn a_file_is_kept_while_it_may_still_be_imported() {
+        let unreadable = RunOutcome::Refused {
+            problem: FileProblem::Unreadable {
+                code: "file_empty".to_owned(),
+                params: Vec::new(),
+                message: String::new(),
+            },
+        };
+        assert!(!unreadable.keeps_file());
+        let columns =
+            RunOutcome::Refused { problem: FileProblem::Columns { problem: MappingProblem::Other("x".into()) } };
+        assert!(columns.keeps_file(), "another mapping may import it");
+        assert!(RunOutcome::Failed { detail: None }.keeps_file());
     }
 
     #[test]

@@ -23,10 +23,12 @@ pub struct PendingUpload {
     pub run: Option<UploadRun>,
 }
 
-/// An import of an upload, running or ended (migration 0023).
+/// An import of an upload, running or ended (migration 0023), or the
+/// preview's check of it while that runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadRun {
-    /// `running`, `imported`, `rejected` or `failed`.
+    /// `checking` (the preview's dry run), `running`, `imported`,
+    /// `rejected` or `failed`.
     pub status: String,
     /// `checking` or `writing`; `None` before the first rows.
     pub stage: Option<String>,
@@ -139,21 +141,43 @@ impl Store {
         ))
     }
 
-    /// Marks the upload's import as running from `now`, unless one is
-    /// running (a heartbeat since `stale_before`) or it was imported: two
-    /// clicks, or two servers, cannot both start it. False: not started.
+    /// Marks the upload's import (`status` `running`) or its preview's
+    /// check (`checking`) as running from `now`, unless either is running
+    /// (a heartbeat since `stale_before`) or it was imported: two clicks, or
+    /// two servers, cannot both start one. False: not started.
     pub async fn claim_upload_run(
         &self,
         id: i64,
         owner_id: i64,
+        status: &str,
         now: DateTime<Utc>,
         stale_before: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let sql = "UPDATE import_uploads SET run_status = 'running', run_stage = NULL, rows_done = 0, rows_total = 0, \
+        let sql = "UPDATE import_uploads SET run_status = $5, run_stage = NULL, rows_done = 0, rows_total = 0, \
                    run_started_at = $3, heartbeat_at = $3, run_outcome = NULL \
                    WHERE id = $1 AND owner_id = $2 AND (run_status IS NULL OR run_status IN ('rejected', 'failed') \
-                   OR (run_status = 'running' AND heartbeat_at < $4))";
+                   OR (run_status IN ('running', 'checking') AND heartbeat_at < $4))";
         let n = on_write!(self, conn => sqlx::query(sql).bind(id).bind(owner_id).bind(now).bind(stale_before)
+            .bind(status).execute(&mut **conn).await?.rows_affected());
+        Ok(n > 0)
+    }
+
+    /// Ends a running check with the preview it made (and the mapping to
+    /// remember), and stores the file if it was not yet (`file`): the upload
+    /// is back to waiting for its confirm, and used now.
+    pub async fn finish_upload_check(
+        &self,
+        id: i64,
+        mapping: Option<&str>,
+        preview: &str,
+        file: Option<&[u8]>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let sql = "UPDATE import_uploads SET mapping = $2, preview = $3, run_status = NULL, run_stage = NULL, \
+                   rows_done = 0, rows_total = 0, run_started_at = NULL, heartbeat_at = $4, run_outcome = NULL, \
+                   bytes = COALESCE($5, bytes) \
+                   WHERE id = $1 AND run_status = 'checking'";
+        let n = on_write!(self, conn => sqlx::query(sql).bind(id).bind(mapping).bind(preview).bind(now).bind(file)
             .execute(&mut **conn).await?.rows_affected());
         Ok(n > 0)
     }
@@ -170,23 +194,31 @@ impl Store {
     ) -> StoreResult<bool> {
         let Some(mut tx) = self.try_begin().await? else { return Ok(false) };
         let sql = "UPDATE import_uploads SET run_stage = $2, rows_done = $3, rows_total = $4, heartbeat_at = $5 \
-                   WHERE id = $1 AND run_status = 'running'";
+                   WHERE id = $1 AND run_status IN ('running', 'checking')";
         on_tx!(&mut tx, conn => sqlx::query(sql).bind(id).bind(stage).bind(rows_done).bind(rows_total).bind(now)
             .execute(&mut **conn).await?.rows_affected());
         tx.commit().await?;
         Ok(true)
     }
 
-    /// Ends a running import: its status (`imported`, `rejected`, `failed`)
-    /// and outcome. An imported upload's file is dropped (it has served its
-    /// purpose; the row stays for the result page until housekeeping).
-    pub async fn finish_upload_run(&self, id: i64, status: &str, outcome: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    /// Ends a running import or check: its status (`imported`, `rejected`,
+    /// `failed`) and outcome. Without `keep_file` the upload's file is
+    /// dropped: it was imported, or cannot be read (the row stays for the
+    /// outcome's page until housekeeping).
+    pub async fn finish_upload_run(
+        &self,
+        id: i64,
+        status: &str,
+        outcome: &str,
+        keep_file: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         let sql = "UPDATE import_uploads SET run_status = $2, run_outcome = $3, heartbeat_at = $4, \
-                   bytes = CASE WHEN $2 = 'imported' THEN $5 ELSE bytes END \
-                   WHERE id = $1 AND run_status = 'running'";
+                   bytes = CASE WHEN $6 THEN bytes ELSE $5 END \
+                   WHERE id = $1 AND run_status IN ('running', 'checking')";
         let empty: &[u8] = &[];
         on_write!(self, conn => sqlx::query(sql).bind(id).bind(status).bind(outcome).bind(now).bind(empty)
-            .execute(&mut **conn).await?.rows_affected());
+            .bind(keep_file).execute(&mut **conn).await?.rows_affected());
         Ok(())
     }
 

@@ -76,6 +76,16 @@ pub async fn spawn_app_with_clock(backend: Backend, clock: rally::clock::Clock) 
 
 /// A fresh app with its clock and server configuration.
 pub async fn spawn_app_with(backend: Backend, clock: rally::clock::Clock, config: AppConfig) -> Option<TestApp> {
+    spawn_app_tuned(backend, clock, config, |_| {}).await
+}
+
+/// A fresh app whose server state `tune` adjusts before it serves.
+pub async fn spawn_app_tuned(
+    backend: Backend,
+    clock: rally::clock::Clock,
+    config: AppConfig,
+    tune: impl FnOnce(&mut AppState),
+) -> Option<TestApp> {
     let (database_url, dir) = fresh_database(backend).await?;
     let store = Store::open_and_migrate(&DatabaseUrl::parse(&database_url).unwrap())
         .await
@@ -83,7 +93,8 @@ pub async fn spawn_app_with(backend: Backend, clock: rally::clock::Clock, config
         .with_clock(clock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(store.clone(), config);
+    let mut state = AppState::new(store.clone(), config);
+    tune(&mut state);
     let imports = state.imports.clone();
     let (tx, rx) = oneshot::channel();
     tokio::spawn(rally::app::serve(listener, state, async {

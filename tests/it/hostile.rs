@@ -554,13 +554,29 @@ async fn hostile_files_are_refused_quickly_and_cheaply() {
             .send()
             .await
             .unwrap();
-        let web_status = response.status().as_u16();
+        let mut web_status = response.status().as_u16();
+        let mut location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+        let mut html = response.text().await.unwrap();
+        // A check not done within the page's wait shows its progress; its
+        // outcome is what the page answers.
+        while let Some(progress) = location.clone().filter(|l| l.ends_with("/progress")) {
+            let response = browser.get(format!("{base}{progress}")).send().await.unwrap();
+            web_status = response.status().as_u16();
+            let next = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+            html = response.text().await.unwrap();
+            location = if html.contains("id=\"import-progress\"") {
+                assert!(started.elapsed() < TIME_CEILING, "{name}: still checked after {:?}", started.elapsed());
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Some(progress)
+            } else {
+                next
+            };
+        }
         if web_status == 303 {
-            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            let location = location.unwrap();
             let preview = browser.get(format!("{base}{location}")).send().await.unwrap();
             assert_eq!(preview.status(), 200, "{name}: preview");
         } else {
-            let html = response.text().await.unwrap();
             assert!(html.contains("notice bad"), "{name}: the page says why ({web_status})");
         }
         let web_time = started.elapsed();

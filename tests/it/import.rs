@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::backend_test;
 use crate::helpers::{
     Backend, TestApp, TestUser, add_customer, follow_import, fresh_database, get_page, hidden_csrf, rally, spawn_app,
-    spawn_on,
+    spawn_app_tuned, spawn_on,
 };
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -630,7 +630,7 @@ backend_test!(a_page_import_shows_its_progress_and_a_server_that_stopped, |app| 
     // A run as another server stores it while it writes: 4,000 of 10,000 rows, 90 s in.
     let now = chrono::Utc::now();
     let started = now - chrono::Duration::seconds(90);
-    assert!(app.store.claim_upload_run(id, lead.id, started, started).await.unwrap());
+    assert!(app.store.claim_upload_run(id, lead.id, "running", started, started).await.unwrap());
     assert!(app.store.try_record_upload_progress(id, Some("writing"), 4_000, 10_000, now).await.unwrap());
     let (status, html) = get_page(&browser, &app, &progress_path).await;
     assert_eq!(status, 200);
@@ -685,6 +685,97 @@ backend_test!(a_page_import_shows_its_progress_and_a_server_that_stopped, |app| 
     assert_eq!(app.store.count_customers().await.unwrap(), 2);
 });
 
+/// A check that is not done in time: the upload answers with its progress
+/// page, which leads to the preview once the file is checked, or says why
+/// the file cannot be read; a check interrupted with its server runs again.
+async fn uploads_are_checked_in_the_background(backend: Backend) {
+    let wait_for_nothing = rally::ops::uploads::CheckWait { whole_up_to_bytes: 0, larger: std::time::Duration::ZERO };
+    let tuned = spawn_app_tuned(backend, rally::clock::Clock::System, Default::default(), |state| {
+        state.check_wait = wait_for_nothing;
+    });
+    let Some(app) = tuned.await else { return };
+    team(&app).await;
+    let lead = app.store.user_by_email("lead@example.com").await.unwrap().unwrap();
+    let browser = app.browser_session("lead@example.com").await;
+
+    let mut file = String::from("客户名称,区域,年采购额\n");
+    for i in 0..2_000 {
+        file.push_str(&format!(
+            "后台检查客户{i:04},华东,{}\n",
+            if i == 1_500 { "-5".to_owned() } else { i.to_string() }
+        ));
+    }
+    let (status, progress_path, body) = upload_page(&app, &browser, "big.csv", file.as_bytes()).await;
+    assert_eq!(status, 303, "{body}");
+    assert!(progress_path.ends_with("/progress"), "to the check's progress: {progress_path}");
+    let preview_path = progress_path.trim_end_matches("/progress").to_owned();
+    let (status, _) = follow_import(&browser, &app, &progress_path).await;
+    assert_eq!(status, 303, "once checked, to the preview");
+    let polled = browser.get(app.url(&progress_path)).header("hx-request", "true").send().await.unwrap();
+    assert_eq!(polled.headers()["hx-refresh"], "true", "an open page reloads to get there");
+    let (status, html) = get_page(&browser, &app, &preview_path).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"bad-rows\"") && html.contains("<td class=\"num-col\">1502</td>"), "{html}");
+    assert!(html.contains("2000"), "every row read: {html}");
+    assert_eq!(app.store.count_customers().await.unwrap(), 0, "a check writes nothing");
+
+    // A check as another server runs it: its page says it checks, not imports.
+    let id: i64 = preview_path.rsplit('/').next().unwrap().parse().unwrap();
+    let now = chrono::Utc::now();
+    assert!(app.store.claim_upload_run(id, lead.id, "checking", now, now).await.unwrap());
+    assert!(app.store.try_record_upload_progress(id, Some("checking"), 500, 2_000, now).await.unwrap());
+    let (status, html) = get_page(&browser, &app, &progress_path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("正在检查文件") && html.contains("尚未写入任何数据"), "{html}");
+    assert!(html.contains("检查中") && html.contains("25%") && html.contains("hx-trigger=\"every 1s\""), "{html}");
+    let preview = browser.get(app.url(&preview_path)).send().await.unwrap();
+    assert_eq!(preview.headers()["location"].to_str().unwrap(), progress_path, "the preview waits for it");
+    let csrf = hidden_csrf(&get_page(&browser, &app, "/settings").await.1);
+    let confirm = browser.post(app.url(&preview_path)).form(&[("csrf", csrf.as_str()), ("action", "import")]);
+    assert_eq!(confirm.send().await.unwrap().headers()["location"].to_str().unwrap(), progress_path);
+    assert_eq!(app.store.count_customers().await.unwrap(), 0, "no import starts while the file is checked");
+
+    // Its server stopped: the progress page leads back to the preview, as
+    // it was before that check.
+    let silent = now - chrono::Duration::seconds(61);
+    assert!(app.store.try_record_upload_progress(id, Some("checking"), 600, 2_000, silent).await.unwrap());
+    let (status, _) = get_page(&browser, &app, &progress_path).await;
+    assert_eq!(status, 303);
+    let (status, html) = get_page(&browser, &app, &preview_path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<td class=\"num-col\">1502</td>"), "{html}");
+
+    // The rows import from the preview as ever.
+    let form = [("csrf", csrf.as_str()), ("action", "import"), ("partial", "true")];
+    let started = browser.post(app.url(&preview_path)).form(&form).send().await.unwrap();
+    assert_eq!(started.headers()["location"].to_str().unwrap(), progress_path);
+    let (status, html) = follow_import(&browser, &app, &progress_path).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("data-count=\"created\">1999<"), "{html}");
+
+    // A file that cannot be read is refused on its progress page, and its bytes dropped.
+    let (status, progress_path, _) = upload_page(&app, &browser, "broken.xlsx", b"PK\x03\x04 not a workbook").await;
+    assert_eq!(status, 303);
+    let (status, html) = follow_import(&browser, &app, &progress_path).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("notice bad") && html.contains("name=\"file\""), "the upload form says why: {html}");
+    let preview_path = progress_path.trim_end_matches("/progress");
+    assert_eq!(get_page(&browser, &app, preview_path).await.0, 422, "the preview says it too");
+    let kept = "SELECT COUNT(*) FROM import_uploads WHERE file_name = 'broken.xlsx' AND length(bytes) > 0";
+    assert_eq!(scalar(&app, kept).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_are_checked_in_the_background_sqlite() {
+    uploads_are_checked_in_the_background(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(rally_no_postgres, ignore = "PostgreSQL is not installed (Debian: postgresql)")]
+async fn uploads_are_checked_in_the_background_postgres() {
+    uploads_are_checked_in_the_background(Backend::Postgres).await;
+}
+
 backend_test!(housekeeping_drops_uploads_nobody_confirmed, |app| {
     let lead = app.user("lead@example.com", "lead", None).await;
     let actor: rally::ops::authz::Actor = app.store.user_by_id(lead.id).await.unwrap().unwrap().into();
@@ -715,8 +806,8 @@ backend_test!(housekeeping_drops_uploads_nobody_confirmed, |app| {
     .await
     .unwrap();
     let hour_ago = now - chrono::Duration::hours(1);
-    assert!(app.store.claim_upload_run(used, lead.id, hour_ago, hour_ago).await.unwrap());
-    app.store.finish_upload_run(used, "imported", "{}", hour_ago).await.unwrap();
+    assert!(app.store.claim_upload_run(used, lead.id, "running", hour_ago, hour_ago).await.unwrap());
+    app.store.finish_upload_run(used, "imported", "{}", false, hour_ago).await.unwrap();
     rally::jobs::housekeeping::run_once(&app.store, now).await.unwrap();
     assert!(app.store.upload(old, lead.id).await.unwrap().is_none());
     assert!(app.store.upload(fresh, lead.id).await.unwrap().is_some());

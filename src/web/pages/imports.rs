@@ -29,8 +29,8 @@ use crate::ops::import::{
     self as import, Busy, ImportError, ImportReport, RowProblem, Stage, field_from_code, kind_code, parse_kind,
 };
 use crate::ops::uploads::{
-    self, Choices, FileProblem, MappingProblem, OwnedUpload, PREVIEW_PROBLEMS, Pending, Preview, RunOutcome,
-    RunProgress, RunState,
+    self, Choices, FileProblem, FileStored, MappingProblem, OwnedUpload, PREVIEW_PROBLEMS, Pending, Preview,
+    RunOutcome, RunProgress, RunState,
 };
 use crate::ops::{OpsError, authz::Actor};
 use crate::web::error::ApiError;
@@ -157,7 +157,7 @@ pub async fn upload(
     }
     let t = shell(&headers, &session, "import.title").t;
     // Before the body is read: a refused upload should not hold 64 MB.
-    let _slot = match state.imports.enter(session.actor.id) {
+    let slot = match state.imports.enter(session.actor.id) {
         Ok(slot) => slot,
         Err(busy) => return busy_page(&headers, &session, busy),
     };
@@ -210,45 +210,98 @@ pub async fn upload(
         let error = t.get("import.error.no_file").to_owned();
         return upload_page(&headers, &session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(kind), Some(error));
     };
-    // Read once, now: an unreadable file is refused before it is stored,
-    // and the preview is stored with the file.
     let upload = Arc::new(OwnedUpload { bytes: bytes.into(), file_name: name, content_type });
-    let preview = match uploads::compute_preview(
-        &state.store,
-        &session.actor,
-        kind,
-        upload.clone(),
-        None,
-        Choices::default(),
-        &import::no_progress,
-    )
-    .await
-    {
-        Ok(preview) => preview,
-        Err(e @ ImportError::File(_)) => {
-            let error = file_error_text(t, &e);
-            return upload_page(&headers, &session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(kind), Some(error));
-        }
-        Err(ImportError::Ops(e)) => return fail(&headers, &session, e),
-        Err(e) => return fail(&headers, &session, ApiError::invalid("file", e.to_string())),
-    };
-    let saved = uploads::save(
-        &state.store,
-        &session.actor,
-        kind,
-        &upload.file_name,
-        &upload.content_type,
-        &upload.bytes,
-        Utc::now(),
-    )
-    .await;
-    let id = match saved {
-        Ok(id) => id,
+    // The file itself is stored once checked: one that cannot be read never is.
+    let (file_name, content_type) = (&upload.file_name, &upload.content_type);
+    let saved = uploads::save(&state.store, &session.actor, kind, file_name, content_type, &[], Utc::now()).await;
+    let pending = match saved {
+        Ok(id) => Pending {
+            id,
+            kind,
+            file_name: upload.file_name.clone(),
+            content_type: upload.content_type.clone(),
+            bytes: Vec::new(),
+            mapping: None,
+            preview: None,
+            run: None,
+        },
         Err(e) => return fail(&headers, &session, e),
     };
-    match uploads::set_preview(&state.store, &session.actor, id, None, &preview).await {
-        Ok(()) => Redirect::to(&format!("/customers/import/{id}")).into_response(),
-        Err(e) => fail(&headers, &session, e),
+    let (mapping, choices) = (None, Choices::default());
+    check(
+        &state,
+        &session,
+        &headers,
+        slot,
+        &pending,
+        upload,
+        FileStored::AfterCheck,
+        mapping,
+        choices,
+        Answer::Redirect,
+    )
+    .await
+}
+
+/// How a page that checked the file answers once the check is done.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// To the preview's address (after the upload).
+    Redirect,
+    /// With the preview itself (after a change of the mapping or options).
+    Render,
+}
+
+/// Checks the upload with `mapping` and `choices` in the background
+/// (`uploads::start_check`, holding `slot`) and answers with the outcome if
+/// it comes soon enough (`AppState::check_wait`), or else with the check's
+/// progress page. A file
+/// that cannot be read is refused here, and the upload dropped.
+#[allow(clippy::too_many_arguments)]
+async fn check(
+    state: &AppState,
+    session: &ResolvedSession,
+    headers: &HeaderMap,
+    slot: import::ImportSlot,
+    pending: &Pending,
+    upload: Arc<OwnedUpload>,
+    stored: FileStored,
+    mapping: Option<Vec<(usize, Field)>>,
+    choices: Choices,
+    answer: Answer,
+) -> Response {
+    let wait = state.check_wait.for_file(upload.bytes.len());
+    let started =
+        uploads::start_check(&state.store, &session.actor, slot, pending, upload, stored, mapping, choices).await;
+    let receiver = match started {
+        Ok(Some(receiver)) => receiver,
+        // Checked or imported from another click: its page says where it stands.
+        Ok(None) => return to_progress(pending.id),
+        Err(e) => return fail(headers, session, e),
+    };
+    let checked = match wait {
+        None => receiver.await.ok(),
+        Some(wait) => tokio::time::timeout(wait, receiver).await.ok().and_then(Result::ok),
+    };
+    let Some(checked) = checked else { return to_progress(pending.id) };
+    match checked {
+        Ok(_) if answer == Answer::Redirect => {
+            Redirect::to(&format!("/customers/import/{}", pending.id)).into_response()
+        }
+        Ok(preview) => {
+            render_preview(session, headers, pending, &preview, preview.choices.clone(), StatusCode::OK, None)
+        }
+        Err(e @ ImportError::File(_)) => {
+            // Nothing to come back to: the file cannot be read.
+            if let Err(err) = uploads::discard(&state.store, &session.actor, pending.id).await {
+                tracing::warn!(error = %err, upload = pending.id, "could not drop an unreadable upload");
+            }
+            let t = shell(headers, session, "import.title").t;
+            let error = file_error_text(t, &e);
+            upload_page(headers, session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(pending.kind), Some(error))
+        }
+        Err(ImportError::Ops(e)) => fail(headers, session, e),
+        Err(e) => fail(headers, session, ApiError::invalid("file", e.to_string())),
     }
 }
 
@@ -379,42 +432,6 @@ fn render_preview(
     render(status, &page)
 }
 
-/// Reads the upload again with `mapping` and `choices`, stores the new
-/// preview (and the mapping, for reloads) and renders it. The caller holds
-/// an import slot.
-async fn recompute(
-    state: &AppState,
-    session: &ResolvedSession,
-    headers: &HeaderMap,
-    pending: &Pending,
-    upload: Arc<OwnedUpload>,
-    mapping: Option<Vec<(usize, Field)>>,
-    choices: Choices,
-) -> Response {
-    let kind = pending.kind;
-    let refreshed = uploads::refresh_preview(
-        &state.store,
-        &session.actor,
-        pending,
-        upload,
-        mapping,
-        choices.clone(),
-        &import::no_progress,
-    )
-    .await;
-    let preview = match refreshed {
-        Ok(preview) => preview,
-        Err(e @ ImportError::File(_)) => {
-            let t = shell(headers, session, "import.title").t;
-            let error = file_error_text(t, &e);
-            return upload_page(headers, session, StatusCode::UNPROCESSABLE_ENTITY, kind_code(kind), Some(error));
-        }
-        Err(ImportError::Ops(e)) => return fail(headers, session, e),
-        Err(e) => return fail(headers, session, ApiError::invalid("file", e.to_string())),
-    };
-    render_preview(session, headers, pending, &preview, choices, StatusCode::OK, None)
-}
-
 /// The upload's file, taken out of it (the rest stays for the page).
 fn take_file(pending: &mut Pending) -> Arc<OwnedUpload> {
     Arc::new(OwnedUpload {
@@ -468,8 +485,14 @@ pub async fn preview(
     if let Some(preview) = &pending.preview {
         return render_preview(&session, &headers, &pending, preview, preview.choices.clone(), StatusCode::OK, None);
     }
-    // Not computed yet (uploaded before previews were stored): once.
-    let _slot = match state.imports.enter(session.actor.id) {
+    // Its check found the file unreadable: say so (a failed check is tried again).
+    if let Some(RunState::Ended(outcome @ RunOutcome::Refused { problem: FileProblem::Unreadable { .. } })) =
+        pending.run_state(&state.imports, Utc::now())
+    {
+        return ended(&headers, &session, &pending, outcome);
+    }
+    // Not computed yet (its check was interrupted, or failed): once more.
+    let slot = match state.imports.enter(session.actor.id) {
         Ok(slot) => slot,
         Err(busy) => return busy_page(&headers, &session, busy),
     };
@@ -480,7 +503,8 @@ pub async fn preview(
     };
     let file = take_file(&mut pending);
     let mapping = pending.mapping.clone();
-    recompute(&state, &session, &headers, &pending, file, mapping, Choices::default()).await
+    let choices = Choices::default();
+    check(&state, &session, &headers, slot, &pending, file, FileStored::Already, mapping, choices, Answer::Render).await
 }
 
 /// The preview form: the mapping (`col<N>` = field code, "" to ignore;
@@ -577,9 +601,8 @@ pub async fn submit(
     // Without mapping fields (a scripted post), the remembered or detected mapping.
     let mapping: Option<Vec<(usize, Field)>> = chosen.or_else(|| pending.mapping.clone());
     if action != "import" {
-        let response = recompute(&state, &session, &headers, &pending, file, mapping, choices).await;
-        drop(slot);
-        return response;
+        let stored = FileStored::Already;
+        return check(&state, &session, &headers, slot, &pending, file, stored, mapping, choices, Answer::Render).await;
     }
     // The import runs on in the background, holding the slot; its page follows it.
     let id = pending.id;
@@ -610,6 +633,8 @@ struct ProgressPage {
     file_summary: String,
     /// Reload without JavaScript while the import runs.
     running: bool,
+    /// What happens if one leaves the page.
+    hint: String,
     bar_html: String,
     /// Why the import stopped, instead of the bar.
     failure: Option<String>,
@@ -663,19 +688,28 @@ pub async fn progress(
         Err(e) => return fail(&headers, &session, e),
     };
     let Some(run) = pending.run_state(&state.imports, Utc::now()) else {
-        // Nothing started: the preview is where it stands.
+        // Nothing started, or the check is done: the preview is where it
+        // stands (an open page reloads, and so gets there).
+        if polled {
+            return reload();
+        }
         return Redirect::to(&format!("/customers/import/{}", pending.id)).into_response();
     };
     let running = match run {
         RunState::Running(progress) => progress,
         _ if polled => return reload(),
+        // The preview checks the file again.
+        RunState::Interrupted if pending.checking() => {
+            return Redirect::to(&format!("/customers/import/{}", pending.id)).into_response();
+        }
         RunState::Interrupted => {
             let t = shell(&headers, &session, "import.title").t;
             return stopped(&headers, &session, &pending, t.get("import.progress.interrupted").to_owned());
         }
         RunState::Ended(outcome) => return ended(&headers, &session, &pending, outcome),
     };
-    let t = shell(&headers, &session, "import.progress.title").t;
+    let title = if running.checking { "import.progress.check_title" } else { "import.progress.title" };
+    let t = shell(&headers, &session, title).t;
     let bar = progress_bar(t, pending.id, &running);
     if polled {
         return render(StatusCode::OK, &bar);
@@ -684,9 +718,18 @@ pub async fn progress(
         Ok(html) => html,
         Err(e) => return fail(&headers, &session, OpsError::Other(anyhow::anyhow!("rendering the progress: {e}"))),
     };
-    let shell = shell(&headers, &session, "import.progress.title");
+    let shell = shell(&headers, &session, title);
     let file_summary = shell.t.fill("import.progress.file", &[("file", &pending.file_name)]);
-    let page = ProgressPage { shell, id: pending.id, file_summary, running: true, bar_html, failure: None };
+    let hint = shell.t.get(if running.checking { "import.progress.check_hint" } else { "import.progress.leave_hint" });
+    let page = ProgressPage {
+        hint: hint.to_owned(),
+        shell,
+        id: pending.id,
+        file_summary,
+        running: true,
+        bar_html,
+        failure: None,
+    };
     render(StatusCode::OK, &page)
 }
 
@@ -699,6 +742,7 @@ fn stopped(headers: &HeaderMap, session: &ResolvedSession, pending: &Pending, fa
         id: pending.id,
         file_summary,
         running: false,
+        hint: String::new(),
         bar_html: String::new(),
         failure: Some(failure),
     };
