@@ -18,12 +18,9 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
 RALLY=$CARGO_TARGET_DIR/release/rally
 
+source "$ROOT/bench/lib.sh"
 WORK=$(mktemp -d)
-cleanup() {
-    if [[ -n "${PG_STOP:-}" ]]; then eval "$PG_STOP" || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'pg_stop; rm -rf "$WORK"' EXIT
 python3 "$ROOT/bench/gen_customers.py" "$ROWS" "$WORK/customers.$FORMAT"
 echo "file: $ROWS rows, $(($(stat -c %s "$WORK/customers.$FORMAT") / 1048576)) MB; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -57,25 +54,12 @@ if [[ $WHICH == sqlite || $WHICH == both ]]; then
     measure "again (all duplicates)" "created 0, updated 0, skipped $ROWS, rejected 0"
 fi
 
-pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
 if [[ $WHICH == postgres || $WHICH == both ]]; then
-    if [[ -z "$pg_bin" ]]; then
-        echo "== PostgreSQL: not installed, skipped"
-        exit 0
-    fi
+    pg_installed || exit 0
     echo "== PostgreSQL"
-    as_pg=()
-    if [[ "$(id -u)" == 0 ]]; then
-        chown postgres "$WORK"
-        as_pg=(runuser -u postgres --)
-    fi
-    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-    "${as_pg[@]}" "$pg_bin/initdb" -D "$WORK/pg" -U postgres --auth=trust --no-locale -E UTF8 >/dev/null
-    "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$WORK/pg" -o "-p $port -k $WORK -c listen_addresses=127.0.0.1" \
-        -l "$WORK/pg.log" -w start >/dev/null
-    PG_STOP="${as_pg[*]} $pg_bin/pg_ctl -D $WORK/pg -m fast stop >/dev/null"
-    "${as_pg[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres bench
-    export RALLY_DATABASE_URL="postgres://postgres@127.0.0.1:$port/bench"
+    pg_start "$WORK"
+    RALLY_DATABASE_URL="$(pg_createdb bench)"
+    export RALLY_DATABASE_URL
     setup_team
     measure "first import" "created $ROWS, updated 0, skipped 0, rejected 0"
     measure "again (all duplicates)" "created 0, updated 0, skipped $ROWS, rejected 0"

@@ -15,8 +15,9 @@ cargo build --release --example bench_review --quiet
 bin="${CARGO_TARGET_DIR:-target}/release/examples/bench_review"
 read -r -a extra <<< "${BENCH_ARGS:-}"
 
+source bench/lib.sh
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+trap 'pg_stop; rm -rf "$work"' EXIT
 
 if [[ "$backends" != postgres ]]; then
     for part in $parts; do
@@ -27,23 +28,11 @@ if [[ "$backends" != postgres ]]; then
 fi
 [[ "$backends" == sqlite ]] && exit 0
 
-pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
-if [[ -z "$pg_bin" ]]; then
-    echo "== PostgreSQL: not installed, skipped"
-    exit 0
-fi
-as_pg=()
-if [[ "$(id -u)" == 0 ]]; then
-    chown postgres "$work"
-    as_pg=(runuser -u postgres --)
-fi
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg" -U postgres --auth=trust --locale=C --lc-ctype=C.UTF-8 -E UTF8 >/dev/null
-"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -o "-p $port -k $work -c listen_addresses=127.0.0.1" -l "$work/pg.log" -w start >/dev/null
-trap '"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null; rm -rf "$work"' EXIT
+pg_installed || exit 0
+pg_start "$work"
 for part in $parts; do
-    "${as_pg[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "bench_$part"
+    url="$(pg_createdb "bench_$part")"
     echo "== PostgreSQL, $part ($(uptime | sed 's/.*load/load/'))"
-    "$bin" --part "$part" "${extra[@]}" --database-url "postgres://postgres@127.0.0.1:$port/bench_$part"
-    "${as_pg[@]}" "$pg_bin/dropdb" --force -h 127.0.0.1 -p "$port" -U postgres "bench_$part"
+    "$bin" --part "$part" "${extra[@]}" --database-url "$url"
+    pg_dropdb "bench_$part"
 done

@@ -16,15 +16,15 @@ target="${CARGO_TARGET_DIR:-target}"
 [[ "$target" == /* ]] || target="$(pwd)/$target"
 rally="$target/release/rally"
 
+source bench/lib.sh
 work="$(mktemp -d)"
 server=""
 cleanup() {
     [[ -n "$server" ]] && kill "$server" 2>/dev/null || true
-    if [[ -n "${pg_bin:-}" && -d "$work/pg" ]]; then "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null || true; fi
+    pg_stop
     rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # Loads the data set into $1, serves it and measures.
 run() {
@@ -52,20 +52,8 @@ if [[ "$backends" != postgres ]]; then
 fi
 [[ "$backends" == sqlite ]] && exit 0
 
-pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
-if [[ -z "$pg_bin" ]]; then
-    echo "== PostgreSQL: not installed, skipped"
-    exit 0
-fi
-as_pg=()
-if [[ "$(id -u)" == 0 ]]; then
-    chown postgres "$work"
-    as_pg=(runuser -u postgres --)
-fi
-port="$(free_port)"
-"${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg" -U postgres --auth=trust --locale=C --lc-ctype=C.UTF-8 -E UTF8 >/dev/null
-"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" \
-    -l "$work/pg.log" -w start >/dev/null
-"${as_pg[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres bench
+pg_installed || exit 0
+pg_start "$work" shared_buffers=256MB
+url="$(pg_createdb bench)"
 echo "== PostgreSQL 15"
-run "postgres://postgres@127.0.0.1:$port/bench"
+run "$url"

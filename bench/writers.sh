@@ -20,10 +20,9 @@ built="${CARGO_TARGET_DIR:-target}/$profile"
 rally="$built/rally"
 gen="$built/examples/bench_writers"
 
+source bench/lib.sh
 work="$(mktemp -d)"
-cleanup() { rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+trap 'pg_stop; rm -rf "$work"' EXIT
 
 serve() { # URL PORT LOG: starts rally serve (pid in $server) and waits until it is ready
     "$rally" serve --addr "127.0.0.1:$2" --database-url "$1" >>"$3" 2>&1 &
@@ -57,22 +56,9 @@ if [[ "$which" != postgres ]]; then
     run SQLite "sqlite://$work/bench.db" || failed=1
 fi
 if [[ "$which" != sqlite ]]; then
-    pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
-    if [[ -z "$pg_bin" ]]; then
-        echo "== PostgreSQL: not installed, skipped"
-    else
-        as_pg=()
-        if [[ "$(id -u)" == 0 ]]; then
-            chown postgres "$work"
-            as_pg=(runuser -u postgres --)
-        fi
-        pg_port="$(free_port)"
-        "${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg" -U postgres --auth=trust --no-locale -E UTF8 >/dev/null
-        "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1" \
-            -l "$work/pg.log" -w start >/dev/null
-        cleanup() { "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null; rm -rf "$work"; }
-        "${as_pg[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres bench
-        run PostgreSQL "postgres://postgres@127.0.0.1:$pg_port/bench" || failed=1
+    if pg_installed; then
+        pg_start "$work"
+        run PostgreSQL "$(pg_createdb bench)" || failed=1
     fi
 fi
 exit "$failed"

@@ -1,0 +1,50 @@
+# Sourced by the bench scripts: a free loopback port and a throwaway
+# PostgreSQL cluster in the script's work directory.
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# pg_installed: whether Debian's PostgreSQL is here (sets PG_BIN); says so
+# when it is not, so the caller can skip its PostgreSQL part.
+pg_installed() {
+    PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+    if [[ -z "$PG_BIN" ]]; then
+        echo "== PostgreSQL: not installed, skipped"
+        return 1
+    fi
+}
+
+# pg_start WORK [SETTING=VALUE...]: initializes and starts a cluster in WORK/pg
+# (C collation, UTF-8 character classes, as the tests' cluster; the settings
+# are passed as `-c`) and sets PG_PORT. Run as root, the cluster runs as the
+# postgres user. Call pg_installed first; pg_stop stops it.
+pg_start() {
+    local work="$1" opts setting
+    shift
+    AS_PG=()
+    if [[ "$(id -u)" == 0 ]]; then
+        chown postgres "$work"
+        AS_PG=(runuser -u postgres --)
+    fi
+    PG_PORT="$(free_port)"
+    opts="-p $PG_PORT -k $work -c listen_addresses=127.0.0.1"
+    for setting in "$@"; do opts+=" -c $setting"; done
+    "${AS_PG[@]}" "$PG_BIN/initdb" -D "$work/pg" -U postgres --auth=trust --locale=C --lc-ctype=C.UTF-8 -E UTF8 >/dev/null
+    "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$work/pg" -o "$opts" -l "$work/pg.log" -w start >/dev/null
+    PG_DATA="$work/pg"
+}
+
+# pg_stop: stops the cluster pg_start started, if any (safe in an EXIT trap).
+pg_stop() {
+    if [[ -n "${PG_DATA:-}" && -d "$PG_DATA" ]]; then
+        "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null || true
+    fi
+}
+
+# pg_createdb NAME: creates a database in the cluster and prints its URL.
+pg_createdb() {
+    "${AS_PG[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$1" || return 1
+    echo "postgres://postgres@127.0.0.1:$PG_PORT/$1"
+}
+
+# pg_dropdb NAME: drops a database of the cluster.
+pg_dropdb() { "${AS_PG[@]}" "$PG_BIN/dropdb" --force -h 127.0.0.1 -p "$PG_PORT" -U postgres "$1"; }
