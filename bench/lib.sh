@@ -13,6 +13,9 @@ pg_installed() {
     fi
 }
 
+# pg_version: the installed PostgreSQL's version number (after pg_installed).
+pg_version() { "$PG_BIN/postgres" --version | awk '{print $3}'; }
+
 # pg_start WORK [SETTING=VALUE...]: initializes and starts a cluster in WORK/pg
 # (C collation, UTF-8 character classes, as the tests' cluster; the settings
 # are passed as `-c`) and sets PG_PORT. Run as root, the cluster runs as the

@@ -85,5 +85,5 @@ fi
 pg_installed || exit 0
 pg_start "$work" shared_buffers=256MB
 url="$(pg_createdb bench)"
-echo "== PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
+echo "== PostgreSQL $(pg_version)"
 run "$url"

@@ -51,5 +51,5 @@ fi
 pg_installed || exit 0
 pg_start "$work" shared_buffers=256MB
 url="$(pg_createdb bench)"
-echo "== PostgreSQL 15"
+echo "== PostgreSQL $(pg_version)"
 run "$url"
