@@ -429,7 +429,7 @@ async fn metrics() -> anyhow::Result<()> {
                     follow_up_at: first_at,
                     follow_up_channel: first_channel,
                 };
-                members_after.push((m.id, m.version, after));
+                members_after.push((m, after));
             }
         }
         // One INSERT per statement-full of interactions: the notes' trigram
@@ -462,9 +462,9 @@ async fn metrics() -> anyhow::Result<()> {
             f.interaction_id = interaction_id;
             rally::store::execution::follow_ups::insert_follow_up(&mut tx, &f).await?;
         }
-        for (member_id, version, after) in &members_after {
-            let ok = rally::store::execution::record_follow_up_on_member(&mut tx, *member_id, *version, after).await?;
-            anyhow::ensure!(ok, "member {member_id} moved");
+        for (member, after) in &members_after {
+            let ok = rally::store::execution::record_follow_up_on_member(&mut tx, member, after).await?;
+            anyhow::ensure!(ok, "member {} moved", member.id);
         }
         tx.commit().await?;
         eprintln!("  {written} follow-ups written, {:.1} s", started.elapsed().as_secs_f64());

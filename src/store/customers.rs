@@ -219,22 +219,25 @@ impl CustomerRows {
 /// Recomputes last interaction / inquiry / order and the tier-S anchor for the
 /// given customers (all customers when `ids` is `None`).
 pub async fn refresh_activity(tx: &mut Tx, ids: Option<&[i64]>, s_min_interactions: i64) -> StoreResult<()> {
-    const SET: &str = "UPDATE customers SET \
-        last_interaction_on = (SELECT MAX(i.occurred_on) FROM interactions i WHERE i.customer_id = customers.id), \
-        last_inquiry_on = (SELECT MAX(i.occurred_on) FROM interactions i WHERE i.customer_id = customers.id AND i.kind = 'inquiry'), \
-        last_order_on = (SELECT MAX(i.occurred_on) FROM interactions i WHERE i.customer_id = customers.id AND i.kind = 'order'), \
-        s_anchor_on = (SELECT i.occurred_on FROM interactions i WHERE i.customer_id = customers.id \
-                       ORDER BY i.occurred_on DESC LIMIT 1 OFFSET $1)";
+    // A customer whose columns come out the same is not written: the row
+    // and its four activity indexes would be rewritten for nothing (the
+    // guard's lookups read pages the update reads anyway).
+    let set = format!(
+        "UPDATE customers SET last_interaction_on = {LAST_INTERACTION}, last_inquiry_on = {LAST_INQUIRY}, \
+         last_order_on = {LAST_ORDER}, s_anchor_on = {S_ANCHOR} WHERE (last_interaction_on IS DISTINCT FROM \
+         {LAST_INTERACTION} OR last_inquiry_on IS DISTINCT FROM {LAST_INQUIRY} OR last_order_on IS DISTINCT FROM \
+         {LAST_ORDER} OR s_anchor_on IS DISTINCT FROM {S_ANCHOR})"
+    );
     let offset = (s_min_interactions - 1).max(0);
     lock_for_refresh(tx, ids).await?;
     match ids {
         None => {
-            on_tx!(tx, conn => sqlx::query(SET).bind(offset).execute(&mut **conn).await?.rows_affected());
+            on_tx!(tx, conn => sqlx::query(&set).bind(offset).execute(&mut **conn).await?.rows_affected());
         }
         Some(ids) => {
             for chunk in ids.chunks(1000) {
                 let placeholders: Vec<String> = (0..chunk.len()).map(|n| format!("${}", n + 2)).collect();
-                let sql = format!("{SET} WHERE id IN ({})", placeholders.join(", "));
+                let sql = format!("{set} AND id IN ({})", placeholders.join(", "));
                 on_tx!(tx, conn => {
                     let mut q = sqlx::query(&sql).bind(offset);
                     for id in chunk {
@@ -247,6 +250,17 @@ pub async fn refresh_activity(tx: &mut Tx, ids: Option<&[i64]>, s_min_interactio
     }
     Ok(())
 }
+
+/// The activity columns as a customer's interactions give them (correlated
+/// with `customers.id`; `$1` is how many interactions a tier-S anchor has
+/// after it).
+const LAST_INTERACTION: &str = "(SELECT MAX(i.occurred_on) FROM interactions i WHERE i.customer_id = customers.id)";
+const LAST_INQUIRY: &str =
+    "(SELECT MAX(i.occurred_on) FROM interactions i WHERE i.customer_id = customers.id AND i.kind = 'inquiry')";
+const LAST_ORDER: &str =
+    "(SELECT MAX(i.occurred_on) FROM interactions i WHERE i.customer_id = customers.id AND i.kind = 'order')";
+const S_ANCHOR: &str = "(SELECT i.occurred_on FROM interactions i WHERE i.customer_id = customers.id \
+    ORDER BY i.occurred_on DESC LIMIT 1 OFFSET $1)";
 
 /// PostgreSQL: locks the customers about to be refreshed, in id order (so
 /// two refreshes cannot deadlock). In READ COMMITTED an `UPDATE` that waited

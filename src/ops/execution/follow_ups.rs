@@ -365,7 +365,7 @@ async fn apply(
         follow_up_at: c.occurred_at,
         follow_up_channel: c.channel,
     };
-    if !exec_store::record_follow_up_on_member(tx, m.id, m.version, &after).await? {
+    if !exec_store::record_follow_up_on_member(tx, m, &after).await? {
         return Ok(None);
     }
     let contact_id = match &c.new_contact {

@@ -176,38 +176,52 @@ pub struct MemberAfterFollowUp {
     pub follow_up_channel: Channel,
 }
 
-pub async fn record_follow_up_on_member(
-    tx: &mut Tx,
-    member_id: i64,
-    version: i64,
-    a: &MemberAfterFollowUp,
-) -> StoreResult<bool> {
-    let sql = "UPDATE campaign_members SET stage = $3, contacted_on = $4, intent_on = $5, ordered_on = $6, \
-               order_amount_fen = $7, lost_reason = $8, next_action_on = $9, next_action_at = $10, next_action = $11, \
-               last_follow_up_at = $12, \
-               first_channel = CASE WHEN first_follow_up_at IS NULL OR $13 < first_follow_up_at THEN $14 \
-                   ELSE first_channel END, \
-               first_follow_up_at = CASE WHEN first_follow_up_at IS NULL OR $13 < first_follow_up_at THEN $13 \
-                   ELSE first_follow_up_at END, \
-               version = version + 1 WHERE id = $1 AND version = $2";
-    let n = on_tx!(tx, conn => sqlx::query(sql)
-        .bind(member_id)
-        .bind(version)
-        .bind(a.funnel.stage().as_str())
-        .bind(a.funnel.contacted_on)
-        .bind(a.funnel.intent_on)
-        .bind(a.funnel.ordered_on)
-        .bind(a.order_amount_fen)
-        .bind(&a.lost_reason)
-        .bind(a.next_action_on)
-        .bind(&a.next_action_at)
-        .bind(&a.next_action)
-        .bind(a.last_follow_up_at)
-        .bind(a.follow_up_at)
-        .bind(a.follow_up_channel.as_str())
-        .execute(&mut **conn)
-        .await?
-        .rows_affected());
+/// Writes a follow-up's effect on the member `m` (read before, at
+/// `m.version`); `false` when the member has changed since. Only the columns
+/// whose value changes are set: SQLite rewrites an entry in every index on a
+/// column named in the `SET` list, changed or not, and on the one writer
+/// each is another page written to the log (most follow-ups after the
+/// first move neither the stage nor the first follow-up).
+pub async fn record_follow_up_on_member(tx: &mut Tx, m: &MemberRecord, a: &MemberAfterFollowUp) -> StoreResult<bool> {
+    let mut values: Vec<Value> = vec![m.id.into(), m.version.into(), a.last_follow_up_at.into()];
+    let mut set = vec!["last_follow_up_at = $3".to_owned()];
+    let mut assign = |set: &mut Vec<String>, column: &str, value: Value| {
+        values.push(value);
+        set.push(format!("{column} = ${}", values.len()));
+    };
+    let funnel_moves = a.funnel.stage() != m.stage
+        || a.funnel.contacted_on != m.contacted_on
+        || a.funnel.intent_on != m.intent_on
+        || a.funnel.ordered_on != m.ordered_on
+        || a.order_amount_fen != m.order_amount_fen
+        || a.lost_reason != m.lost_reason;
+    if funnel_moves {
+        assign(&mut set, "stage", a.funnel.stage().as_str().into());
+        assign(&mut set, "contacted_on", a.funnel.contacted_on.into());
+        assign(&mut set, "intent_on", a.funnel.intent_on.into());
+        assign(&mut set, "ordered_on", a.funnel.ordered_on.into());
+        assign(&mut set, "order_amount_fen", a.order_amount_fen.into());
+        assign(&mut set, "lost_reason", a.lost_reason.clone().into());
+    }
+    if a.next_action_on != m.next_action_on || a.next_action_at != m.next_action_at || a.next_action != m.next_action {
+        assign(&mut set, "next_action_on", a.next_action_on.into());
+        assign(&mut set, "next_action_at", a.next_action_at.clone().into());
+        assign(&mut set, "next_action", a.next_action.clone().into());
+    }
+    // The first follow-up is never later than the last: a follow-up at or
+    // after the member's last cannot become its first.
+    if m.last_follow_up_at.is_none_or(|last| a.follow_up_at < last) {
+        values.push(a.follow_up_at.into());
+        let at = format!("${}", values.len());
+        values.push(a.follow_up_channel.as_str().into());
+        let channel = format!("${}", values.len());
+        let earlier = format!("first_follow_up_at IS NULL OR {at} < first_follow_up_at");
+        set.push(format!("first_channel = CASE WHEN {earlier} THEN {channel} ELSE first_channel END"));
+        set.push(format!("first_follow_up_at = CASE WHEN {earlier} THEN {at} ELSE first_follow_up_at END"));
+    }
+    let sql =
+        format!("UPDATE campaign_members SET {}, version = version + 1 WHERE id = $1 AND version = $2", set.join(", "));
+    let n = on_tx!(tx, conn => bind_values(sqlx::query(&sql), &values).execute(&mut **conn).await?.rows_affected());
     Ok(n == 1)
 }
 
