@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::helpers::{PASSWORD, TestApp, TestUser, add_customer, hidden_csrf};
+use crate::helpers::{PASSWORD, TestApp, TestUser, add_customer, hidden_csrf, rally_sql};
 
 const ROLES: [&str; 7] = ["admin", "lead", "rep", "marketing", "service", "support", "viewer"];
 
@@ -831,13 +831,6 @@ backend_test!(stale_versions_conflict_and_edits_are_audited, |app| {
     let mut tx = app.store.begin().await.unwrap();
     assert!(rally_sql(&mut tx, "DELETE FROM audit_log").await.is_err(), "audit rows must not be deletable");
 });
-
-async fn rally_sql(tx: &mut rally::store::Tx, sql: &str) -> Result<u64, sqlx::Error> {
-    match tx {
-        rally::store::Tx::Sqlite(t) => sqlx::query(sql).execute(&mut **t).await.map(|r| r.rows_affected()),
-        rally::store::Tx::Postgres(t) => sqlx::query(sql).execute(&mut **t).await.map(|r| r.rows_affected()),
-    }
-}
 
 backend_test!(sessions_work_across_server_instances, |app| {
     app.user("lead@example.com", "lead", None).await;

@@ -299,3 +299,12 @@ pub async fn follow_import(client: &reqwest::Client, app: &TestApp, progress_pat
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// Runs one statement of raw SQL in `tx`, as someone with database access
+/// would (the product never does this).
+pub async fn rally_sql(tx: &mut rally::store::Tx, sql: &str) -> Result<u64, sqlx::Error> {
+    match tx {
+        rally::store::Tx::Sqlite(t) => sqlx::query(sql).execute(&mut **t).await.map(|r| r.rows_affected()),
+        rally::store::Tx::Postgres(t) => sqlx::query(sql).execute(&mut **t).await.map(|r| r.rows_affected()),
+    }
+}

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::helpers::{Backend, TestApp, TestUser, add_customer, get_page, post_form, spawn_app_with_clock};
+use crate::helpers::{Backend, TestApp, TestUser, add_customer, get_page, post_form, rally_sql, spawn_app_with_clock};
 
 /// Wednesday 2 December 2026: the campaign ended on Friday 27 November; its
 /// review is due three working days later, today.
@@ -812,4 +812,23 @@ review_test!(the_channel_breakdown_follows_the_first_follow_up_through_edits_and
     assert_eq!((m["next_action"].as_str(), m["next_action_on"].as_str()), (Some(""), None), "{m}");
     assert_eq!(m["last_follow_up"]["id"].as_i64(), Some(im), "{m}");
     assert_eq!(by_channel(&app, &w).await, s(&[("im", 1)]));
+
+    // A member with follow-ups but no first one recorded (data older than
+    // migration 0019 can have that): the next follow-up, even a later one,
+    // is recorded as its first.
+    let mut tx = app.store.begin().await.unwrap();
+    let cleared = rally_sql(
+        &mut tx,
+        &format!(
+            "UPDATE campaign_members SET first_channel = NULL, first_follow_up_at = NULL \
+             WHERE campaign_id = {} AND customer_id = {}",
+            w.campaign, w.customers[50]
+        ),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(cleared, 1);
+    log(w.customers[50], "visit", "2026-11-20T10:00:00+08:00").await;
+    assert_eq!(by_channel(&app, &w).await, s(&[("visit", 1)]));
 });

@@ -48,6 +48,7 @@ pub struct MemberRecord {
     pub next_action_at: Option<String>,
     pub next_action: String,
     pub last_follow_up_at: Option<DateTime<Utc>>,
+    pub first_follow_up_at: Option<DateTime<Utc>>,
     pub version: i64,
 }
 
@@ -66,7 +67,7 @@ pub(crate) const MEMBER_SELECT: &str = "SELECT m.id, m.campaign_id, k.name AS ca
     k.starts_on AS campaign_starts_on, m.customer_id, c.name AS customer_name, c.industry, c.region, \
     c.owner_id AS customer_owner_id, m.tier, m.outreach_rank, m.assignee_id, u.email AS assignee_email, \
     u.name AS assignee_name, m.assigned_explicitly, m.added_at, m.stage, m.contacted_on, m.intent_on, m.ordered_on, \
-    m.order_amount_fen, m.lost_reason, m.next_action_on, m.next_action_at, m.next_action, m.last_follow_up_at, m.version \
+    m.order_amount_fen, m.lost_reason, m.next_action_on, m.next_action_at, m.next_action, m.last_follow_up_at, m.first_follow_up_at, m.version \
     FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id JOIN customers c ON c.id = m.customer_id \
     LEFT JOIN users u ON u.id = m.assignee_id";
 
@@ -101,6 +102,7 @@ macro_rules! member_from_row {
             next_action_at: r.try_get("next_action_at")?,
             next_action: r.try_get("next_action")?,
             last_follow_up_at: r.try_get("last_follow_up_at")?,
+            first_follow_up_at: r.try_get("first_follow_up_at")?,
             version: r.try_get("version")?,
         }
     }};
@@ -158,8 +160,8 @@ pub async fn memberships_of_customer(conn: Conn<'_>, customer_id: i64) -> StoreR
     }))
 }
 
-/// The stage, funnel dates and next action a follow-up leaves on a member;
-/// written only if the member is still at `version` (else `false`).
+/// The stage, funnel dates and next action a follow-up leaves on a member
+/// ([`record_follow_up_on_member`]).
 pub struct MemberAfterFollowUp {
     pub funnel: Funnel,
     pub order_amount_fen: Option<i64>,
@@ -208,9 +210,8 @@ pub async fn record_follow_up_on_member(tx: &mut Tx, m: &MemberRecord, a: &Membe
         assign(&mut set, "next_action_at", a.next_action_at.clone().into());
         assign(&mut set, "next_action", a.next_action.clone().into());
     }
-    // The first follow-up is never later than the last: a follow-up at or
-    // after the member's last cannot become its first.
-    if m.last_follow_up_at.is_none_or(|last| a.follow_up_at < last) {
+    // Only a follow-up earlier than the member's first (or its first) moves it.
+    if m.first_follow_up_at.is_none_or(|first| a.follow_up_at < first) {
         values.push(a.follow_up_at.into());
         let at = format!("${}", values.len());
         values.push(a.follow_up_channel.as_str().into());
