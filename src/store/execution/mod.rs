@@ -210,15 +210,11 @@ pub async fn record_follow_up_on_member(tx: &mut Tx, m: &MemberRecord, a: &Membe
         assign(&mut set, "next_action_at", a.next_action_at.clone().into());
         assign(&mut set, "next_action", a.next_action.clone().into());
     }
-    // Only a follow-up earlier than the member's first (or its first) moves it.
+    // Only a follow-up earlier than the member's first (or its first) moves
+    // it; `m` is the row as written, since the update holds its version.
     if m.first_follow_up_at.is_none_or(|first| a.follow_up_at < first) {
-        values.push(a.follow_up_at.into());
-        let at = format!("${}", values.len());
-        values.push(a.follow_up_channel.as_str().into());
-        let channel = format!("${}", values.len());
-        let earlier = format!("first_follow_up_at IS NULL OR {at} < first_follow_up_at");
-        set.push(format!("first_channel = CASE WHEN {earlier} THEN {channel} ELSE first_channel END"));
-        set.push(format!("first_follow_up_at = CASE WHEN {earlier} THEN {at} ELSE first_follow_up_at END"));
+        assign(&mut set, "first_channel", a.follow_up_channel.as_str().into());
+        assign(&mut set, "first_follow_up_at", a.follow_up_at.into());
     }
     let sql =
         format!("UPDATE campaign_members SET {}, version = version + 1 WHERE id = $1 AND version = $2", set.join(", "));
