@@ -715,30 +715,3 @@ impl Store {
         Ok((tags, pains))
     }
 }
-
-impl Store {
-    /// Customer ids by credit code, and by normalised name (all matches).
-    pub async fn customer_ids_by_keys(
-        &self,
-        credit_codes: &[String],
-        name_keys: &[String],
-    ) -> StoreResult<(Vec<(String, i64)>, Vec<(String, i64)>)> {
-        Ok((self.ids_by_column("credit_code", credit_codes).await?, self.ids_by_column("name_key", name_keys).await?))
-    }
-
-    /// `(value, id)` for customers whose `column` is one of `keys`, in id order.
-    async fn ids_by_column(&self, column: &str, keys: &[String]) -> StoreResult<Vec<(String, i64)>> {
-        let mut found = Vec::new();
-        for chunk in keys.chunks(500) {
-            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT {column}, id FROM customers WHERE {column} IN ({}) ORDER BY id", list.join(", "));
-            let values: Vec<Value> = chunk.iter().map(|c| Value::from(c.as_str())).collect();
-            let rows: Vec<(String, i64)> = on_db!(self, pool => {
-                let rows = bind_values(sqlx::query(&sql), &values).fetch_all(pool).await?;
-                rows.iter().map(<(String, i64) as sqlx::FromRow<_>>::from_row).collect::<Result<Vec<_>, _>>()?
-            });
-            found.extend(rows);
-        }
-        Ok(found)
-    }
-}

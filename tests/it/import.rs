@@ -1277,9 +1277,20 @@ async fn import_in_batches(
     batch_rows: usize,
     configure: impl Fn(&mut rally::ops::import::ImportOptions),
 ) -> rally::ops::import::ImportReport {
+    import_kind_in_batches(app, rally::io::ImportKind::Customers, csv, batch_rows, configure).await
+}
+
+/// [`import_in_batches`] for any kind of import.
+async fn import_kind_in_batches(
+    app: &TestApp,
+    kind: rally::io::ImportKind,
+    csv: &str,
+    batch_rows: usize,
+    configure: impl Fn(&mut rally::ops::import::ImportOptions),
+) -> rally::ops::import::ImportReport {
     use rally::ops::import::{self, ImportOptions, Importer, Upload};
     let upload = Upload { bytes: bytes::Bytes::from(csv.as_bytes().to_vec()), file_name: None, content_type: None };
-    let prepared = import::prepare(rally::io::ImportKind::Customers, upload, None).unwrap();
+    let prepared = import::prepare(kind, upload, None).unwrap();
     let mut options = ImportOptions::new(app.store.today());
     options.batch_rows = batch_rows;
     configure(&mut options);
@@ -1294,6 +1305,79 @@ fn outcome(r: &rally::ops::import::ImportReport) -> Value {
     }
     v
 }
+
+// Follow-up records are read, checked and written a batch at a time too: a
+// record repeated in a later batch is skipped, customers are looked up batch
+// by batch, and the report is the same for any batch size; a refused file
+// writes nothing though the batches before the bad row were written.
+backend_test!(follow_up_records_import_the_same_in_batches_of_any_size, |app| {
+    use rally::io::ImportKind;
+    use rally::ops::import::ImportStatus;
+    let seeded = import_in_batches(
+        &app,
+        "客户名称,统一社会信用代码\nA公司,91350100M000100Y43\nB贸易,91440300MA5F0B0B02\n",
+        1000,
+        |_| {},
+    )
+    .await;
+    assert_eq!(seeded.created, 2, "{seeded:?}");
+    let today = rally::clock::today();
+    let day = |n: i64| (today - chrono::Duration::days(n)).format("%Y-%m-%d").to_string();
+    let file = format!(
+        "客户名称,统一社会信用代码,日期,方式,类型,备注\n\
+         A公司,,{d1},电话,,回访\n\
+         A公司,,{d2},上门拜访,,介绍新品A\n\
+         不存在公司,,{d1},电话,,\n\
+         A公司,,{d1},电话,,回访\n\
+         ,91440300MA5F0B0B02,{d3},邮件,询盘,询价\n",
+        d1 = day(1),
+        d2 = day(2),
+        d3 = day(3)
+    );
+    let run = |batch: usize, dry_run: bool, partial: bool| {
+        let (app, file) = (&app, &file);
+        async move {
+            import_kind_in_batches(app, ImportKind::Interactions, file, batch, |o| {
+                o.dry_run = dry_run;
+                o.partial = partial;
+            })
+            .await
+        }
+    };
+    let whole = run(1000, true, true).await;
+    assert_eq!((whole.rows, whole.created, whole.skipped, whole.rejected), (5, 3, 1, 1), "{whole:?}");
+    assert_eq!(whole.errors[0].row, 4);
+    assert_eq!(whole.warnings[0].row, 5, "the repeat of row 2");
+    for batch in [1, 2, 3] {
+        assert_eq!(outcome(&run(batch, true, true).await), outcome(&whole), "in batches of {batch}");
+    }
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM interactions").await, 0, "dry runs write nothing");
+
+    // Refused in batches of two: the first batch was written, then undone.
+    let refused = run(2, false, false).await;
+    assert_eq!((refused.status, refused.rejected, refused.created), (ImportStatus::Rejected, 1, 0));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM interactions").await, 0);
+
+    let applied = run(2, false, true).await;
+    assert_eq!((applied.status, applied.created, applied.skipped), (ImportStatus::Imported, 3, 1), "{applied:?}");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM interactions").await, 3);
+    let last_inquiry = "SELECT COUNT(*) FROM customers WHERE name = 'B贸易' AND last_inquiry_on IS NOT NULL";
+    assert_eq!(scalar(&app, last_inquiry).await, 1, "activity refreshed for the customers written");
+    // Again, in other batches: every record is stored already.
+    let again = run(3, false, true).await;
+    assert_eq!((again.created, again.skipped), (0, 4), "{again:?}");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM interactions").await, 3);
+
+    // Enough records for the import to refresh the table's statistics
+    // inside its transaction (PostgreSQL), written over several batches.
+    let mut many = String::from("客户名称,日期,方式,备注\n");
+    for i in 0..12_000 {
+        many.push_str(&format!("A公司,{},电话,第{i}次回访\n", day(1 + i % 300)));
+    }
+    let report = import_kind_in_batches(&app, ImportKind::Interactions, &many, 5_000, |_| {}).await;
+    assert_eq!((report.status, report.created, report.skipped), (ImportStatus::Imported, 12_000, 0), "{report:?}");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM interactions").await, 12_003);
+});
 
 // A file is read, checked and written a batch at a time: duplicates of rows
 // in earlier batches (created and already written, or updated), stored

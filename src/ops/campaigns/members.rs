@@ -100,11 +100,10 @@ pub async fn import_partner_list(
     let c = check_manage(store, actor, id).await?;
     let partner = required_text("partner", partner, 100)?;
     let prepared = import::prepare(crate::io::ImportKind::Customers, upload, None)?;
-    // The list's own rows, to find each customer after the import.
-    let parsed = crate::io::parse_customers(prepared.table()?.as_ref(), &prepared.mapping)?;
     let today = store.today();
     let options = ImportOptions { partial, partner: Some(partner.clone()), ..ImportOptions::new(today) };
-    let report = import::run(store, &Importer::user(actor.clone()), prepared, &options, &import::no_progress).await?;
+    let mut report =
+        import::run(store, &Importer::user(actor.clone()), prepared, &options, &import::no_progress).await?;
     if report.status != ImportStatus::Imported {
         return Ok(PartnerListOutcome {
             report,
@@ -112,23 +111,8 @@ pub async fn import_partner_list(
             total: store.member_counts(id).await?.iter().map(|(_, _, n)| n).sum(),
         });
     }
-    let rejected: std::collections::HashSet<usize> = report.errors.iter().map(|e| e.row).collect();
-    let good: Vec<_> = parsed.rows.iter().filter(|r| !rejected.contains(&r.row)).collect();
-    let codes: Vec<String> = good.iter().filter_map(|r| r.credit_code.clone()).collect();
-    let names: Vec<String> = good.iter().map(|r| crate::io::names::normalize_company_name(&r.name)).collect();
-    let (by_code, by_name) = store.customer_ids_by_keys(&codes, &names).await?;
-    let mut ids: Vec<i64> = Vec::with_capacity(good.len());
-    for row in &good {
-        let found = row
-            .credit_code
-            .as_ref()
-            .and_then(|code| by_code.iter().find(|(c, _)| c == code).map(|(_, id)| *id))
-            .or_else(|| {
-                let key = crate::io::names::normalize_company_name(&row.name);
-                by_name.iter().find(|(k, _)| *k == key).map(|(_, id)| *id)
-            });
-        ids.extend(found);
-    }
+    // The customers the list's good rows are, as the import matched or created them.
+    let mut ids = std::mem::take(&mut report.named_customers);
     ids.sort_unstable();
     ids.dedup();
     let basis = start_basis(store, &c).await?;

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{SubsecRound, Utc};
 
+use super::keys::{KeyHash, KeyHasher, PassThrough};
 use super::{
     ImportError, ImportOptions, ImportReport, ImportStatus, Importer, OnDuplicate, Prepared, Progress, RowProblem,
     Stage, WRITE_BATCH, cell_value, problem, split_table,
@@ -97,60 +98,6 @@ impl MatchKey {
             MatchKey::NameAndPhone => "duplicate_name_phone",
             MatchKey::Name => "duplicate_name",
         }
-    }
-}
-
-/// A duplicate key (a credit code, a name with a phone, a bare name) as two
-/// independent 64-bit SipHashes: a million keys take 16 bytes each instead
-/// of their text. Two keys are confused only if both hashes collide, about
-/// once in 10^26 imports of a million rows.
-type KeyHash = u128;
-
-/// Hashes keys for the [`Index`] (random keys per import).
-struct KeyHasher {
-    first: std::hash::RandomState,
-    second: std::hash::RandomState,
-}
-
-impl KeyHasher {
-    fn new() -> Self {
-        KeyHasher { first: std::hash::RandomState::new(), second: std::hash::RandomState::new() }
-    }
-
-    fn hash(&self, parts: &[&str]) -> KeyHash {
-        use std::hash::{BuildHasher, Hasher};
-        let one = |state: &std::hash::RandomState| {
-            let mut h = state.build_hasher();
-            for part in parts {
-                h.write(part.as_bytes());
-                // A separator no text holds: ("ab", "c") ≠ ("a", "bc").
-                h.write_u8(0xff);
-            }
-            h.finish()
-        };
-        (u128::from(one(&self.first)) << 64) | u128::from(one(&self.second))
-    }
-}
-
-/// The maps' own hasher: a [`KeyHash`] is random already.
-#[derive(Clone, Copy, Default)]
-struct PassThrough(u64);
-
-impl std::hash::Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 ^= u64::from_le_bytes(word);
-        }
-    }
-
-    fn write_u128(&mut self, value: u128) {
-        self.0 ^= value as u64;
     }
 }
 
@@ -571,6 +518,8 @@ pub(super) async fn run(
     let default_source = options.partner.as_deref().map(str::trim).filter(|p| !p.is_empty());
     // The ids of the customers written so far, in creation order (`Target::New(n)` is `ids[n]`); ascending.
     let mut ids: Vec<i64> = Vec::new();
+    // The targets of this batch's good rows, for a partner's list.
+    let mut named: Vec<Target> = Vec::new();
     // The row that created each new customer.
     let mut first_rows: Vec<usize> = Vec::new();
     let mut done = 0u64;
@@ -658,6 +607,9 @@ pub(super) async fn run(
         let mut drafts: Vec<CustomerFields> = Vec::new();
         let mut firsts = base;
         for (i, target, key) in &planned {
+            if default_source.is_some() {
+                named.push(*target);
+            }
             let c = &mut checked[*i];
             if let Target::New(n) = target
                 && *n == firsts
@@ -778,6 +730,11 @@ pub(super) async fn run(
                 crate::ops::execution::members::follow_owner(&mut tx, &owner_changed, now).await?;
             }
         }
+        // A new customer's id is known once its batch is written.
+        report.named_customers.extend(named.drain(..).filter_map(|t| match t {
+            Target::Stored(id) => Some(id),
+            Target::New(n) => ids.get(n).copied(),
+        }));
         done = report.rows as u64;
         // Freed here, so the next batch reuses the memory.
         drop((checked, planned, parts, before, after));

@@ -16,13 +16,14 @@ use super::authz::{self, Actor, Permission};
 use super::{OpsError, OpsResult};
 use crate::io::{
     ColumnMapping, CsvInput, Field, FileFormat, ImportKind, MappingError, ReadError, Row, RowError, Table, TableStream,
-    WorkbookInput, read_csv, read_table, stream_csv, stream_xlsx,
+    WorkbookInput, stream_csv, stream_xlsx,
 };
 use crate::store::{Store, StoreError};
 
 mod customers;
 pub mod gate;
 mod interactions;
+mod keys;
 
 pub use gate::{Busy, ImportGate, ImportSlot, LiveProgress, LiveWatch};
 
@@ -206,22 +207,6 @@ impl Prepared {
             Source::Csv(bytes) => stream_csv(CsvInput::Bytes(bytes)),
             Source::CsvFile(path) => stream_csv(CsvInput::File(path)),
             Source::Xlsx(input) => stream_xlsx(input.clone()),
-        }
-    }
-
-    /// The whole table, within the table's limits: for imports that read
-    /// every row at once (follow-up records, a campaign's partner list).
-    pub fn table(&self) -> Result<std::borrow::Cow<'_, Table>, ReadError> {
-        match &self.source {
-            Source::Csv(bytes) => Ok(std::borrow::Cow::Owned(read_csv(CsvInput::Bytes(bytes))?)),
-            Source::CsvFile(path) => Ok(std::borrow::Cow::Owned(read_csv(CsvInput::File(path))?)),
-            Source::Xlsx(WorkbookInput::Bytes(bytes)) => {
-                Ok(std::borrow::Cow::Owned(read_table(bytes, FileFormat::Xlsx)?))
-            }
-            Source::Xlsx(WorkbookInput::File(path)) => {
-                let bytes = std::fs::read(path).map_err(|e| ReadError::Xlsx(format!("{}: {e}", path.display())))?;
-                Ok(std::borrow::Cow::Owned(read_table(&bytes, FileFormat::Xlsx)?))
-            }
         }
     }
 
@@ -418,6 +403,11 @@ pub struct ImportReport {
     pub warnings_omitted: usize,
     /// Headers of columns that were not imported.
     pub ignored_columns: Vec<String>,
+    /// The customers the file's good rows name (created, or matched among
+    /// those stored), one entry a row: filled for a partner's list only
+    /// (`ImportOptions::partner`), which makes them campaign members.
+    #[serde(skip)]
+    pub named_customers: Vec<i64>,
 }
 
 impl ImportReport {
@@ -437,6 +427,7 @@ impl ImportReport {
             warnings: Vec::new(),
             warnings_omitted: 0,
             ignored_columns,
+            named_customers: Vec::new(),
         }
     }
 

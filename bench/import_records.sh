@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Memory and time of a large follow-up record import (issue 13, item 1): a
+# ROWS-row file in the team's template 3 (bench/gen_records.py) naming
+# CUSTOMERS customers (imported first from bench/gen_customers.py), imported
+# by `rally import interactions` into a fresh database, then imported again
+# (every row a record already stored), each under `/usr/bin/time -v` for the
+# peak RSS of the whole process. With PostgreSQL installed, the same on a
+# throwaway cluster.
+#
+#   bench/import_records.sh [ROWS] [CUSTOMERS] [sqlite|postgres|both]   # default 1000000 100000 both
+set -euo pipefail
+
+ROWS=${1:-1000000}
+CUSTOMERS=${2:-100000}
+WHICH=${3:-both}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
+RALLY=$CARGO_TARGET_DIR/release/rally
+
+source "$ROOT/bench/lib.sh"
+WORK=$(mktemp -d)
+trap 'pg_stop; rm -rf "$WORK"' EXIT
+python3 "$ROOT/bench/gen_customers.py" "$CUSTOMERS" "$WORK/customers.csv"
+python3 "$ROOT/bench/gen_records.py" "$ROWS" "$CUSTOMERS" "$WORK/records.csv"
+echo "file: $ROWS records of $CUSTOMERS customers, $(($(stat -c %s "$WORK/records.csv") / 1048576)) MB;" \
+    "$(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# One import under /usr/bin/time -v: prints its outcome, wall time and peak RSS.
+measure() {
+    local label=$1 expect=$2
+    /usr/bin/time -v "$RALLY" import interactions "$WORK/records.csv" >"$WORK/out.txt" 2>"$WORK/time.txt"
+    grep -q "$expect" "$WORK/out.txt" || {
+        echo "unexpected import result: $(cat "$WORK/out.txt")" >&2
+        exit 1
+    }
+    local rss wall
+    rss=$(awk -F': ' '/Maximum resident set size/ {print int($2 / 1024)}' "$WORK/time.txt")
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.txt")
+    echo "$label: $(tail -1 "$WORK/out.txt") · wall $wall · peak RSS $rss MB"
+}
+
+setup() {
+    "$RALLY" migrate >/dev/null
+    for i in 1 2 3 4 5; do
+        echo 'bench password 2026' | "$RALLY" user add --email "bench-rep-$i@rally.example" --name "代表$i" \
+            --role rep --region 华东 >/dev/null
+    done
+    "$RALLY" import customers "$WORK/customers.csv" >/dev/null
+}
+
+run() {
+    setup
+    measure "first import" "created $ROWS, updated 0, skipped 0, rejected 0"
+    measure "again (all stored)" "created 0, updated 0, skipped $ROWS, rejected 0"
+}
+
+if [[ $WHICH == sqlite || $WHICH == both ]]; then
+    echo "== SQLite"
+    export RALLY_DATABASE_URL="sqlite://$WORK/rally.db"
+    run
+fi
+
+if [[ $WHICH == postgres || $WHICH == both ]]; then
+    pg_installed || exit 0
+    echo "== PostgreSQL"
+    pg_start "$WORK"
+    RALLY_DATABASE_URL="$(pg_createdb bench)"
+    export RALLY_DATABASE_URL
+    run
+fi
