@@ -505,40 +505,53 @@ pub struct InteractionKey {
     pub note: String,
 }
 
-/// Brings PostgreSQL's statistics of the interactions up to the rows this import
-/// has written so far (an `ANALYZE` in the transaction counts its own
-/// rows). Without them, a table that was small when last analysed and has
-/// grown within the import is taken for small, and each batch's lookup by
-/// a thousand keys became a scan of every row written before it: 1,000,000
-/// follow-up records took over 15 minutes. SQLite chooses the index
-/// without statistics; nothing to do there.
-pub async fn refresh_interaction_statistics(tx: &mut Tx) -> StoreResult<()> {
-    if let Tx::Postgres(conn) = tx {
-        sqlx::query("ANALYZE interactions").execute(&mut **conn).await?;
-    }
-    Ok(())
-}
-
-/// The stored interactions of these customers, as duplicate keys.
-pub async fn interaction_keys(tx: &mut Tx, customer_ids: &[i64]) -> StoreResult<Vec<InteractionKey>> {
+/// The stored interactions of these customers with ids below `before` (the
+/// first this import wrote, if any: the rows it wrote are known to it), as
+/// duplicate keys.
+pub async fn interaction_keys(
+    tx: &mut Tx,
+    customer_ids: &[i64],
+    before: Option<i64>,
+) -> StoreResult<Vec<InteractionKey>> {
     let mut out = Vec::new();
+    type Row = (i64, i64, NaiveDate, Option<String>, String, String, String);
+    const COLUMNS: &str = "id, customer_id, occurred_on, occurred_at, channel, kind, note";
     for chunk in customer_ids.chunks(LOOKUP_CHUNK) {
-        let sql = format!(
-            "SELECT customer_id, occurred_on, occurred_at, channel, kind, note FROM interactions \
-             WHERE customer_id IN ({})",
-            placeholders(matches!(tx, Tx::Sqlite(_)), chunk.len())
-        );
-        type Row = (i64, NaiveDate, Option<String>, String, String, String);
-        let rows: Vec<Row> = on_tx!(tx, conn => {
-            let mut q = sqlx::query_as(&sql);
-            for id in chunk {
-                q = q.bind(*id);
+        let rows: Vec<Row> = match tx {
+            Tx::Sqlite(conn) => {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM interactions WHERE customer_id IN ({})",
+                    placeholders(true, chunk.len())
+                );
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut **conn).await?
             }
-            q.fetch_all(&mut **conn).await?
-        });
-        out.extend(rows.into_iter().map(|(customer_id, occurred_on, occurred_at, channel, kind, note)| {
-            InteractionKey { customer_id, occurred_on, occurred_at, channel, kind, note }
-        }));
+            // The ids as one array behind a subquery: planned with the
+            // thousand values in sight, PostgreSQL estimates that they match
+            // the whole table (it has no statistics of a table this import
+            // grew) and reads every row instead of the customer index —
+            // 99 ms instead of 3 ms per lookup at 300,000 rows, growing
+            // with every batch.
+            Tx::Postgres(conn) => {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM interactions WHERE customer_id = ANY((SELECT $1::bigint[])::bigint[])"
+                );
+                sqlx::query_as(&sql).bind(chunk).fetch_all(&mut **conn).await?
+            }
+        };
+        out.extend(rows.into_iter().filter(|r| before.is_none_or(|b| r.0 < b)).map(
+            |(_, customer_id, occurred_on, occurred_at, channel, kind, note)| InteractionKey {
+                customer_id,
+                occurred_on,
+                occurred_at,
+                channel,
+                kind,
+                note,
+            },
+        ));
     }
     Ok(out)
 }

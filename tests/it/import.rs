@@ -1368,8 +1368,8 @@ backend_test!(follow_up_records_import_the_same_in_batches_of_any_size, |app| {
     assert_eq!((again.created, again.skipped), (0, 4), "{again:?}");
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM interactions").await, 3);
 
-    // Enough records for the import to refresh the table's statistics
-    // inside its transaction (PostgreSQL), written over several batches.
+    // Many records over several batches, each batch's lookup among the
+    // records the batches before wrote.
     let mut many = String::from("客户名称,日期,方式,备注\n");
     for i in 0..12_000 {
         many.push_str(&format!("A公司,{},电话,第{i}次回访\n", day(1 + i % 300)));
@@ -1377,6 +1377,11 @@ backend_test!(follow_up_records_import_the_same_in_batches_of_any_size, |app| {
     let report = import_kind_in_batches(&app, ImportKind::Interactions, &many, 5_000, |_| {}).await;
     assert_eq!((report.status, report.created, report.skipped), (ImportStatus::Imported, 12_000, 0), "{report:?}");
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM interactions").await, 12_003);
+    // Again: every record is stored; the warnings beyond the listed ones are counted.
+    let again = import_kind_in_batches(&app, ImportKind::Interactions, &many, 5_000, |_| {}).await;
+    assert_eq!((again.created, again.skipped), (0, 12_000), "{again:?}");
+    assert!(!again.warnings.is_empty() && again.warnings_omitted > 0);
+    assert_eq!(again.warnings.len() + again.warnings_omitted, 12_000);
 });
 
 // A file is read, checked and written a batch at a time: duplicates of rows

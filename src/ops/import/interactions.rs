@@ -100,9 +100,6 @@ pub(super) async fn run(
     let mut earlier_rows = HashedSet::default();
     let mut ids: Vec<i64> = Vec::new();
     let mut touched: HashSet<i64> = HashSet::new();
-    // The table's statistics are refreshed whenever this import's rows have
-    // doubled since the last time: a few times per file, not per batch.
-    let mut written_at_statistics = 0usize;
     // Whole seconds: 100k rows' timestamps are a noticeable share of the bytes written.
     let now = Utc::now().trunc_subsecs(0);
     while !batch.is_empty() {
@@ -174,8 +171,9 @@ pub(super) async fn run(
         let mut customers: Vec<i64> = resolved.iter().map(|(_, k)| k.customer_id).collect();
         customers.sort_unstable();
         customers.dedup();
+        // The rows this import wrote are in `earlier_rows` already.
         let stored_records: HashSet<InteractionKey> =
-            sql::interaction_keys(&mut tx, &customers).await?.into_iter().collect();
+            sql::interaction_keys(&mut tx, &customers, ids.first().copied()).await?.into_iter().collect();
         let mut new_rows: Vec<(&InteractionRow, InteractionKey)> = Vec::with_capacity(resolved.len());
         for (row, key) in resolved {
             let hash = record_hash(&hasher, &key);
@@ -186,6 +184,8 @@ pub(super) async fn run(
                         "skipped: the same record (customer, date, time, channel, type and text) exists".to_owned();
                     let v = value(row.row, Field::Date);
                     report.warn(problem(&mapping, row.row, Field::Date, "duplicate_record", message, v));
+                } else {
+                    report.warnings_omitted += 1;
                 }
             } else {
                 report.created += 1;
@@ -193,8 +193,11 @@ pub(super) async fn run(
             }
         }
 
-        // Written as the file is read; a refused file (or a dry run) is rolled back whole.
-        if !options.dry_run && !new_rows.is_empty() {
+        // Written as the file is read, until a bad row refuses the file (then
+        // the rest is only checked, so that every bad row is listed, and the
+        // batches before are rolled back).
+        let refused = !options.partial && !report.errors.is_empty();
+        if !options.dry_run && !refused && !new_rows.is_empty() {
             let batch_ids = crate::store::bulk::allocate_ids(&mut tx, "interactions", new_rows.len()).await?;
             let actor_id = importer.actor_id();
             for (chunk_ids, chunk) in batch_ids.chunks(WRITE_BATCH).zip(new_rows.chunks(WRITE_BATCH)) {
@@ -211,10 +214,6 @@ pub(super) async fn run(
             }
             touched.extend(new_rows.iter().map(|(_, k)| k.customer_id));
             ids.extend(batch_ids);
-            if ids.len() >= 2 * written_at_statistics.max(WRITE_BATCH) {
-                sql::refresh_interaction_statistics(&mut tx).await?;
-                written_at_statistics = ids.len();
-            }
         }
         let done = report.rows as u64;
         batch = rows.next_rows(options.batch_rows)?;
