@@ -24,32 +24,13 @@ trap 'pg_stop; rm -rf "$WORK"' EXIT
 python3 "$ROOT/bench/gen_customers.py" "$ROWS" "$WORK/customers.$FORMAT"
 echo "file: $ROWS rows, $(($(stat -c %s "$WORK/customers.$FORMAT") / 1048576)) MB; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# One import under /usr/bin/time -v: prints its outcome, wall time and peak RSS.
-measure() {
-    local label=$1 expect=$2
-    /usr/bin/time -v "$RALLY" import customers "$WORK/customers.$FORMAT" >"$WORK/out.txt" 2>"$WORK/time.txt"
-    grep -q "$expect" "$WORK/out.txt" || {
-        echo "unexpected import result: $(cat "$WORK/out.txt")" >&2
-        exit 1
-    }
-    local rss wall
-    rss=$(awk -F': ' '/Maximum resident set size/ {print int($2 / 1024)}' "$WORK/time.txt")
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.txt")
-    echo "$label: $(tail -1 "$WORK/out.txt") · wall $wall · peak RSS $rss MB"
-}
-
-setup_team() {
-    "$RALLY" migrate >/dev/null
-    for i in 1 2 3 4 5; do
-        echo 'bench password 2026' | "$RALLY" user add --email "bench-rep-$i@rally.example" --name "代表$i" \
-            --role rep --region 华东 >/dev/null
-    done
-}
+# One customer import under /usr/bin/time -v.
+measure() { measure_import "$1" "$2" customers "$WORK/customers.$FORMAT"; }
 
 if [[ $WHICH == sqlite || $WHICH == both ]]; then
     echo "== SQLite"
     export RALLY_DATABASE_URL="sqlite://$WORK/rally.db"
-    setup_team
+    bench_team
     measure "first import" "created $ROWS, updated 0, skipped 0, rejected 0"
     measure "again (all duplicates)" "created 0, updated 0, skipped $ROWS, rejected 0"
 fi
@@ -60,7 +41,7 @@ if [[ $WHICH == postgres || $WHICH == both ]]; then
     pg_start "$WORK"
     RALLY_DATABASE_URL="$(pg_createdb bench)"
     export RALLY_DATABASE_URL
-    setup_team
+    bench_team
     measure "first import" "created $ROWS, updated 0, skipped 0, rejected 0"
     measure "again (all duplicates)" "created 0, updated 0, skipped $ROWS, rejected 0"
 fi

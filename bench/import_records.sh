@@ -26,26 +26,11 @@ python3 "$ROOT/bench/gen_records.py" "$ROWS" "$CUSTOMERS" "$WORK/records.csv"
 echo "file: $ROWS records of $CUSTOMERS customers, $(($(stat -c %s "$WORK/records.csv") / 1048576)) MB;" \
     "$(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# One import under /usr/bin/time -v: prints its outcome, wall time and peak RSS.
-measure() {
-    local label=$1 expect=$2
-    /usr/bin/time -v "$RALLY" import interactions "$WORK/records.csv" >"$WORK/out.txt" 2>"$WORK/time.txt"
-    grep -q "$expect" "$WORK/out.txt" || {
-        echo "unexpected import result: $(cat "$WORK/out.txt")" >&2
-        exit 1
-    }
-    local rss wall
-    rss=$(awk -F': ' '/Maximum resident set size/ {print int($2 / 1024)}' "$WORK/time.txt")
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.txt")
-    echo "$label: $(tail -1 "$WORK/out.txt") · wall $wall · peak RSS $rss MB"
-}
+# One record import under /usr/bin/time -v.
+measure() { measure_import "$1" "$2" interactions "$WORK/records.csv"; }
 
 setup() {
-    "$RALLY" migrate >/dev/null
-    for i in 1 2 3 4 5; do
-        echo 'bench password 2026' | "$RALLY" user add --email "bench-rep-$i@rally.example" --name "代表$i" \
-            --role rep --region 华东 >/dev/null
-    done
+    bench_team
     "$RALLY" import customers "$WORK/customers.csv" >/dev/null
 }
 

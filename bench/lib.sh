@@ -51,3 +51,29 @@ pg_createdb() {
 
 # pg_dropdb NAME: drops a database of the cluster.
 pg_dropdb() { "${AS_PG[@]}" "$PG_BIN/dropdb" --force -h 127.0.0.1 -p "$PG_PORT" -U postgres "$1"; }
+
+# measure_import LABEL EXPECT KIND FILE: one `rally import KIND FILE` under
+# /usr/bin/time -v (RALLY and WORK set by the caller); fails unless its
+# output mentions EXPECT, then prints the outcome, wall time and peak RSS.
+measure_import() {
+    local label=$1 expect=$2 kind=$3 file=$4
+    /usr/bin/time -v "$RALLY" import "$kind" "$file" >"$WORK/out.txt" 2>"$WORK/time.txt"
+    grep -q "$expect" "$WORK/out.txt" || {
+        echo "unexpected import result: $(cat "$WORK/out.txt")" >&2
+        exit 1
+    }
+    local rss wall
+    rss=$(awk -F': ' '/Maximum resident set size/ {print int($2 / 1024)}' "$WORK/time.txt")
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.txt")
+    echo "$label: $(tail -1 "$WORK/out.txt") · wall $wall · peak RSS $rss MB"
+}
+
+# bench_team: migrates the database and adds the five benchmark reps
+# (bench-rep-N@rally.example, the owners bench/gen_customers.py names).
+bench_team() {
+    "$RALLY" migrate >/dev/null
+    for i in 1 2 3 4 5; do
+        echo 'bench password 2026' | "$RALLY" user add --email "bench-rep-$i@rally.example" --name "代表$i" \
+            --role rep --region 华东 >/dev/null
+    done
+}
