@@ -5,7 +5,9 @@
 # details, segment counts and follow-up writes — while the server's memory is
 # sampled from /proc every 0.5 s (VmRSS, of it RssAnon and RssFile; VmHWM at
 # the end). SQLite on a fresh file, then a throwaway PostgreSQL cluster when
-# Debian's PostgreSQL is installed.
+# Debian's PostgreSQL is installed, with pg_stat_statements: after the run
+# the statements that took most of the database's time are listed, with
+# their calls and mean time, to be looked at with EXPLAIN ANALYZE (item 7).
 # Usage: bench/load.sh [CUSTOMERS] [sqlite|postgres|both] [SECONDS]   (default 1000000 both 60)
 # Environment: INTERACTIONS (per generated customer, default 3), CONNECTIONS
 # (default 64), LOAD_ARGS (more flags for bench_load, e.g. "--mix ...").
@@ -58,6 +60,7 @@ run() {
     : >"$work/rss"
     sample_rss "$server" "$work/rss" &
     sampler=$!
+    [[ "$1" == postgres* ]] && reset_statements
     echo "-- load ($(load_avg))"
     # shellcheck disable=SC2086
     "$load_bin" --base-url "http://127.0.0.1:$port" --token "$token" \
@@ -70,9 +73,39 @@ run() {
         END { printf "server memory over %d samples (0.5 s apart): max VmRSS %.0f MB (RssAnon max %.0f MB, RssFile max %.0f MB); VmHWM %.0f MB\n",
               n, r / 1024, a / 1024, f / 1024, hwm / 1024 }' "$work/rss"
     kill "$server"; wait "$server" 2>/dev/null || true; server=""
+    [[ "$1" == postgres* ]] && { echo "-- PostgreSQL's time by statement"; top_statements; explain_counts; }
     if grep -qE "ERROR|panicked" "$work/serve.log"; then
         echo "server log errors:"; grep -E "ERROR|panicked" "$work/serve.log" | head -5
     fi
+}
+
+# pg_stat_statements' figures from here on (the generation's are dropped).
+reset_statements() {
+    "${AS_PG[@]}" "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -c "SELECT pg_stat_statements_reset()" >/dev/null
+}
+
+# The ten statements that took most of PostgreSQL's time since the reset
+# (the load generator's setup, its warm-up and the measured run).
+top_statements() {
+    "${AS_PG[@]}" "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -P pager=off -c "
+        SELECT round(total_exec_time::numeric, 0) AS total_ms, calls,
+               round(mean_exec_time::numeric, 3) AS mean_ms,
+               round((100 * total_exec_time / sum(total_exec_time) OVER ())::numeric, 1) AS pct,
+               shared_blks_hit + shared_blks_read AS blocks,
+               left(regexp_replace(query, '\s+', ' ', 'g'), 160) AS statement
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 10"
+}
+
+# The plans of the capped total every list page counts (the first statements
+# above), unfiltered and by region, as the list runs them.
+explain_counts() {
+    local sql
+    for sql in "SELECT COUNT(*) FROM (SELECT 1 FROM customers c WHERE 1 = 1 LIMIT 10001) matched" \
+        "SELECT COUNT(*) FROM (SELECT 1 FROM customers c WHERE 1 = 1 AND c.region = '华东' LIMIT 10001) matched"; do
+        echo "$sql"
+        "${AS_PG[@]}" "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -P pager=off \
+            -c "EXPLAIN (ANALYZE, BUFFERS) $sql"
+    done
 }
 
 if [[ "$backends" != postgres ]]; then
@@ -83,7 +116,8 @@ fi
 [[ "$backends" == sqlite ]] && exit 0
 
 pg_installed || exit 0
-pg_start "$work" shared_buffers=256MB
+pg_start "$work" shared_buffers=256MB shared_preload_libraries=pg_stat_statements pg_stat_statements.track=top
 url="$(pg_createdb bench)"
+"${AS_PG[@]}" "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -c "CREATE EXTENSION pg_stat_statements"
 echo "== PostgreSQL $(pg_version)"
 run "$url"

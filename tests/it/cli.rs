@@ -121,16 +121,46 @@ async fn demo_twice_changes_nothing_on_postgres() {
 async fn demo_with_generated_customers(backend: Backend) {
     let Some((url, _dir)) = fresh_database(backend).await else { return };
     let cwd = tempfile::tempdir().unwrap();
-    let args = ["demo", "--database-url", &url, "--customers", "3000", "--interactions-per-customer", "4"];
+    // The demo alone first, to see its search results survive the load.
+    let demo = rally(&["demo", "--database-url", &url], None, cwd.path());
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    let store = rally::store::Store::open(&rally::config::DatabaseUrl::parse(&url).unwrap()).await.unwrap();
+    let lead: rally::ops::authz::Actor = store.user_by_email("lead@rally.example").await.unwrap().unwrap().into();
+    let search = |q: &'static str| {
+        let (store, lead) = (&store, &lead);
+        async move {
+            let found = rally::ops::knowledge::search(store, lead, q, None, 0, 5).await.unwrap();
+            (found.customers.unwrap().total, found.notes.unwrap().total)
+        }
+    };
+    let demo_notes = search("需确认交期").await.1;
+    assert!(demo_notes > 0);
+    let schema = || async {
+        let Some(path) = url.strip_prefix("sqlite://") else { return Vec::new() };
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}")).await.unwrap();
+        let sql = "SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('index', 'trigger') ORDER BY 1";
+        sqlx::query_scalar::<_, String>(sql).fetch_all(&pool).await.unwrap()
+    };
+    let schema_before = schema().await;
+
+    // 10,000 customers: a load the size of what is stored or more drops the
+    // customer and interaction indexes and builds them once at the end (SQLite).
+    let args = ["demo", "--database-url", &url, "--customers", "10000", "--interactions-per-customer", "3"];
     let first = rally(&args, None, cwd.path());
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    assert!(stdout(&first).contains("generated 3000 customers with 12000 interactions"), "{}", stdout(&first));
+    assert!(stdout(&first).contains("generated 10000 customers with 30000 interactions"), "{}", stdout(&first));
     let again = rally(&args, None, cwd.path());
     assert!(stdout(&again).contains("already loaded; nothing changed"), "{}", stdout(&again));
 
-    let store = rally::store::Store::open(&rally::config::DatabaseUrl::parse(&url).unwrap()).await.unwrap();
-    assert_eq!(store.count_customers().await.unwrap(), 5000);
-    let lead: rally::ops::authz::Actor = store.user_by_email("lead@rally.example").await.unwrap().unwrap().into();
+    assert_eq!(store.count_customers().await.unwrap(), 12_000);
+    assert_eq!(schema().await, schema_before, "every index and trigger is back");
+    // The rebuilt indexes and the search tables are sound, every reference holds.
+    assert_eq!(store.integrity_problems().await.unwrap(), Vec::<String>::new());
+    // Generated customer #1234 by its number (the trigram table) and by two
+    // characters of it (the short-term table); the demo's notes as before.
+    assert_eq!(search("0001234").await.0, 1);
+    assert!(search("12").await.0 >= 1);
+    assert_eq!(search("需确认交期").await.1, demo_notes);
     let today = rally::clock::today();
     let segments = [
         "tier = \"S\"",
