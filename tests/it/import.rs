@@ -819,6 +819,21 @@ backend_test!(housekeeping_drops_uploads_nobody_confirmed, |app| {
     assert!(app.store.upload(fresh, stranger.id).await.unwrap().is_none(), "uploads are their owner's");
 });
 
+// An upload's id is in its pages' addresses: a tab left open on an upload
+// that housekeeping deleted must not show the next file someone uploads.
+backend_test!(upload_ids_are_never_handed_out_again, |app| {
+    let lead = app.user("lead@example.com", "lead", None).await;
+    let actor: rally::ops::authz::Actor = app.store.user_by_id(lead.id).await.unwrap().unwrap().into();
+    let now = chrono::Utc::now();
+    let kind = rally::io::ImportKind::Customers;
+    let gone = rally::ops::uploads::save(&app.store, &actor, kind, "a.csv", "text/csv", b"a", now).await.unwrap();
+    rally::jobs::housekeeping::run_once(&app.store, now + chrono::Duration::days(2)).await.unwrap();
+    assert!(app.store.upload(gone, lead.id).await.unwrap().is_none());
+    let next = rally::ops::uploads::save(&app.store, &actor, kind, "b.csv", "text/csv", b"b", now).await.unwrap();
+    assert!(next > gone, "the newest upload's id {gone} was handed out again ({next})");
+    assert!(app.store.upload(gone, lead.id).await.unwrap().is_none());
+});
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
