@@ -30,7 +30,7 @@ impl Default for Loops {
 /// Starts the background loops; they stop when the returned handles are
 /// aborted or the runtime shuts down.
 pub fn spawn_all(store: Store, loops: Loops) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut handles = vec![spawn(store.clone())];
+    let mut handles = vec![spawn(store.clone()), spawn_count_folds(store.clone())];
     if loops.notifications {
         handles.push(notify::spawn_worker(store.clone(), loops.lease));
         handles.push(notify::spawn_scan(store));
@@ -47,6 +47,23 @@ pub fn spawn(store: Store) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             if let Err(err) = housekeeping::run_once(&store, chrono::Utc::now()).await {
                 tracing::warn!(error = %err, "housekeeping failed; retrying next hour");
+            }
+        }
+    })
+}
+
+/// Folds the kept customer counts' rows every few seconds (PostgreSQL, where
+/// writers add rows; see `store::counts`), so a count adds up a handful.
+fn spawn_count_folds(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if !matches!(store.dialect(), crate::domain::segment::Dialect::Postgres) {
+            return;
+        }
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            if let Err(err) = store.fold_customer_counts().await {
+                tracing::warn!(error = %err, "folding the kept customer counts failed; retrying");
             }
         }
     })

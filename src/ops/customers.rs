@@ -93,7 +93,14 @@ pub async fn list(
     let filter = filter_for(actor, query)?;
     let basis = basis(store, today).await?;
     let rows = store.list_customers(&filter, &basis, query.after_id, query.limit).await?;
-    let total = if query.exact_total {
+    // Counted exactly when asked, or when the kept counts answer at no cost.
+    let kept = match query.exact_total {
+        true => None,
+        false => store.count_kept(&filter, &basis).await?,
+    };
+    let total = if let Some(count) = kept {
+        Total { count, exact: true }
+    } else if query.exact_total {
         Total { count: store.count_matching(&filter, &basis).await?, exact: true }
     } else {
         let counted = store.count_matching_capped(&filter, &basis, TOTAL_CAP).await?;

@@ -142,6 +142,7 @@ impl Store {
                 }
             }
         }
+        problems.extend(self.kept_count_problems().await?);
         Ok(problems)
     }
 }

@@ -83,8 +83,12 @@ pub const CUSTOMER_TABLES: &[&str] = &["customers", "contacts", "customer_tags"]
 /// The same with the interactions, for a load that brings their history.
 pub const CUSTOMER_TABLES_WITH_HISTORY: &[&str] = &["customers", "contacts", "customer_tags", "interactions"];
 
-/// The indexes a bulk load dropped, to be created again before commit.
-pub struct SuspendedIndexes(Vec<String>);
+/// The indexes a bulk load dropped, to be created again before commit, and
+/// the kept counts' triggers, made again after a recount.
+pub struct SuspendedIndexes {
+    indexes: Vec<String>,
+    count_triggers: Vec<String>,
+}
 
 /// For a load of `new_rows` customers into SQLite, when that is at least as
 /// many as are stored: drops the secondary indexes of `tables`
@@ -108,12 +112,29 @@ pub async fn suspend_indexes(tx: &mut Tx, new_rows: usize, tables: &[&str]) -> S
             definitions.push(create);
         }
     }
-    Ok(Some(SuspendedIndexes(definitions)))
+    // Counting once at the end costs a few index scans; keeping the counts
+    // row by row costs an upsert per counted column of every row.
+    let sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'customers' \
+               AND name LIKE 'customer\\_counts\\_%' ESCAPE '\\'";
+    let triggers: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(&mut **conn).await?;
+    let mut count_triggers = Vec::new();
+    for (name, create) in triggers {
+        sqlx::query(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\""))).execute(&mut **conn).await?;
+        count_triggers.push(create);
+    }
+    Ok(Some(SuspendedIndexes { indexes: definitions, count_triggers }))
 }
 
-/// Builds the indexes [`suspend_indexes`] dropped, exactly as they were defined.
+/// Builds the indexes [`suspend_indexes`] dropped, exactly as they were
+/// defined, counts the customers afresh and makes the count triggers again.
 pub async fn restore_indexes(tx: &mut Tx, suspended: SuspendedIndexes) -> StoreResult<()> {
-    for create in suspended.0 {
+    for create in suspended.indexes {
+        on_tx!(tx, conn => sqlx::query(&create).execute(&mut **conn).await?.rows_affected());
+    }
+    if !suspended.count_triggers.is_empty() {
+        super::counts::recount(tx).await?;
+    }
+    for create in suspended.count_triggers {
         on_tx!(tx, conn => sqlx::query(&create).execute(&mut **conn).await?.rows_affected());
     }
     Ok(())

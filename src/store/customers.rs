@@ -316,6 +316,15 @@ impl CustomerFilter {
     pub fn scope(scope: CustomerScope) -> Self {
         CustomerFilter { scope, search: None, region: None, segment: None, ids: None }
     }
+
+    /// Every customer the segment matches, nothing narrowing it further: what
+    /// the kept counts (which count all customers) can answer.
+    fn is_segment_only(&self) -> bool {
+        self.scope == CustomerScope::All
+            && self.search.as_deref().is_none_or(str::is_empty)
+            && self.region.as_deref().is_none_or(str::is_empty)
+            && self.ids.is_none()
+    }
 }
 
 /// The day and rules tiers are computed for. `anchored` (today, no
@@ -493,7 +502,39 @@ impl Store {
 
     /// How many customers match (the segment builder's live count).
     pub async fn count_matching(&self, filter: &CustomerFilter, basis: &TierBasis) -> StoreResult<i64> {
-        self.count_where(filter, basis, None).await
+        match self.count_kept(filter, basis).await? {
+            Some(count) => Ok(count),
+            None => self.count_where(filter, basis, None).await,
+        }
+    }
+
+    /// How many customers match, from the kept counts alone, when they can
+    /// answer: all customers, one region, or a segment that is one test on
+    /// a kept column — for a reader who sees every customer.
+    pub async fn count_kept(&self, filter: &CustomerFilter, basis: &TierBasis) -> StoreResult<Option<i64>> {
+        let narrowed = CustomerFilter { region: None, segment: None, ..filter.clone() };
+        if !narrowed.is_segment_only() {
+            return Ok(None);
+        }
+        let region = filter.region.as_deref().filter(|r| !r.is_empty());
+        let kept = match (region, &filter.segment) {
+            (None, None) => segment::kept_all(),
+            (Some(region), None) => segment::KeptCount {
+                dimension: segment::Dimension::Region,
+                values: segment::KeptValues::AnyOf(vec![region.to_owned()]),
+            },
+            (None, Some(expr)) => match segment::kept_count(expr, &self.segment_context(basis, 1)) {
+                Some(kept) => kept,
+                None => return Ok(None),
+            },
+            (Some(_), Some(_)) => return Ok(None),
+        };
+        let mut values = Vec::new();
+        let sql = format!("SELECT {}", super::counts::kept_count_sql(&kept, &mut values));
+        Ok(Some(on_db!(self, pool => {
+            use sqlx::Row;
+            bind_values(sqlx::query(&sql), &values).fetch_one(pool).await?.try_get::<i64, _>(0)?
+        })))
     }
 
     /// How many customers match, counting no further than `cap` + 1 (so
@@ -510,27 +551,31 @@ impl Store {
 
     async fn count_where(&self, filter: &CustomerFilter, basis: &TierBasis, limit: Option<i64>) -> StoreResult<i64> {
         let mut values = Vec::new();
-        // An exact count may add up the counts of disjoint parts, each an index range.
-        let parts = match (&filter.segment, limit) {
-            (Some(expr), None) => segment::count_parts(expr, &self.segment_context(basis, 1)),
-            _ => Vec::new(),
-        };
-        let sql = if parts.len() > 1 {
-            let counts: Vec<String> = parts
-                .into_iter()
-                .map(|part| {
-                    let filter = CustomerFilter { segment: Some(part), ..filter.clone() };
-                    let condition = self.filter_condition(&filter, basis, &mut values);
-                    format!("(SELECT COUNT(*) FROM customers c WHERE {condition})")
-                })
-                .collect();
-            format!("SELECT {}", counts.join(" + "))
-        } else {
-            let condition = self.filter_condition(filter, basis, &mut values);
-            match limit {
-                None => format!("SELECT COUNT(*) FROM customers c WHERE {condition}"),
-                Some(limit) => {
-                    format!("SELECT COUNT(*) FROM (SELECT 1 FROM customers c WHERE {condition} LIMIT {limit}) matched")
+        let sql = match (&filter.segment, limit) {
+            // An exact count may add up the counts of disjoint parts, each an
+            // index range or, for one test on a kept column, the kept counts.
+            (Some(expr), None) => {
+                let ctx = self.segment_context(basis, 1);
+                let counts: Vec<String> = segment::count_parts(expr, &ctx)
+                    .into_iter()
+                    .map(|part| match segment::kept_count(&part, &ctx).filter(|_| filter.is_segment_only()) {
+                        Some(kept) => super::counts::kept_count_sql(&kept, &mut values),
+                        None => {
+                            let filter = CustomerFilter { segment: Some(part), ..filter.clone() };
+                            let condition = self.filter_condition(&filter, basis, &mut values);
+                            format!("(SELECT COUNT(*) FROM customers c WHERE {condition})")
+                        }
+                    })
+                    .collect();
+                format!("SELECT {}", counts.join(" + "))
+            }
+            _ => {
+                let condition = self.filter_condition(filter, basis, &mut values);
+                match limit {
+                    None => format!("SELECT COUNT(*) FROM customers c WHERE {condition}"),
+                    Some(limit) => format!(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM customers c WHERE {condition} LIMIT {limit}) matched"
+                    ),
                 }
             }
         };

@@ -29,6 +29,7 @@ pub mod bulk;
 pub mod calendar;
 pub mod campaigns;
 pub mod contacts;
+pub mod counts;
 pub mod customers;
 pub mod demo;
 pub mod execution;
@@ -705,6 +706,7 @@ impl Store {
                 // VACUUM also marks the pages a bulk load wrote all-visible, so
                 // counts are index-only scans: a capped list total at a million
                 // customers went from 16 ms (a sequential scan) to 1.6 ms.
+                self.fold_customer_counts().await?;
                 sqlx::query("VACUUM (ANALYZE)").execute(pool).await?;
             }
         }

@@ -348,23 +348,34 @@ backend_test!(list_totals_stop_past_ten_thousand_and_count_exactly_on_demand, |a
     rally::store::customers::insert_customers(&mut tx, customers).await.unwrap();
     tx.commit().await.unwrap();
 
-    let capped = get(&app, &lead, "/api/v1/customers?limit=5").await;
+    // The kept counts answer all customers and one region exactly, at no cost.
+    let all = get(&app, &lead, "/api/v1/customers?limit=5").await;
+    assert_eq!((all["total"].as_i64(), all["total_exact"].as_bool()), (Some(10_002), Some(true)), "{all}");
+    assert_eq!(all["items"].as_array().map(Vec::len), Some(5));
+    let region = get(&app, &lead, "/api/v1/customers?limit=5&region=%E5%8D%8E%E5%8D%97").await;
+    assert_eq!((region["total"].as_i64(), region["total_exact"].as_bool()), (Some(5_001), Some(true)), "{region}");
+    // A search is counted, and not past the cap unless asked.
+    let search = "/api/v1/customers?limit=5&q=%E8%A7%84%E6%A8%A1%E5%AE%A2%E6%88%B7";
+    let capped = get(&app, &lead, search).await;
     assert_eq!((capped["total"].as_i64(), capped["total_exact"].as_bool()), (Some(10_000), Some(false)), "{capped}");
     assert_eq!(capped["items"].as_array().map(Vec::len), Some(5));
-    let exact = get(&app, &lead, "/api/v1/customers?limit=5&count=exact").await;
+    let exact = get(&app, &lead, &format!("{search}&count=exact")).await;
     assert_eq!((exact["total"].as_i64(), exact["total_exact"].as_bool()), (Some(10_002), Some(true)));
-    let few = get(&app, &lead, "/api/v1/customers?limit=5&region=%E5%8D%8E%E5%8D%97").await;
+    let few = get(&app, &lead, "/api/v1/customers?limit=5&q=%E8%A7%84%E6%A8%A1%E5%AE%A2%E6%88%B705").await;
     assert_eq!(
         (few["total"].as_i64(), few["total_exact"].as_bool()),
-        (Some(5_001), Some(true)),
+        (Some(1_000), Some(true)),
         "under the cap: exact"
     );
     let (status, bad) = send(&app, &lead, Method::GET, "/api/v1/customers?count=all", json!(null)).await;
     assert_eq!((status, bad["error"]["field"].as_str()), (422, Some("count")), "{bad}");
 
     let web = app.browser_session("lead@example.com").await;
-    let page = web.get(app.url("/customers")).send().await.unwrap().text().await.unwrap();
+    let whole = web.get(app.url("/customers")).send().await.unwrap().text().await.unwrap();
+    assert!(whole.contains("共 10002 家客户") && !whole.contains("count=exact"), "all customers are counted exactly");
+    let page = web.get(app.url("/customers?q=%E8%A7%84%E6%A8%A1")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("超过 10,000 家客户") && page.contains("count=exact"), "the page says more than 10,000");
-    let counted = web.get(app.url("/customers?count=exact")).send().await.unwrap().text().await.unwrap();
+    let counted =
+        web.get(app.url("/customers?q=%E8%A7%84%E6%A8%A1&count=exact")).send().await.unwrap().text().await.unwrap();
     assert!(counted.contains("共 10002 家客户") && counted.contains("data-total=\"10002\""));
 });

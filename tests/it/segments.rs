@@ -116,3 +116,80 @@ backend_test!(segments_agree_with_the_evaluator, |app| {
     }
     assert!(selective * 4 >= WORLDS * EXPRESSIONS, "only {selective} of the random segments selected a strict subset");
 });
+
+/// Counts one test on a kept column from the kept counts, and checks them
+/// against the customers (`integrity_problems`) after every kind of write.
+async fn assert_single_tests_counted(app: &TestApp, world: &testgen::World, seed: u64) -> usize {
+    let basis = TierBasis { as_of: world.as_of, rules: world.rules, anchored: world.anchored };
+    let ctx = segment::SqlContext {
+        dialect: app.store.dialect(),
+        as_of: world.as_of,
+        rules: world.rules,
+        first_param: 1,
+        anchored: world.anchored,
+    };
+    let mut kept = 0;
+    for n in 0..EXPRESSIONS {
+        // One test, or two joined by `and` (a range when both are on one date).
+        let expr = match n % 2 {
+            0 => testgen::random_expr(seed * 1_000 + n, 0),
+            _ => testgen::random_expr(seed * 1_000 + n, 0).and(testgen::random_expr(seed * 1_000 + n + 7, 0)),
+        };
+        kept += usize::from(segment::kept_count(&expr, &ctx).is_some());
+        let filter = CustomerFilter { segment: Some(expr.clone()), ..CustomerFilter::scope(CustomerScope::All) };
+        let listed = app.store.list_customers(&filter, &basis, None, 10_000).await.unwrap().len() as i64;
+        assert_eq!(app.store.count_matching(&filter, &basis).await.unwrap(), listed, "world {seed}: {expr}");
+    }
+    assert_eq!(app.store.integrity_problems().await.unwrap(), Vec::<String>::new(), "world {seed}");
+    kept
+}
+
+async fn execute(app: &TestApp, sql: &str) {
+    let mut tx = app.store.begin().await.unwrap();
+    match &mut tx {
+        rally::store::Tx::Sqlite(t) => sqlx::query(sql).execute(&mut **t).await.map(|_| ()),
+        rally::store::Tx::Postgres(t) => sqlx::query(sql).execute(&mut **t).await.map(|_| ()),
+    }
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+backend_test!(kept_counts_follow_every_write, |app| {
+    let mut owners = HashMap::new();
+    for email in OWNER_EMAILS {
+        let user = app.user(email, "rep", Some("华南")).await;
+        owners.insert(email.to_lowercase(), user.id);
+    }
+    let mut kept = 0;
+    for seed in 0..4 {
+        // A bulk insert, then the activity columns written for all (one UPDATE).
+        let world = testgen::random_world(seed, true, CUSTOMERS);
+        let ids = load_world(&app, &world, &owners).await;
+        kept += assert_single_tests_counted(&app, &world, seed).await;
+        // Edits of counted and uncounted columns, one customer and many.
+        execute(&app, &format!("UPDATE customers SET region = '华北' WHERE id = {}", ids[0])).await;
+        execute(&app, &format!("UPDATE customers SET industry = region, name = name || '!' WHERE id <= {}", ids[9]))
+            .await;
+        execute(&app, "UPDATE customers SET city = 'x'").await;
+        // History added and taken away, and the activity columns refreshed.
+        let mut tx = app.store.begin().await.unwrap();
+        rally::store::customers::refresh_activity(&mut tx, Some(&ids[..5]), 0).await.unwrap();
+        tx.commit().await.unwrap();
+        execute(&app, &format!("DELETE FROM interactions WHERE customer_id IN ({}, {})", ids[1], ids[2])).await;
+        let mut tx = app.store.begin().await.unwrap();
+        let s_min = i64::from(world.rules.s_min_interactions);
+        rally::store::customers::refresh_activity(&mut tx, Some(&ids), s_min).await.unwrap();
+        tx.commit().await.unwrap();
+        // Customers deleted.
+        execute(&app, &format!("DELETE FROM customers WHERE id IN ({}, {})", ids[3], ids[4])).await;
+        assert_eq!(app.store.integrity_problems().await.unwrap(), Vec::<String>::new(), "world {seed} after writes");
+        // Folding changes no count (PostgreSQL; nothing to fold on SQLite).
+        let folded = app.store.fold_customer_counts().await.unwrap();
+        if app.store.dialect() == segment::Dialect::Postgres {
+            assert!(folded > 0, "the writes left rows to fold");
+        }
+        assert_eq!(app.store.fold_customer_counts().await.unwrap(), 0, "a second fold finds nothing");
+        assert_eq!(app.store.integrity_problems().await.unwrap(), Vec::<String>::new(), "world {seed} folded");
+    }
+    assert!(kept >= 20, "only {kept} filters were kept counts");
+});

@@ -767,3 +767,78 @@ fn count_parts_split_a_filter_into_disjoint_parts_that_cover_it() {
     let e = p("tier in [\"S\", \"B\"] and last_inquiry within 90d");
     assert_eq!(count_parts(&e, &exact), vec![e], "the exact computation is counted whole");
 }
+
+// ------------------------------------------------------------ kept counts
+
+/// A filter the kept counts answer counts exactly the customers the
+/// reference evaluation matches, in anchored worlds (tiers and dates from
+/// the maintained columns) and not (only region and industry qualify).
+#[test]
+fn kept_counts_count_what_the_filter_matches() {
+    let mut answered = std::collections::HashMap::new();
+    for seed in 0..400 {
+        for anchored in [true, false] {
+            let world = testgen::random_world(seed, anchored, 40);
+            let ctx = SqlContext {
+                dialect: Dialect::Sqlite,
+                as_of: world.as_of,
+                rules: world.rules,
+                first_param: 1,
+                anchored,
+            };
+            let mut filters: Vec<Expr> = (0..20).map(|i| testgen::random_expr(seed * 100 + i, 0)).collect();
+            // Two tests joined by `and`, often on one column.
+            filters.extend((0..20).map(|i| {
+                let (a, b) = (testgen::random_expr(seed * 100 + i, 0), testgen::random_expr(seed * 100 + i + 7, 0));
+                a.and(b)
+            }));
+            filters.extend(count_parts(&p("tier in [\"S\", \"B\"] and last_inquiry within 90d"), &ctx));
+            filters.extend(
+                [
+                    "tier = \"S\"",
+                    "last_inquiry within 90d",
+                    "last_order >= 2025-06-01",
+                    "last_interaction < 2025-10-01",
+                ]
+                .map(p),
+            );
+            for expr in filters {
+                let Some(kept) = kept_count(&expr, &ctx) else { continue };
+                assert!(anchored || !kept.dimension.is_date(), "{expr} kept unanchored as {kept:?}");
+                *answered.entry(kept.dimension).or_insert(0) += 1;
+                for (i, c) in world.customers.iter().enumerate() {
+                    let activity = derived_columns(c, &world.rules);
+                    assert_eq!(
+                        kept.matches(&c.region, &c.industry, &activity),
+                        evaluate(&expr, c, world.as_of, &world.rules),
+                        "seed {seed}, customer {i}: {expr} as {kept:?}"
+                    );
+                }
+            }
+        }
+    }
+    for dimension in Dimension::ALL {
+        assert!(answered.get(&dimension).is_some_and(|n| *n > 20), "{dimension:?} answered: {answered:?}");
+    }
+    let ctx = SqlContext {
+        dialect: Dialect::Sqlite,
+        as_of: d(2025, 10, 31),
+        rules: TierRules::default(),
+        first_param: 1,
+        anchored: true,
+    };
+    let split = count_parts(&p("tier in [\"S\", \"B\"] and last_inquiry within 90d"), &ctx);
+    assert!(kept_count(&split[0], &ctx).is_some(), "the recent-inquiry part is a kept range: {split:?}");
+    for left_to_the_database in [
+        "tier = \"B\"",
+        "region != \"华东\"",
+        "region in []",
+        "name contains \"科技\"",
+        "region = \"华东\" and tier = \"S\"",
+        "region = \"华东\" and region = \"华南\"",
+        "last_order >= 2025-06-02 and last_order <= 2025-06-01",
+        "region = \"华东\" or region = \"华南\"",
+    ] {
+        assert_eq!(kept_count(&p(left_to_the_database), &ctx), None, "{left_to_the_database}");
+    }
+}
