@@ -11,6 +11,9 @@
 -- per value updated in place would make every follow-up of the day queue
 -- behind the others on today's `last_interaction_on`. The server folds the
 -- rows into one per value every few seconds (`Store::fold_customer_counts`).
+-- No writer may slip in between the first count and the triggers.
+LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE customer_counts (
     dimension TEXT   NOT NULL,
     value     TEXT   NOT NULL,

@@ -218,6 +218,8 @@ async fn migrate_copy(path: &Path) -> Result<(usize, Contents), BackupError> {
     let store = Store::open(&DatabaseUrl::Sqlite(path.to_path_buf())).await?;
     let result = async {
         let migrated = store.migrate().await?;
+        // Derived numbers are made afresh from the customers, not trusted.
+        store.recount_customer_counts().await?;
         let problems = store.integrity_problems().await?;
         if let Some(problem) = problems.first() {
             return Err(BackupError::Damaged { path: path.display().to_string(), problem: problem.clone() });

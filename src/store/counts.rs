@@ -84,13 +84,20 @@ impl Store {
                                     GROUP BY dimension, value HAVING COUNT(*) > 1), \
                         folded AS (DELETE FROM customer_counts c USING several s \
                                    WHERE c.dimension = s.dimension AND c.value = s.value \
-                                   RETURNING c.dimension, c.value, c.n) \
-                   INSERT INTO customer_counts (dimension, value, n) \
-                   SELECT dimension, value, SUM(n) FROM folded GROUP BY dimension, value HAVING SUM(n) <> 0";
-        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customer_counts").fetch_one(pool).await?;
-        sqlx::query(sql).execute(pool).await?;
-        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customer_counts").fetch_one(pool).await?;
-        Ok(u64::try_from(before - after).unwrap_or(0))
+                                   RETURNING c.dimension, c.value, c.n), \
+                        written AS (INSERT INTO customer_counts (dimension, value, n) \
+                                    SELECT dimension, value, SUM(n) FROM folded \
+                                    GROUP BY dimension, value HAVING SUM(n) <> 0 RETURNING 1) \
+                   SELECT (SELECT COUNT(*) FROM folded) - (SELECT COUNT(*) FROM written)";
+        let folded: i64 = sqlx::query_scalar(sql).fetch_one(pool).await?;
+        Ok(u64::try_from(folded).unwrap_or(0))
+    }
+
+    /// Counts every value afresh (a restored copy, whatever its counts said).
+    pub async fn recount_customer_counts(&self) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        recount(&mut tx).await?;
+        tx.commit().await
     }
 
     /// Values whose kept count differs from the customers' (an integrity problem).

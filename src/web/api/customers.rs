@@ -82,7 +82,7 @@ pub struct CustomerFilter {
     pub region: Option<String>,
     /// A segment in the filter language, e.g. `region = "华东" and annual_purchase > 500万` (see docs/segments.md).
     pub segment: Option<String>,
-    /// `exact` counts every match for `total`; by default the count stops past 10,000 (`total_exact: false`).
+    /// `exact` counts every match for `total`. By default a search or a combined filter stops counting past 10,000 (`total_exact: false`); all customers, one region or a segment of one test on region, industry, tier S or a `last_*` date is counted exactly at no cost.
     pub count: Option<String>,
 }
 
