@@ -49,6 +49,13 @@ pg_createdb() {
     echo "postgres://postgres@127.0.0.1:$PG_PORT/$1"
 }
 
+# pg_psql DB ARGS...: psql on database DB of the cluster, quiet, without a pager.
+pg_psql() {
+    local db="$1"
+    shift
+    "${AS_PG[@]}" "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$db" -P pager=off "$@"
+}
+
 # pg_dropdb NAME: drops a database of the cluster.
 pg_dropdb() { "${AS_PG[@]}" "$PG_BIN/dropdb" --force -h 127.0.0.1 -p "$PG_PORT" -U postgres "$1"; }
 
