@@ -320,10 +320,12 @@ impl CustomerFilter {
     /// Every customer the segment matches, nothing narrowing it further: what
     /// the kept counts (which count all customers) can answer.
     fn is_segment_only(&self) -> bool {
-        self.scope == CustomerScope::All
-            && self.search.as_deref().is_none_or(str::is_empty)
-            && self.region.as_deref().is_none_or(str::is_empty)
-            && self.ids.is_none()
+        self.sees_all_unsearched() && self.region.as_deref().is_none_or(str::is_empty)
+    }
+
+    /// Every customer, no search and no id list (a region or segment may narrow it).
+    fn sees_all_unsearched(&self) -> bool {
+        self.scope == CustomerScope::All && self.search.as_deref().is_none_or(str::is_empty) && self.ids.is_none()
     }
 }
 
@@ -512,8 +514,7 @@ impl Store {
     /// answer: all customers, one region, or a segment that is one test on
     /// a kept column — for a reader who sees every customer.
     pub async fn count_kept(&self, filter: &CustomerFilter, basis: &TierBasis) -> StoreResult<Option<i64>> {
-        let narrowed = CustomerFilter { region: None, segment: None, ..filter.clone() };
-        if !narrowed.is_segment_only() {
+        if !filter.sees_all_unsearched() {
             return Ok(None);
         }
         let region = filter.region.as_deref().filter(|r| !r.is_empty());
