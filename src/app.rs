@@ -11,7 +11,7 @@ use tower_http::trace::TraceLayer;
 use crate::store::Store;
 
 /// Settings the running server needs (the CLI builds it from flags and env).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct AppConfig {
     /// Mark cookies `Secure` (set when Rally is served over HTTPS).
     pub secure_cookies: bool,
@@ -22,6 +22,21 @@ pub struct AppConfig {
     pub job_lease_seconds: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`).
     pub trusted_proxies: crate::config::TrustedProxies,
+    /// Requests worked on at once; the others wait their turn
+    /// (`--max-active-requests`; `0`: no limit; see `web::admission`).
+    pub max_active_requests: u32,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            secure_cookies: false,
+            notification_workers: false,
+            job_lease_seconds: 0,
+            trusted_proxies: crate::config::TrustedProxies::default(),
+            max_active_requests: crate::web::admission::DEFAULT_MAX_ACTIVE_REQUESTS,
+        }
+    }
 }
 
 /// Shared by every request. Holds nothing that must agree across server
@@ -59,7 +74,12 @@ pub fn router(state: AppState) -> Router {
     for layer in crate::web::security::layers() {
         router = router.layer(layer);
     }
-    router.layer(TraceLayer::new_for_http()).with_state(state)
+    // Inside the trace layer, so a request's logged time includes its wait for a turn.
+    let admission = crate::web::admission::Admission::new(state.config.max_active_requests);
+    router
+        .layer(axum::middleware::from_fn_with_state(admission, crate::web::admission::admit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.

@@ -125,6 +125,10 @@ pub struct ServeArgs {
     /// X-Forwarded-For names the client for sign-in throttling; by default the header is ignored.
     #[arg(long, env = "RALLY_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
+    /// Requests worked on at once; the others wait their turn in arrival order (0: no limit).
+    #[arg(long, env = "RALLY_MAX_ACTIVE_REQUESTS", default_value_t = crate::web::admission::DEFAULT_MAX_ACTIVE_REQUESTS,
+          value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub max_active_requests: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -486,6 +490,7 @@ async fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         notification_workers: !args.no_workers,
         job_lease_seconds: args.job_lease_seconds,
         trusted_proxies,
+        max_active_requests: args.max_active_requests,
     };
     let state = AppState::new(store.clone(), config);
     tracing::info!(%local, database = %url, "serving");

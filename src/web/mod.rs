@@ -6,6 +6,7 @@ use axum::routing::get;
 
 use crate::app::AppState;
 
+pub mod admission;
 pub mod api;
 mod assets;
 pub mod cursor;
