@@ -715,6 +715,20 @@ impl Store {
         }
         Ok(())
     }
+
+    /// Settles `campaign_members` after a target list grew in bulk. On
+    /// PostgreSQL the new rows' pages are not yet all-visible, so the list's
+    /// counts (the breakdown proposal, the counts beside the list) fetch
+    /// every member from the heap until autovacuum comes by: at 250,000 new
+    /// members the proposal took 149 ms, 30 ms after `VACUUM`. `SKIP_LOCKED`:
+    /// a vacuum already under way does the same. A no-op on SQLite, whose
+    /// index reads never visit the table for visibility.
+    pub async fn settle_members(&self) -> StoreResult<()> {
+        if let Db::Postgres(pool) = &self.db {
+            sqlx::query("VACUUM (ANALYZE, SKIP_LOCKED) campaign_members").execute(pool).await?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -44,7 +44,26 @@ pub async fn generate_members(store: &Store, actor: &Actor, id: i64) -> OpsResul
         .await?;
     }
     tx.commit().await?;
+    settle_after_bulk(store, added);
     Ok((added, total))
+}
+
+/// Members added at once from which the list is settled (see
+/// [`Store::settle_members`]) behind the request.
+const SETTLE_AFTER: u64 = 10_000;
+
+/// After a large list was written, settles it in the background: the
+/// request does not wait, and the pages that follow find it settled.
+fn settle_after_bulk(store: &Store, added: u64) {
+    if added < SETTLE_AFTER {
+        return;
+    }
+    let store = store.clone();
+    tokio::spawn(async move {
+        if let Err(err) = store.settle_members().await {
+            tracing::warn!(error = %err, "could not settle the target list after a bulk add; autovacuum will");
+        }
+    });
 }
 
 /// A rep sees their own part of the target list; everyone else all of it.
@@ -133,5 +152,6 @@ pub async fn import_partner_list(
     )
     .await?;
     tx.commit().await?;
+    settle_after_bulk(store, added);
     Ok(PartnerListOutcome { report, added, total })
 }
