@@ -329,19 +329,36 @@ fn member_conditions(campaign_id: i64, q: &MemberQuery, values: &mut Vec<Value>)
     if let Some(t) = &q.tier {
         values.push(t.clone().into());
         conditions.push(format!("m.tier = ${}", values.len()));
+        // A member's rank follows from its tier (both written once, when it
+        // is added), so a tier is a range of the outreach-order index: the
+        // page and its count read only that tier's members.
+        conditions.push(format!("m.outreach_rank IN ({})", ranks_of_tier(t)));
     }
     if let Some(st) = &q.stage {
         values.push(st.clone().into());
         conditions.push(format!("m.stage = ${}", values.len()));
+        if st != "targeted" {
+            // Spelled out so SQLite takes the partial stage index (migration 0028).
+            conditions.push("m.stage <> 'targeted'".to_owned());
+        }
     }
     if let Some((rep, region)) = &q.own_or_pool_of {
         values.push((*rep).into());
         let r = values.len();
         values.push(region.clone().into());
         let g = values.len();
-        conditions.push(format!("(m.assignee_id = ${r} OR (m.assignee_id IS NULL AND c.region = ${g}))"));
+        conditions.push(format!("(m.assignee_id = ${r} OR (m.assignee_id IS NULL AND m.region = ${g}))"));
     }
     conditions
+}
+
+/// The outreach ranks a tier's members have (see [`RANK_OF_TIER`]).
+fn ranks_of_tier(tier: &str) -> &'static str {
+    match tier {
+        "S" => "0",
+        "B" => "1, 2",
+        _ => "3",
+    }
 }
 
 impl Store {
@@ -401,14 +418,23 @@ impl Store {
         }))
     }
 
-    /// How many members a query's filters match (its page aside).
-    pub async fn count_members_matching(&self, campaign_id: i64, q: &MemberQuery) -> StoreResult<i64> {
+    /// How many members a query's filters match (its page aside), counting
+    /// no further than `limit` when given: a list's total at 250,000 members
+    /// without reading them all on every page.
+    pub async fn count_members_matching(
+        &self,
+        campaign_id: i64,
+        q: &MemberQuery,
+        limit: Option<i64>,
+    ) -> StoreResult<i64> {
         let mut values: Vec<Value> = Vec::new();
-        let conditions = member_conditions(campaign_id, q, &mut values);
-        let sql = format!(
-            "SELECT COUNT(*) FROM campaign_members m JOIN customers c ON c.id = m.customer_id WHERE {}",
-            conditions.join(" AND ")
-        );
+        let conditions = member_conditions(campaign_id, q, &mut values).join(" AND ");
+        let sql = match limit {
+            None => format!("SELECT COUNT(*) FROM campaign_members m WHERE {conditions}"),
+            Some(limit) => format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM campaign_members m WHERE {conditions} LIMIT {limit}) matched"
+            ),
+        };
         Ok(on_db!(self, pool => bind_values(sqlx::query(&sql), &values).fetch_one(pool).await?.try_get::<i64, _>(0)?))
     }
 
@@ -502,34 +528,6 @@ async fn rank_new_members(tx: &mut Tx, campaign_id: i64) -> StoreResult<()> {
 pub async fn count_members(tx: &mut Tx, campaign_id: i64) -> StoreResult<i64> {
     let sql = "SELECT COUNT(*) FROM campaign_members WHERE campaign_id = $1";
     Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql).bind(campaign_id).fetch_one(&mut **conn).await?))
-}
-
-/// Adds one customer as a member with a given tier and assignee (partner lists).
-pub async fn add_member(
-    tx: &mut Tx,
-    campaign_id: i64,
-    customer_id: i64,
-    tier: &str,
-    assignee_id: Option<i64>,
-    source: &str,
-    partner: Option<&str>,
-) -> StoreResult<bool> {
-    let sql = "INSERT INTO campaign_members (campaign_id, customer_id, tier, assignee_id, source, partner, added_at, assigned_at, \
-                 region) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $7, COALESCE((SELECT region FROM customers WHERE id = $2), '')) \
-               ON CONFLICT (campaign_id, customer_id) DO NOTHING";
-    let n = on_tx!(tx, conn => sqlx::query(sql)
-        .bind(campaign_id)
-        .bind(customer_id)
-        .bind(tier)
-        .bind(assignee_id)
-        .bind(source)
-        .bind(partner)
-        .bind(Utc::now())
-        .execute(&mut **conn)
-        .await?
-        .rows_affected());
-    Ok(n == 1)
 }
 
 /// A breakdown row (template 2) as stored.

@@ -229,6 +229,80 @@ backend_test!(a_target_list_is_settled_after_a_bulk_write, |app| {
     assert_eq!(again, json!({"added": 0, "total": 32}), "settling changes no member");
 });
 
+// A target list's total stops past 10,000 unless asked, as the customer
+// list's; filters by tier and stage count what they show.
+backend_test!(target_list_totals_stop_past_ten_thousand_and_count_exactly_on_demand, |app| {
+    let t = team(&app).await;
+    let customers = (0..10_002)
+        .map(|i| {
+            let name = format!("名单客户{i:05}有限公司");
+            rally::store::customers::NewCustomer {
+                name_key: rally::io::names::normalize_company_name(&name),
+                name,
+                region: if i % 2 == 0 { "华南" } else { "西北" }.to_owned(),
+                industry: "制造业".to_owned(),
+                city: "广州".to_owned(),
+                annual_purchase_fen: 600_000_000,
+                source: "import".to_owned(),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let mut tx = app.store.begin().await.unwrap();
+    rally::store::customers::insert_customers(&mut tx, customers).await.unwrap();
+    tx.commit().await.unwrap();
+    let (_, created) = send(&app, &t.lead, Method::POST, "/api/v1/campaigns", example("industry = \"制造业\"")).await;
+    let id = created["id"].as_i64().unwrap();
+    let (_, generated) =
+        send(&app, &t.lead, Method::POST, &format!("/api/v1/campaigns/{id}/members/generate"), json!({})).await;
+    assert_eq!(generated, json!({"added": 10_002, "total": 10_002}));
+
+    let list = format!("/api/v1/campaigns/{id}/members?limit=5");
+    let total = |v: &Value| (v["total"].as_i64(), v["total_exact"].as_bool());
+    let capped = get(&app, &t.lead, &list).await;
+    assert_eq!(total(&capped), (Some(10_000), Some(false)), "{capped}");
+    assert_eq!(capped["items"].as_array().map(Vec::len), Some(5));
+    let exact = get(&app, &t.lead, &format!("{list}&count=exact")).await;
+    assert_eq!(total(&exact), (Some(10_002), Some(true)));
+    assert_eq!(total(&get(&app, &t.lead, &format!("{list}&tier=C")).await), (Some(10_000), Some(false)));
+    let none = get(&app, &t.lead, &format!("{list}&tier=S")).await;
+    assert_eq!((total(&none), none["items"].as_array().map(Vec::len)), ((Some(0), Some(true)), Some(0)));
+    // The rep of 华南 sees their 5,001 members, counted exactly under the cap.
+    assert_eq!(total(&get(&app, &t.ming, &list).await), (Some(5_001), Some(true)));
+
+    // Two members move on to 意向: the stage filter finds and counts just them.
+    let mut tx = app.store.begin().await.unwrap();
+    let moved = crate::helpers::rally_sql(
+        &mut tx,
+        &format!(
+            "UPDATE campaign_members SET stage = 'intent', contacted_on = '2025-10-08', intent_on = '2025-10-08' \
+             WHERE campaign_id = {id} AND customer_id IN (SELECT customer_id FROM campaign_members \
+             WHERE campaign_id = {id} ORDER BY customer_id DESC LIMIT 2)"
+        ),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(moved, 2);
+    let intent = get(&app, &t.lead, &format!("{list}&stage=intent")).await;
+    assert_eq!((total(&intent), intent["items"].as_array().map(Vec::len)), ((Some(2), Some(true)), Some(2)));
+    assert!(intent["items"].as_array().unwrap().iter().all(|m| m["stage"] == "intent"), "{intent}");
+    let targeted = get(&app, &t.lead, &format!("{list}&stage=targeted&count=exact")).await;
+    assert_eq!(total(&targeted), (Some(10_000), Some(true)));
+    let (status, bad) = send(&app, &t.lead, Method::GET, &format!("{list}&count=all"), json!(null)).await;
+    assert_eq!((status, bad["error"]["field"].as_str()), (422, Some("count")), "{bad}");
+
+    let web = app.browser_session("lead@example.com").await;
+    let page = web.get(app.url(&format!("/campaigns/{id}/members"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("第 1–100 家，超过 10,000 家") && page.contains("count=exact"), "{page}");
+    let counted =
+        web.get(app.url(&format!("/campaigns/{id}/members?count=exact"))).send().await.unwrap().text().await.unwrap();
+    assert!(counted.contains("第 1–100 家，共 10002 家"), "{counted}");
+    let intents =
+        web.get(app.url(&format!("/campaigns/{id}/members?stage=intent"))).send().await.unwrap().text().await.unwrap();
+    assert!(intents.contains("第 1–2 家，共 2 家") && !intents.contains("count=exact"), "{intents}");
+});
+
 backend_test!(goals_are_checked_against_similar_campaigns, |app| {
     let t = team(&app).await;
     customers(&app, &t).await;

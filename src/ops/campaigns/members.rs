@@ -6,6 +6,7 @@ use serde_json::json;
 use super::check_manage;
 use crate::domain::team::Role;
 use crate::ops::authz::{self, Actor, Permission};
+use crate::ops::customers::Total;
 use crate::ops::{OpsError, OpsResult, audit_change, required_text};
 use crate::store::Store;
 use crate::store::audit::AuditAction;
@@ -72,10 +73,19 @@ pub async fn members(store: &Store, actor: &Actor, id: i64, query: MemberQuery) 
     Ok(store.members(id, &visible_part(actor, query)).await?)
 }
 
-/// How many members `query`'s filters match among those `actor` sees.
-pub async fn count_members(store: &Store, actor: &Actor, id: i64, query: MemberQuery) -> OpsResult<i64> {
+/// How many members `query`'s filters match among those `actor` sees:
+/// counted in full when `exact`, else no further than
+/// [`TOTAL_CAP`](crate::ops::customers::TOTAL_CAP), as the customer list.
+pub async fn count_members(store: &Store, actor: &Actor, id: i64, query: MemberQuery, exact: bool) -> OpsResult<Total> {
+    use crate::ops::customers::TOTAL_CAP;
     super::readable(store, actor, id).await?;
-    Ok(store.count_members_matching(id, &visible_part(actor, query)).await?)
+    let query = visible_part(actor, query);
+    Ok(if exact {
+        Total { count: store.count_members_matching(id, &query, None).await?, exact: true }
+    } else {
+        let counted = store.count_members_matching(id, &query, Some(TOTAL_CAP + 1)).await?;
+        Total { count: counted.min(TOTAL_CAP), exact: counted <= TOTAL_CAP }
+    })
 }
 
 fn visible_part(actor: &Actor, mut query: MemberQuery) -> MemberQuery {

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::ops;
 use crate::store::campaigns::MemberQuery;
-use crate::web::api::{List, Page, parse_id};
+use crate::web::api::{Page, parse_id};
 use crate::web::cursor;
 use crate::web::error::ApiError;
 use crate::web::session::ApiAuth;
@@ -60,7 +60,10 @@ pub struct MemberOut {
 #[derive(Serialize, ToSchema)]
 pub struct MemberList {
     pub items: Vec<MemberOut>,
+    /// How many members match: exact when `total_exact`, else the list
+    /// matches more than this many (10,000) and `count=exact` counts them.
     pub total: i64,
+    pub total_exact: bool,
     pub next_cursor: Option<String>,
 }
 
@@ -71,6 +74,8 @@ pub struct MemberFilter {
     pub tier: Option<String>,
     /// targeted, contacted, intent, ordered or lost.
     pub stage: Option<String>,
+    /// `exact` counts every match for `total`. By default the count stops past 10,000 (`total_exact: false`).
+    pub count: Option<String>,
 }
 
 /// Rank and customer id in one cursor key.
@@ -86,7 +91,7 @@ pub async fn members(
     Path(id): Path<String>,
     Query(page): Query<Page>,
     Query(filter): Query<MemberFilter>,
-) -> Result<Json<List<MemberOut>>, ApiError> {
+) -> Result<Json<MemberList>, ApiError> {
     let id = parse_id(&id)?;
     let limit = page.limit()?;
     let after = page.after_id()?.map(|k| (i32::try_from(k / RANK_SPAN).unwrap_or(0), k % RANK_SPAN));
@@ -102,10 +107,16 @@ pub async fn members(
     {
         return Err(ApiError::invalid("stage", "stage is targeted, contacted, intent, ordered or lost"));
     }
-    let query = MemberQuery { tier: tier.clone(), stage, after, limit: limit + 1, ..MemberQuery::default() };
+    let exact = match filter.count.as_deref() {
+        None | Some("") => false,
+        Some("exact") => true,
+        Some(_) => {
+            return Err(ApiError::invalid("count", "count takes exact, or nothing for a total that stops past 10,000"));
+        }
+    };
+    let query = MemberQuery { tier, stage, after, limit: limit + 1, ..MemberQuery::default() };
+    let total = ops::campaigns::members::count_members(&state.store, &actor, id, query.clone(), exact).await?;
     let mut rows = ops::campaigns::members::members(&state.store, &actor, id, query).await?;
-    let counts = ops::campaigns::members::member_counts(&state.store, &actor, id).await?;
-    let total = counts.iter().filter(|(_, t, _)| tier.as_ref().is_none_or(|want| want == t)).map(|(_, _, n)| n).sum();
     let next_cursor = (rows.len() as i64 > limit).then(|| {
         rows.truncate(usize::try_from(limit).unwrap_or(50));
         let last = rows.last().map_or(0, |m| i64::from(m.outreach_rank) * RANK_SPAN + m.customer_id);
@@ -126,7 +137,7 @@ pub async fn members(
             next_action_on: m.next_action_on,
         })
         .collect();
-    Ok(Json(List { items, total, next_cursor }))
+    Ok(Json(MemberList { items, total: total.count, total_exact: total.exact, next_cursor }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -35,6 +35,8 @@ struct MembersPage {
     rep: String,
     reps: Vec<(String, String)>,
     count_text: String,
+    /// Counts the matching members in full when the total stopped at 10,000.
+    exact_count_href: Option<String>,
     /// The number of this page's first row (1 on the first page).
     first_number: i64,
     next_href: Option<String>,
@@ -58,6 +60,8 @@ pub struct MembersQuery {
     /// The number of the first row on a later page (carried by the pager).
     from: Option<i64>,
     ok: Option<String>,
+    /// `exact`: the total counted in full (past 10,000 it stops otherwise).
+    count: Option<String>,
     added: Option<u64>,
     total: Option<i64>,
     /// Set after a partner list: the flash names it.
@@ -107,7 +111,8 @@ async fn members_page(
         with_contact: true,
         ..MemberQuery::default()
     };
-    let matching = ops::campaigns::members::count_members(&state.store, &page.actor, id, query.clone()).await?;
+    let exact = q.count.as_deref() == Some("exact");
+    let matching = ops::campaigns::members::count_members(&state.store, &page.actor, id, query.clone(), exact).await?;
     let mut members = ops::campaigns::members::members(&state.store, &page.actor, id, query).await?;
     let counts_raw = ops::campaigns::members::member_counts(&state.store, &page.actor, id).await?;
     let mut counts: Vec<CountRow> = Vec::new();
@@ -161,15 +166,24 @@ async fn members_page(
     } else {
         team.all().iter().filter(|u| u.role == Role::Rep).map(|u| (u.email.clone(), u.name.clone())).collect()
     };
-    let count_text = if members.is_empty() {
-        shell.t.fill("members.count", &[("total", &matching.to_string())])
-    } else {
-        let last = first_number + members.len() as i64 - 1;
-        shell.t.fill(
-            "members.count_range",
-            &[("first", &first_number.to_string()), ("last", &last.to_string()), ("total", &matching.to_string())],
-        )
+    let total = crate::domain::money::group_thousands(matching.count.unsigned_abs());
+    let count_text = match (members.is_empty(), matching.exact) {
+        (true, true) => shell.t.fill("members.count", &[("total", &matching.count.to_string())]),
+        (true, false) => shell.t.fill("members.count_more_than", &[("total", &total)]),
+        (false, exact) => {
+            let last = first_number + members.len() as i64 - 1;
+            shell.t.fill(
+                if exact { "members.count_range" } else { "members.count_range_more_than" },
+                &[
+                    ("first", &first_number.to_string()),
+                    ("last", &last.to_string()),
+                    ("total", &if exact { matching.count.to_string() } else { total }),
+                ],
+            )
+        }
     };
+    // Past the cap the exact count is one click away, as on the customer list.
+    let exact_count_href = (!matching.exact).then(|| format!("{base}&count=exact"));
     let body = MembersPage {
         shell,
         tab: "members",
@@ -179,6 +193,7 @@ async fn members_page(
         rep: rep_email,
         reps,
         count_text,
+        exact_count_href,
         first_number,
         next_href,
         can_plan: page.can(Permission::ManageCampaigns),
