@@ -6,8 +6,9 @@ token): the segment count `tier in ["S","B"] and last_inquiry within 90d`
 (3 warm-ups, 50 samples), then a new draft campaign starting today whose
 segment is SEGMENT (default `annual_purchase >= 750万`, about a quarter of
 the generated customers), its target list generated (one run), generated
-again (one run, must add nothing), and its breakdown proposal (3 warm-ups,
-20 samples). Latency is the whole request as the client sees it, over one
+again (one run, must add nothing), its breakdown proposal (3 warm-ups,
+20 samples), and its target list through the API and the page (first page,
+tier S, stage intent, the exact count; 3 warm-ups, 20 samples). Latency is the whole request as the client sees it, over one
 keep-alive connection. With SERVER_PID, each generation also shows the CPU
 time the server process spent on it (user + system; on SQLite that is the
 database's work too, so it is what the run costs on a quiet core). Each run
@@ -17,6 +18,7 @@ import datetime
 import http.client
 import json
 import os
+import re
 import sys
 import time
 import urllib.parse
@@ -99,7 +101,62 @@ def main():
     p50, p95, body = sampled(conn, f"/api/v1/campaigns/{cid}/breakdown", 20)
     rows = len(body["rows"])
     print(f"| breakdown proposal ({first['total']} members) | {p50:.1f} ms | {p95:.1f} ms | {rows} rows |")
+    # The target list as the lead reads it: the API's first page of 50 and
+    # the page's first 100, plain and filtered (issue 13, item 2: ≤ 5 ms p50).
+    for query in ["", "&tier=S", "&stage=intent", "&count=exact"]:
+        p50, p95, body = sampled(conn, f"/api/v1/campaigns/{cid}/members?limit=50{query}", 20)
+        exact = "" if body["total_exact"] else "+"
+        print(f"| target list API `{query or 'first page'}` | {p50:.1f} ms | {p95:.1f} ms | total {body['total']}{exact} |")
+    cookie = signed_in(conn)
+    for query in ["", "?stage=intent"]:
+        p50, p95, html = sampled_page(conn, f"/campaigns/{cid}/members{query}", cookie, 20)
+        shown = re.search(r'id="member-count">([^<·]+)', html)
+        print(f"| target list page `{query or 'first page'}` | {p50:.1f} ms | {p95:.1f} ms | {shown.group(1).strip() if shown else '?'} |")
     print(f"load {load()}")
+
+
+def sampled_page(conn, path, headers, runs):
+    """Like `sampled`, for a page read with a session cookie."""
+    samples = []
+    for i in range(runs + 3):
+        start = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        html = response.read().decode()
+        if response.status != 200:
+            sys.exit(f"GET {path}: HTTP {response.status}")
+        if i >= 3:
+            samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    pick = lambda p: samples[min(len(samples) - 1, int(len(samples) * p))]
+    return pick(0.5), pick(0.95), html
+
+
+def signed_in(conn):
+    """A session cookie for the pages, signed in as the demo's lead (the demo's password)."""
+    cookies = {}
+
+    def keep(response):
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                k, v = value.split(";")[0].split("=", 1)
+                cookies[k] = v
+
+    conn.request("GET", "/login")
+    response = conn.getresponse()
+    html = response.read().decode()
+    keep(response)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    cookie = lambda: "; ".join(f"{k}={v}" for k, v in cookies.items())
+    form = urllib.parse.urlencode({"email": "lead@rally.example", "password": "rally-demo-2026", "csrf": csrf})
+    conn.request("POST", "/login", body=form,
+                 headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie()})
+    response = conn.getresponse()
+    response.read()
+    keep(response)
+    if response.status != 303:
+        sys.exit(f"sign-in: HTTP {response.status}")
+    return {"Cookie": cookie()}
 
 
 main()

@@ -327,11 +327,10 @@ fn member_conditions(campaign_id: i64, q: &MemberQuery, values: &mut Vec<Value>)
         conditions.push("m.assignee_id IS NULL".to_owned());
     }
     if let Some(t) = &q.tier {
-        values.push(t.clone().into());
-        conditions.push(format!("m.tier = ${}", values.len()));
         // A member's rank follows from its tier (both written once, when it
         // is added), so a tier is a range of the outreach-order index: the
-        // page and its count read only that tier's members.
+        // page and its count read only that tier's index entries, not each
+        // member's row for its tier.
         conditions.push(format!("m.outreach_rank IN ({})", ranks_of_tier(t)));
     }
     if let Some(st) = &q.stage {
@@ -357,7 +356,9 @@ fn ranks_of_tier(tier: &str) -> &'static str {
     match tier {
         "S" => "0",
         "B" => "1, 2",
-        _ => "3",
+        "C" => "3",
+        // No member has another tier.
+        _ => "NULL",
     }
 }
 
