@@ -295,6 +295,15 @@ backend_test!(target_list_totals_stop_past_ten_thousand_and_count_exactly_on_dem
     let web = app.browser_session("lead@example.com").await;
     let page = web.get(app.url(&format!("/campaigns/{id}/members"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("第 1–100 家，超过 10,000 家") && page.contains("count=exact"), "{page}");
+    // The counts by rep and tier load after the list.
+    let counts_href = format!("/campaigns/{id}/members/counts");
+    assert!(page.contains(&format!("hx-get=\"{counts_href}\"")), "{page}");
+    let counts = web.get(app.url(&counts_href)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        counts.matches("<td>0</td><td>0</td><td>5001</td><td>5001</td>").count(),
+        2,
+        "ming's and the pool's: {counts}"
+    );
     let counted =
         web.get(app.url(&format!("/campaigns/{id}/members?count=exact"))).send().await.unwrap().text().await.unwrap();
     assert!(counted.contains("第 1–100 家，共 10002 家"), "{counted}");

@@ -100,6 +100,7 @@ POST /campaigns/{campaign}/activate                ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/breakdown               200 200 200 200 200 200 200
 POST /campaigns/{campaign}/breakdown               ok  ok  403 ok  403 403 403
 GET  /campaigns/{campaign}/members                 200 200 200 200 200 200 200
+GET  /campaigns/{campaign}/members/counts          200 200 200 200 200 200 200
 POST /campaigns/{campaign}/members/generate        ok  ok  403 ok  403 403 403
 POST /campaigns/{campaign}/members/import          ok  ok  403 403 403 403 403
 GET  /campaigns/{campaign}/export                  200 200 200 200 200 200 200

@@ -32,6 +32,7 @@ fn is_whole_page(path: &str) -> bool {
         || path.contains("segment-preview")
         || path.contains("segment-builder")
         || path.contains("tier-counts")
+        || path.ends_with("/members/counts")
         || path.ends_with("/export")
         || path.ends_with("/panel")
         || path.ends_with("/standup/board")

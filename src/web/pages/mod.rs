@@ -102,6 +102,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(campaigns::breakdown::breakdown).post(campaigns::breakdown::save_breakdown),
         )
         .route("/campaigns/{id}/members", get(campaigns::members::list_members))
+        .route("/campaigns/{id}/members/counts", get(campaigns::members::member_counts))
         .route("/campaigns/{id}/members/generate", post(campaigns::members::generate))
         .route(
             "/campaigns/{id}/members/import",
