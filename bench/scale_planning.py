@@ -112,6 +112,8 @@ def main():
         p50, p95, html = sampled_page(conn, f"/campaigns/{cid}/members{query}", cookie, 20)
         shown = re.search(r'id="member-count">([^<·]+)', html)
         print(f"| target list page `{query or 'first page'}` | {p50:.1f} ms | {p95:.1f} ms | {shown.group(1).strip() if shown else '?'} |")
+    p50, p95, html = sampled_page(conn, f"/campaigns/{cid}/members/counts", cookie, 20)
+    print(f"| its counts by rep and tier (loaded after it) | {p50:.1f} ms | {p95:.1f} ms | {html.count('<tr>') - 1} rows |")
     print(f"load {load()}")
 
 

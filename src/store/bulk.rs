@@ -140,6 +140,58 @@ pub async fn restore_indexes(tx: &mut Tx, suspended: SuspendedIndexes) -> StoreR
     Ok(())
 }
 
+/// The trigger that writes each new customer's name into the short-term
+/// name index (migration 0021), spread one character at a time in SQL.
+const SHORT_TERMS_TRIGGER: &str = "customers_short_fts_insert";
+
+/// For a load that writes the short-term name index itself (see
+/// [`insert_short_terms`]): on SQLite, drops the trigger that would write it
+/// row by row and answers its definition, to make it again with
+/// [`restore_short_terms`] before commit. Spreading a name in SQL (a
+/// `group_concat` over a table of positions per row) is most of a generated
+/// customer's insert. `None` on PostgreSQL, which has no such index.
+pub async fn suspend_short_terms(tx: &mut Tx) -> StoreResult<Option<String>> {
+    let Tx::Sqlite(conn) = tx else { return Ok(None) };
+    let sql = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1";
+    let Some(create) =
+        sqlx::query_scalar::<_, String>(sql).bind(SHORT_TERMS_TRIGGER).fetch_optional(&mut **conn).await?
+    else {
+        return Ok(None);
+    };
+    sqlx::query(&format!("DROP TRIGGER {SHORT_TERMS_TRIGGER}")).execute(&mut **conn).await?;
+    Ok(Some(create))
+}
+
+/// Makes the trigger [`suspend_short_terms`] dropped again, as it was defined.
+pub async fn restore_short_terms(tx: &mut Tx, create: &str) -> StoreResult<()> {
+    on_tx!(tx, conn => sqlx::query(create).execute(&mut **conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Writes customers' names into the short-term name index as its trigger
+/// would (`(id, name)` pairs), while that trigger is suspended.
+pub async fn insert_short_terms(tx: &mut Tx, names: &[(i64, &str)]) -> StoreResult<()> {
+    let mut values = Vec::with_capacity(names.len() * 2);
+    for &(id, name) in names {
+        values.push(id.into());
+        values.push(spread_name(name).into());
+    }
+    bulk_insert(tx, "customers_short_fts", &["rowid", "name"], values).await
+}
+
+/// A name as the short-term index holds it: `q` before every character and
+/// after the last (`价格` → `q价q格q`), so a two-character term is one
+/// trigram (`价q格`). The same text migration 0021's trigger makes.
+pub(crate) fn spread_name(name: &str) -> String {
+    let mut spread = String::with_capacity(name.len() * 2 + 1);
+    for c in name.chars() {
+        spread.push('q');
+        spread.push(c);
+    }
+    spread.push('q');
+    spread
+}
+
 /// Reserves `n` ids of `table` (customers or interactions) for rows the
 /// caller inserts with explicit ids in this transaction. On SQLite the
 /// import holds the write lock, so `MAX(id)` stays ours; on PostgreSQL the
@@ -158,6 +210,35 @@ pub async fn allocate_ids(tx: &mut Tx, table: &'static str, n: usize) -> StoreRe
         Tx::Postgres(conn) => {
             let sql = format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)");
             Ok(sqlx::query_scalar(&sql).bind(count).fetch_all(&mut **conn).await?)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Connection;
+
+    use super::spread_name;
+
+    /// Names spread here as migration 0021's trigger spreads them in SQL:
+    /// a search finds a generated customer as it finds an imported one.
+    #[tokio::test]
+    async fn names_spread_as_the_trigger_spreads_them() {
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("CREATE TABLE search_positions (n INTEGER PRIMARY KEY)").execute(&mut conn).await.unwrap();
+        sqlx::query(
+            "WITH RECURSIVE p (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < 64) \
+             INSERT INTO search_positions (n) SELECT n FROM p",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let trigger_spread = "SELECT group_concat('q' || substr($1, p.n, 1), '' ORDER BY p.n) || 'q' \
+                              FROM search_positions p WHERE p.n <= length($1)";
+        for name in ["价格", "苏州制造业0001234有限公司", "A&B (China) Co., Ltd.", "𠀀字号", "Cafe\u{301}", "q"]
+        {
+            let want: String = sqlx::query_scalar(trigger_spread).bind(name).fetch_one(&mut conn).await.unwrap();
+            assert_eq!(spread_name(name), want, "{name}");
         }
     }
 }

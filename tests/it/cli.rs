@@ -160,6 +160,15 @@ async fn demo_with_generated_customers(backend: Backend) {
     // characters of it (the short-term table); the demo's notes as before.
     assert_eq!(search("0001234").await.0, 1);
     assert!(search("12").await.0 >= 1);
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        // The load writes the short-term table itself: a two-character term
+        // finds every name that holds it, as a plain scan does.
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}")).await.unwrap();
+        let sql = "SELECT COUNT(*) FROM customers WHERE name LIKE '%99%'";
+        let holding: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        assert!(holding > 100, "{holding}");
+        assert_eq!(search("99").await.0, holding);
+    }
     assert_eq!(search("需确认交期").await.1, demo_notes);
     let today = rally::clock::today();
     let segments = [
