@@ -315,7 +315,8 @@ pub struct MemberQuery {
 }
 
 /// The WHERE conditions of a member query's filters (not its page), on
-/// `campaign_members m JOIN customers c`: the list and its count share them.
+/// `campaign_members m` alone: the list and its count share them, and the
+/// count reads no customer (a condition on `c.` would break it).
 fn member_conditions(campaign_id: i64, q: &MemberQuery, values: &mut Vec<Value>) -> Vec<String> {
     values.push(campaign_id.into());
     let mut conditions = vec![format!("m.campaign_id = ${}", values.len())];
@@ -649,5 +650,32 @@ impl Store {
             }
             out
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::ranks_of_tier;
+    use crate::domain::campaign::outreach_rank;
+    use crate::domain::segment::Tier;
+
+    /// A tier filter reads ranks (`ranks_of_tier`): every rank a member of
+    /// a tier can get is among its tier's, and among no other tier's.
+    #[test]
+    fn a_tiers_ranks_are_the_ranks_its_members_get() {
+        let (early, late) = (NaiveDate::from_ymd_opt(2026, 1, 5), NaiveDate::from_ymd_opt(2026, 3, 9));
+        let histories = [(None, None), (early, None), (None, early), (early, late), (late, early)];
+        for tier in Tier::ALL {
+            for (inquiry, order) in histories {
+                let rank = outreach_rank(tier, inquiry, order).to_string();
+                for other in Tier::ALL {
+                    let listed = ranks_of_tier(other.as_str()).split(", ").any(|r| r == rank);
+                    assert_eq!(listed, other == tier, "rank {rank} of a {tier} member, filtered as {other}");
+                }
+            }
+        }
+        assert_eq!(ranks_of_tier("X"), "NULL", "no member has another tier");
     }
 }

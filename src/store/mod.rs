@@ -725,7 +725,9 @@ impl Store {
     /// index reads never visit the table for visibility.
     pub async fn settle_members(&self) -> StoreResult<()> {
         if let Db::Postgres(pool) = &self.db {
-            sqlx::query("VACUUM (ANALYZE, SKIP_LOCKED) campaign_members").execute(pool).await?;
+            // No truncation: its exclusive lock would stop every server's
+            // reads of the table for a moment, to give back a few pages.
+            sqlx::query("VACUUM (ANALYZE, SKIP_LOCKED, TRUNCATE false) campaign_members").execute(pool).await?;
         }
         Ok(())
     }

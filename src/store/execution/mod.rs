@@ -64,7 +64,7 @@ impl MemberRecord {
 }
 
 pub(crate) const MEMBER_SELECT: &str = "SELECT m.id, m.campaign_id, k.name AS campaign_name, k.status AS campaign_status, \
-    k.starts_on AS campaign_starts_on, m.customer_id, c.name AS customer_name, c.industry, c.region, \
+    k.starts_on AS campaign_starts_on, m.customer_id, c.name AS customer_name, c.industry, m.region, \
     c.owner_id AS customer_owner_id, m.tier, m.outreach_rank, m.assignee_id, u.email AS assignee_email, \
     u.name AS assignee_name, m.assigned_explicitly, m.added_at, m.stage, m.contacted_on, m.intent_on, m.ordered_on, \
     m.order_amount_fen, m.lost_reason, m.next_action_on, m.next_action_at, m.next_action, m.last_follow_up_at, m.first_follow_up_at, m.version \

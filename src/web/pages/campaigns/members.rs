@@ -161,10 +161,12 @@ async fn members_page(
     );
     // Keyset pages carry their first row's number; a page opened without one starts at 1.
     let first_number = if after.is_some() { q.from.filter(|n| *n > 0).unwrap_or(1) } else { 1 };
+    // An exact count asked for stays asked for on the following pages.
+    let exact_query = if exact { "&count=exact" } else { "" };
     let next_href = (members.len() as i64 > MEMBERS_PAGE).then(|| {
         members.truncate(usize::try_from(MEMBERS_PAGE).unwrap_or(100));
         let last = members.last().map_or(0, |m| i64::from(m.outreach_rank) * RANK_SPAN + m.customer_id);
-        format!("{base}&cursor={}&from={}", cursor::encode(last), first_number + MEMBERS_PAGE)
+        format!("{base}&cursor={}&from={}{exact_query}", cursor::encode(last), first_number + MEMBERS_PAGE)
     });
     let mut shell = page.shell("members.title", "/campaigns");
     shell.title = format!("{} · {}", c.name, shell.t.get("members.title"));
@@ -202,8 +204,13 @@ async fn members_page(
             )
         }
     };
-    // Past the cap the exact count is one click away, as on the customer list.
-    let exact_count_href = (!matching.exact).then(|| format!("{base}&count=exact"));
+    // Past the cap the exact count is one click away, as on the customer
+    // list: this page counted in full (its rows and numbering kept).
+    let this_page = match (&q.cursor, after) {
+        (Some(c), Some(_)) => format!("{base}&cursor={c}&from={first_number}"),
+        _ => base.clone(),
+    };
+    let exact_count_href = (!matching.exact).then(|| format!("{this_page}&count=exact"));
     let body = MembersPage {
         shell,
         tab: "members",
