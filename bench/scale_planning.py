@@ -23,6 +23,8 @@ import sys
 import time
 import urllib.parse
 
+from http_bench import signed_in, timed
+
 PORT, TOKEN = int(sys.argv[1]), sys.argv[2]
 SEGMENT = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else "annual_purchase >= 750万"
 SERVER_PID = sys.argv[4] if len(sys.argv) > 4 else None
@@ -107,58 +109,14 @@ def main():
         p50, p95, body = sampled(conn, f"/api/v1/campaigns/{cid}/members?limit=50{query}", 20)
         exact = "" if body["total_exact"] else "+"
         print(f"| target list API `{query or 'first page'}` | {p50:.1f} ms | {p95:.1f} ms | total {body['total']}{exact} |")
-    cookie = signed_in(conn)
+    cookie = signed_in(conn, "lead@rally.example")
     for query in ["", "?stage=intent"]:
-        p50, p95, html = sampled_page(conn, f"/campaigns/{cid}/members{query}", cookie, 20)
+        p50, p95, html = timed(conn, f"/campaigns/{cid}/members{query}", cookie, 20)
         shown = re.search(r'id="member-count">([^<·]+)', html)
         print(f"| target list page `{query or 'first page'}` | {p50:.1f} ms | {p95:.1f} ms | {shown.group(1).strip() if shown else '?'} |")
-    p50, p95, html = sampled_page(conn, f"/campaigns/{cid}/members/counts", cookie, 20)
+    p50, p95, html = timed(conn, f"/campaigns/{cid}/members/counts", cookie, 20)
     print(f"| its counts by rep and tier (loaded after it) | {p50:.1f} ms | {p95:.1f} ms | {html.count('<tr>') - 1} rows |")
     print(f"load {load()}")
-
-
-def sampled_page(conn, path, headers, runs):
-    """Like `sampled`, for a page read with a session cookie."""
-    samples = []
-    for i in range(runs + 3):
-        start = time.perf_counter()
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        html = response.read().decode()
-        if response.status != 200:
-            sys.exit(f"GET {path}: HTTP {response.status}")
-        if i >= 3:
-            samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    pick = lambda p: samples[min(len(samples) - 1, int(len(samples) * p))]
-    return pick(0.5), pick(0.95), html
-
-
-def signed_in(conn):
-    """A session cookie for the pages, signed in as the demo's lead (the demo's password)."""
-    cookies = {}
-
-    def keep(response):
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                k, v = value.split(";")[0].split("=", 1)
-                cookies[k] = v
-
-    conn.request("GET", "/login")
-    response = conn.getresponse()
-    html = response.read().decode()
-    keep(response)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-    cookie = lambda: "; ".join(f"{k}={v}" for k, v in cookies.items())
-    form = urllib.parse.urlencode({"email": "lead@rally.example", "password": "rally-demo-2026", "csrf": csrf})
-    conn.request("POST", "/login", body=form,
-                 headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie()})
-    response = conn.getresponse()
-    response.read()
-    keep(response)
-    if response.status != 303:
-        sys.exit(f"sign-in: HTTP {response.status}")
-    return {"Cookie": cookie()}
 
 
 main()

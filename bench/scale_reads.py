@@ -9,65 +9,21 @@ password), as a browser would, with the CSRF token from the sign-in page.
 import http.client
 import re
 import sys
-import time
 import urllib.parse
 
+from http_bench import signed_in, timed
+
 PORT, TOKEN = int(sys.argv[1]), sys.argv[2]
-PASSWORD = "rally-demo-2026"
 
 
 def q(text):
     return urllib.parse.quote(text)
 
 
-def timed(conn, path, headers, runs):
-    samples = []
-    for i in range(runs + 3):
-        start = time.perf_counter()
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        body = response.read()
-        elapsed = (time.perf_counter() - start) * 1000
-        if response.status != 200:
-            sys.exit(f"{path}: HTTP {response.status}: {body[:300]!r}")
-        if i >= 3:
-            samples.append(elapsed)
-    samples.sort()
-    pick = lambda p: samples[min(len(samples) - 1, int(len(samples) * p))]
-    return pick(0.5), pick(0.95), body.decode()
-
-
-def signed_in(conn):
-    """A session cookie for the pages."""
-    cookies = {}
-
-    def keep(response):
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                k, v = value.split(";")[0].split("=", 1)
-                cookies[k] = v
-
-    conn.request("GET", "/login")
-    response = conn.getresponse()
-    html = response.read().decode()
-    keep(response)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-    cookie = lambda: "; ".join(f"{k}={v}" for k, v in cookies.items())
-    form = urllib.parse.urlencode({"email": "admin@rally.example", "password": PASSWORD, "csrf": csrf})
-    conn.request("POST", "/login", body=form,
-                 headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie()})
-    response = conn.getresponse()
-    response.read()
-    keep(response)
-    if response.status != 303:
-        sys.exit(f"sign-in: HTTP {response.status}")
-    return {"Cookie": cookie()}
-
-
 def main():
     conn = http.client.HTTPConnection("127.0.0.1", PORT)
     api = {"Authorization": f"Bearer {TOKEN}"}
-    page = signed_in(conn)
+    page = signed_in(conn, "admin@rally.example")
     region = q("华东")
     reads = [
         ("customer list API, 50 rows + total", "/api/v1/customers?limit=50", api, 50),
