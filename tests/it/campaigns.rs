@@ -233,24 +233,7 @@ backend_test!(a_target_list_is_settled_after_a_bulk_write, |app| {
 // list's; filters by tier and stage count what they show.
 backend_test!(target_list_totals_stop_past_ten_thousand_and_count_exactly_on_demand, |app| {
     let t = team(&app).await;
-    let customers = (0..10_002)
-        .map(|i| {
-            let name = format!("名单客户{i:05}有限公司");
-            rally::store::customers::NewCustomer {
-                name_key: rally::io::names::normalize_company_name(&name),
-                name,
-                region: if i % 2 == 0 { "华南" } else { "西北" }.to_owned(),
-                industry: "制造业".to_owned(),
-                city: "广州".to_owned(),
-                annual_purchase_fen: 600_000_000,
-                source: "import".to_owned(),
-                ..Default::default()
-            }
-        })
-        .collect();
-    let mut tx = app.store.begin().await.unwrap();
-    rally::store::customers::insert_customers(&mut tx, customers).await.unwrap();
-    tx.commit().await.unwrap();
+    crate::helpers::insert_many_customers(&app, "名单客户", 10_002, &["华南", "西北"]).await;
     let (_, created) = send(&app, &t.lead, Method::POST, "/api/v1/campaigns", example("industry = \"制造业\"")).await;
     let id = created["id"].as_i64().unwrap();
     let (_, generated) =

@@ -329,24 +329,7 @@ backend_test!(the_region_list_is_the_teams, |app| {
 
 backend_test!(list_totals_stop_past_ten_thousand_and_count_exactly_on_demand, |app| {
     let lead = app.user("lead@example.com", "lead", None).await;
-    let customers = (0..10_002)
-        .map(|i| {
-            let name = format!("规模客户{i:05}有限公司");
-            rally::store::customers::NewCustomer {
-                name_key: rally::io::names::normalize_company_name(&name),
-                name,
-                region: if i % 2 == 0 { "华南" } else { "华东" }.to_owned(),
-                industry: "制造业".to_owned(),
-                city: "广州".to_owned(),
-                annual_purchase_fen: 500_000_000,
-                source: "import".to_owned(),
-                ..Default::default()
-            }
-        })
-        .collect();
-    let mut tx = app.store.begin().await.unwrap();
-    rally::store::customers::insert_customers(&mut tx, customers).await.unwrap();
-    tx.commit().await.unwrap();
+    crate::helpers::insert_many_customers(&app, "规模客户", 10_002, &["华南", "华东"]).await;
 
     // The kept counts answer all customers and one region exactly, at no cost.
     let all = get(&app, &lead, "/api/v1/customers?limit=5").await;

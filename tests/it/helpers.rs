@@ -308,3 +308,26 @@ pub async fn rally_sql(tx: &mut rally::store::Tx, sql: &str) -> Result<u64, sqlx
         rally::store::Tx::Postgres(t) => sqlx::query(sql).execute(&mut **t).await.map(|r| r.rows_affected()),
     }
 }
+
+/// Inserts `n` manufacturers named `{prefix}{i:05}有限公司` straight into
+/// the store, in `regions` by turns: a list past the totals' cap.
+pub async fn insert_many_customers(app: &TestApp, prefix: &str, n: usize, regions: &[&str]) {
+    let customers = (0..n)
+        .map(|i| {
+            let name = format!("{prefix}{i:05}有限公司");
+            rally::store::customers::NewCustomer {
+                name_key: rally::io::names::normalize_company_name(&name),
+                name,
+                region: regions[i % regions.len()].to_owned(),
+                industry: "制造业".to_owned(),
+                city: "广州".to_owned(),
+                annual_purchase_fen: 500_000_000,
+                source: "import".to_owned(),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let mut tx = app.store.begin().await.unwrap();
+    rally::store::customers::insert_customers(&mut tx, customers).await.unwrap();
+    tx.commit().await.unwrap();
+}
