@@ -281,6 +281,9 @@ async fn check(
     };
     let checked = match wait {
         None => receiver.await.ok(),
+        // No wait at all: always the progress page, even for a check that
+        // happens to have ended already, so the answer does not depend on timing.
+        Some(wait) if wait.is_zero() => None,
         Some(wait) => tokio::time::timeout(wait, receiver).await.ok().and_then(Result::ok),
     };
     let Some(checked) = checked else { return to_progress(pending.id) };
