@@ -679,34 +679,9 @@ review_test!(the_dashboard_lists_reviews_due_for_those_who_hold_them, |app| {
 backend_test!(the_demo_dashboard_shows_the_overdue_review, |app| {
     rally::ops::demo::load(&app.store, rally::clock::today()).await.unwrap();
     let older = app.store.campaigns().await.unwrap().into_iter().find(|c| c.name == "九月老客户答谢会").unwrap();
-    let sign_in = |email: &'static str| {
-        let app = &app;
-        async move {
-            let client = reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            let (_, page) = get_page(&client, app, "/login").await;
-            let csrf = crate::helpers::hidden_csrf(&page);
-            let response = client
-                .post(app.url("/login"))
-                .form(&[
-                    ("csrf", csrf.as_str()),
-                    ("email", email),
-                    ("password", rally::demo::DEMO_PASSWORD),
-                    ("next", "/"),
-                ])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 303);
-            client
-        }
-    };
     let marker = format!("data-review=\"{}\" data-overdue", older.id);
     for (email, shown) in [("lead@rally.example", true), ("admin@rally.example", true), ("ming@rally.example", false)] {
-        let client = sign_in(email).await;
+        let client = demo_session(&app, email).await;
         let (status, html) = get_page(&client, &app, "/").await;
         assert_eq!(status, 200);
         assert_eq!(html.contains(&marker), shown, "{email}");
@@ -714,6 +689,60 @@ backend_test!(the_demo_dashboard_shows_the_overdue_review, |app| {
             assert!(html.contains(&format!("href=\"/campaigns/{}/review\"", older.id)), "{email}");
         }
     }
+});
+
+/// A browser signed in through the sign-in form as the demo's `email`.
+async fn demo_session(app: &TestApp, email: &str) -> reqwest::Client {
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let (_, page) = get_page(&client, app, "/login").await;
+    let csrf = crate::helpers::hidden_csrf(&page);
+    let form = [("csrf", csrf.as_str()), ("email", email), ("password", rally::demo::DEMO_PASSWORD), ("next", "/")];
+    let response = client.post(app.url("/login")).form(&form).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    client
+}
+
+backend_test!(the_review_and_its_charts_speak_the_readers_language, |app| {
+    rally::ops::demo::load(&app.store, rally::clock::today()).await.unwrap();
+    let ended = app.store.campaigns().await.unwrap().into_iter().find(|c| c.name == "十月新品A限时促销").unwrap();
+    let review = format!("/campaigns/{}/review", ended.id);
+    let lead = demo_session(&app, "lead@rally.example").await;
+    // In Chinese, template 4's own words.
+    let (status, zh) = get_page(&lead, &app, &review).await;
+    assert_eq!(status, 200);
+    for word in [
+        "<title>转化漏斗</title>",
+        "各销售代表转化率",
+        "每日进度燃起图（按工作日）",
+        ">S级<",
+        "<th scope=\"row\">意向客户</th>",
+    ] {
+        assert!(zh.contains(word), "{word} missing: {zh}");
+    }
+    let csrf = crate::helpers::hidden_csrf(&get_page(&lead, &app, "/settings").await.1);
+    let form = [("csrf", csrf.as_str()), ("locale", "en"), ("next", "/")];
+    assert_eq!(lead.post(app.url("/settings/language")).form(&form).send().await.unwrap().status(), 303);
+    // In English, the same page and charts in English; what the team wrote stays as written.
+    let (status, en) = get_page(&lead, &app, &review).await;
+    assert_eq!(status, 200);
+    for word in [
+        "<title>Conversion funnel</title>",
+        "Conversion by rep",
+        "Daily burn-up (working days)",
+        ">Tier S<",
+        "<th scope=\"row\">Intent customers</th>",
+        "<legend>Intent customers (30 → 36, 120%)</legend>",
+    ] {
+        assert!(en.contains(word), "{word} missing: {en}");
+    }
+    for word in ["转化漏斗", "各销售代表转化率", "燃起图", ">S级<", ">意向客户<", ">目标客户<", "意向目标"]
+    {
+        assert!(!en.contains(word), "{word} left in Chinese: {en}");
+    }
+    let (status, history) = get_page(&lead, &app, "/campaigns/history").await;
+    assert_eq!(status, 200);
+    assert!(history.contains("Intent customers achieved") && !history.contains("意向客户达成率"), "{history}");
 });
 
 /// The by-channel breakdown as (channel, members), largest first.

@@ -7,6 +7,26 @@ use std::fmt::Write;
 
 use super::metrics::{BurnDay, Funnel, percent};
 
+/// The words the charts show, in the reader's language (the page takes
+/// them from its locale file).
+#[derive(Clone, Copy, Debug)]
+pub struct ChartWords<'a> {
+    pub no_data: &'a str,
+    pub funnel: &'a str,
+    pub members: &'a str,
+    pub reached: &'a str,
+    pub intent: &'a str,
+    pub orders: &'a str,
+    /// A step's count with its share of the step before: `{n}` and `{share}`.
+    pub share: &'a str,
+    pub burn_up: &'a str,
+    pub burn_up_heading: &'a str,
+    pub intent_goal: &'a str,
+    pub orders_goal: &'a str,
+    pub intent_achievement: &'a str,
+    pub orders_achievement: &'a str,
+}
+
 /// Escapes text for SVG (names come from users).
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -34,7 +54,7 @@ fn open(out: &mut String, width: u32, height: u32, title: &str) {
 /// Horizontal bars, one per (label, value, note), scaled to the largest
 /// value; the note is written after the bar.
 /// `id` names the chart's hatch pattern: ids must be unique on a page.
-fn bars(id: &str, title: &str, rows: &[(String, f64, String)]) -> String {
+fn bars(id: &str, title: &str, rows: &[(String, f64, String)], no_data: &str) -> String {
     let row_h = 30;
     let label_w = 96.0;
     let bar_max = 330.0;
@@ -44,7 +64,7 @@ fn bars(id: &str, title: &str, rows: &[(String, f64, String)]) -> String {
     let _ = write!(out, r#"<text x="0" y="16" font-weight="bold">{}</text>"#, esc(title));
     let max = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max);
     if rows.is_empty() {
-        let _ = write!(out, r#"<text x="0" y="44">无数据</text>"#);
+        let _ = write!(out, r#"<text x="0" y="44">{}</text>"#, esc(no_data));
     }
     for (i, (label, value, note)) in rows.iter().enumerate() {
         let y = 28 + row_h as usize * i;
@@ -71,36 +91,41 @@ fn bars(id: &str, title: &str, rows: &[(String, f64, String)]) -> String {
 
 /// The funnel: 目标客户 → 触达 → 意向 → 成交, each with its count and its
 /// share of the step before.
-pub fn funnel(f: &Funnel) -> String {
-    let step =
-        |n: i64, of: i64| if of > 0 { format!("{n}（{}）", percent(n as f64 / of as f64)) } else { n.to_string() };
+pub fn funnel(f: &Funnel, w: &ChartWords) -> String {
+    let step = |n: i64, of: i64| {
+        if of > 0 {
+            w.share.replace("{n}", &n.to_string()).replace("{share}", &percent(n as f64 / of as f64))
+        } else {
+            n.to_string()
+        }
+    };
     let rows = vec![
-        ("目标客户".to_owned(), f.members as f64, f.members.to_string()),
-        ("触达客户".to_owned(), f.reached as f64, step(f.reached, f.members)),
-        ("意向客户".to_owned(), f.intent_customers as f64, step(f.intent_customers, f.reached)),
-        ("成交订单".to_owned(), f.orders as f64, step(f.orders, f.intent_customers)),
+        (w.members.to_owned(), f.members as f64, f.members.to_string()),
+        (w.reached.to_owned(), f.reached as f64, step(f.reached, f.members)),
+        (w.intent.to_owned(), f.intent_customers as f64, step(f.intent_customers, f.reached)),
+        (w.orders.to_owned(), f.orders as f64, step(f.orders, f.intent_customers)),
     ];
-    bars("funnel", "转化漏斗", &rows)
+    bars("funnel", w.funnel, &rows, w.no_data)
 }
 
 /// Conversion (orders ÷ intent customers) per group: by tier, by rep. The
 /// bars are hatched (diagonal lines), readable in black and white.
-pub fn conversion(id: &str, title: &str, rows: &[(String, Option<f64>)]) -> String {
+pub fn conversion(id: &str, title: &str, rows: &[(String, Option<f64>)], w: &ChartWords) -> String {
     let rows: Vec<(String, f64, String)> = rows
         .iter()
         .map(|(label, c)| (label.clone(), c.unwrap_or(0.0), c.map_or_else(|| "—".to_owned(), percent)))
         .collect();
-    bars(id, title, &rows)
+    bars(id, title, &rows, w.no_data)
 }
 
 /// The burn-up: cumulative intent customers and orders per working day
 /// against their goal lines (dashed), over the campaign's working days.
-pub fn burn_up(days: &[BurnDay], total_days: usize) -> String {
+pub fn burn_up(days: &[BurnDay], total_days: usize, words: &ChartWords) -> String {
     let (w, h) = (560.0, 260.0);
     let (left, right, top, bottom) = (44.0, 16.0, 28.0, 52.0);
     let mut out = String::new();
-    open(&mut out, w as u32, h as u32, "每日进度燃起图");
-    let _ = write!(out, r#"<text x="0" y="16" font-weight="bold">每日进度燃起图（按工作日）</text>"#);
+    open(&mut out, w as u32, h as u32, words.burn_up);
+    let _ = write!(out, r#"<text x="0" y="16" font-weight="bold">{}</text>"#, esc(words.burn_up_heading));
     let n = total_days.max(days.len()).max(1);
     let top_value = days
         .iter()
@@ -178,8 +203,12 @@ pub fn burn_up(days: &[BurnDay], total_days: usize) -> String {
     }
     // Legend.
     let ly = h - 14.0;
-    let legend =
-        [("意向客户", "none", 2.5), ("意向目标", "6 4", 1.5), ("成交订单", "none", 1.2), ("订单目标", "2 3", 1.5)];
+    let legend = [
+        (words.intent, "none", 2.5),
+        (words.intent_goal, "6 4", 1.5),
+        (words.orders, "none", 1.2),
+        (words.orders_goal, "2 3", 1.5),
+    ];
     for (i, (label, dash, width)) in legend.iter().enumerate() {
         let lx = left + 125.0 * i as f64;
         let _ = write!(
@@ -189,6 +218,7 @@ pub fn burn_up(days: &[BurnDay], total_days: usize) -> String {
             b = lx + 28.0,
             c = lx + 32.0,
             d = ly,
+            label = esc(label),
         );
     }
     out.push_str("</svg>");
@@ -202,14 +232,14 @@ pub type TrendPoint = (String, Option<f64>, Option<f64>);
 /// customers (solid, round markers) and orders (dotted, square markers)
 /// against their goals, with the 100% line dashed. `points` are
 /// (label, intent achievement, orders achievement).
-pub fn trend(title: &str, points: &[TrendPoint]) -> String {
+pub fn trend(title: &str, points: &[TrendPoint], words: &ChartWords) -> String {
     let (w, h) = (560.0, 240.0);
     let (left, right, top, bottom) = (48.0, 16.0, 28.0, 64.0);
     let mut out = String::new();
     open(&mut out, w as u32, h as u32, title);
     let _ = write!(out, r#"<text x="0" y="16" font-weight="bold">{}</text>"#, esc(title));
     if points.is_empty() {
-        let _ = write!(out, r#"<text x="0" y="44">无数据</text></svg>"#);
+        let _ = write!(out, r#"<text x="0" y="44">{}</text></svg>"#, esc(words.no_data));
         return out;
     }
     let max = points.iter().flat_map(|(_, a, b)| [a.unwrap_or(0.0), b.unwrap_or(0.0)]).fold(1.0_f64, f64::max).min(5.0);
@@ -271,13 +301,15 @@ pub fn trend(title: &str, points: &[TrendPoint]) -> String {
     let ly = h - 12.0;
     let _ = write!(
         out,
-        r##"<circle cx="{a:.1}" cy="{c:.1}" r="4" fill="#fff" stroke="#000" stroke-width="2"/><text x="{b:.1}" y="{ly}">意向客户达成率</text><rect x="{d:.1}" y="{e:.1}" width="7" height="7" fill="#000"/><text x="{f:.1}" y="{ly}">成交订单达成率</text></svg>"##,
+        r##"<circle cx="{a:.1}" cy="{c:.1}" r="4" fill="#fff" stroke="#000" stroke-width="2"/><text x="{b:.1}" y="{ly}">{intent}</text><rect x="{d:.1}" y="{e:.1}" width="7" height="7" fill="#000"/><text x="{f:.1}" y="{ly}">{orders}</text></svg>"##,
         a = left + 4.0,
         b = left + 14.0,
         c = ly - 4.0,
         d = left + 160.0,
         e = ly - 8.0,
         f = left + 172.0,
+        intent = esc(words.intent_achievement),
+        orders = esc(words.orders_achievement),
     );
     out
 }
@@ -288,10 +320,26 @@ mod tests {
     use crate::domain::execution::progress::Counts;
     use crate::domain::review::metrics::funnel as funnel_of;
 
+    const ZH: ChartWords = ChartWords {
+        no_data: "无数据",
+        funnel: "转化漏斗",
+        members: "目标客户",
+        reached: "触达客户",
+        intent: "意向客户",
+        orders: "成交订单",
+        share: "{n}（{share}）",
+        burn_up: "每日进度燃起图",
+        burn_up_heading: "每日进度燃起图（按工作日）",
+        intent_goal: "意向目标",
+        orders_goal: "订单目标",
+        intent_achievement: "意向客户达成率",
+        orders_achievement: "成交订单达成率",
+    };
+
     #[test]
     fn the_funnel_has_its_steps_and_shares() {
         let f = funnel_of(&Counts { members: 80, reached: 60, intent_customers: 36, orders: 18, ..Counts::default() });
-        let svg = funnel(&f);
+        let svg = funnel(&f, &ZH);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         for word in ["转化漏斗", "目标客户", "触达客户", "意向客户", "成交订单", "18（50%）", "<title>"]
         {
@@ -301,7 +349,7 @@ mod tests {
 
     #[test]
     fn names_are_escaped() {
-        let svg = conversion("rep", "按销售代表转化率", &[("<b>明&</b>".into(), Some(0.7)), ("芳".into(), None)]);
+        let svg = conversion("rep", "按销售代表转化率", &[("<b>明&</b>".into(), Some(0.7)), ("芳".into(), None)], &ZH);
         assert!(svg.contains("&lt;b&gt;明&amp;&lt;/b&gt;"));
         assert!(!svg.contains("<b>"));
         assert!(svg.contains("70%") && svg.contains("—"));
@@ -315,12 +363,12 @@ mod tests {
             BurnDay { date: d("2026-11-02"), intent_customers: 1, orders: 0, intent_goal: 2.0, orders_goal: 1.0 },
             BurnDay { date: d("2026-11-03"), intent_customers: 4, orders: 1, intent_goal: 4.0, orders_goal: 2.0 },
         ];
-        let svg = burn_up(&days, 5);
+        let svg = burn_up(&days, 5, &ZH);
         assert_eq!(svg.matches("<polyline").count(), 4);
         for word in ["意向客户", "意向目标", "成交订单", "订单目标", "11-02", "11-03"] {
             assert!(svg.contains(word), "{word} missing");
         }
-        let empty = burn_up(&[], 0);
+        let empty = burn_up(&[], 0, &ZH);
         assert!(empty.ends_with("</svg>"));
         assert_eq!(empty.matches("<polyline").count(), 0);
     }
@@ -334,12 +382,49 @@ mod tests {
                 ("B".to_owned(), Some(0.8), None),
                 ("C".to_owned(), None, Some(0.5)),
             ],
+            &ZH,
         );
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("A&lt;b&gt;") && !svg.contains("A<b>"));
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert_eq!(svg.matches("<circle").count(), 3, "two intent points and the legend's");
         assert!(svg.contains("100%"));
-        assert!(trend("空", &[]).contains("无数据"));
+        assert!(trend("空", &[], &ZH).contains("无数据"));
+    }
+
+    #[test]
+    fn every_word_comes_from_the_words_given() {
+        let en = ChartWords {
+            no_data: "No data",
+            funnel: "Funnel",
+            members: "Targeted",
+            reached: "Reached",
+            intent: "Intent",
+            orders: "Orders",
+            share: "{n} ({share})",
+            burn_up: "Burn-up",
+            burn_up_heading: "Burn-up (working days)",
+            intent_goal: "Intent goal",
+            orders_goal: "Orders goal",
+            intent_achievement: "Intent achieved",
+            orders_achievement: "Orders achieved",
+        };
+        let f = funnel_of(&Counts { members: 80, reached: 60, intent_customers: 36, orders: 18, ..Counts::default() });
+        let d = |s: &str| s.parse().unwrap();
+        let days =
+            [BurnDay { date: d("2026-11-02"), intent_customers: 1, orders: 0, intent_goal: 2.0, orders_goal: 1.0 }];
+        let svgs = [
+            funnel(&f, &en),
+            conversion("tier", "By tier", &[("S".into(), Some(0.5))], &en),
+            conversion("rep", "By rep", &[], &en),
+            burn_up(&days, 3, &en),
+            trend("Trend", &[("26-11".to_owned(), Some(1.0), Some(0.5))], &en),
+            trend("Trend", &[], &en),
+        ];
+        let all = svgs.join("");
+        assert!(!all.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || "（）".contains(c)), "{all}");
+        for word in ["18 (50%)", "No data", "Burn-up (working days)", "Orders goal", "Intent achieved"] {
+            assert!(all.contains(word), "{word} missing");
+        }
     }
 }

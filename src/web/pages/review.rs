@@ -10,8 +10,10 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::domain::money::format_cny;
-use crate::domain::review::metrics::{CostItem, percent};
+use crate::domain::review::charts::ChartWords;
+use crate::domain::review::metrics::{CostItem, MetricKey, percent};
 use crate::domain::review::{LineText, ReviewStatus, charts};
+use crate::i18n::Texts;
 use crate::ops;
 use crate::ops::authz::Permission;
 use crate::ops::review::ReviewLine;
@@ -49,6 +51,8 @@ struct ReviewPage {
     frozen: bool,
     version: String,
     lines: Vec<ReviewLine>,
+    /// Each line's form legend: its name, goal, actual and achievement.
+    legends: Vec<String>,
     costs: Vec<CostLine>,
     funnel_svg: String,
     burn_svg: String,
@@ -70,6 +74,39 @@ pub struct OkQuery {
     ok: Option<String>,
 }
 
+/// The charts' words in the reader's language.
+pub(crate) fn chart_words(t: &'static Texts) -> ChartWords<'static> {
+    ChartWords {
+        no_data: t.get("review.chart.no_data"),
+        funnel: t.get("review.chart.funnel"),
+        members: t.get("review.chart.members"),
+        reached: t.get("review.line.reached"),
+        intent: t.get("review.line.intent_customers"),
+        orders: t.get("review.chart.orders"),
+        share: t.get("review.chart.share"),
+        burn_up: t.get("review.chart.burn_up"),
+        burn_up_heading: t.get("review.chart.burn_up_heading"),
+        intent_goal: t.get("review.chart.intent_goal"),
+        orders_goal: t.get("review.chart.orders_goal"),
+        intent_achievement: t.get("review.chart.intent_achievement"),
+        orders_achievement: t.get("review.chart.orders_achievement"),
+    }
+}
+
+/// A review line's name in the reader's language (template 4's in Chinese).
+fn line_label(t: &'static Texts, key: MetricKey) -> &'static str {
+    t.get(match key {
+        MetricKey::Reached => "review.line.reached",
+        MetricKey::IntentCustomers => "review.line.intent_customers",
+        MetricKey::Orders => "review.line.orders",
+        MetricKey::SalesAmount => "review.line.sales_amount",
+        MetricKey::AverageOrderValue => "review.line.average_order_value",
+        MetricKey::Cost => "review.line.cost",
+        MetricKey::Roi => "review.line.roi",
+        MetricKey::Conversion => "review.line.conversion",
+    })
+}
+
 fn yuan(fen: Option<i64>) -> String {
     match fen {
         Some(f) if f % 100 == 0 => (f / 100).to_string(),
@@ -88,8 +125,9 @@ pub async fn page(
     let v = ops::review::get(&state.store, &page.actor, id).await?;
     let t = page.t;
     let s = &v.metrics.snapshot;
+    let tier_label = |tier: &str| t.fill("review.tier_label", &[("tier", tier)]);
     let tier_rows: Vec<(String, Option<f64>)> =
-        s.breakdowns.by_tier.iter().map(|r| (format!("{}级", r.key), r.funnel.intent_to_order)).collect();
+        s.breakdowns.by_tier.iter().map(|r| (tier_label(&r.key), r.funnel.intent_to_order)).collect();
     let rep_rows: Vec<(String, Option<f64>)> =
         s.breakdowns.by_rep.iter().map(|r| (v.metrics.rep_name(&r.key), r.funnel.intent_to_order)).collect();
     let total_days = {
@@ -133,8 +171,25 @@ pub async fn page(
             actual_yuan: yuan(i.actual_fen),
         })
         .collect();
-    let lessons = v
-        .lines
+    let mut lines = v.lines;
+    for line in &mut lines {
+        line.label = line_label(t, line.key);
+    }
+    let legends = lines
+        .iter()
+        .map(|l| {
+            t.fill(
+                "review.line_legend",
+                &[
+                    ("label", l.label),
+                    ("goal", &l.goal_text()),
+                    ("actual", &l.actual_text()),
+                    ("achievement", &l.achievement_text()),
+                ],
+            )
+        })
+        .collect();
+    let lessons = lines
         .iter()
         .filter(|l| !l.improvement.trim().is_empty())
         .map(|l| (l.label.to_owned(), l.improvement.clone()))
@@ -150,6 +205,7 @@ pub async fn page(
         ReviewStatus::Held => "review.status_held",
     };
     let overdue = v.urgency == crate::domain::campaign::Urgency::Overdue && !held;
+    let words = chart_words(t);
     Ok(render(
         StatusCode::OK,
         &ReviewPage {
@@ -161,11 +217,12 @@ pub async fn page(
             held_on: v.held_on.map(|d| d.to_string()).unwrap_or_default(),
             frozen: v.metrics.frozen,
             version: v.version.map(|n| n.to_string()).unwrap_or_default(),
-            funnel_svg: charts::funnel(&s.funnel),
-            burn_svg: charts::burn_up(&s.burn_up, total_days),
-            tier_svg: charts::conversion("tier", "各级客户转化率", &tier_rows),
-            rep_svg: charts::conversion("rep", "各销售代表转化率", &rep_rows),
-            lines: v.lines,
+            funnel_svg: charts::funnel(&s.funnel, &words),
+            burn_svg: charts::burn_up(&s.burn_up, total_days, &words),
+            tier_svg: charts::conversion("tier", t.get("review.chart.by_tier"), &tier_rows, &words),
+            rep_svg: charts::conversion("rep", t.get("review.chart.by_rep"), &rep_rows, &words),
+            lines,
+            legends,
             costs,
             groups,
             can_edit: ended && page.can(Permission::RunCampaigns),

@@ -187,7 +187,7 @@ pub async fn detail(
         .iter()
         .map(|s| {
             (
-                format!("{}级", s.tier.as_str()),
+                t.fill("review.tier_label", &[("tier", s.tier.as_str())]),
                 super::execution::action_key(s.action.as_str()),
                 s.within_days,
                 s.what.clone(),
@@ -306,7 +306,7 @@ pub async fn history(State(state): State<AppState>, page: Page, Query(q): Query<
         }
         points.reverse();
         let title = format!("{} · {}", page.t.get(kind_key(kind)), page.t.get("history.trend"));
-        trends.push((kind_key(kind), charts::trend(&title, &points)));
+        trends.push((kind_key(kind), charts::trend(&title, &points, &super::review::chart_words(page.t))));
     }
     let shell = page.shell("history.title", "/campaigns");
     let kinds = CampaignKind::ALL.iter().map(|k| (k.as_str(), kind_key(*k))).collect();
