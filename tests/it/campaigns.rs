@@ -289,7 +289,7 @@ backend_test!(target_list_totals_stop_past_ten_thousand_and_count_exactly_on_dem
     );
     let counted =
         web.get(app.url(&format!("/campaigns/{id}/members?count=exact"))).send().await.unwrap().text().await.unwrap();
-    assert!(counted.contains("第 1–100 家，共 10002 家"), "{counted}");
+    assert!(counted.contains("第 1–100 家，共 10,002 家"), "{counted}");
     // On a later page the exact count keeps that page, and the pages after it keep counting.
     let href_with = |html: &str, part: &str| -> String {
         let at = html.find(part).unwrap_or_else(|| panic!("no link with {part}: {html}"));
@@ -302,7 +302,7 @@ backend_test!(target_list_totals_stop_past_ten_thousand_and_count_exactly_on_dem
     let exact_second = href_with(&second, "count=exact");
     assert!(exact_second.contains("from=101") && exact_second.contains("cursor="), "{exact_second}");
     let counted = web.get(app.url(&exact_second)).send().await.unwrap().text().await.unwrap();
-    assert!(counted.contains("第 101–200 家，共 10002 家"), "{counted}");
+    assert!(counted.contains("第 101–200 家，共 10,002 家"), "{counted}");
     assert!(href_with(&counted, "from=201").ends_with("count=exact"), "{counted}");
     let intents =
         web.get(app.url(&format!("/campaigns/{id}/members?stage=intent"))).send().await.unwrap().text().await.unwrap();

@@ -355,10 +355,10 @@ backend_test!(list_totals_stop_past_ten_thousand_and_count_exactly_on_demand, |a
 
     let web = app.browser_session("lead@example.com").await;
     let whole = web.get(app.url("/customers")).send().await.unwrap().text().await.unwrap();
-    assert!(whole.contains("共 10002 家客户") && !whole.contains("count=exact"), "all customers are counted exactly");
+    assert!(whole.contains("共 10,002 家客户") && !whole.contains("count=exact"), "all customers are counted exactly");
     let page = web.get(app.url("/customers?q=%E8%A7%84%E6%A8%A1")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("超过 10,000 家客户") && page.contains("count=exact"), "the page says more than 10,000");
     let counted =
         web.get(app.url("/customers?q=%E8%A7%84%E6%A8%A1&count=exact")).send().await.unwrap().text().await.unwrap();
-    assert!(counted.contains("共 10002 家客户") && counted.contains("data-total=\"10002\""));
+    assert!(counted.contains("共 10,002 家客户") && counted.contains("data-total=\"10002\""));
 });

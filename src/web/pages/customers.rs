@@ -530,14 +530,9 @@ async fn list_page(state: &AppState, page: &Page, view: ListState, status: Statu
     let preview = if builder_open { builder_preview(state, actor, t, &b, &carry).await } else { Preview::empty(true) };
     let builder = builder_view(&b, row_problem(t, &b), (&view.q, &view.region, &view.segment));
 
-    let count_text = if total.exact {
-        t.fill("customers.count", &[("total", &total.count.to_string())])
-    } else {
-        t.fill(
-            "customers.count_more_than",
-            &[("total", &crate::domain::money::group_thousands(total.count.unsigned_abs()))],
-        )
-    };
+    let grouped_total = crate::domain::money::group_thousands(total.count.unsigned_abs());
+    let count_key = if total.exact { "customers.count" } else { "customers.count_more_than" };
+    let count_text = t.fill(count_key, &[("total", &grouped_total)]);
     // Past the cap the exact count is one click away: the same list counted
     // in full, its count line swapped in by htmx (a page load without it).
     let exact_count_href = (!total.exact).then(|| format!("{base}&count=exact"));

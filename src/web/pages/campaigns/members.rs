@@ -188,19 +188,17 @@ async fn members_page(
     } else {
         team.all().iter().filter(|u| u.role == Role::Rep).map(|u| (u.email.clone(), u.name.clone())).collect()
     };
-    let total = crate::domain::money::group_thousands(matching.count.unsigned_abs());
+    // Counts are grouped as the money is ("10,002"), exact or capped alike.
+    let grouped = |n: i64| crate::domain::money::group_thousands(n.unsigned_abs());
+    let total = grouped(matching.count);
     let count_text = match (members.is_empty(), matching.exact) {
-        (true, true) => shell.t.fill("members.count", &[("total", &matching.count.to_string())]),
+        (true, true) => shell.t.fill("members.count", &[("total", &total)]),
         (true, false) => shell.t.fill("members.count_more_than", &[("total", &total)]),
         (false, exact) => {
             let last = first_number + members.len() as i64 - 1;
             shell.t.fill(
                 if exact { "members.count_range" } else { "members.count_range_more_than" },
-                &[
-                    ("first", &first_number.to_string()),
-                    ("last", &last.to_string()),
-                    ("total", &if exact { matching.count.to_string() } else { total }),
-                ],
+                &[("first", &grouped(first_number)), ("last", &grouped(last)), ("total", &total)],
             )
         }
     };
