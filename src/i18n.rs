@@ -57,6 +57,13 @@ impl Texts {
         text
     }
 
+    /// [`Texts::fill`] for a count `n`: the `{key}_one` text when `n` is 1,
+    /// so English says "1 day" and "2 days" (Chinese has one text under both keys).
+    /// (`n` may be borrowed: templates pass their values by reference.)
+    pub fn fill_count(&self, key: &str, n: impl std::borrow::Borrow<i64>, args: &[(&str, &str)]) -> String {
+        if *n.borrow() == 1 { self.fill(&format!("{key}_one"), args) } else { self.fill(key, args) }
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.map.keys().map(String::as_str)
     }
@@ -136,10 +143,12 @@ mod tests {
         for dir in ["templates", "src/web", "src/ops", "src/jobs", "src/domain"] {
             for entry in walk(&root.join(dir)) {
                 let text = std::fs::read_to_string(&entry).unwrap_or_default();
-                for marker in ["t.get(\"", "t.fill(\""] {
+                for marker in ["t.get(\"", "t.fill(\"", "t.fill_count(\""] {
                     for part in text.split(marker).skip(1) {
                         let key = part.split('"').next().unwrap_or_default();
-                        if !key.is_empty() && !zh.map.contains_key(key) {
+                        let one = format!("{key}_one");
+                        let keys = if marker.contains("count") { vec![key, one.as_str()] } else { vec![key] };
+                        for key in keys.into_iter().filter(|k| !k.is_empty() && !zh.map.contains_key(*k)) {
                             missing.push(format!("{}: {key}", entry.display()));
                         }
                     }
@@ -165,5 +174,17 @@ mod tests {
     #[test]
     fn fills_placeholders() {
         assert_eq!(texts(Locale::En).fill("dashboard.greeting", &[("name", "明")]), "Hello, 明");
+    }
+
+    #[test]
+    fn counts_of_one_read_in_the_singular() {
+        let en = texts(Locale::En);
+        assert_eq!(en.fill_count("day.overdue_days", 1, &[("days", "1")]), "1 day overdue");
+        assert_eq!(en.fill_count("day.overdue_days", 3, &[("days", "3")]), "3 days overdue");
+        let zh = texts(Locale::ZhCn);
+        assert_eq!(
+            zh.fill_count("day.overdue_days", 1, &[("days", "1")]),
+            zh.fill("day.overdue_days", &[("days", "1")])
+        );
     }
 }

@@ -532,7 +532,7 @@ async fn list_page(state: &AppState, page: &Page, view: ListState, status: Statu
 
     let grouped_total = crate::domain::money::group_thousands(total.count.unsigned_abs());
     let count_key = if total.exact { "customers.count" } else { "customers.count_more_than" };
-    let count_text = t.fill(count_key, &[("total", &grouped_total)]);
+    let count_text = t.fill_count(count_key, total.count, &[("total", &grouped_total)]);
     // Past the cap the exact count is one click away: the same list counted
     // in full, its count line swapped in by htmx (a page load without it).
     let exact_count_href = (!total.exact).then(|| format!("{base}&count=exact"));

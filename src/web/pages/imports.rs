@@ -781,9 +781,11 @@ fn ended(headers: &HeaderMap, session: &ResolvedSession, pending: &Pending, outc
             let problems = problem_views(t, &report.errors);
             render(StatusCode::OK, &ResultPage { shell, file_summary, report, problems, more_problems })
         }
-        RunOutcome::Rejected { report, .. } => {
-            refused(t.fill("import.rejected_notice", &[("n", &report.rejected.to_string())]))
-        }
+        RunOutcome::Rejected { report, .. } => refused(t.fill_count(
+            "import.rejected_notice",
+            report.rejected as i64,
+            &[("n", &report.rejected.to_string())],
+        )),
         RunOutcome::Refused { problem: FileProblem::Columns { problem } } => refused(problem_text(t, &problem)),
         RunOutcome::Refused { problem: FileProblem::Unreadable { code, params, message } } => {
             let args: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

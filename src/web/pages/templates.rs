@@ -14,6 +14,7 @@ use crate::domain::campaign::CampaignKind;
 use crate::domain::money::format_cny;
 use crate::domain::review::charts;
 use crate::domain::review::metrics::{Metric, MetricKey, percent, roi_text};
+use crate::i18n::Texts;
 use crate::ops::authz::Permission;
 use crate::ops::{self, OpsError};
 use crate::web::pages::{Flash, Page, PageForm, PageResult, Shell, flash_from, parse_id, render};
@@ -162,14 +163,19 @@ struct DetailPage {
     shell: Shell,
     t: ops::templates::Template,
     kind_key: &'static str,
-    playbook: Vec<(String, &'static str, u32, String)>,
+    playbook: Vec<(String, &'static str, String, String)>,
     checklist: Vec<(String, String, String)>,
-    phases: Vec<(&'static str, u32)>,
+    phases: Vec<(&'static str, String)>,
     ratios: Vec<(&'static str, String)>,
     used_by: Vec<ResultRow>,
     /// The target customers in the reader's language.
     segment: String,
     can_manage: bool,
+}
+
+/// "within 3 working days", in the reader's language.
+fn within(t: &Texts, days: u32) -> String {
+    t.fill_count("template.within", i64::from(days), &[("days", &days.to_string())])
 }
 
 pub async fn detail(
@@ -189,7 +195,7 @@ pub async fn detail(
             (
                 t.fill("review.tier_label", &[("tier", s.tier.as_str())]),
                 super::execution::action_key(s.action.as_str()),
-                s.within_days,
+                within(t, s.within_days),
                 s.what.clone(),
             )
         })
@@ -201,7 +207,7 @@ pub async fn detail(
             let kind = t.get(&format!("request.kind_{}", c.kind.as_str())).to_owned();
             let when = c.working_days_before_start.map_or_else(
                 || t.get("template.undated").to_owned(),
-                |n| t.fill("template.days_before", &[("days", &n.to_string())]),
+                |n| t.fill_count("template.days_before", i64::from(n), &[("days", &n.to_string())]),
             );
             (kind, c.item.clone(), when)
         })
@@ -210,10 +216,10 @@ pub async fn detail(
         .phase_rules
         .map(|r| {
             vec![
-                ("phase.kickoff", r.kickoff_after_notice),
-                ("phase.breakdown", r.breakdown_after_notice),
-                ("phase.rollout", r.rollout_after_start),
-                ("phase.review", r.review_after_end),
+                ("phase.kickoff", within(t, r.kickoff_after_notice)),
+                ("phase.breakdown", within(t, r.breakdown_after_notice)),
+                ("phase.rollout", within(t, r.rollout_after_start)),
+                ("phase.review", within(t, r.review_after_end)),
             ]
         })
         .unwrap_or_default();

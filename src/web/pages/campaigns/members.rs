@@ -179,7 +179,10 @@ async fn members_page(
             ),
         }),
         _ => match q.moved {
-            Some(n) => Some(Flash { kind: "ok", text: shell.t.fill("members.moved", &[("n", &n.to_string())]) }),
+            Some(n) => Some(Flash {
+                kind: "ok",
+                text: shell.t.fill_count("members.moved", n as i64, &[("n", &n.to_string())]),
+            }),
             None => flash_from(shell.t, q.ok.as_deref()),
         },
     };
@@ -192,7 +195,7 @@ async fn members_page(
     let grouped = |n: i64| crate::domain::money::group_thousands(n.unsigned_abs());
     let total = grouped(matching.count);
     let count_text = match (members.is_empty(), matching.exact) {
-        (true, true) => shell.t.fill("members.count", &[("total", &total)]),
+        (true, true) => shell.t.fill_count("members.count", matching.count, &[("total", &total)]),
         (true, false) => shell.t.fill("members.count_more_than", &[("total", &total)]),
         (false, exact) => {
             let last = first_number + members.len() as i64 - 1;

@@ -42,7 +42,7 @@ pub struct DaySection {
 fn due_text(t: &Texts, due: NaiveDate, today: NaiveDate) -> String {
     let days = (today - due).num_days();
     match days {
-        d if d > 0 => t.fill("day.overdue_days", &[("days", &d.to_string())]),
+        d if d > 0 => t.fill_count("day.overdue_days", d, &[("days", &d.to_string())]),
         0 => t.get("day.due_today").to_owned(),
         _ => t.fill("day.due_on", &[("date", &due.format("%m-%d").to_string())]),
     }

@@ -53,7 +53,7 @@ fn line(t: &Texts, r: Request, handler: Option<crate::domain::team::Role>) -> Re
         detail.push(r.slot.clone());
     }
     if let Some(d) = r.lead_days {
-        detail.push(t.fill("request.lead_days_n", &[("n", &d.to_string())]));
+        detail.push(t.fill_count("request.lead_days_n", d, &[("n", &d.to_string())]));
     }
     if !r.details.is_empty() {
         detail.push(r.details.clone());
