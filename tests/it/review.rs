@@ -742,7 +742,7 @@ backend_test!(the_review_and_its_charts_speak_the_readers_language, |app| {
     }
     let (status, history) = get_page(&lead, &app, "/campaigns/history").await;
     assert_eq!(status, 200);
-    assert!(history.contains("Intent customers achieved") && !history.contains("意向客户达成率"), "{history}");
+    assert!(history.contains("Intent achieved") && !history.contains("意向客户达成率"), "{history}");
 });
 
 /// The by-channel breakdown as (channel, members), largest first.

@@ -43,6 +43,28 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// `label` cut to what the bars' label column holds (96 px at 13 px): about
+/// 13 Latin letters or 6 Chinese characters, ending in "…" when cut. The
+/// full text stays in the page's tables.
+fn fit(label: &str) -> String {
+    const ROOM: usize = 26;
+    let width = |c: char| if c.is_ascii() { 2 } else { 4 };
+    if label.chars().map(width).sum::<usize>() <= ROOM {
+        return label.to_owned();
+    }
+    let mut used = width('…');
+    let mut out = String::new();
+    for c in label.chars() {
+        used += width(c);
+        if used > ROOM {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 fn open(out: &mut String, width: u32, height: u32, title: &str) {
     let t = esc(title);
     let _ = write!(
@@ -74,7 +96,7 @@ fn bars(id: &str, title: &str, rows: &[(String, f64, String)], no_data: &str) ->
             r##"<text x="{tx}" y="{ty}" text-anchor="end">{label}</text><rect x="{bx}" y="{y}" width="{w:.1}" height="20" fill="#fff" stroke="#000" stroke-width="1.5"/><rect x="{bx}" y="{y}" width="{w:.1}" height="20" fill="url(#hatch-{id})"/><text x="{nx:.1}" y="{ty}">{note}</text>"##,
             tx = label_w - 6.0,
             ty = y + 15,
-            label = esc(label),
+            label = esc(&fit(label)),
             bx = label_w,
             nx = label_w + w + 6.0,
             note = esc(note),
@@ -234,7 +256,8 @@ pub type TrendPoint = (String, Option<f64>, Option<f64>);
 /// (label, intent achievement, orders achievement).
 pub fn trend(title: &str, points: &[TrendPoint], words: &ChartWords) -> String {
     let (w, h) = (560.0, 240.0);
-    let (left, right, top, bottom) = (48.0, 16.0, 28.0, 64.0);
+    // Room above the plot for the value written over the highest point.
+    let (left, right, top, bottom) = (48.0, 16.0, 44.0, 64.0);
     let mut out = String::new();
     open(&mut out, w as u32, h as u32, title);
     let _ = write!(out, r#"<text x="0" y="16" font-weight="bold">{}</text>"#, esc(title));
@@ -390,6 +413,16 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 3, "two intent points and the legend's");
         assert!(svg.contains("100%"));
         assert!(trend("空", &[], &ZH).contains("无数据"));
+    }
+
+    #[test]
+    fn long_labels_are_cut_to_the_label_column() {
+        assert_eq!(fit("Tier S"), "Tier S");
+        assert_eq!(fit("系统管理员"), "系统管理员");
+        assert_eq!(fit("Alexander Hamilton-Smith"), "Alexander H…");
+        assert_eq!(fit("华南区域大客户经理张三"), "华南区域大…");
+        let svg = conversion("rep", "By rep", &[("Alexander Hamilton-Smith".into(), Some(0.5))], &ZH);
+        assert!(svg.contains(">Alexander H…<"), "{svg}");
     }
 
     #[test]
