@@ -118,6 +118,20 @@ impl CampaignStatus {
     pub fn can_become(self, next: CampaignStatus) -> bool {
         (next.rank() - self.rank()).abs() <= 1
     }
+
+    /// Whether phase `number`'s deadline is still chased (dashboard,
+    /// reminders): a running campaign is past its kickoff and breakdown
+    /// (activating needs the breakdown), an ended one past its rollout, and
+    /// a reviewed one past everything. The plan page still shows each
+    /// phase's milestone as it was recorded.
+    pub fn chases_phase(self, number: u8) -> bool {
+        match self {
+            CampaignStatus::Draft => true,
+            CampaignStatus::Active => number >= 3,
+            CampaignStatus::Ended => number >= 4,
+            CampaignStatus::Reviewed => false,
+        }
+    }
 }
 
 impl FromStr for CampaignStatus {
@@ -295,6 +309,15 @@ mod tests {
         assert_eq!("trade_show".parse::<CampaignKind>().unwrap(), CampaignKind::TradeShow);
         assert_eq!("竞品反击".parse::<CampaignKind>().unwrap(), CampaignKind::Competitive);
         assert!("party".parse::<CampaignKind>().is_err());
+    }
+
+    #[test]
+    fn only_the_phases_ahead_of_a_campaign_are_chased() {
+        let chased = |s: CampaignStatus| (1..=4).filter(|n| s.chases_phase(*n)).collect::<Vec<u8>>();
+        assert_eq!(chased(CampaignStatus::Draft), [1, 2, 3, 4]);
+        assert_eq!(chased(CampaignStatus::Active), [3, 4]);
+        assert_eq!(chased(CampaignStatus::Ended), [4]);
+        assert!(chased(CampaignStatus::Reviewed).is_empty());
     }
 
     #[test]

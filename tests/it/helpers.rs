@@ -309,6 +309,15 @@ pub async fn rally_sql(tx: &mut rally::store::Tx, sql: &str) -> Result<u64, sqlx
     }
 }
 
+/// The one number `sql` selects, read in a transaction of its own.
+pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let mut tx = app.store.begin_read().await.unwrap();
+    match &mut tx {
+        rally::store::Tx::Sqlite(t) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut **t).await.unwrap(),
+        rally::store::Tx::Postgres(t) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut **t).await.unwrap(),
+    }
+}
+
 /// Inserts `n` manufacturers named `{prefix}{i:05}有限公司` straight into
 /// the store, in `regions` by turns: a list past the totals' cap.
 pub async fn insert_many_customers(app: &TestApp, prefix: &str, n: usize, regions: &[&str]) {

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::backend_test;
 use crate::helpers::{
-    Backend, TestApp, TestUser, add_customer, follow_import, fresh_database, get_page, hidden_csrf, rally, spawn_app,
-    spawn_app_tuned, spawn_on,
+    Backend, TestApp, TestUser, add_customer, follow_import, fresh_database, get_page, hidden_csrf, rally, scalar,
+    spawn_app, spawn_app_tuned, spawn_on,
 };
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -83,14 +83,6 @@ async fn export(app: &TestApp, user: &TestUser, query: &str) -> (String, Vec<u8>
     assert_eq!(response.status(), 200, "export {query}");
     let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
     (content_type, response.bytes().await.unwrap().to_vec())
-}
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let mut tx = app.store.begin().await.unwrap();
-    match &mut tx {
-        rally::store::Tx::Sqlite(t) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut **t).await.unwrap(),
-        rally::store::Tx::Postgres(t) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut **t).await.unwrap(),
-    }
 }
 
 backend_test!(the_three_fixture_files_import_the_same_customers, |app| {

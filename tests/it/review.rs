@@ -8,7 +8,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::helpers::{Backend, TestApp, TestUser, add_customer, get_page, post_form, rally_sql, spawn_app_with_clock};
+use crate::helpers::{
+    Backend, TestApp, TestUser, add_customer, get_page, post_form, rally_sql, scalar, spawn_app_with_clock,
+};
 
 /// Wednesday 2 December 2026: the campaign ended on Friday 27 November; its
 /// review is due three working days later, today.
@@ -688,6 +690,30 @@ backend_test!(the_demo_dashboard_shows_the_overdue_review, |app| {
         if shown {
             assert!(html.contains(&format!("href=\"/campaigns/{}/review\"", older.id)), "{email}");
         }
+        // The ended campaign's kickoff, breakdown and rollout are behind it:
+        // of its deadlines only the review's is chased (for those who hold
+        // reviews, in the list above instead).
+        let deadlines = html.split("id=\"deadlines-title\"").nth(1).unwrap().split("</section>").next().unwrap();
+        let link = format!("href=\"/campaigns/{}\"", older.id);
+        let listed: Vec<&str> = deadlines.split("<li>").filter(|item| item.contains(&link)).collect();
+        assert!(listed.iter().all(|item| item.contains("复盘优化与经验沉淀")), "{email}: {deadlines}");
+        assert_eq!(listed.len(), usize::from(!shown), "{email}: {deadlines}");
+    }
+    // Nor does the reminder scan remind its owners of them, on a working
+    // day's noon: only of the review.
+    let calendar = rally::ops::calendar::calendar(&app.store).await.unwrap();
+    let mut day = rally::clock::today().succ_opt().unwrap();
+    while !calendar.is_working_day(day) {
+        day = day.succ_opt().unwrap();
+    }
+    let noon = app.store.with_clock(rally::clock::Clock::fixed_on(day));
+    assert!(rally::ops::notify::reminders::scan(&noon).await.unwrap() > 0);
+    let made = |phase: u8| {
+        format!("SELECT COUNT(*) FROM notification_events WHERE dedupe_key LIKE 'phase_%:c{}:p{phase}:%'", older.id)
+    };
+    assert_eq!(scalar(&app, &made(4)).await, 1, "the overdue review");
+    for phase in 1..=3 {
+        assert_eq!(scalar(&app, &made(phase)).await, 0, "phase {phase}");
     }
 });
 

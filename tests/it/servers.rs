@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, PASSWORD, TestApp, TestUser, hidden_csrf};
+use crate::helpers::{Backend, PASSWORD, TestUser, hidden_csrf, scalar};
 use crate::receivers;
 use rally::clock::Clock;
 use rally::domain::notify::EventKind;
@@ -88,14 +88,6 @@ async fn texts(store: &rally::store::Store, sql: &str) -> Vec<String> {
     match &mut tx {
         Tx::Sqlite(t) => sqlx::query_scalar(sql).fetch_all(&mut **t).await.unwrap(),
         Tx::Postgres(t) => sqlx::query_scalar(sql).fetch_all(&mut **t).await.unwrap(),
-    }
-}
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let mut tx = app.store.begin_read().await.unwrap();
-    match &mut tx {
-        Tx::Sqlite(t) => sqlx::query_scalar(sql).fetch_one(&mut **t).await.unwrap(),
-        Tx::Postgres(t) => sqlx::query_scalar(sql).fetch_one(&mut **t).await.unwrap(),
     }
 }
 

@@ -6,13 +6,14 @@
 //!
 //! - The daily digests ([`super::digests`]).
 //! - A phase whose deadline is today or the next working day, and a phase
-//!   past its deadline without its milestone: the campaign's owners (the
-//!   lead, the marketing contact, the customer-service lead).
+//!   past its deadline without its milestone, while the campaign has not
+//!   moved past it (`CampaignStatus::chases_phase`): the campaign's owners
+//!   (the lead, the marketing contact, the customer-service lead).
 
 use super::super::OpsResult;
 use super::super::campaigns::Planning;
 use super::{Context, Event, emit};
-use crate::domain::campaign::{CampaignStatus, Urgency};
+use crate::domain::campaign::Urgency;
 use crate::domain::notify::EventKind;
 use crate::domain::notify::render::{EventData, Param, Params};
 use crate::domain::notify::schedule::at_local;
@@ -40,11 +41,8 @@ async fn phases(store: &Store) -> OpsResult<usize> {
     let mut milestones = store.all_milestones().await?;
     let mut events = Vec::new();
     for campaign in store.campaigns().await? {
-        if campaign.status == CampaignStatus::Reviewed {
-            continue;
-        }
         let phases = planning.phases_of(&campaign, &milestones.remove(&campaign.id).unwrap_or_default());
-        for p in phases {
+        for p in phases.into_iter().filter(|p| campaign.status.chases_phase(p.phase.number)) {
             let kind = match p.urgency {
                 Urgency::DueSoon => EventKind::PhaseDueSoon,
                 Urgency::Overdue => EventKind::PhaseOverdue,

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 
 use super::{Page, PageResult, Shell, flash_from, render};
 use crate::app::AppState;
-use crate::domain::campaign::{CampaignStatus, Urgency};
+use crate::domain::campaign::Urgency;
 use crate::ops;
 
 #[derive(Template)]
@@ -84,11 +84,9 @@ pub async fn dashboard(State(state): State<AppState>, page: Page, Query(q): Quer
 async fn deadlines(state: &AppState, page: &Page) -> Result<Vec<Deadline>, ops::OpsError> {
     let mut out = Vec::new();
     for view in ops::campaigns::list(&state.store, &page.actor).await? {
-        if view.campaign.status == CampaignStatus::Reviewed {
-            continue;
-        }
         for p in &view.phases {
-            if !matches!(p.urgency, Urgency::Overdue | Urgency::DueSoon) {
+            let chased = view.campaign.status.chases_phase(p.phase.number);
+            if !chased || !matches!(p.urgency, Urgency::Overdue | Urgency::DueSoon) {
                 continue;
             }
             let (urgency, urgency_key) = super::campaigns::urgency_of(p);
