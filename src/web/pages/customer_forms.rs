@@ -130,6 +130,7 @@ struct FormPage {
 /// select shows who owns the customer rather than silently changing it).
 async fn owner_options(
     state: &AppState,
+    t: &Texts,
     actor: &Actor,
     team: &Directory,
     current: Option<i64>,
@@ -137,12 +138,18 @@ async fn owner_options(
     let reps = customer_edit::active_reps(&state.store, actor).await?;
     let mut options: Vec<OwnerOption> = reps
         .iter()
-        .map(|u| OwnerOption { email: u.email.clone(), label: format!("{}（{}）", u.name, u.email) })
+        .map(|u| OwnerOption {
+            email: u.email.clone(),
+            label: t.fill("customer.owner_option", &[("name", &u.name), ("email", &u.email)]),
+        })
         .collect();
     if let Some(owner) = current.filter(|id| !reps.iter().any(|u| u.id == *id))
         && let Some(u) = team.get(Some(owner))
     {
-        options.push(OwnerOption { email: u.email.clone(), label: format!("{}（{}）", u.name, u.email) });
+        options.push(OwnerOption {
+            email: u.email.clone(),
+            label: t.fill("customer.owner_option", &[("name", &u.name), ("email", &u.email)]),
+        });
     }
     Ok(options)
 }
@@ -158,7 +165,7 @@ struct FormState {
 async fn form_page(state: &AppState, page: &Page, view: FormState, status: StatusCode) -> PageResult {
     let actor = &page.actor;
     let team = ops::team::directory(&state.store, actor).await?;
-    let owners = owner_options(state, actor, &team, view.owner_id).await?;
+    let owners = owner_options(state, page.t, actor, &team, view.owner_id).await?;
     let can_delete = match view.id {
         Some(id) => customer_edit::check(&state.store, actor, id, Permission::DeleteCustomers).await.is_ok(),
         None => false,
