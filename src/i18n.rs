@@ -143,9 +143,11 @@ mod tests {
         for dir in ["templates", "src/web", "src/ops", "src/jobs", "src/domain"] {
             for entry in walk(&root.join(dir)) {
                 let text = std::fs::read_to_string(&entry).unwrap_or_default();
-                for marker in ["t.get(\"", "t.fill(\"", "t.fill_count(\""] {
+                // A call's key may stand on the next line (rustfmt wraps long calls).
+                for marker in ["t.get(", "t.fill(", "t.fill_count("] {
                     for part in text.split(marker).skip(1) {
-                        let key = part.split('"').next().unwrap_or_default();
+                        let Some(quoted) = part.trim_start().strip_prefix('"') else { continue };
+                        let key = quoted.split('"').next().unwrap_or_default();
                         let one = format!("{key}_one");
                         let keys = if marker.contains("count") { vec![key, one.as_str()] } else { vec![key] };
                         for key in keys.into_iter().filter(|k| !k.is_empty() && !zh.map.contains_key(*k)) {

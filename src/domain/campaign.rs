@@ -120,14 +120,14 @@ impl CampaignStatus {
     }
 
     /// Whether phase `number`'s deadline is still chased (dashboard,
-    /// reminders): a running campaign is past its kickoff and breakdown
-    /// (activating needs the breakdown), an ended one past its rollout, and
-    /// a reviewed one past everything. The plan page still shows each
-    /// phase's milestone as it was recorded.
+    /// reminders): a running campaign is past its kickoff (its resources,
+    /// phase 2, may still be unready: a lead can activate anyway), an ended
+    /// one past its rollout, and a reviewed one past everything. The plan
+    /// page still shows each phase's milestone as it was recorded.
     pub fn chases_phase(self, number: u8) -> bool {
         match self {
             CampaignStatus::Draft => true,
-            CampaignStatus::Active => number >= 3,
+            CampaignStatus::Active => number >= 2,
             CampaignStatus::Ended => number >= 4,
             CampaignStatus::Reviewed => false,
         }
@@ -315,7 +315,7 @@ mod tests {
     fn only_the_phases_ahead_of_a_campaign_are_chased() {
         let chased = |s: CampaignStatus| (1..=4).filter(|n| s.chases_phase(*n)).collect::<Vec<u8>>();
         assert_eq!(chased(CampaignStatus::Draft), [1, 2, 3, 4]);
-        assert_eq!(chased(CampaignStatus::Active), [3, 4]);
+        assert_eq!(chased(CampaignStatus::Active), [2, 3, 4]);
         assert_eq!(chased(CampaignStatus::Ended), [4]);
         assert!(chased(CampaignStatus::Reviewed).is_empty());
     }

@@ -231,7 +231,7 @@ fn stale_lines(team: &Directory, t: &Texts, show_notes: bool, current: &Value) -
     let list = |key: &str| {
         current[key]
             .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("、"))
+            .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(t.get("punct.list")))
             .unwrap_or_default()
     };
     let owner = current["owner_id"]

@@ -130,7 +130,7 @@ async fn counted(state: &AppState, actor: &Actor, t: &Texts, builder: bool, text
         Ok(n) => Preview {
             empty: false,
             count: Some(n),
-            count_text: t.fill("segment.count", &[("count", &n.to_string())]),
+            count_text: t.fill_count("segment.count", n, &[("count", &n.to_string())]),
             text,
             ..Preview::empty(builder)
         },

@@ -128,8 +128,11 @@ pub async fn page(
     let tier_label = |tier: &str| t.fill("review.tier_label", &[("tier", tier)]);
     let tier_rows: Vec<(String, Option<f64>)> =
         s.breakdowns.by_tier.iter().map(|r| (tier_label(&r.key), r.funnel.intent_to_order)).collect();
+    // Members nobody holds are listed under the reader's word for it.
+    let rep_name =
+        |key: &str| if key.is_empty() { t.get("customer.unassigned").to_owned() } else { v.metrics.rep_name(key) };
     let rep_rows: Vec<(String, Option<f64>)> =
-        s.breakdowns.by_rep.iter().map(|r| (v.metrics.rep_name(&r.key), r.funnel.intent_to_order)).collect();
+        s.breakdowns.by_rep.iter().map(|r| (rep_name(&r.key), r.funnel.intent_to_order)).collect();
     let total_days = {
         let calendar = ops::calendar::calendar(&state.store).await?;
         let c = &v.metrics.campaign;
@@ -139,7 +142,7 @@ pub async fn page(
     let group = |rows: &[crate::domain::review::metrics::BreakdownRow], rep: bool| -> Vec<GroupLine> {
         rows.iter()
             .map(|r| GroupLine {
-                label: if rep { v.metrics.rep_name(&r.key) } else { r.key.clone() },
+                label: if rep { rep_name(&r.key) } else { r.key.clone() },
                 members: r.funnel.members,
                 reached: r.funnel.reached,
                 intent: r.funnel.intent_customers,

@@ -199,8 +199,9 @@ async fn members_page(
         (true, false) => shell.t.fill("members.count_more_than", &[("total", &total)]),
         (false, exact) => {
             let last = first_number + members.len() as i64 - 1;
-            shell.t.fill(
+            shell.t.fill_count(
                 if exact { "members.count_range" } else { "members.count_range_more_than" },
+                matching.count,
                 &[("first", &grouped(first_number)), ("last", &grouped(last)), ("total", &total)],
             )
         }
